@@ -1,0 +1,44 @@
+# Hearth: `make run` builds everything and starts the host; `make test` runs every test.
+SHELL := /bin/bash
+CARGO ?= cargo
+TARGET_DIR := $(shell $(CARGO) metadata --format-version 1 --no-deps 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null || echo target)
+WASM_OUT := $(TARGET_DIR)/wasm32-wasip2/plugin
+DIST := dist
+
+# id:crate-folder:wasm-name for each plugin package.
+BUILTIN_PLUGINS := fhir-r4:plugins/connectors/fhir-r4:hearth_connector_fhir_r4
+TEST_PLUGINS := test-misbehave:plugins/testing/misbehave:hearth_test_misbehave
+
+.PHONY: run test plugins wasm-target bench lint clean
+
+run: plugins
+	$(CARGO) build --release -p hearth-host
+	HEARTH_PLUGINS_DIR=$(DIST)/plugins $(TARGET_DIR)/release/hearth serve
+
+wasm-target:
+	@rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+
+# Build the plugin components and lay out packages: dist/plugins/<id>/{plugin.toml,plugin.wasm}.
+plugins: wasm-target
+	$(CARGO) build --profile plugin --target wasm32-wasip2 \
+	  -p hearth-connector-fhir-r4 -p hearth-test-misbehave
+	@set -e; \
+	pack() { dest=$$1; shift; for spec in "$$@"; do \
+	  IFS=: read -r id dir wasm <<< "$$spec"; \
+	  mkdir -p $$dest/$$id; cp $$dir/plugin.toml $$dest/$$id/plugin.toml; \
+	  cp $(WASM_OUT)/$$wasm.wasm $$dest/$$id/plugin.wasm; echo "packaged $$dest/$$id"; done; }; \
+	pack $(DIST)/plugins $(BUILTIN_PLUGINS); pack $(DIST)/test-plugins $(TEST_PLUGINS)
+
+test: plugins
+	$(CARGO) test --workspace --exclude hearth-connector-fhir-r4 --exclude hearth-test-misbehave --all-targets
+	$(CARGO) test -p hearth-connector-fhir-r4 --lib
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench: plugins
+	$(CARGO) bench -p hearth-host --bench ingest
+
+clean:
+	rm -rf $(DIST)

@@ -1,0 +1,48 @@
+//! The database pool: SQLite under the data folder (WAL), migrated at start.
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::time::Duration;
+
+/// The pool every domain module uses.
+pub type Db = SqlitePool;
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Opening or configuring the database file failed.
+    #[error("database {path}: {source}")]
+    Open {
+        /// The database file.
+        path: String,
+        /// The driver error.
+        source: sqlx::Error,
+    },
+    /// A migration failed; the database is left at the last good version.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Open (creating if needed) `<data_dir>/hearth.db` and bring its schema up to date.
+pub async fn open(data_dir: &Path) -> Result<Db, DbError> {
+    let path = data_dir.join("hearth.db");
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // NORMAL is durable across application crashes in WAL mode; only power loss can lose the last commits.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(|source| DbError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+    sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+    Ok(pool)
+}

@@ -1,0 +1,14 @@
+//! Hearth host: the server that stores a family's health records and runs the
+//! sandboxed plugins that fetch, chart and explain them.
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod plugins;
+pub mod records;
+pub mod sandbox;
+pub mod secrets;
+pub mod server;
+pub mod sources;
+pub mod synth;

@@ -1,0 +1,307 @@
+//! One plugin call: a fresh `Store` with its limits, and the classification of
+//! how the call ended. A store is never reused, so a trapped plugin leaves
+//! nothing behind.
+
+use super::outbound::Outbound;
+use crate::config::PluginLimits;
+use crate::records::{BatchOutcome, RecordStore};
+use crate::sources::Checkpoints;
+use std::time::Instant;
+use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// How much of a plugin's stderr (panic messages) is kept for error reports.
+const STDERR_CAPTURE: usize = 16 * 1024;
+
+/// Where a connector's emitted resources go.
+pub struct SinkState {
+    /// The record store.
+    pub store: RecordStore,
+    /// Where checkpoints are saved.
+    pub checkpoints: Checkpoints,
+    /// The source being synced.
+    pub source_id: String,
+    /// Bytes the call may emit in total.
+    pub max_output_bytes: usize,
+    /// Bytes emitted so far.
+    pub emitted_bytes: usize,
+    /// Resources accepted so far.
+    pub emitted: u64,
+    /// What storing them did.
+    pub outcome: BatchOutcome,
+}
+
+impl SinkState {
+    /// A sink into `store` for `source_id`; the plugin host sets the output limit.
+    pub fn new(store: RecordStore, checkpoints: Checkpoints, source_id: &str) -> Self {
+        SinkState {
+            store,
+            checkpoints,
+            source_id: source_id.to_string(),
+            max_output_bytes: 0,
+            emitted_bytes: 0,
+            emitted: 0,
+            outcome: BatchOutcome::default(),
+        }
+    }
+}
+
+/// The data of one call's `Store`.
+pub struct CallState {
+    /// `id@version` of the plugin, for logs and errors.
+    pub label: String,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    limiter: Limiter,
+    stderr: MemoryOutputPipe,
+    /// The outbound HTTP policy and its record of the call.
+    pub outbound: Outbound,
+    /// The sink, for calls that may emit.
+    pub sink: Option<SinkState>,
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for CallState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.outbound,
+        }
+    }
+}
+
+/// StoreLimits plus a record of whether memory was what ran out.
+struct Limiter {
+    inner: StoreLimits,
+    memory_limit: usize,
+    memory_exceeded: bool,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_limit {
+            self.memory_exceeded = true;
+        }
+        self.inner.memory_growing(current, desired, maximum)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
+    }
+}
+
+/// Marker error: the call's wall-time deadline passed.
+#[derive(Debug, thiserror::Error)]
+#[error("deadline exceeded")]
+pub struct DeadlineExceeded;
+
+/// Marker error: the call emitted more than its output limit.
+#[derive(Debug, thiserror::Error)]
+#[error("emitted more than {0} bytes")]
+pub struct OutputExceeded(pub usize);
+
+/// Why a plugin call failed. Every variant names the plugin.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginFailure {
+    /// The plugin ran past its wall-time limit and was stopped.
+    #[error("plugin {plugin} was stopped: it ran longer than its {limit_secs} s time limit")]
+    Timeout {
+        /// `id@version`.
+        plugin: String,
+        /// The limit.
+        limit_secs: u64,
+    },
+    /// The plugin tried to grow its memory past the limit and was stopped.
+    #[error("plugin {plugin} was stopped: it exceeded its memory limit of {limit_mb} MiB")]
+    Memory {
+        /// `id@version`.
+        plugin: String,
+        /// The limit.
+        limit_mb: usize,
+    },
+    /// The plugin tried to reach a host it is not allowed to.
+    #[error("plugin {plugin} was stopped: it tried to reach a forbidden host: {reason}")]
+    ForbiddenHost {
+        /// `id@version`.
+        plugin: String,
+        /// The denied origin and the rule.
+        reason: String,
+    },
+    /// The plugin emitted more than it may in one call.
+    #[error("plugin {plugin} was stopped: it emitted more than its output limit of {limit_mb} MiB")]
+    Output {
+        /// `id@version`.
+        plugin: String,
+        /// The limit.
+        limit_mb: usize,
+    },
+    /// The plugin crashed (a trap, for example a panic).
+    #[error("plugin {plugin} crashed: {reason}")]
+    Trap {
+        /// `id@version`.
+        plugin: String,
+        /// The trap and what the plugin printed.
+        reason: String,
+    },
+    /// The plugin finished with an error of its own.
+    #[error("plugin {plugin} reported an error ({kind}): {message}")]
+    Reported {
+        /// `id@version`.
+        plugin: String,
+        /// The error class the plugin gave.
+        kind: String,
+        /// Its message.
+        message: String,
+        /// Whether it says a retry may help.
+        retryable: bool,
+    },
+}
+
+impl CallState {
+    /// A fresh state for one call of plugin `label`.
+    pub fn new(
+        label: String,
+        limits: &PluginLimits,
+        outbound: Outbound,
+        sink: Option<SinkState>,
+    ) -> Self {
+        let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
+        // No preopened folders, no environment, no arguments, no sockets: a plugin
+        // sees only what the host's own interfaces give it.
+        let wasi = WasiCtxBuilder::new().stderr(stderr.clone()).build();
+        CallState {
+            label,
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            limiter: Limiter {
+                inner: StoreLimitsBuilder::new()
+                    .memory_size(limits.memory_bytes)
+                    .instances(16)
+                    .tables(64)
+                    .memories(4)
+                    .build(),
+                memory_limit: limits.memory_bytes,
+                memory_exceeded: false,
+            },
+            stderr,
+            outbound,
+            sink,
+        }
+    }
+
+    /// What the plugin wrote to stderr, trimmed, for error reports.
+    fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.contents())
+            .trim()
+            .to_string()
+    }
+}
+
+/// A store for one call, with memory limits and a wall-time deadline armed.
+pub fn new_store(
+    engine: &wasmtime::Engine,
+    state: CallState,
+    limits: &PluginLimits,
+) -> Store<CallState> {
+    let mut store = Store::new(engine, state);
+    store.limiter(|s| &mut s.limiter);
+    let deadline = Instant::now() + limits.timeout;
+    store.set_epoch_deadline(1);
+    // Each tick, yield to the executor (so a busy plugin cannot hog a worker
+    // thread) and stop the plugin once its deadline has passed.
+    store.epoch_deadline_callback(move |_| {
+        if Instant::now() >= deadline {
+            Err(DeadlineExceeded.into())
+        } else {
+            Ok(UpdateDeadline::Yield(1))
+        }
+    });
+    store
+}
+
+/// Turn the end of a call into a failure naming the plugin and the reason.
+/// `outcome` is the call's result; the store tells what the host saw.
+pub fn classify<T>(
+    store: &Store<CallState>,
+    limits: &PluginLimits,
+    outcome: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
+) -> Result<T, PluginFailure> {
+    let state = store.data();
+    let plugin = state.label.clone();
+    let timeout = || PluginFailure::Timeout {
+        plugin: plugin.clone(),
+        limit_secs: limits.timeout.as_secs(),
+    };
+    // A denied request outranks whatever the plugin made of the denial.
+    if let Some(reason) = state.outbound.denials.first() {
+        return Err(PluginFailure::ForbiddenHost {
+            plugin,
+            reason: reason.clone(),
+        });
+    }
+    let error = match outcome {
+        Err(_elapsed) => return Err(timeout()),
+        Ok(Ok(value)) => return Ok(value),
+        Ok(Err(error)) => error,
+    };
+    if error.downcast_ref::<DeadlineExceeded>().is_some() {
+        return Err(timeout());
+    }
+    if let Some(OutputExceeded(limit)) = error.downcast_ref::<OutputExceeded>() {
+        return Err(PluginFailure::Output {
+            plugin,
+            limit_mb: limit >> 20,
+        });
+    }
+    if state.limiter.memory_exceeded {
+        return Err(PluginFailure::Memory {
+            plugin,
+            limit_mb: limits.memory_bytes >> 20,
+        });
+    }
+    let mut reason = match error.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => format!("wasm trap: {trap}"),
+        None => format!("{error:#}"),
+    };
+    let stderr = state.stderr_text();
+    if !stderr.is_empty() {
+        reason.push_str(&format!("; it printed: {stderr}"));
+    }
+    Err(PluginFailure::Trap { plugin, reason })
+}

@@ -1,0 +1,149 @@
+//! Host side of the `connector` world of `hearth:plugin@0.1.0`.
+//!
+//! This is the only WIT version so far, so it is also the latest: when
+//! 0.2.0 arrives, this adapter converts its types and delegates to the new one,
+//! so capability checks live in one place.
+
+use super::call::{CallState, OutputExceeded};
+use crate::records::{self, BatchOutcome};
+use wasmtime::component::HasSelf;
+
+#[allow(missing_docs)]
+mod generated {
+    wasmtime::component::bindgen!({
+        path: "../wit/v0.1.0",
+        world: "hearth:plugin/connector",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+        },
+    });
+}
+
+pub use generated::hearth::plugin::types::{
+    ConnectorInfo, ErrorKind, PluginError, SyncContext, SyncSummary,
+};
+use generated::hearth::plugin::{log, sink, types};
+pub use generated::{Connector, ConnectorPre};
+
+/// Longest log line kept from a plugin.
+const MAX_LOG_LINE: usize = 4096;
+/// Longest checkpoint cursor accepted.
+const MAX_CURSOR: usize = 64 * 1024;
+
+/// Add this world's host interfaces (not WASI) to `linker`.
+pub fn add_to_linker(linker: &mut wasmtime::component::Linker<CallState>) -> wasmtime::Result<()> {
+    types::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)?;
+    log::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)?;
+    sink::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)?;
+    Ok(())
+}
+
+impl types::Host for CallState {}
+
+impl log::Host for CallState {
+    async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        let mut message = message;
+        if message.len() > MAX_LOG_LINE {
+            let mut cut = MAX_LOG_LINE;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+        }
+        let plugin = self.label.as_str();
+        match level {
+            log::Level::Debug => tracing::debug!(target: "plugin", plugin, "{message}"),
+            log::Level::Info => tracing::info!(target: "plugin", plugin, "{message}"),
+            log::Level::Warn => tracing::warn!(target: "plugin", plugin, "{message}"),
+            log::Level::Error => tracing::error!(target: "plugin", plugin, "{message}"),
+        }
+        Ok(())
+    }
+}
+
+impl sink::Host for CallState {
+    async fn emit(&mut self, batch: Vec<String>) -> wasmtime::Result<Result<u32, PluginError>> {
+        let Some(sink) = self.sink.as_mut() else {
+            return Ok(Err(error(
+                ErrorKind::InvalidInput,
+                "emit is not available in this call",
+            )));
+        };
+        let bytes: usize = batch.iter().map(String::len).sum();
+        sink.emitted_bytes += bytes;
+        if sink.emitted_bytes > sink.max_output_bytes {
+            // Trap: a plugin flooding the host is stopped, not argued with.
+            return Err(OutputExceeded(sink.max_output_bytes).into());
+        }
+        let mut parsed = Vec::with_capacity(batch.len());
+        for (index, text) in batch.iter().enumerate() {
+            match records::parse(text) {
+                Ok(p) => parsed.push(p),
+                Err(e) => {
+                    tracing::warn!(plugin = %self.label, index, error = %e, "rejected an emitted batch");
+                    return Ok(Err(error(
+                        ErrorKind::InvalidInput,
+                        &format!("resource {index} of the batch: {e}; the batch was not stored"),
+                    )));
+                }
+            }
+        }
+        match sink.store.upsert_batch(&sink.source_id, &parsed).await {
+            Ok(BatchOutcome { stored, unchanged }) => {
+                sink.outcome.stored += stored;
+                sink.outcome.unchanged += unchanged;
+                sink.emitted += parsed.len() as u64;
+                Ok(Ok(u32::try_from(stored).unwrap_or(u32::MAX)))
+            }
+            Err(e) => {
+                tracing::error!(plugin = %self.label, error = %e, "storing an emitted batch failed");
+                Ok(Err(PluginError {
+                    kind: ErrorKind::Internal,
+                    message: "the host could not store the batch; it was not stored".into(),
+                    retryable: true,
+                }))
+            }
+        }
+    }
+
+    async fn checkpoint(&mut self, cursor: String) -> wasmtime::Result<()> {
+        if cursor.len() > MAX_CURSOR {
+            return Err(wasmtime::Error::msg(format!(
+                "checkpoint cursor of {} bytes exceeds the {MAX_CURSOR}-byte limit",
+                cursor.len()
+            )));
+        }
+        if let Some(sink) = self.sink.as_mut() {
+            sink.checkpoints
+                .save(&sink.source_id, &cursor)
+                .await
+                .map_err(|e| wasmtime::Error::msg(format!("saving the checkpoint failed: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+fn error(kind: ErrorKind, message: &str) -> PluginError {
+    PluginError {
+        kind,
+        message: message.to_string(),
+        retryable: false,
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ErrorKind::InvalidInput => "invalid-input",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::RateLimited => "rate-limited",
+            ErrorKind::Upstream => "upstream",
+            ErrorKind::Internal => "internal",
+        })
+    }
+}

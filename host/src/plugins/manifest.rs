@@ -1,0 +1,207 @@
+//! `plugin.toml`: what a plugin package says about itself, checked field by field.
+
+use serde::Deserialize;
+
+/// The WIT package versions this host can run.
+pub const SUPPORTED_WIT: &[&str] = &["hearth:plugin@0.1.0"];
+
+/// The kinds of plugin the architecture defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Pulls records from a provider.
+    Connector,
+    /// Renders a condition dashboard.
+    Dashboard,
+    /// Evaluates recommendation rules.
+    Rules,
+    /// Adapts an LLM endpoint.
+    Llm,
+    /// Converts documents to FHIR.
+    Importer,
+}
+
+/// Where a plugin may send HTTP requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outbound {
+    /// Nowhere.
+    None,
+    /// Only the hosts of the source being synced (connectors).
+    Source,
+}
+
+/// Declared permissions.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Permissions {
+    /// Outbound HTTP.
+    pub outbound: Outbound,
+}
+
+/// A validated `plugin.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Stable id: lower-case letters, digits and `-`, 1-64 long.
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Semantic version `MAJOR.MINOR.PATCH`.
+    pub version: String,
+    /// Plugin kind.
+    pub kind: Kind,
+    /// The WIT package version it was built against.
+    pub wit: String,
+    /// One-paragraph description.
+    #[serde(default)]
+    pub description: String,
+    /// Declared permissions.
+    pub permissions: Permissions,
+}
+
+/// A manifest that cannot be used, naming the field at fault.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ManifestError {
+    /// Not TOML, a missing field, an unknown field or a wrong type.
+    #[error("{0}")]
+    Syntax(String),
+    /// A field with a value outside its rules.
+    #[error("field `{field}`: {reason}")]
+    Field {
+        /// The field.
+        field: &'static str,
+        /// The rule it breaks.
+        reason: String,
+    },
+}
+
+impl Manifest {
+    /// Parse and check a manifest.
+    pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        let m: Manifest =
+            toml::from_str(text).map_err(|e| ManifestError::Syntax(e.message().to_string()))?;
+        let field = |field, reason: String| Err(ManifestError::Field { field, reason });
+        if !is_plugin_id(&m.id) {
+            return field(
+                "id",
+                format!(
+                    "{:?} must be 1-64 of a-z, 0-9 and '-', starting with a letter",
+                    m.id
+                ),
+            );
+        }
+        if m.name.trim().is_empty() || m.name.len() > 100 {
+            return field("name", "must be 1-100 characters".into());
+        }
+        if !is_semver(&m.version) {
+            return field(
+                "version",
+                format!("{:?} is not MAJOR.MINOR.PATCH", m.version),
+            );
+        }
+        if !SUPPORTED_WIT.contains(&m.wit.as_str()) {
+            return field(
+                "wit",
+                format!(
+                    "{:?} is not supported; this host runs {}",
+                    m.wit,
+                    SUPPORTED_WIT.join(", ")
+                ),
+            );
+        }
+        if m.kind != Kind::Connector {
+            return field(
+                "kind",
+                format!(
+                    "{:?} plugins are not supported by this host yet; only connector",
+                    m.kind
+                ),
+            );
+        }
+        if m.description.len() > 2000 {
+            return field("description", "must be at most 2000 characters".into());
+        }
+        Ok(m)
+    }
+
+    /// `id@version`, the label used in logs and errors.
+    pub fn label(&self) -> String {
+        format!("{}@{}", self.id, self.version)
+    }
+}
+
+fn is_plugin_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn is_semver(s: &str) -> bool {
+    let core = s.split(['-', '+']).next().unwrap_or_default();
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each file in `tests/ui/manifests` is a manifest beside the exact error it must give.
+    #[test]
+    fn bad_manifests_give_their_expected_error() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/manifests");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let expected_path = path.with_extension("err");
+            let expected = std::fs::read_to_string(&expected_path)
+                .unwrap_or_else(|_| panic!("{} needs {}", path.display(), expected_path.display()));
+            let got = match Manifest::parse(&text) {
+                Ok(m) => format!("ok {}", m.label()),
+                Err(e) => e.to_string(),
+            };
+            assert_eq!(got.trim(), expected.trim(), "{}", path.display());
+            checked += 1;
+        }
+        assert!(checked >= 8, "only {checked} manifest cases found");
+    }
+
+    #[test]
+    fn built_in_manifests_are_valid() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for rel in [
+            "plugins/connectors/fhir-r4/plugin.toml",
+            "plugins/testing/misbehave/plugin.toml",
+        ] {
+            let text = std::fs::read_to_string(root.join(rel)).unwrap();
+            Manifest::parse(&text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        }
+    }
+
+    #[test]
+    fn versions_and_ids() {
+        assert!(
+            is_semver("1.2.3")
+                && is_semver("0.1.0-beta.1")
+                && !is_semver("1.2")
+                && !is_semver("01.2.3")
+        );
+        assert!(
+            is_plugin_id("fhir-r4")
+                && !is_plugin_id("Fhir")
+                && !is_plugin_id("4fhir")
+                && !is_plugin_id("")
+        );
+    }
+}

@@ -1,0 +1,312 @@
+//! The plugin host: discovers plugin packages, checks their manifests, compiles
+//! (or loads precompiled) components, and runs calls under limits.
+//!
+//! A package is a folder holding `plugin.toml` and `plugin.wasm`. A package that
+//! fails to load is reported (see [`Plugins::failures`]) and the rest load.
+
+pub mod call;
+pub mod connector_v0_1_0;
+pub mod engine;
+pub mod manifest;
+pub mod outbound;
+
+use crate::config::PluginLimits;
+use call::{CallState, PluginFailure, SinkState, classify, new_store};
+use connector_v0_1_0::{ConnectorInfo, ConnectorPre, SyncContext, SyncSummary};
+use engine::{CacheUse, PluginEngine};
+use manifest::Manifest;
+use outbound::{Origin, Outbound};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wasmtime::component::Linker;
+
+/// A plugin that loaded and answered `info()`.
+pub struct LoadedPlugin {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// SHA-256 of `plugin.wasm`, hex.
+    pub sha256: String,
+    /// Whether it came from the precompiled cache this start.
+    pub cache: CacheUse,
+    /// What the component says about itself.
+    pub info: ConnectorInfo,
+    pre: ConnectorPre<CallState>,
+}
+
+/// A package that could not be loaded, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadFailure {
+    /// The package folder.
+    pub path: PathBuf,
+    /// What was wrong.
+    pub reason: String,
+}
+
+/// A summary of a loaded plugin for the API.
+#[derive(Debug, Serialize)]
+pub struct PluginSummary {
+    /// Plugin id.
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: manifest::Kind,
+    /// WIT package version.
+    pub wit: String,
+    /// SHA-256 of the component.
+    pub sha256: String,
+    /// Declared permissions.
+    pub permissions: manifest::Permissions,
+}
+
+/// What a connector call needs besides the context.
+pub struct SyncCall {
+    /// The context handed to the plugin.
+    pub context: SyncContext,
+    /// Origins the plugin may reach.
+    pub allowed: Vec<Origin>,
+    /// The bearer token the host attaches to permitted requests.
+    pub bearer_token: Option<String>,
+}
+
+/// The result of a successful connector sync.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    /// What the plugin says it did.
+    pub strategy: String,
+    /// Resources the plugin emitted and the host accepted.
+    pub emitted: u64,
+    /// Of those, new or changed and written.
+    pub stored: u64,
+    /// Of those, identical to what was stored.
+    pub unchanged: u64,
+    /// HTTP requests the host let through.
+    pub requests: u32,
+}
+
+/// Progress of a failed sync, kept for the record.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct PartialProgress {
+    /// Resources accepted before the failure.
+    pub emitted: u64,
+    /// Of those, new or changed.
+    pub stored: u64,
+}
+
+/// The loaded plugins and the machinery to call them.
+pub struct Plugins {
+    engine: PluginEngine,
+    linker: Linker<CallState>,
+    limits: PluginLimits,
+    loaded: BTreeMap<String, Arc<LoadedPlugin>>,
+    failures: Vec<LoadFailure>,
+}
+
+impl Plugins {
+    /// A host with no plugins loaded yet.
+    pub fn new(limits: PluginLimits) -> wasmtime::Result<Plugins> {
+        let engine = PluginEngine::new()?;
+        let mut linker = Linker::new(engine.engine());
+        // WASI without preopens, env or sockets (see CallState::new), wasi:http through the outbound policy.
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        connector_v0_1_0::add_to_linker(&mut linker)?;
+        Ok(Plugins {
+            engine,
+            linker,
+            limits,
+            loaded: BTreeMap::new(),
+            failures: Vec::new(),
+        })
+    }
+
+    /// Load every package folder under `dir`, caching compiled code in `cache_dir`.
+    pub async fn load_dir(&mut self, dir: &Path, cache_dir: &Path) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "no plugins loaded: cannot read the plugins folder");
+                return;
+            }
+        };
+        let mut folders: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        folders.sort();
+        for folder in folders {
+            match self.load_package(&folder, cache_dir).await {
+                Ok(plugin) => {
+                    tracing::info!(plugin = %plugin.manifest.label(), cache = ?plugin.cache, "plugin loaded");
+                    let id = plugin.manifest.id.clone();
+                    if self.loaded.insert(id.clone(), Arc::new(plugin)).is_some() {
+                        self.failures.push(LoadFailure {
+                            path: folder.clone(),
+                            reason: format!("a second package with id {id:?}; the later one replaced the earlier"),
+                        });
+                    }
+                }
+                Err(reason) => {
+                    tracing::error!(package = %folder.display(), %reason, "plugin not loaded");
+                    self.failures.push(LoadFailure {
+                        path: folder,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+
+    async fn load_package(&self, folder: &Path, cache_dir: &Path) -> Result<LoadedPlugin, String> {
+        let manifest_path = folder.join("plugin.toml");
+        let text = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+        let manifest =
+            Manifest::parse(&text).map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+        let wasm_path = folder.join("plugin.wasm");
+        let wasm =
+            std::fs::read(&wasm_path).map_err(|e| format!("{}: {e}", wasm_path.display()))?;
+        let sha256 = hex::encode(Sha256::digest(&wasm));
+        let (component, cache) = self
+            .engine
+            .load_component(&wasm, cache_dir)
+            .map_err(|e| format!("{}: not a loadable component: {e:#}", wasm_path.display()))?;
+        let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
+            format!(
+                "{}: imports something this host does not provide: {e:#}",
+                wasm_path.display()
+            )
+        })?;
+        let pre = ConnectorPre::new(instance_pre).map_err(|e| {
+            format!(
+                "{}: does not export the connector world: {e:#}",
+                wasm_path.display()
+            )
+        })?;
+        let label = manifest.label();
+        let info = self
+            .call_info(&pre, &label)
+            .await
+            .map_err(|e| e.to_string())?;
+        if info.id != manifest.id || info.version != manifest.version {
+            return Err(format!(
+                "the component says it is {}@{}, the manifest says {label}",
+                info.id, info.version
+            ));
+        }
+        Ok(LoadedPlugin {
+            manifest,
+            sha256,
+            cache,
+            info,
+            pre,
+        })
+    }
+
+    async fn call_info(
+        &self,
+        pre: &ConnectorPre<CallState>,
+        label: &str,
+    ) -> Result<ConnectorInfo, PluginFailure> {
+        let limits = PluginLimits {
+            timeout: std::time::Duration::from_secs(5).min(self.limits.timeout),
+            ..self.limits.clone()
+        };
+        let state = CallState::new(
+            label.to_string(),
+            &limits,
+            Outbound::new(vec![], None),
+            None,
+        );
+        let mut store = new_store(self.engine.engine(), state, &limits);
+        let outcome = tokio::time::timeout(limits.timeout, async {
+            let connector = pre.instantiate_async(&mut store).await?;
+            connector.call_info(&mut store).await
+        })
+        .await;
+        classify(&store, &limits, outcome)
+    }
+
+    /// The loaded plugin `id`, if any.
+    pub fn get(&self, id: &str) -> Option<Arc<LoadedPlugin>> {
+        self.loaded.get(id).cloned()
+    }
+
+    /// Summaries of the loaded plugins.
+    pub fn summaries(&self) -> Vec<PluginSummary> {
+        self.loaded
+            .values()
+            .map(|p| PluginSummary {
+                id: p.manifest.id.clone(),
+                version: p.manifest.version.clone(),
+                name: p.manifest.name.clone(),
+                kind: p.manifest.kind,
+                wit: p.manifest.wit.clone(),
+                sha256: p.sha256.clone(),
+                permissions: p.manifest.permissions.clone(),
+            })
+            .collect()
+    }
+
+    /// Packages that failed to load.
+    pub fn failures(&self) -> &[LoadFailure] {
+        &self.failures
+    }
+
+    /// Run a connector's `sync` in a fresh store under the configured limits.
+    pub async fn sync(
+        &self,
+        plugin: &LoadedPlugin,
+        call: SyncCall,
+        mut sink: SinkState,
+    ) -> (Result<SyncReport, PluginFailure>, PartialProgress) {
+        sink.max_output_bytes = self.limits.max_output_bytes;
+        let label = plugin.manifest.label();
+        let allowed = match plugin.manifest.permissions.outbound {
+            manifest::Outbound::Source => call.allowed,
+            manifest::Outbound::None => Vec::new(),
+        };
+        let outbound = Outbound::new(allowed, call.bearer_token.as_deref());
+        let state = CallState::new(label, &self.limits, outbound, Some(sink));
+        let mut store = new_store(self.engine.engine(), state, &self.limits);
+        let outcome = tokio::time::timeout(self.limits.timeout, async {
+            let connector = plugin.pre.instantiate_async(&mut store).await?;
+            connector.call_sync(&mut store, &call.context).await
+        })
+        .await;
+        let result = classify(&store, &self.limits, outcome);
+        let state = store.data();
+        let (emitted, outcome) = state
+            .sink
+            .as_ref()
+            .map(|s| (s.emitted, s.outcome))
+            .unwrap_or_default();
+        let progress = PartialProgress {
+            emitted,
+            stored: outcome.stored,
+        };
+        let report = match result {
+            Ok(Ok(SyncSummary { strategy, .. })) => Ok(SyncReport {
+                strategy,
+                emitted,
+                stored: outcome.stored,
+                unchanged: outcome.unchanged,
+                requests: state.outbound.requests,
+            }),
+            Ok(Err(e)) => Err(PluginFailure::Reported {
+                plugin: state.label.clone(),
+                kind: e.kind.to_string(),
+                message: e.message,
+                retryable: e.retryable,
+            }),
+            Err(failure) => Err(failure),
+        };
+        (report, progress)
+    }
+}

@@ -1,0 +1,223 @@
+//! Outbound HTTP for plugins: an allowlist of origins and credential injection.
+//!
+//! Plugins reach the network only through `wasi:http/outgoing-handler`, and
+//! every request passes [`Outbound::send_request`] here. Two rules hold:
+//!
+//! * **Only permitted origins.** A connector may reach the origins (scheme,
+//!   host and port) of the source it is syncing and nothing else; an empty
+//!   allowlist denies everything. A denied request is answered with
+//!   `HTTP-request-denied` and recorded, and the host fails the call naming the
+//!   host and the rule, because a plugin that probes elsewhere is misbehaving
+//!   even if it recovers.
+//! * **Credentials never enter the plugin.** The plugin cannot set
+//!   `Authorization` or `Cookie` (they are forbidden headers); the host adds
+//!   the source's bearer token to permitted requests itself. A compromised
+//!   plugin can therefore use a token only towards the provider it was issued
+//!   for, and can never exfiltrate it.
+
+use http::header::{AUTHORIZATION, COOKIE, HeaderValue};
+use http::uri::Scheme;
+use std::sync::Arc;
+use wasmtime_wasi_http::{
+    DEFAULT_FORBIDDEN_HEADERS, Error as HttpError, ForbiddenHeaderFilter, RequestOptions, WasiBody,
+    WasiHttpHooks,
+};
+
+/// A scheme + host + port that a plugin may reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// `http` or `https`.
+    pub scheme: String,
+    /// Lower-case host name or IP literal.
+    pub host: String,
+    /// Port, with the scheme's default filled in.
+    pub port: u16,
+}
+
+impl Origin {
+    /// The origin of an absolute http(s) URL.
+    pub fn of_url(url: &url::Url) -> Option<Origin> {
+        let scheme = url.scheme();
+        if scheme != "http" && scheme != "https" {
+            return None;
+        }
+        Some(Origin {
+            scheme: scheme.to_string(),
+            host: url.host_str()?.to_ascii_lowercase(),
+            port: url.port_or_known_default()?,
+        })
+    }
+
+    fn of_uri(uri: &http::Uri) -> Option<Origin> {
+        let scheme = uri.scheme()?;
+        let default_port = if *scheme == Scheme::HTTPS {
+            443
+        } else if *scheme == Scheme::HTTP {
+            80
+        } else {
+            return None;
+        };
+        Some(Origin {
+            scheme: scheme.as_str().to_string(),
+            host: uri.host()?.to_ascii_lowercase(),
+            port: uri.port_u16().unwrap_or(default_port),
+        })
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
+    }
+}
+
+/// The outbound policy of one plugin call, and what happened under it.
+pub struct Outbound {
+    allowed: Vec<Origin>,
+    bearer: Option<HeaderValue>,
+    /// Requests refused, described for the error report.
+    pub denials: Vec<String>,
+    /// Requests let through.
+    pub requests: u32,
+}
+
+impl Outbound {
+    /// A policy allowing `allowed` and attaching `bearer_token` (if any) to those requests.
+    pub fn new(allowed: Vec<Origin>, bearer_token: Option<&str>) -> Outbound {
+        let bearer = bearer_token.and_then(|t| {
+            let mut v = HeaderValue::from_str(&format!("Bearer {t}")).ok()?;
+            // Keeps the token out of debug output and HPACK tables.
+            v.set_sensitive(true);
+            Some(v)
+        });
+        Outbound {
+            allowed,
+            bearer,
+            denials: Vec::new(),
+            requests: 0,
+        }
+    }
+
+    /// Why `uri` may not be reached, or `None` if it may.
+    pub fn check(&self, uri: &http::Uri) -> Option<String> {
+        let Some(origin) = Origin::of_uri(uri) else {
+            return Some(format!("{uri}: not an absolute http(s) URL"));
+        };
+        if self.allowed.is_empty() {
+            return Some(format!(
+                "{origin}: this plugin may not make outbound requests"
+            ));
+        }
+        if self.allowed.contains(&origin) {
+            return None;
+        }
+        let list: Vec<String> = self.allowed.iter().map(Origin::to_string).collect();
+        Some(format!(
+            "{origin}: not an origin of the source being synced (allowed: {})",
+            list.join(", ")
+        ))
+    }
+}
+
+type ResponseFuture = Box<
+    dyn Future<
+            Output = Result<
+                (
+                    http::Response<WasiBody>,
+                    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+                ),
+                HttpError,
+            >,
+        > + Send,
+>;
+
+impl WasiHttpHooks for Outbound {
+    fn forbidden_header_filter(&mut self) -> ForbiddenHeaderFilter {
+        Arc::new(|name| {
+            *name == AUTHORIZATION || *name == COOKIE || DEFAULT_FORBIDDEN_HEADERS.contains(name)
+        })
+    }
+
+    fn send_request(
+        &mut self,
+        mut request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> ResponseFuture {
+        drop(fut);
+        if let Some(reason) = self.check(request.uri()) {
+            tracing::warn!(%reason, "plugin request denied");
+            self.denials.push(reason);
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
+        self.requests += 1;
+        if let Some(bearer) = &self.bearer {
+            request.headers_mut().insert(AUTHORIZATION, bearer.clone());
+        }
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(url: &str) -> Origin {
+        Origin::of_url(&url::Url::parse(url).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn origins_fill_default_ports() {
+        assert_eq!(
+            origin("https://EHR.example.org/fhir").to_string(),
+            "https://ehr.example.org:443"
+        );
+        assert_eq!(origin("http://127.0.0.1:8080/r4").port, 8080);
+        assert!(Origin::of_url(&url::Url::parse("ftp://x/").unwrap()).is_none());
+    }
+
+    #[test]
+    fn only_exact_origins_pass() {
+        let policy = Outbound::new(vec![origin("https://ehr.example.org/fhir")], Some("t"));
+        let ok: http::Uri = "https://ehr.example.org/fhir/Patient/1".parse().unwrap();
+        assert_eq!(policy.check(&ok), None);
+        for bad in [
+            "http://ehr.example.org/fhir",       // scheme downgrade
+            "https://ehr.example.org:8443/fhir", // other port
+            "https://evil.example.org/fhir",     // other host
+            "https://ehr.example.org.evil.com/", // suffix trick
+        ] {
+            let uri: http::Uri = bad.parse().unwrap();
+            let reason = policy.check(&uri).expect(bad);
+            assert!(reason.contains("not an origin of the source"), "{reason}");
+        }
+    }
+
+    #[test]
+    fn empty_allowlist_denies_everything() {
+        let policy = Outbound::new(vec![], None);
+        let uri: http::Uri = "https://ehr.example.org/".parse().unwrap();
+        assert!(
+            policy
+                .check(&uri)
+                .unwrap()
+                .contains("may not make outbound requests")
+        );
+    }
+
+    #[test]
+    fn plugins_cannot_set_credentials() {
+        let mut policy = Outbound::new(vec![], None);
+        let filter = policy.forbidden_header_filter();
+        assert!(filter(&AUTHORIZATION));
+        assert!(filter(&COOKIE));
+        assert!(!filter(&http::header::ACCEPT));
+    }
+}

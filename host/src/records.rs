@@ -1,0 +1,503 @@
+//! FHIR resource storage: validation, a minimal index (type, id, source, sort
+//! date, codes) and idempotent upserts keyed on (source, type, id) with a
+//! content hash, so an unchanged re-sync writes nothing.
+
+use crate::db::Db;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+/// Why a resource was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum InvalidResource {
+    /// Not JSON at all.
+    #[error("not valid JSON: {0}")]
+    Json(String),
+    /// JSON, but not an object.
+    #[error("a FHIR resource must be a JSON object")]
+    NotObject,
+    /// `resourceType` missing or malformed.
+    #[error("`resourceType` is missing or not a FHIR type name")]
+    ResourceType,
+    /// `id` missing or not a FHIR id.
+    #[error("`id` is missing or not a FHIR id (1-64 of A-Z a-z 0-9 - .)")]
+    Id,
+}
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed; the batch was rolled back.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// A validated resource with its index, ready to store.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// `resourceType`.
+    pub resource_type: String,
+    /// `id`.
+    pub id: String,
+    /// The JSON text exactly as received.
+    pub json: String,
+    /// SHA-256 of the canonical JSON.
+    pub hash: [u8; 32],
+    /// The clinically meaningful date used to sort, if any.
+    pub sort_date: Option<String>,
+    /// (system, code) pairs from the resource's main code fields.
+    pub codes: Vec<(String, String)>,
+}
+
+/// Validate one resource's JSON text and extract its index.
+pub fn parse(text: &str) -> Result<Parsed, InvalidResource> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| InvalidResource::Json(e.to_string()))?;
+    let Value::Object(object) = &value else {
+        return Err(InvalidResource::NotObject);
+    };
+    let resource_type = object
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .filter(|t| is_type_name(t))
+        .ok_or(InvalidResource::ResourceType)?
+        .to_string();
+    let id = object
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| is_fhir_id(id))
+        .ok_or(InvalidResource::Id)?
+        .to_string();
+    // Hash the canonical form so that whitespace or key order changes upstream are not "changes".
+    let hash: [u8; 32] = Sha256::digest(value.to_string().as_bytes()).into();
+    Ok(Parsed {
+        sort_date: sort_date(&resource_type, &value),
+        codes: codes(&resource_type, &value),
+        resource_type,
+        id,
+        json: text.to_string(),
+        hash,
+    })
+}
+
+/// Whether `s` is a FHIR id: 1 to 64 of `[A-Za-z0-9\-\.]`.
+pub fn is_fhir_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+/// Whether `s` looks like a FHIR resource type name.
+pub fn is_type_name(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_uppercase())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The fields holding a type's clinically meaningful date, in order of preference.
+fn date_fields(resource_type: &str) -> &'static [&'static str] {
+    match resource_type {
+        "Observation" => &[
+            "effectiveDateTime",
+            "effectivePeriod.start",
+            "effectiveInstant",
+            "issued",
+        ],
+        "DiagnosticReport" => &["effectiveDateTime", "effectivePeriod.start", "issued"],
+        "Condition" => &["onsetDateTime", "onsetPeriod.start", "recordedDate"],
+        "AllergyIntolerance" => &["onsetDateTime", "recordedDate"],
+        "Procedure" => &["performedDateTime", "performedPeriod.start"],
+        "MedicationRequest" => &["authoredOn"],
+        "MedicationStatement" => &["effectiveDateTime", "effectivePeriod.start", "dateAsserted"],
+        "MedicationAdministration" => &["effectiveDateTime", "effectivePeriod.start"],
+        "Immunization" => &["occurrenceDateTime", "recorded"],
+        "Encounter" => &["period.start"],
+        "CarePlan" | "CareTeam" => &["period.start", "created"],
+        "Claim" | "ExplanationOfBenefit" => &["billablePeriod.start", "created"],
+        "DocumentReference" => &["date", "context.period.start"],
+        "ImagingStudy" => &["started"],
+        "ServiceRequest" => &["authoredOn", "occurrenceDateTime"],
+        "Patient" => &["birthDate"],
+        "Coverage" => &["period.start"],
+        _ => &[
+            "effectiveDateTime",
+            "date",
+            "period.start",
+            "issued",
+            "recordedDate",
+        ],
+    }
+}
+
+fn sort_date(resource_type: &str, value: &Value) -> Option<String> {
+    let from_fields = date_fields(resource_type).iter().find_map(|path| {
+        path.split('.')
+            .try_fold(value, |v, key| v.get(key))
+            .and_then(Value::as_str)
+    });
+    from_fields
+        .or_else(|| value.pointer("/meta/lastUpdated").and_then(Value::as_str))
+        .map(str::to_string)
+}
+
+/// The fields holding a type's main CodeableConcept(s).
+fn code_fields(resource_type: &str) -> &'static [&'static str] {
+    match resource_type {
+        "Immunization" => &["vaccineCode"],
+        "MedicationRequest" | "MedicationStatement" | "MedicationAdministration" => {
+            &["medicationCodeableConcept"]
+        }
+        "Encounter" => &["type"],
+        "AllergyIntolerance" | "Condition" | "Observation" | "Procedure" | "DiagnosticReport" => {
+            &["code"]
+        }
+        _ => &["code", "type"],
+    }
+}
+
+fn codes(resource_type: &str, value: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for field in code_fields(resource_type) {
+        let concepts: Vec<&Value> = match value.get(*field) {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(v) => vec![v],
+            None => continue,
+        };
+        for concept in concepts {
+            for coding in concept["coding"].as_array().into_iter().flatten() {
+                if let Some(code) = coding["code"].as_str() {
+                    let system = coding["system"].as_str().unwrap_or_default().to_string();
+                    let pair = (system, code.to_string());
+                    if !out.contains(&pair) {
+                        out.push(pair);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What a batch upsert did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Serialize)]
+pub struct BatchOutcome {
+    /// Resources new or changed, and written.
+    pub stored: u64,
+    /// Resources identical to what was stored, not written.
+    pub unchanged: u64,
+}
+
+/// One stored resource in a listing.
+#[derive(Debug, Serialize)]
+pub struct StoredResource {
+    /// The source it came from.
+    pub source_id: String,
+    /// `resourceType`.
+    pub resource_type: String,
+    /// `id`.
+    pub id: String,
+    /// The sort date, if any.
+    pub sort_date: Option<String>,
+    /// The resource as received.
+    pub resource: Box<serde_json::value::RawValue>,
+}
+
+/// A page of stored resources.
+#[derive(Debug, Serialize)]
+pub struct RecordPage {
+    /// Matching resources in all pages.
+    pub total: u64,
+    /// 1-based page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+    /// This page, newest first.
+    pub records: Vec<StoredResource>,
+}
+
+/// The record store.
+#[derive(Clone, Debug)]
+pub struct RecordStore {
+    db: Db,
+}
+
+impl RecordStore {
+    /// A store over `db`.
+    pub fn new(db: Db) -> Self {
+        RecordStore { db }
+    }
+
+    /// Store a batch atomically: all of it or, on error, none of it.
+    pub async fn upsert_batch(
+        &self,
+        source_id: &str,
+        batch: &[Parsed],
+    ) -> Result<BatchOutcome, StoreError> {
+        let now = chrono::Utc::now().to_rfc3339();
+        let mut tx = self.db.begin().await?;
+        let mut outcome = BatchOutcome::default();
+        for r in batch {
+            let changed: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO resources (source_id, resource_type, resource_id, content_hash, sort_date, json, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (source_id, resource_type, resource_id) DO UPDATE SET
+                   content_hash = excluded.content_hash, sort_date = excluded.sort_date,
+                   json = excluded.json, version = resources.version + 1, updated_at = excluded.updated_at
+                 WHERE resources.content_hash <> excluded.content_hash
+                 RETURNING id",
+            )
+            .bind(source_id)
+            .bind(&r.resource_type)
+            .bind(&r.id)
+            .bind(&r.hash[..])
+            .bind(&r.sort_date)
+            .bind(&r.json)
+            .bind(&now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = changed else {
+                outcome.unchanged += 1;
+                continue;
+            };
+            outcome.stored += 1;
+            sqlx::query("DELETE FROM resource_codes WHERE resource = ?")
+                .bind(row)
+                .execute(&mut *tx)
+                .await?;
+            for (system, code) in &r.codes {
+                sqlx::query("INSERT OR IGNORE INTO resource_codes (resource, system, code) VALUES (?, ?, ?)")
+                    .bind(row)
+                    .bind(system)
+                    .bind(code)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Count stored resources, optionally of one source.
+    pub async fn count(&self, source_id: Option<&str>) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM resources WHERE (?1 IS NULL OR source_id = ?1)",
+        )
+        .bind(source_id)
+        .fetch_one(&self.db)
+        .await?;
+        Ok(n as u64)
+    }
+
+    /// List resources, optionally of one type, newest first, `per_page` at a time.
+    pub async fn list(
+        &self,
+        resource_type: Option<&str>,
+        page: u64,
+        per_page: u64,
+    ) -> Result<RecordPage, StoreError> {
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM resources WHERE (?1 IS NULL OR resource_type = ?1)",
+        )
+        .bind(resource_type)
+        .fetch_one(&self.db)
+        .await?;
+        let offset = (page.saturating_sub(1)).saturating_mul(per_page);
+        let rows = sqlx::query(
+            "SELECT source_id, resource_type, resource_id, sort_date, json FROM resources
+             WHERE (?1 IS NULL OR resource_type = ?1)
+             ORDER BY sort_date IS NULL, sort_date DESC, id LIMIT ?2 OFFSET ?3",
+        )
+        .bind(resource_type)
+        .bind(per_page as i64)
+        .bind(offset as i64)
+        .fetch_all(&self.db)
+        .await?;
+        let records = rows
+            .into_iter()
+            .map(|row| stored(&row))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RecordPage {
+            total: total as u64,
+            page,
+            per_page,
+            records,
+        })
+    }
+
+    /// The resource of `resource_type` with `id`, most recently updated across sources.
+    pub async fn get(
+        &self,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<StoredResource>, StoreError> {
+        let row = sqlx::query(
+            "SELECT source_id, resource_type, resource_id, sort_date, json FROM resources
+             WHERE resource_type = ? AND resource_id = ? ORDER BY updated_at DESC, id DESC LIMIT 1",
+        )
+        .bind(resource_type)
+        .bind(id)
+        .fetch_optional(&self.db)
+        .await?;
+        row.map(|row| stored(&row)).transpose()
+    }
+
+    /// The (system, code) index of one stored resource.
+    pub async fn codes_of(
+        &self,
+        source_id: &str,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.system, c.code FROM resource_codes c JOIN resources r ON r.id = c.resource
+             WHERE r.source_id = ? AND r.resource_type = ? AND r.resource_id = ? ORDER BY c.system, c.code",
+        )
+        .bind(source_id)
+        .bind(resource_type)
+        .bind(id)
+        .fetch_all(&self.db)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+}
+
+fn stored(row: &sqlx::sqlite::SqliteRow) -> Result<StoredResource, StoreError> {
+    let json: String = row.try_get("json")?;
+    // Stored JSON was validated on the way in; a failure here means the file was damaged.
+    let resource = serde_json::value::RawValue::from_string(json)
+        .map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e))))?;
+    Ok(StoredResource {
+        source_id: row.try_get("source_id")?,
+        resource_type: row.try_get("resource_type")?,
+        id: row.try_get("resource_id")?,
+        sort_date: row.try_get("sort_date")?,
+        resource,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_validates_shape() {
+        assert!(matches!(parse("{"), Err(InvalidResource::Json(_))));
+        assert_eq!(parse("[]").unwrap_err(), InvalidResource::NotObject);
+        assert_eq!(
+            parse(r#"{"id":"1"}"#).unwrap_err(),
+            InvalidResource::ResourceType
+        );
+        assert_eq!(
+            parse(r#"{"resourceType":"patient","id":"1"}"#).unwrap_err(),
+            InvalidResource::ResourceType
+        );
+        assert_eq!(
+            parse(r#"{"resourceType":"Patient"}"#).unwrap_err(),
+            InvalidResource::Id
+        );
+        assert_eq!(
+            parse(r#"{"resourceType":"Patient","id":"a/b"}"#).unwrap_err(),
+            InvalidResource::Id
+        );
+        let long = format!(r#"{{"resourceType":"Patient","id":"{}"}}"#, "a".repeat(65));
+        assert_eq!(parse(&long).unwrap_err(), InvalidResource::Id);
+    }
+
+    #[test]
+    fn index_extracts_dates_and_codes() {
+        let obs = parse(
+            r#"{"resourceType":"Observation","id":"o1","effectivePeriod":{"start":"2020-01-02"},
+                "issued":"2020-01-03T00:00:00Z",
+                "code":{"coding":[{"system":"http://loinc.org","code":"2345-7"},{"code":"local"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(obs.sort_date.as_deref(), Some("2020-01-02"));
+        assert_eq!(
+            obs.codes,
+            vec![
+                ("http://loinc.org".to_string(), "2345-7".to_string()),
+                (String::new(), "local".to_string())
+            ]
+        );
+        let enc = parse(
+            r#"{"resourceType":"Encounter","id":"e","period":{"start":"2019-05-01T10:00:00Z"},
+                "type":[{"coding":[{"system":"http://snomed.info/sct","code":"185349003"}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(enc.sort_date.as_deref(), Some("2019-05-01T10:00:00Z"));
+        assert_eq!(enc.codes.len(), 1);
+        let unknown =
+            parse(r#"{"resourceType":"Basic","id":"b","meta":{"lastUpdated":"2021-01-01"}}"#)
+                .unwrap();
+        assert_eq!(unknown.sort_date.as_deref(), Some("2021-01-01"));
+        assert!(unknown.codes.is_empty());
+    }
+
+    #[test]
+    fn hash_ignores_formatting_but_not_content() {
+        let a = parse(r#"{"resourceType":"Patient","id":"1","gender":"female"}"#).unwrap();
+        let b = parse("{ \"id\": \"1\",\n \"resourceType\": \"Patient\", \"gender\": \"female\" }")
+            .unwrap();
+        let c = parse(r#"{"resourceType":"Patient","id":"1","gender":"male"}"#).unwrap();
+        assert_eq!(a.hash, b.hash);
+        assert_ne!(a.hash, c.hash);
+    }
+
+    #[tokio::test]
+    async fn upsert_is_idempotent_and_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(dir.path()).await.unwrap();
+        sqlx::query("INSERT INTO sources (id, name, connector, fhir_base_url, patient_id, token, created_at) VALUES ('s', 's', 'fhir-r4', 'http://x', 'p', x'00', 'now')")
+            .execute(&db)
+            .await
+            .unwrap();
+        let store = RecordStore::new(db.clone());
+        let batch: Vec<Parsed> = (0..3)
+            .map(|i| parse(&format!(r#"{{"resourceType":"Observation","id":"o{i}","code":{{"coding":[{{"system":"s","code":"c{i}"}}]}}}}"#)).unwrap())
+            .collect();
+        assert_eq!(
+            store.upsert_batch("s", &batch).await.unwrap(),
+            BatchOutcome {
+                stored: 3,
+                unchanged: 0
+            }
+        );
+        assert_eq!(
+            store.upsert_batch("s", &batch).await.unwrap(),
+            BatchOutcome {
+                stored: 0,
+                unchanged: 3
+            }
+        );
+        let changed = parse(r#"{"resourceType":"Observation","id":"o1","code":{"coding":[{"system":"s","code":"new"}]}}"#).unwrap();
+        assert_eq!(
+            store.upsert_batch("s", &[changed]).await.unwrap(),
+            BatchOutcome {
+                stored: 1,
+                unchanged: 0
+            }
+        );
+        assert_eq!(
+            store.codes_of("s", "Observation", "o1").await.unwrap(),
+            vec![("s".into(), "new".into())]
+        );
+        assert_eq!(store.count(Some("s")).await.unwrap(), 3);
+
+        // A batch that fails part-way leaves nothing of itself behind.
+        sqlx::query("CREATE TRIGGER boom BEFORE INSERT ON resources WHEN NEW.resource_id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END")
+            .execute(&db)
+            .await
+            .unwrap();
+        let half = [
+            parse(r#"{"resourceType":"Patient","id":"fine"}"#).unwrap(),
+            parse(r#"{"resourceType":"Patient","id":"boom"}"#).unwrap(),
+        ];
+        assert!(store.upsert_batch("s", &half).await.is_err());
+        assert!(store.get("Patient", "fine").await.unwrap().is_none());
+        assert_eq!(store.count(None).await.unwrap(), 3);
+    }
+}

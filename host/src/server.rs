@@ -1,0 +1,83 @@
+//! Starting the host: data folder, database, keys, plugins, then the API.
+
+use crate::api::{self, AppState};
+use crate::config::Config;
+use crate::plugins::Plugins;
+use crate::records::RecordStore;
+use crate::secrets::{TokenCipher, create_private_dir};
+use crate::sources::Sources;
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Everything the running host holds.
+pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
+    create_private_dir(&config.data_dir)
+        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    let db = crate::db::open(&config.data_dir).await?;
+    let cipher = TokenCipher::load_or_create(&config.data_dir)?;
+    let mut plugins = Plugins::new(config.limits.clone())
+        .map_err(|e| anyhow::anyhow!("starting the plugin engine: {e:#}"))?;
+    plugins
+        .load_dir(
+            &config.plugins_dir,
+            &config.data_dir.join("cache").join("plugins"),
+        )
+        .await;
+    let plugins = Arc::new(plugins);
+    let records = RecordStore::new(db.clone());
+    let sources = Arc::new(Sources::new(db, records.clone(), cipher, plugins.clone()));
+    Ok(AppState {
+        sources,
+        records,
+        plugins,
+    })
+}
+
+/// A host serving on a bound listener.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// The serving task; ends when `shutdown` fires.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Running {
+    /// Ask the server to stop after in-flight requests finish.
+    pub fn shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Build the host from `config` and serve on `config.listen`.
+pub async fn start(config: &Config) -> anyhow::Result<Running> {
+    let state = build_state(config).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    serve(listener, state)
+}
+
+/// Serve `state` on an already bound listener.
+pub fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = api::router(state);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "Hearth is listening");
+    Ok(Running {
+        addr,
+        task,
+        shutdown: Some(tx),
+    })
+}

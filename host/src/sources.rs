@@ -1,0 +1,404 @@
+//! Sources: where a profile's records come from, and syncing them through a
+//! connector plugin. (Registration by hand is temporary; SMART App Launch
+//! replaces it.) Access tokens are encrypted at rest and handed only to the
+//! host's outbound policy, never to the plugin.
+
+use crate::db::Db;
+use crate::plugins::call::{PluginFailure, SinkState};
+use crate::plugins::connector_v0_1_0::SyncContext;
+use crate::plugins::outbound::Origin;
+use crate::plugins::{PartialProgress, Plugins, SyncCall, SyncReport};
+use crate::records::{self, RecordStore, StoreError};
+use crate::secrets::{SecretError, TokenCipher};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The source columns, followed by a static `WHERE`/`ORDER BY` tail.
+macro_rules! select_source {
+    ($tail:literal) => {
+        concat!(
+            "SELECT s.id, s.name, s.connector, s.fhir_base_url, s.patient_id, s.status,
+             s.last_error, s.last_sync_at, s.created_at, s.cursor IS NOT NULL AS resumable,
+             (SELECT COUNT(*) FROM resources r WHERE r.source_id = s.id) AS resources
+             FROM sources s ",
+            $tail
+        )
+    };
+}
+
+/// The connector used when a new source names none.
+pub const DEFAULT_CONNECTOR: &str = "fhir-r4";
+
+/// What can go wrong with sources.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A field of a new source is invalid.
+    #[error("`{field}`: {reason}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No source with that id.
+    #[error("no source with id {0:?}")]
+    NotFound(String),
+    /// The named connector is not installed.
+    #[error("no connector plugin {0:?} is installed")]
+    UnknownConnector(String),
+    /// A sync of this source is already running.
+    #[error("a sync of source {0:?} is already running")]
+    SyncRunning(String),
+    /// The plugin failed; what it stored before failing is kept, and the next sync resumes.
+    #[error("{failure}")]
+    Plugin {
+        /// The failure.
+        failure: PluginFailure,
+        /// What was stored before it.
+        progress: PartialProgress,
+    },
+    /// The stored token cannot be decrypted.
+    #[error("the source's stored token cannot be used: {0}")]
+    Secret(#[from] SecretError),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<StoreError> for SourceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Db(e) => SourceError::Db(e),
+        }
+    }
+}
+
+/// A request to register a source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSource {
+    /// Display name (defaults to the FHIR server's host).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// FHIR base URL.
+    pub fhir_base_url: String,
+    /// The patient's id on that server.
+    pub patient_id: String,
+    /// A bearer access token for that server.
+    pub access_token: String,
+    /// Connector plugin id (default `fhir-r4`).
+    #[serde(default)]
+    pub connector: Option<String>,
+}
+
+/// A registered source (never includes the token).
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    /// Id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Connector plugin id.
+    pub connector: String,
+    /// FHIR base URL.
+    pub fhir_base_url: String,
+    /// Patient id on the server.
+    pub patient_id: String,
+    /// `new`, `ok` or `error`.
+    pub status: String,
+    /// The last sync error, if the last sync failed.
+    pub last_error: Option<String>,
+    /// When the last successful sync finished.
+    pub last_sync_at: Option<String>,
+    /// When the source was registered.
+    pub created_at: String,
+    /// Whether an interrupted sync left a checkpoint to resume from.
+    pub resumable: bool,
+    /// Resources stored from this source.
+    pub resources: u64,
+}
+
+/// The result of a successful sync.
+#[derive(Debug, Serialize)]
+pub struct SyncResult {
+    /// The source.
+    pub source_id: String,
+    /// What the connector did.
+    #[serde(flatten)]
+    pub report: SyncReport,
+    /// Wall time.
+    pub duration_ms: u64,
+    /// Resources stored from this source after the sync.
+    pub total: u64,
+}
+
+/// Saves connector checkpoints on the source row.
+#[derive(Clone, Debug)]
+pub struct Checkpoints {
+    db: Db,
+}
+
+impl Checkpoints {
+    /// Remember `cursor` for `source_id`.
+    pub async fn save(&self, source_id: &str, cursor: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE sources SET cursor = ? WHERE id = ?")
+            .bind(cursor)
+            .bind(source_id)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The sources service.
+pub struct Sources {
+    db: Db,
+    records: RecordStore,
+    cipher: TokenCipher,
+    plugins: Arc<Plugins>,
+    running: Mutex<HashSet<String>>,
+}
+
+/// Removes a source from the running set when the sync ends, however it ends.
+struct RunningGuard<'a> {
+    running: &'a Mutex<HashSet<String>>,
+    id: String,
+}
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.running.lock() {
+            set.remove(&self.id);
+        }
+    }
+}
+
+impl Sources {
+    /// The service over `db`.
+    pub fn new(db: Db, records: RecordStore, cipher: TokenCipher, plugins: Arc<Plugins>) -> Self {
+        Sources {
+            db,
+            records,
+            cipher,
+            plugins,
+            running: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Register a source after checking every field.
+    pub async fn create(&self, new: NewSource) -> Result<Source, SourceError> {
+        let invalid = |field, reason: &str| SourceError::Invalid {
+            field,
+            reason: reason.to_string(),
+        };
+        let base = url::Url::parse(new.fhir_base_url.trim())
+            .map_err(|e| invalid("fhir_base_url", &format!("not a URL: {e}")))?;
+        if Origin::of_url(&base).is_none() || base.cannot_be_a_base() {
+            return Err(invalid(
+                "fhir_base_url",
+                "must be an absolute http or https URL",
+            ));
+        }
+        if !base.username().is_empty() || base.password().is_some() {
+            return Err(invalid("fhir_base_url", "must not contain credentials"));
+        }
+        if base.query().is_some() || base.fragment().is_some() {
+            return Err(invalid(
+                "fhir_base_url",
+                "must not have a query or fragment",
+            ));
+        }
+        if !records::is_fhir_id(&new.patient_id) {
+            return Err(invalid(
+                "patient_id",
+                "must be a FHIR id: 1-64 of A-Z a-z 0-9 - .",
+            ));
+        }
+        let token = new.access_token.trim();
+        if token.is_empty() || token.len() > 8192 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(invalid(
+                "access_token",
+                "must be 1-8192 printable ASCII characters",
+            ));
+        }
+        let connector = new
+            .connector
+            .unwrap_or_else(|| DEFAULT_CONNECTOR.to_string());
+        if self.plugins.get(&connector).is_none() {
+            return Err(SourceError::UnknownConnector(connector));
+        }
+        let base_url = base.as_str().trim_end_matches('/').to_string();
+        let name = match new.name.map(|n| n.trim().to_string()) {
+            Some(n) if n.is_empty() || n.len() > 200 => {
+                return Err(invalid("name", "must be 1-200 characters"));
+            }
+            Some(n) => n,
+            None => base.host_str().unwrap_or("FHIR server").to_string(),
+        };
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO sources (id, name, connector, fhir_base_url, patient_id, token, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&name)
+        .bind(&connector)
+        .bind(&base_url)
+        .bind(&new.patient_id)
+        .bind(self.cipher.encrypt(token))
+        .bind(chrono::Utc::now().to_rfc3339())
+        .execute(&self.db)
+        .await?;
+        tracing::info!(source = %id, connector = %connector, base = %base_url, "source registered");
+        self.get(&id).await
+    }
+
+    /// All sources, oldest first.
+    pub async fn list(&self) -> Result<Vec<Source>, SourceError> {
+        let rows = sqlx::query(select_source!("ORDER BY s.created_at, s.id"))
+            .fetch_all(&self.db)
+            .await?;
+        rows.iter().map(source_from_row).collect()
+    }
+
+    /// One source.
+    pub async fn get(&self, id: &str) -> Result<Source, SourceError> {
+        let row = sqlx::query(select_source!("WHERE s.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await?
+            .ok_or_else(|| SourceError::NotFound(id.to_string()))?;
+        source_from_row(&row)
+    }
+
+    /// Sync one source now, resuming from its checkpoint if the last sync was cut short.
+    pub async fn sync(&self, id: &str) -> Result<SyncResult, SourceError> {
+        let _guard = {
+            let mut running = self
+                .running
+                .lock()
+                .map_err(|_| SourceError::SyncRunning(id.to_string()))?;
+            if !running.insert(id.to_string()) {
+                return Err(SourceError::SyncRunning(id.to_string()));
+            }
+            RunningGuard {
+                running: &self.running,
+                id: id.to_string(),
+            }
+        };
+        let row = sqlx::query(
+            "SELECT connector, fhir_base_url, patient_id, token, cursor FROM sources WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.db)
+        .await?
+        .ok_or_else(|| SourceError::NotFound(id.to_string()))?;
+        let connector: String = row.try_get("connector")?;
+        let base_url: String = row.try_get("fhir_base_url")?;
+        let plugin = self
+            .plugins
+            .get(&connector)
+            .ok_or_else(|| SourceError::UnknownConnector(connector.clone()))?;
+        let token = self.cipher.decrypt(&row.try_get::<Vec<u8>, _>("token")?)?;
+        let allowed = url::Url::parse(&base_url)
+            .ok()
+            .as_ref()
+            .and_then(Origin::of_url)
+            .into_iter()
+            .collect();
+        let started = Instant::now();
+        let run_id: i64 = sqlx::query_scalar(
+            "INSERT INTO sync_runs (source_id, started_at, status) VALUES (?, ?, 'running') RETURNING id",
+        )
+        .bind(id)
+        .bind(chrono::Utc::now().to_rfc3339())
+        .fetch_one(&self.db)
+        .await?;
+        let call = SyncCall {
+            context: SyncContext {
+                source_id: id.to_string(),
+                fhir_base_url: base_url,
+                patient_id: row.try_get("patient_id")?,
+                cursor: row.try_get("cursor")?,
+                settings: Vec::new(),
+            },
+            allowed,
+            bearer_token: Some(token),
+        };
+        let sink = SinkState::new(
+            self.records.clone(),
+            Checkpoints {
+                db: self.db.clone(),
+            },
+            id,
+        );
+        let (result, progress) = self.plugins.sync(&plugin, call, sink).await;
+        let now = chrono::Utc::now().to_rfc3339();
+        match result {
+            Ok(report) => {
+                sqlx::query("UPDATE sources SET cursor = NULL, status = 'ok', last_error = NULL, last_sync_at = ? WHERE id = ?")
+                    .bind(&now)
+                    .bind(id)
+                    .execute(&self.db)
+                    .await?;
+                sqlx::query("UPDATE sync_runs SET finished_at = ?, status = 'ok', emitted = ?, stored = ? WHERE id = ?")
+                    .bind(&now)
+                    .bind(report.emitted as i64)
+                    .bind(report.stored as i64)
+                    .bind(run_id)
+                    .execute(&self.db)
+                    .await?;
+                let total = self.records.count(Some(id)).await?;
+                tracing::info!(source = %id, emitted = report.emitted, stored = report.stored, total, "sync finished");
+                Ok(SyncResult {
+                    source_id: id.to_string(),
+                    report,
+                    duration_ms: started.elapsed().as_millis() as u64,
+                    total,
+                })
+            }
+            Err(failure) => {
+                let message = failure.to_string();
+                tracing::warn!(source = %id, error = %message, "sync failed");
+                sqlx::query("UPDATE sources SET status = 'error', last_error = ? WHERE id = ?")
+                    .bind(&message)
+                    .bind(id)
+                    .execute(&self.db)
+                    .await?;
+                sqlx::query("UPDATE sync_runs SET finished_at = ?, status = 'failed', emitted = ?, stored = ?, error = ? WHERE id = ?")
+                    .bind(&now)
+                    .bind(progress.emitted as i64)
+                    .bind(progress.stored as i64)
+                    .bind(&message)
+                    .bind(run_id)
+                    .execute(&self.db)
+                    .await?;
+                Err(SourceError::Plugin { failure, progress })
+            }
+        }
+    }
+}
+
+fn source_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Source, SourceError> {
+    Ok(Source {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        connector: row.try_get("connector")?,
+        fhir_base_url: row.try_get("fhir_base_url")?,
+        patient_id: row.try_get("patient_id")?,
+        status: row.try_get("status")?,
+        last_error: row.try_get("last_error")?,
+        last_sync_at: row.try_get("last_sync_at")?,
+        created_at: row.try_get("created_at")?,
+        resumable: row.try_get("resumable")?,
+        resources: row.try_get::<i64, _>("resources")? as u64,
+    })
+}
+
+/// A random 128-bit id, hex.
+fn new_id() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
