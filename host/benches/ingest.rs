@@ -1,1 +1,170 @@
-fn main() {}
+//! Ingest benchmark: one generated patient pulled from the sandbox provider
+//! through the wasm connector, beside the same ingest through a native path
+//! (reqwest + the same record store), in resources per second.
+//!
+//! `cargo bench --bench ingest` runs 50,000 resources (override with
+//! `HEARTH_BENCH_RESOURCES`); under `cargo test` it runs a 500-resource smoke
+//! pass so the benchmark cannot rot.
+
+use hearth_host::config::{Config, PluginLimits};
+use hearth_host::records::{self, RecordStore};
+use hearth_host::sandbox::{self, SandboxData, SandboxOptions};
+use hearth_host::server;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Instant;
+
+const PAGE: usize = 200;
+
+fn main() -> anyhow::Result<()> {
+    let full = std::env::args().any(|a| a == "--bench");
+    let resources: usize = match std::env::var("HEARTH_BENCH_RESOURCES") {
+        Ok(v) => v.parse()?,
+        Err(_) if full => 50_000,
+        Err(_) => 500,
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(run(resources))
+}
+
+fn config(data: &std::path::Path) -> Config {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    Config {
+        data_dir: data.to_path_buf(),
+        listen: "127.0.0.1:0".parse().expect("static address"),
+        plugins_dir: root.join("dist/plugins"),
+        cache_dir: data.join("cache"),
+        log: "warn".into(),
+        limits: PluginLimits::default(),
+    }
+}
+
+async fn run(resources: usize) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let data = SandboxData::generated(42, 1, resources);
+    let (patient, count) = data.patients()[0].clone();
+    println!(
+        "generated patient {patient}: {count} resources in {:.2?}",
+        started.elapsed()
+    );
+    let options = SandboxOptions::with_random_token();
+    let token = options.token.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let sb = sandbox::start(listener, data, options)?;
+
+    // Through the wasm connector, via the host's API.
+    let dir = tempfile::tempdir()?;
+    let host = server::start(&config(dir.path())).await?;
+    let base = format!("http://{}", host.addr);
+    let client = reqwest::Client::new();
+    let created: Value = client
+        .post(format!("{base}/api/sources"))
+        .json(&serde_json::json!({"fhir_base_url": sb.base_url, "patient_id": patient, "access_token": token}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id = created["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no source id: {created}"))?;
+    for label in ["first sync", "unchanged re-sync"] {
+        let t = Instant::now();
+        let result: Value = client
+            .post(format!("{base}/api/sources/{id}/sync"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let secs = t.elapsed().as_secs_f64();
+        let emitted = result["emitted"]
+            .as_u64()
+            .ok_or_else(|| anyhow::anyhow!("sync failed: {result}"))?;
+        anyhow::ensure!(
+            emitted == count as u64,
+            "wasm path emitted {emitted} of {count}"
+        );
+        println!(
+            "wasm connector   {label:<18} {count:>7} resources in {secs:>7.2} s = {:>8.0} resources/s (stored {})",
+            count as f64 / secs,
+            result["stored"]
+        );
+    }
+
+    // The same pages through a native client into the same kind of store.
+    let native_dir = tempfile::tempdir()?;
+    let state = server::build_state(&config(native_dir.path())).await?;
+    let source = state
+        .sources
+        .create(serde_json::from_value(serde_json::json!({
+            "fhir_base_url": sb.base_url, "patient_id": patient, "access_token": token
+        }))?)
+        .await?;
+    for label in ["first sync", "unchanged re-sync"] {
+        let t = Instant::now();
+        let (total, stored) = native_ingest(
+            &client,
+            &state.records,
+            &source.id,
+            &sb.base_url,
+            &patient,
+            &token,
+        )
+        .await?;
+        let secs = t.elapsed().as_secs_f64();
+        anyhow::ensure!(
+            total == count as u64,
+            "native path fetched {total} of {count}"
+        );
+        println!(
+            "native (no wasm) {label:<18} {count:>7} resources in {secs:>7.2} s = {:>8.0} resources/s (stored {stored})",
+            count as f64 / secs
+        );
+    }
+    Ok(())
+}
+
+async fn native_ingest(
+    client: &reqwest::Client,
+    store: &RecordStore,
+    source: &str,
+    base: &str,
+    patient: &str,
+    token: &str,
+) -> anyhow::Result<(u64, u64)> {
+    let _caps: Value = client
+        .get(format!("{base}/metadata"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let mut next = Some(format!(
+        "{base}/Patient/{patient}/$everything?_count={PAGE}"
+    ));
+    let (mut total, mut stored) = (0, 0);
+    while let Some(url) = next.take() {
+        let bundle: Value = client
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        next = bundle["link"]
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["relation"] == "next"))
+            .and_then(|l| l["url"].as_str())
+            .map(str::to_string);
+        let batch = bundle["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| records::parse(&e["resource"].to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        total += batch.len() as u64;
+        stored += store.upsert_batch(source, &batch).await?.stored;
+    }
+    Ok((total, stored))
+}

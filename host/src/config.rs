@@ -17,6 +17,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Folder of installed plugin packages (`plugins_dir`, default `<data_dir>/plugins`).
     pub plugins_dir: PathBuf,
+    /// Folder for caches, such as precompiled plugins (`cache_dir`, default `<data_dir>/cache`).
+    pub cache_dir: PathBuf,
     /// Log filter in `tracing` env-filter syntax (`log`, default `info`).
     pub log: String,
     /// Limits applied to each plugin call.
@@ -79,6 +81,7 @@ const KEYS: &[&str] = &[
     "data_dir",
     "listen",
     "plugins_dir",
+    "cache_dir",
     "log",
     "plugin_memory_mb",
     "plugin_timeout_secs",
@@ -148,6 +151,10 @@ impl Config {
             Some(r) => parse_path("plugins_dir", r)?,
             None => data_dir.join("plugins"),
         };
+        let cache_dir = match take("cache_dir") {
+            Some(r) => parse_path("cache_dir", r)?,
+            None => data_dir.join("cache"),
+        };
         let log = match take("log") {
             Some(r) => {
                 tracing_subscriber::EnvFilter::try_new(&r.value).map_err(|e| {
@@ -178,6 +185,7 @@ impl Config {
             data_dir,
             listen,
             plugins_dir,
+            cache_dir,
             log,
             limits: PluginLimits {
                 memory_bytes,

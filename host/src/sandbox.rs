@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use tokio::net::TcpListener;
 
 /// Why sandbox data could not be loaded.
@@ -235,9 +236,42 @@ fn rewrite_references(value: &mut Value, urls: &HashMap<String, String>) {
     }
 }
 
+/// Fault switches tests flip while the sandbox runs.
+#[derive(Debug)]
+pub struct Faults {
+    /// Authenticated requests still answered normally; after that, 503.
+    budget: AtomicI64,
+    /// Authenticated requests received.
+    requests: AtomicU64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            budget: AtomicI64::new(i64::MAX),
+            requests: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Faults {
+    /// Answer only the next `n` authenticated requests, then fail with 503 (`None`: never fail).
+    pub fn fail_after(&self, n: Option<u64>) {
+        let budget = n.map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        self.budget.store(budget, Ordering::SeqCst);
+    }
+
+    /// Authenticated requests received so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
 pub struct SandboxOptions {
+    /// Fault switches.
+    pub faults: Arc<Faults>,
     /// The bearer token clients must present.
     pub token: String,
     /// Whether `Patient/[id]/$everything` is offered (off tests the per-type path).
@@ -252,6 +286,7 @@ impl SandboxOptions {
     /// Options with a fresh random token.
     pub fn with_random_token() -> SandboxOptions {
         SandboxOptions {
+            faults: Arc::new(Faults::default()),
             token: hex::encode(rand::random::<[u8; 16]>()),
             everything: true,
             default_page: 50,
@@ -333,6 +368,15 @@ async fn require_token(
         );
         return response;
     }
+    let faults = &state.options.faults;
+    faults.requests.fetch_add(1, Ordering::SeqCst);
+    if faults.budget.fetch_sub(1, Ordering::SeqCst) <= 0 {
+        return outcome(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "transient",
+            "sandbox fault switch: service unavailable",
+        );
+    }
     next.run(request).await
 }
 
@@ -389,16 +433,13 @@ struct Paging {
     offset: usize,
 }
 
-fn paging(state: &Sandbox, params: &mut HashMap<String, String>) -> Result<Paging, Response> {
+/// Take `_count` and `_offset` out of `params`; the error is the diagnostic text.
+fn paging(state: &Sandbox, params: &mut HashMap<String, String>) -> Result<Paging, String> {
     let number = |name: &str, value: Option<String>, default: usize| match value {
         None => Ok(default),
-        Some(v) => v.parse::<usize>().map_err(|_| {
-            outcome(
-                StatusCode::BAD_REQUEST,
-                "invalid",
-                &format!("{name} must be a whole number"),
-            )
-        }),
+        Some(v) => v
+            .parse::<usize>()
+            .map_err(|_| format!("{name} must be a whole number")),
     };
     let count = number(
         "_count",
@@ -422,7 +463,7 @@ async fn search(
     }
     let page = match paging(&state, &mut params) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(text) => return outcome(StatusCode::BAD_REQUEST, "invalid", &text),
     };
     let patient = params.remove("patient");
     let id = params.remove("_id");
@@ -499,7 +540,7 @@ async fn operation(
     }
     let page = match paging(&state, &mut params) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(text) => return outcome(StatusCode::BAD_REQUEST, "invalid", &text),
     };
     let Some(&index) = state.data.by_id.get(&id) else {
         return outcome(

@@ -12,7 +12,7 @@
 #![deny(missing_docs)]
 
 /// Raw bindings generated from the WIT package (`wit/v0.1.0`).
-#[allow(missing_docs)]
+#[allow(missing_docs, clippy::too_many_arguments)]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../wit/v0.1.0",

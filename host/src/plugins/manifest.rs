@@ -21,6 +21,18 @@ pub enum Kind {
     Importer,
 }
 
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kind::Connector => "connector",
+            Kind::Dashboard => "dashboard",
+            Kind::Rules => "rules",
+            Kind::Llm => "llm",
+            Kind::Importer => "importer",
+        })
+    }
+}
+
 /// Where a plugin may send HTTP requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -79,8 +91,17 @@ pub enum ManifestError {
 impl Manifest {
     /// Parse and check a manifest.
     pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
-        let m: Manifest =
-            toml::from_str(text).map_err(|e| ManifestError::Syntax(e.message().to_string()))?;
+        let m: Manifest = toml::from_str(text).map_err(|e| {
+            // Point at the line when the error has a place (not for a missing field).
+            let line = e
+                .span()
+                .filter(|s| s.start > 0)
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            ManifestError::Syntax(match line {
+                Some(line) => format!("line {line}: {}", e.message()),
+                None => e.message().to_string(),
+            })
+        })?;
         let field = |field, reason: String| Err(ManifestError::Field { field, reason });
         if !is_plugin_id(&m.id) {
             return field(
@@ -114,7 +135,7 @@ impl Manifest {
             return field(
                 "kind",
                 format!(
-                    "{:?} plugins are not supported by this host yet; only connector",
+                    "{} plugins are not supported by this host yet; only connector",
                     m.kind
                 ),
             );
@@ -158,6 +179,7 @@ mod tests {
     fn bad_manifests_give_their_expected_error() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/manifests");
         let mut checked = 0;
+        let mut mismatches = Vec::new();
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().and_then(|e| e.to_str()) != Some("toml") {
@@ -171,9 +193,17 @@ mod tests {
                 Ok(m) => format!("ok {}", m.label()),
                 Err(e) => e.to_string(),
             };
-            assert_eq!(got.trim(), expected.trim(), "{}", path.display());
+            if got.trim() != expected.trim() {
+                mismatches.push(format!(
+                    "{}:\n  expected: {}\n  got:      {}",
+                    path.display(),
+                    expected.trim(),
+                    got.trim()
+                ));
+            }
             checked += 1;
         }
+        assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
         assert!(checked >= 8, "only {checked} manifest cases found");
     }
 

@@ -1,7 +1,8 @@
 //! A deliberately misbehaving connector, used only by the host's containment tests.
 //!
 //! What it does is chosen by the source's patient id, so each test registers a
-//! source named for the misbehaviour it wants to see contained.
+//! source named for the misbehaviour it wants to see contained:
+//! `endless-loop`, `memory-bomb`, `trap`, `flood`, `forbidden-host[.PORT]`.
 
 use hearth_plugin_sdk::{
     Connector, ConnectorInfo, ErrorKind, PluginError, SyncContext, SyncSummary, export_connector,
@@ -37,10 +38,13 @@ impl Connector for Misbehave {
                 }
             }
             "trap" => panic!("deliberate trap for the containment test"),
-            "forbidden-host" => {
-                let url = ctx
-                    .setting("target")
-                    .unwrap_or("http://forbidden.invalid/steal");
+            id if id.starts_with("forbidden-host") => {
+                // `forbidden-host.PORT` aims at a loopback port the test controls.
+                let url = match id.strip_prefix("forbidden-host.") {
+                    Some(port) => format!("http://127.0.0.1:{port}/steal"),
+                    None => "http://forbidden.invalid/steal".to_string(),
+                };
+                let url = url.as_str();
                 match http::get(url, &[]) {
                     Ok(r) => Err(PluginError::new(
                         ErrorKind::Internal,

@@ -1,0 +1,225 @@
+//! Bad input gets a precise JSON problem and changes nothing.
+
+mod common;
+
+use common::Host;
+use hearth_host::config::PluginLimits;
+use serde_json::{Value, json};
+
+async fn assert_problem(response: reqwest::Response, status: u16, kind: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+    let body: Value = response.json().await.expect("problem body is JSON");
+    assert_eq!(body["type"], format!("urn:hearth:problem:{kind}"), "{body}");
+    assert_eq!(body["status"], status);
+    assert!(!body["detail"].as_str().unwrap_or_default().is_empty());
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_creation_rejects_bad_input_and_stores_nothing() {
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let url = format!("{}/api/sources", host.base);
+    let c = &host.client;
+    let post = |body: String| {
+        c.post(&url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+
+    let p = assert_problem(
+        post("{\"fhir_base_url\": ".into()).await.unwrap(),
+        400,
+        "malformed-json",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("EOF"), "{p}");
+    let p = assert_problem(
+        post(json!({"fhir_base_url": "http://x"}).to_string())
+            .await
+            .unwrap(),
+        422,
+        "invalid-body",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("patient_id"), "{p}");
+    let p = assert_problem(
+        post(json!({"fhir_base_url": "http://x", "patient_id": "p", "access_token": "t", "extra": 1}).to_string()).await.unwrap(),
+        422,
+        "invalid-body",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("extra"), "{p}");
+
+    let cases = [
+        (
+            json!({"fhir_base_url": "not a url", "patient_id": "p", "access_token": "t"}),
+            "fhir_base_url",
+        ),
+        (
+            json!({"fhir_base_url": "ftp://x/fhir", "patient_id": "p", "access_token": "t"}),
+            "fhir_base_url",
+        ),
+        (
+            json!({"fhir_base_url": "https://u:pw@x/fhir", "patient_id": "p", "access_token": "t"}),
+            "fhir_base_url",
+        ),
+        (
+            json!({"fhir_base_url": "https://x/fhir?a=1", "patient_id": "p", "access_token": "t"}),
+            "fhir_base_url",
+        ),
+        (
+            json!({"fhir_base_url": "https://x/fhir", "patient_id": "a/b", "access_token": "t"}),
+            "patient_id",
+        ),
+        (
+            json!({"fhir_base_url": "https://x/fhir", "patient_id": "p", "access_token": ""}),
+            "access_token",
+        ),
+        (
+            json!({"fhir_base_url": "https://x/fhir", "patient_id": "p", "access_token": "bad token"}),
+            "access_token",
+        ),
+        (
+            json!({"fhir_base_url": "https://x/fhir", "patient_id": "p", "access_token": "t", "name": ""}),
+            "name",
+        ),
+    ];
+    for (body, field) in cases {
+        let p = assert_problem(post(body.to_string()).await.unwrap(), 422, "invalid-field").await;
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("`{field}`")),
+            "{p}"
+        );
+    }
+    let p = assert_problem(
+        post(json!({"fhir_base_url": "https://x/fhir", "patient_id": "p", "access_token": "t", "connector": "nope"}).to_string())
+            .await
+            .unwrap(),
+        422,
+        "unknown-connector",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("nope"));
+
+    // Wrong content type, and a body over the limit.
+    assert_problem(
+        c.post(&url).body("{}").send().await.unwrap(),
+        415,
+        "unsupported-media-type",
+    )
+    .await;
+    let huge = json!({"fhir_base_url": "https://x/fhir", "patient_id": "p", "access_token": "t", "name": "n".repeat(2 << 20)});
+    assert_problem(post(huge.to_string()).await.unwrap(), 413, "body-too-large").await;
+
+    let (_, list) = host.get("/api/sources").await;
+    assert_eq!(
+        list["sources"].as_array().map(Vec::len),
+        Some(0),
+        "nothing was stored: {list}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_things_are_404_and_bad_queries_400() {
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let c = &host.client;
+    let get = |path: &str| c.get(format!("{}{path}", host.base)).send();
+    assert_problem(get("/api/nothing-here").await.unwrap(), 404, "not-found").await;
+    assert_problem(get("/api/sources/abc").await.unwrap(), 404, "not-found").await;
+    assert_problem(
+        c.post(format!("{}/api/sources/abc/sync", host.base))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not-found",
+    )
+    .await;
+    assert_problem(
+        get("/api/records/Patient/nobody").await.unwrap(),
+        404,
+        "not-found",
+    )
+    .await;
+    assert_problem(
+        get("/api/records/Patient/a%2Fb").await.unwrap(),
+        400,
+        "invalid-path",
+    )
+    .await;
+    assert_problem(
+        get("/api/records?type=lower").await.unwrap(),
+        400,
+        "invalid-query",
+    )
+    .await;
+    assert_problem(
+        get("/api/records?page=0").await.unwrap(),
+        400,
+        "invalid-query",
+    )
+    .await;
+    assert_problem(
+        get("/api/records?per_page=5000").await.unwrap(),
+        400,
+        "invalid-query",
+    )
+    .await;
+    assert_problem(
+        get("/api/records?page=abc").await.unwrap(),
+        400,
+        "invalid-query",
+    )
+    .await;
+    assert_problem(
+        get("/api/records?colour=red").await.unwrap(),
+        400,
+        "invalid-query",
+    )
+    .await;
+    assert_problem(
+        c.delete(format!("{}/api/health", host.base))
+            .send()
+            .await
+            .unwrap(),
+        405,
+        "method-not-allowed",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_encrypted_at_rest_and_never_returned() {
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let token = "very-secret-provider-token-1234567890";
+    let id = host
+        .add_source("https://ehr.example.org/fhir", "p1", token, "fhir-r4")
+        .await;
+    let (_, source) = host.get(&format!("/api/sources/{id}")).await;
+    assert!(!source.to_string().contains(token));
+    let (_, list) = host.get("/api/sources").await;
+    assert!(!list.to_string().contains(token));
+    // Nothing in the data folder holds the token in the clear (WAL included).
+    for entry in std::fs::read_dir(host.data.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+                "{} holds the token",
+                path.display()
+            );
+        }
+    }
+}

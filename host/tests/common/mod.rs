@@ -1,0 +1,134 @@
+//! Helpers for integration tests: real servers on ephemeral loopback ports.
+#![allow(dead_code)]
+
+use hearth_host::config::{Config, PluginLimits};
+use hearth_host::sandbox::{self, RunningSandbox, SandboxData, SandboxOptions};
+use hearth_host::server::{self, Running};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use tokio::net::TcpListener;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A folder of plugin packages built by `make plugins`.
+pub fn plugin_dir(name: &str) -> PathBuf {
+    let dir = root().join("dist").join(name);
+    assert!(
+        dir.join(if name == "plugins" {
+            "fhir-r4"
+        } else {
+            "test-misbehave"
+        })
+        .join("plugin.wasm")
+        .exists(),
+        "{} has no built plugins: run `make plugins` (or `make test`) first",
+        dir.display()
+    );
+    dir
+}
+
+/// A running host with its own data folder.
+pub struct Host {
+    pub running: Running,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub data: tempfile::TempDir,
+}
+
+impl Host {
+    /// Start a host serving `plugins` (a folder under `dist/`) with `limits`.
+    pub async fn start(plugins: &str, limits: PluginLimits) -> Host {
+        let data = tempfile::tempdir().expect("temp dir");
+        let config = Config {
+            data_dir: data.path().to_path_buf(),
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            plugins_dir: plugin_dir(plugins),
+            // Shared between tests: precompiled components are keyed by content, so sharing is safe.
+            cache_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache"),
+            log: "warn".into(),
+            limits,
+        };
+        let running = server::start(&config).await.expect("host starts");
+        Host {
+            base: format!("http://{}", running.addr),
+            running,
+            client: reqwest::Client::new(),
+            data,
+        }
+    }
+
+    /// `GET path`, returning the status and the JSON body.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST path` with a JSON body, returning the status and the JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Register a source and return its id.
+    pub async fn add_source(
+        &self,
+        base_url: &str,
+        patient: &str,
+        token: &str,
+        connector: &str,
+    ) -> String {
+        let (status, body) = self
+            .post(
+                "/api/sources",
+                &json!({"fhir_base_url": base_url, "patient_id": patient, "access_token": token, "connector": connector}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().expect("id").to_string()
+    }
+
+    /// Whether the host still answers its health check.
+    pub async fn healthy(&self) -> bool {
+        let (status, body) = self.get("/api/health").await;
+        status == 200 && body["status"] == "ok"
+    }
+}
+
+/// Start a sandbox over `data` on an ephemeral port.
+pub async fn sandbox(data: SandboxData, options: SandboxOptions) -> RunningSandbox {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    sandbox::start(listener, data, options).expect("sandbox starts")
+}
+
+/// The total the sandbox reports for a patient's `$everything`.
+pub async fn server_total(sb: &RunningSandbox, token: &str, patient: &str) -> u64 {
+    let v: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/Patient/{patient}/$everything?_count=1",
+            sb.base_url
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    v["total"].as_u64().expect("total")
+}

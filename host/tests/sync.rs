@@ -1,0 +1,178 @@
+//! End to end: sandbox provider → wasm connector → host record store, over real HTTP.
+
+mod common;
+
+use common::{Host, sandbox, server_total};
+use hearth_host::config::PluginLimits;
+use hearth_host::sandbox::{SandboxData, SandboxOptions};
+use serde_json::Value;
+
+/// Count what the host stores for one source, by type, through the records API.
+async fn stored_count(host: &Host, source: &str) -> u64 {
+    let (status, body) = host.get(&format!("/api/sources/{source}")).await;
+    assert_eq!(status, 200, "{body}");
+    body["resources"].as_u64().expect("resources")
+}
+
+async fn sync_ok(host: &Host, source: &str) -> Value {
+    let (status, body) = host
+        .post(&format!("/api/sources/{source}/sync"), &Value::Null)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_sync_stores_every_resource_once() {
+    let options = SandboxOptions::with_random_token();
+    let token = options.token.clone();
+    let sb = sandbox(SandboxData::generated(7, 2, 1500), options).await;
+    let host = Host::start("plugins", PluginLimits::default()).await;
+
+    let patient = SandboxData::generated(7, 2, 1500).patients()[1].0.clone();
+    let expected = server_total(&sb, &token, &patient).await;
+    assert!(
+        expected >= 1500,
+        "generated patient has {expected} resources"
+    );
+
+    let source = host
+        .add_source(&sb.base_url, &patient, &token, "fhir-r4")
+        .await;
+    let first = sync_ok(&host, &source).await;
+    assert_eq!(first["strategy"], "everything");
+    assert_eq!(first["emitted"].as_u64(), Some(expected));
+    assert_eq!(first["stored"].as_u64(), Some(expected));
+    assert_eq!(first["total"].as_u64(), Some(expected));
+    assert_eq!(stored_count(&host, &source).await, expected);
+
+    // The second sync fetches everything again and writes nothing.
+    let second = sync_ok(&host, &source).await;
+    assert_eq!(second["stored"].as_u64(), Some(0), "{second}");
+    assert_eq!(second["unchanged"].as_u64(), Some(expected));
+    assert_eq!(stored_count(&host, &source).await, expected);
+
+    // Only this patient's records arrived: every stored Observation points at them.
+    let (_, page) = host
+        .get("/api/records?type=Observation&per_page=1000")
+        .await;
+    let observations = page["records"].as_array().expect("records");
+    assert!(!observations.is_empty());
+    for o in observations {
+        assert_eq!(
+            o["resource"]["subject"]["reference"],
+            format!("Patient/{patient}")
+        );
+    }
+    let (status, p) = host.get(&format!("/api/records/Patient/{patient}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(p["id"], patient.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_type_search_is_used_without_everything() {
+    let mut options = SandboxOptions::with_random_token();
+    options.everything = false;
+    options.default_page = 7;
+    let token = options.token.clone();
+    let data = SandboxData::generated(11, 1, 400);
+    let (patient, expected) = data.patients()[0].clone();
+    let sb = sandbox(data, options).await;
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let source = host
+        .add_source(&sb.base_url, &patient, &token, "fhir-r4")
+        .await;
+    let result = sync_ok(&host, &source).await;
+    assert_eq!(result["strategy"], "per-type");
+    assert_eq!(result["total"].as_u64(), Some(expected as u64));
+    assert_eq!(stored_count(&host, &source).await, expected as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_sync_resumes_from_its_checkpoint_without_duplicates() {
+    let options = SandboxOptions::with_random_token();
+    let token = options.token.clone();
+    let faults = options.faults.clone();
+    let data = SandboxData::generated(3, 1, 3000);
+    let (patient, expected) = data.patients()[0].clone();
+    let sb = sandbox(data, options).await;
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let source = host
+        .add_source(&sb.base_url, &patient, &token, "fhir-r4")
+        .await;
+
+    // 4 pages of 200 succeed (metadata is public and not counted), then the provider fails.
+    faults.fail_after(Some(4));
+    let (status, problem) = host
+        .post(&format!("/api/sources/{source}/sync"), &Value::Null)
+        .await;
+    assert_eq!(status, 502, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("HTTP 503"),
+        "{problem}"
+    );
+    let (_, state) = host.get(&format!("/api/sources/{source}")).await;
+    assert_eq!(state["status"], "error");
+    assert_eq!(state["resumable"], true);
+    assert_eq!(
+        state["resources"].as_u64(),
+        Some(800),
+        "four pages stored before the failure"
+    );
+
+    faults.fail_after(None);
+    let before = faults.requests();
+    let resumed = sync_ok(&host, &source).await;
+    let pages_left = (expected as u64).div_ceil(200) - 4;
+    assert_eq!(
+        faults.requests() - before,
+        pages_left,
+        "the resumed sync starts at page 5"
+    );
+    assert_eq!(resumed["total"].as_u64(), Some(expected as u64));
+    assert_eq!(stored_count(&host, &source).await, expected as u64);
+    let (_, state) = host.get(&format!("/api/sources/{source}")).await;
+    assert_eq!(state["resumable"], false);
+    assert_eq!(state["status"], "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synthea_bundles_sync_completely() {
+    let dir = common::root().join("../shared/data/synthea/r4");
+    if !dir.exists() {
+        eprintln!("skipping: {} is not present on this machine", dir.display());
+        return;
+    }
+    let data = SandboxData::from_bundle_dir(&dir).expect("Synthea bundles load");
+    let patients = data.patients();
+    assert_eq!(patients.len(), 30);
+    let options = SandboxOptions::with_random_token();
+    let token = options.token.clone();
+    let sb = sandbox(data, options).await;
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let mut total = 0;
+    for (patient, count) in &patients {
+        let source = host
+            .add_source(&sb.base_url, patient, &token, "fhir-r4")
+            .await;
+        let result = sync_ok(&host, &source).await;
+        assert_eq!(
+            result["total"].as_u64(),
+            Some(*count as u64),
+            "patient {patient}"
+        );
+        let again = sync_ok(&host, &source).await;
+        assert_eq!(
+            again["stored"].as_u64(),
+            Some(0),
+            "patient {patient}: {again}"
+        );
+        total += count;
+    }
+    assert_eq!(total, 8349, "the shared data holds 8,349 R4 resources");
+    let (_, all) = host.get("/api/records?per_page=1").await;
+    assert_eq!(all["total"].as_u64(), Some(8349));
+}
