@@ -30,8 +30,7 @@ plugins: wasm-target
 	pack $(DIST)/plugins $(BUILTIN_PLUGINS); pack $(DIST)/test-plugins $(TEST_PLUGINS)
 
 test: plugins
-	$(CARGO) test --workspace --exclude hearth-connector-fhir-r4 --exclude hearth-test-misbehave --all-targets
-	$(CARGO) test -p hearth-connector-fhir-r4 --lib
+	$(CARGO) test --workspace --all-targets
 
 lint:
 	$(CARGO) fmt --all --check

@@ -256,7 +256,18 @@ async fn sync_source(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(state.sources.sync(&id).await?))
+    // The sync runs in its own task, so a client that hangs up does not cancel it half-way.
+    let sources = state.sources.clone();
+    let result = tokio::spawn(async move { sources.sync(&id).await })
+        .await
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("the sync task failed: {e}"),
+            )
+        })?;
+    Ok(Json(result?))
 }
 
 /// Query of `GET /api/records`.

@@ -6,7 +6,11 @@ use crate::db::Db;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite};
+use std::collections::HashMap;
+
+/// Rows per multi-row statement (7 bound values each, far below SQLite's variable limit).
+const UPSERT_CHUNK: usize = 500;
 
 /// Why a resource was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -229,6 +233,9 @@ impl RecordStore {
     }
 
     /// Store a batch atomically: all of it or, on error, none of it.
+    ///
+    /// Rows go in as multi-row statements (a few statements per chunk rather
+    /// than several per resource): per-statement overhead dominates ingest.
     pub async fn upsert_batch(
         &self,
         source_id: &str,
@@ -237,41 +244,71 @@ impl RecordStore {
         let now = chrono::Utc::now().to_rfc3339();
         let mut tx = self.db.begin().await?;
         let mut outcome = BatchOutcome::default();
-        for r in batch {
-            let changed: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO resources (source_id, resource_type, resource_id, content_hash, sort_date, json, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (source_id, resource_type, resource_id) DO UPDATE SET
+        for chunk in batch.chunks(UPSERT_CHUNK) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO resources (source_id, resource_type, resource_id, content_hash, sort_date, json, updated_at) ",
+            );
+            insert.push_values(chunk, |mut row, r| {
+                row.push_bind(source_id.to_string())
+                    .push_bind(r.resource_type.clone())
+                    .push_bind(r.id.clone())
+                    .push_bind(r.hash.to_vec())
+                    .push_bind(r.sort_date.clone())
+                    .push_bind(r.json.clone())
+                    .push_bind(now.clone());
+            });
+            insert.push(
+                " ON CONFLICT (source_id, resource_type, resource_id) DO UPDATE SET
                    content_hash = excluded.content_hash, sort_date = excluded.sort_date,
                    json = excluded.json, version = resources.version + 1, updated_at = excluded.updated_at
                  WHERE resources.content_hash <> excluded.content_hash
-                 RETURNING id",
-            )
-            .bind(source_id)
-            .bind(&r.resource_type)
-            .bind(&r.id)
-            .bind(&r.hash[..])
-            .bind(&r.sort_date)
-            .bind(&r.json)
-            .bind(&now)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(row) = changed else {
-                outcome.unchanged += 1;
+                 RETURNING id, resource_type, resource_id",
+            );
+            let written = insert.build().fetch_all(&mut *tx).await?;
+            // The last copy of a type/id in the chunk is what is stored now.
+            let by_key: HashMap<(&str, &str), &Parsed> = chunk
+                .iter()
+                .map(|r| ((r.resource_type.as_str(), r.id.as_str()), r))
+                .collect();
+            let mut changed: Vec<(i64, &Parsed)> = Vec::with_capacity(written.len());
+            let mut seen = std::collections::HashSet::new();
+            for row in &written {
+                let id: i64 = row.try_get(0)?;
+                let ty: String = row.try_get(1)?;
+                let rid: String = row.try_get(2)?;
+                if let Some(r) = by_key.get(&(ty.as_str(), rid.as_str()))
+                    && seen.insert(id)
+                {
+                    changed.push((id, r));
+                }
+            }
+            outcome.stored += changed.len() as u64;
+            outcome.unchanged += (chunk.len() - written.len()) as u64;
+            if changed.is_empty() {
                 continue;
-            };
-            outcome.stored += 1;
-            sqlx::query("DELETE FROM resource_codes WHERE resource = ?")
-                .bind(row)
-                .execute(&mut *tx)
-                .await?;
-            for (system, code) in &r.codes {
-                sqlx::query("INSERT OR IGNORE INTO resource_codes (resource, system, code) VALUES (?, ?, ?)")
-                    .bind(row)
-                    .bind(system)
-                    .bind(code)
-                    .execute(&mut *tx)
-                    .await?;
+            }
+            let mut delete =
+                QueryBuilder::<Sqlite>::new("DELETE FROM resource_codes WHERE resource IN (");
+            let mut ids = delete.separated(", ");
+            for (id, _) in &changed {
+                ids.push_bind(*id);
+            }
+            delete.push(")");
+            delete.build().execute(&mut *tx).await?;
+            let codes: Vec<(i64, &(String, String))> = changed
+                .iter()
+                .flat_map(|(id, r)| r.codes.iter().map(move |c| (*id, c)))
+                .collect();
+            for codes in codes.chunks(UPSERT_CHUNK) {
+                let mut insert = QueryBuilder::<Sqlite>::new(
+                    "INSERT OR IGNORE INTO resource_codes (resource, system, code) ",
+                );
+                insert.push_values(codes, |mut row, (id, (system, code))| {
+                    row.push_bind(*id)
+                        .push_bind(system.clone())
+                        .push_bind(code.clone());
+                });
+                insert.build().execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;

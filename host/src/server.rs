@@ -28,6 +28,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let plugins = Arc::new(plugins);
     let records = RecordStore::new(db.clone());
     let sources = Arc::new(Sources::new(db, records.clone(), cipher, plugins.clone()));
+    sources.recover_interrupted().await?;
     Ok(AppState {
         sources,
         records,

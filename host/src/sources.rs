@@ -188,6 +188,24 @@ impl Sources {
         }
     }
 
+    /// Mark runs left `running` by a host that stopped mid-sync; their checkpoints stay, so the next sync resumes.
+    pub async fn recover_interrupted(&self) -> Result<u64, SourceError> {
+        let done = sqlx::query(
+            "UPDATE sync_runs SET status = 'interrupted', finished_at = ?, error = 'the host stopped during the sync'
+             WHERE status = 'running'",
+        )
+        .bind(chrono::Utc::now().to_rfc3339())
+        .execute(&self.db)
+        .await?;
+        if done.rows_affected() > 0 {
+            tracing::warn!(
+                runs = done.rows_affected(),
+                "syncs were interrupted by a stop; they resume on the next sync"
+            );
+        }
+        Ok(done.rows_affected())
+    }
+
     /// Register a source after checking every field.
     pub async fn create(&self, new: NewSource) -> Result<Source, SourceError> {
         let invalid = |field, reason: &str| SourceError::Invalid {

@@ -215,6 +215,33 @@ mod tests {
         assert_eq!(page.next.as_deref(), Some("http://a/x?page=2"));
     }
 
+    fn response(status: u16, headers: &[(&str, &str)]) -> http::Response {
+        http::Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+                .collect(),
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_error_kinds() {
+        assert!(check_status("u", &response(200, &[])).is_ok());
+        let e = check_status("u", &response(401, &[])).unwrap_err();
+        assert_eq!((e.kind, e.retryable), (ErrorKind::Unauthorized, false));
+        let e = check_status("u", &response(429, &[("retry-after", "30")])).unwrap_err();
+        assert_eq!((e.kind, e.retryable), (ErrorKind::RateLimited, true));
+        assert!(e.message.contains("retry after 30"), "{}", e.message);
+        let e = check_status("u", &response(503, &[])).unwrap_err();
+        assert_eq!((e.kind, e.retryable), (ErrorKind::Upstream, true));
+        assert_eq!(
+            check_status("u", &response(404, &[])).unwrap_err().kind,
+            ErrorKind::NotFound
+        );
+    }
+
     #[test]
     fn page_rejects_non_bundles() {
         let err = Page::from_bundle("http://a/x", json!({"resourceType": "Patient"})).unwrap_err();

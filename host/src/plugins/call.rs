@@ -62,6 +62,8 @@ pub struct CallState {
     pub outbound: Outbound,
     /// The sink, for calls that may emit.
     pub sink: Option<SinkState>,
+    /// Log lines the plugin has written in this call.
+    pub log_lines: u32,
 }
 
 impl WasiView for CallState {
@@ -222,6 +224,7 @@ impl CallState {
             stderr,
             outbound,
             sink,
+            log_lines: 0,
         }
     }
 

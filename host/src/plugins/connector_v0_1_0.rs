@@ -31,6 +31,8 @@ pub use generated::{Connector, ConnectorPre};
 
 /// Longest log line kept from a plugin.
 const MAX_LOG_LINE: usize = 4096;
+/// Log lines kept per call; a chatty plugin cannot flood the host's log.
+const MAX_LOG_LINES: u32 = 10_000;
 /// Longest checkpoint cursor accepted.
 const MAX_CURSOR: usize = 64 * 1024;
 
@@ -46,6 +48,13 @@ impl types::Host for CallState {}
 
 impl log::Host for CallState {
     async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        self.log_lines = self.log_lines.saturating_add(1);
+        if self.log_lines > MAX_LOG_LINES {
+            if self.log_lines == MAX_LOG_LINES + 1 {
+                tracing::warn!(target: "plugin", plugin = %self.label, "log limit reached; further lines from this call are dropped");
+            }
+            return Ok(());
+        }
         let mut message = message;
         if message.len() > MAX_LOG_LINE {
             let mut cut = MAX_LOG_LINE;

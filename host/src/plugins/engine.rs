@@ -61,11 +61,14 @@ impl PluginEngine {
         cache_dir: &Path,
     ) -> wasmtime::Result<(Component, CacheUse)> {
         let path = self.cache_path(wasm, cache_dir);
-        if path.exists() {
-            // SAFETY: the file was written by `Component::serialize` of this
-            // engine configuration into a folder only the host writes; a
-            // mismatch or damage is reported as an error, and then we recompile.
-            match unsafe { Component::deserialize_file(&self.engine, &path) } {
+        // Read into memory rather than mapping the file: a cache file replaced or
+        // truncated under a running host must not fault its code pages.
+        if let Ok(bytes) = std::fs::read(&path) {
+            // SAFETY: the bytes were written by `Component::serialize` of an engine
+            // with this configuration into a folder only the host writes; wasmtime
+            // checks the header and compatibility hash and rejects anything else,
+            // and then we recompile.
+            match unsafe { Component::deserialize(&self.engine, &bytes) } {
                 Ok(component) => return Ok((component, CacheUse::Hit)),
                 Err(e) => {
                     tracing::warn!(path = %path.display(), error = %e, "discarding unusable precompiled plugin")

@@ -1,0 +1,128 @@
+//! Plugin discovery: good packages load (from the precompiled cache the second
+//! time), bad ones are reported with their reason and do not stop the rest.
+
+mod common;
+
+use hearth_host::config::PluginLimits;
+use hearth_host::plugins::Plugins;
+use hearth_host::plugins::engine::CacheUse;
+use std::fs;
+use std::path::Path;
+
+fn package(dir: &Path, name: &str, manifest: Option<&str>, wasm: Option<&[u8]>) {
+    let p = dir.join(name);
+    fs::create_dir_all(&p).unwrap();
+    if let Some(m) = manifest {
+        fs::write(p.join("plugin.toml"), m).unwrap();
+    }
+    if let Some(w) = wasm {
+        fs::write(p.join("plugin.wasm"), w).unwrap();
+    }
+}
+
+fn manifest(id: &str) -> String {
+    format!(
+        "id = \"{id}\"\nname = \"x\"\nversion = \"0.1.0\"\nkind = \"connector\"\nwit = \"hearth:plugin@0.1.0\"\n[permissions]\noutbound = \"source\"\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_packages_are_reported_and_good_ones_load() {
+    let built = common::plugin_dir("plugins").join("fhir-r4");
+    let wasm = fs::read(built.join("plugin.wasm")).unwrap();
+    let good_manifest = fs::read_to_string(built.join("plugin.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    package(dir.path(), "a-good", Some(&good_manifest), Some(&wasm));
+    package(
+        dir.path(),
+        "b-bad-manifest",
+        Some("id = \"x\"\n"),
+        Some(&wasm),
+    );
+    package(
+        dir.path(),
+        "c-not-a-component",
+        Some(&manifest("garbage")),
+        Some(b"\0asm\x01\0\0\0garbage"),
+    );
+    package(
+        dir.path(),
+        "d-mismatch",
+        Some(&manifest("impostor")),
+        Some(&wasm),
+    );
+    package(dir.path(), "e-no-wasm", Some(&manifest("empty")), None);
+
+    let mut plugins = Plugins::new(PluginLimits::default()).unwrap();
+    plugins.load_dir(dir.path(), cache.path()).await;
+    let loaded: Vec<String> = plugins.summaries().into_iter().map(|s| s.id).collect();
+    assert_eq!(loaded, vec!["fhir-r4"]);
+    assert_eq!(plugins.get("fhir-r4").unwrap().cache, CacheUse::Compiled);
+
+    let failures = plugins.failures();
+    assert_eq!(failures.len(), 4, "{failures:?}");
+    let reason = |folder: &str| {
+        failures
+            .iter()
+            .find(|f| f.path.ends_with(folder))
+            .map(|f| f.reason.clone())
+            .unwrap_or_else(|| panic!("no failure for {folder}: {failures:?}"))
+    };
+    assert!(
+        reason("b-bad-manifest").contains("missing field `name`"),
+        "{}",
+        reason("b-bad-manifest")
+    );
+    assert!(
+        reason("c-not-a-component").contains("not a loadable component"),
+        "{}",
+        reason("c-not-a-component")
+    );
+    assert!(
+        reason("d-mismatch")
+            .contains("the component says it is fhir-r4@0.1.0, the manifest says impostor@0.1.0"),
+        "{}",
+        reason("d-mismatch")
+    );
+    assert!(
+        reason("e-no-wasm").contains("plugin.wasm"),
+        "{}",
+        reason("e-no-wasm")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn components_are_precompiled_once_and_damaged_cache_is_rebuilt() {
+    let source = common::plugin_dir("plugins");
+    let cache = tempfile::tempdir().unwrap();
+
+    let mut first = Plugins::new(PluginLimits::default()).unwrap();
+    first.load_dir(&source, cache.path()).await;
+    assert_eq!(first.get("fhir-r4").unwrap().cache, CacheUse::Compiled);
+    let cached: Vec<_> = fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    let name = cached[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        name.ends_with(&format!("{}.cwasm", first.get("fhir-r4").unwrap().sha256)),
+        "{name}"
+    );
+
+    let mut second = Plugins::new(PluginLimits::default()).unwrap();
+    second.load_dir(&source, cache.path()).await;
+    assert_eq!(second.get("fhir-r4").unwrap().cache, CacheUse::Hit);
+
+    fs::write(&cached[0], b"damaged").unwrap();
+    let mut third = Plugins::new(PluginLimits::default()).unwrap();
+    third.load_dir(&source, cache.path()).await;
+    assert_eq!(third.get("fhir-r4").unwrap().cache, CacheUse::Compiled);
+    assert!(third.failures().is_empty());
+    assert_ne!(
+        fs::read(&cached[0]).unwrap(),
+        b"damaged",
+        "the cache file was rewritten"
+    );
+}
