@@ -69,37 +69,58 @@ async fn everything_sync_stores_every_resource_once() {
     assert_eq!(p["id"], patient.as_str());
 }
 
+/// A sandbox with one generated patient, a host, and a source for that patient.
+struct Setup {
+    _sandbox: hearth_host::sandbox::RunningSandbox,
+    host: Host,
+    expected: u64,
+    source: String,
+}
+
+async fn one_patient(options: SandboxOptions, seed: u64, resources: usize) -> Setup {
+    let token = options.token.clone();
+    let data = SandboxData::generated(seed, 1, resources);
+    let (patient, expected) = data.patients()[0].clone();
+    let sb = sandbox(data, options).await;
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let source = host
+        .add_source(&sb.base_url, &patient, &token, "fhir-r4")
+        .await;
+    Setup {
+        _sandbox: sb,
+        host,
+        expected: expected as u64,
+        source,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_type_search_is_used_without_everything() {
     let mut options = SandboxOptions::with_random_token();
     options.everything = false;
     options.default_page = 7;
-    let token = options.token.clone();
-    let data = SandboxData::generated(11, 1, 400);
-    let (patient, expected) = data.patients()[0].clone();
-    let sb = sandbox(data, options).await;
-    let host = Host::start("plugins", PluginLimits::default()).await;
-    let source = host
-        .add_source(&sb.base_url, &patient, &token, "fhir-r4")
-        .await;
+    let Setup {
+        _sandbox,
+        host,
+        expected,
+        source,
+    } = one_patient(options, 11, 400).await;
     let result = sync_ok(&host, &source).await;
     assert_eq!(result["strategy"], "per-type");
-    assert_eq!(result["total"].as_u64(), Some(expected as u64));
-    assert_eq!(stored_count(&host, &source).await, expected as u64);
+    assert_eq!(result["total"].as_u64(), Some(expected));
+    assert_eq!(stored_count(&host, &source).await, expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_sync_resumes_from_its_checkpoint_without_duplicates() {
     let options = SandboxOptions::with_random_token();
-    let token = options.token.clone();
     let faults = options.faults.clone();
-    let data = SandboxData::generated(3, 1, 3000);
-    let (patient, expected) = data.patients()[0].clone();
-    let sb = sandbox(data, options).await;
-    let host = Host::start("plugins", PluginLimits::default()).await;
-    let source = host
-        .add_source(&sb.base_url, &patient, &token, "fhir-r4")
-        .await;
+    let Setup {
+        _sandbox,
+        host,
+        expected,
+        source,
+    } = one_patient(options, 3, 3000).await;
 
     // 4 pages of 200 succeed (metadata is public and not counted), then the provider fails.
     faults.fail_after(Some(4));
@@ -126,14 +147,14 @@ async fn an_interrupted_sync_resumes_from_its_checkpoint_without_duplicates() {
     faults.fail_after(None);
     let before = faults.requests();
     let resumed = sync_ok(&host, &source).await;
-    let pages_left = (expected as u64).div_ceil(200) - 4;
+    let pages_left = expected.div_ceil(200) - 4;
     assert_eq!(
         faults.requests() - before,
         pages_left,
         "the resumed sync starts at page 5"
     );
-    assert_eq!(resumed["total"].as_u64(), Some(expected as u64));
-    assert_eq!(stored_count(&host, &source).await, expected as u64);
+    assert_eq!(resumed["total"].as_u64(), Some(expected));
+    assert_eq!(stored_count(&host, &source).await, expected);
     let (_, state) = host.get(&format!("/api/sources/{source}")).await;
     assert_eq!(state["resumable"], false);
     assert_eq!(state["status"], "ok");

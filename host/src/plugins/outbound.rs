@@ -18,10 +18,30 @@
 use http::header::{AUTHORIZATION, COOKIE, HeaderValue};
 use http::uri::Scheme;
 use std::sync::Arc;
+use std::time::Duration;
 use wasmtime_wasi_http::{
     DEFAULT_FORBIDDEN_HEADERS, Error as HttpError, ForbiddenHeaderFilter, RequestOptions, WasiBody,
     WasiHttpHooks,
 };
+
+/// Longest waits the host allows per request; a plugin may ask for shorter ones.
+/// A provider that stops answering then fails the request, not the whole call budget.
+pub const MAX_CONNECT: Duration = Duration::from_secs(30);
+/// See [`MAX_CONNECT`].
+pub const MAX_FIRST_BYTE: Duration = Duration::from_secs(120);
+/// See [`MAX_CONNECT`].
+pub const MAX_BETWEEN_BYTES: Duration = Duration::from_secs(120);
+
+/// The plugin's request options with every timeout capped at the host's maximum.
+pub fn capped(options: Option<RequestOptions>) -> RequestOptions {
+    let options = options.unwrap_or_default();
+    let cap = |asked: Option<Duration>, max: Duration| Some(asked.map_or(max, |a| a.min(max)));
+    RequestOptions {
+        connect_timeout: cap(options.connect_timeout, MAX_CONNECT),
+        first_byte_timeout: cap(options.first_byte_timeout, MAX_FIRST_BYTE),
+        between_bytes_timeout: cap(options.between_bytes_timeout, MAX_BETWEEN_BYTES),
+    }
+}
 
 /// A scheme + host + port that a plugin may reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +174,7 @@ impl WasiHttpHooks for Outbound {
         if let Some(bearer) = &self.bearer {
             request.headers_mut().insert(AUTHORIZATION, bearer.clone());
         }
+        let options = Some(capped(options));
         Box::new(async move {
             use http_body_util::BodyExt;
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
@@ -210,6 +231,30 @@ mod tests {
                 .unwrap()
                 .contains("may not make outbound requests")
         );
+    }
+
+    #[test]
+    fn request_timeouts_are_capped() {
+        let c = capped(None);
+        assert_eq!(c.connect_timeout, Some(MAX_CONNECT));
+        assert_eq!(c.first_byte_timeout, Some(MAX_FIRST_BYTE));
+        let asked = RequestOptions {
+            connect_timeout: Some(Duration::from_secs(5)),
+            first_byte_timeout: Some(Duration::from_secs(99_999)),
+            between_bytes_timeout: None,
+        };
+        let c = capped(Some(asked));
+        assert_eq!(
+            c.connect_timeout,
+            Some(Duration::from_secs(5)),
+            "shorter asks are kept"
+        );
+        assert_eq!(
+            c.first_byte_timeout,
+            Some(MAX_FIRST_BYTE),
+            "longer asks are capped"
+        );
+        assert_eq!(c.between_bytes_timeout, Some(MAX_BETWEEN_BYTES));
     }
 
     #[test]
