@@ -142,7 +142,18 @@ fn sort_date(resource_type: &str, value: &Value) -> Option<String> {
     });
     from_fields
         .or_else(|| value.pointer("/meta/lastUpdated").and_then(Value::as_str))
-        .map(str::to_string)
+        .map(normalize_date)
+}
+
+/// Date-times to UTC so that text order is time order; partial dates
+/// (`2020`, `2020-05`, `2020-05-01`) already sort as prefixes and stay as they are.
+fn normalize_date(text: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(t) => t
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        Err(_) => text.to_string(),
+    }
 }
 
 /// The fields holding a type's main CodeableConcept(s).
@@ -472,6 +483,21 @@ mod tests {
                 .unwrap();
         assert_eq!(unknown.sort_date.as_deref(), Some("2021-01-01"));
         assert!(unknown.codes.is_empty());
+    }
+
+    #[test]
+    fn sort_dates_are_normalized_to_utc() {
+        let date = |d: &str| {
+            parse(&format!(r#"{{"resourceType":"Observation","id":"o","effectiveDateTime":"{d}"}}"#))
+                .unwrap()
+                .sort_date
+                .unwrap()
+        };
+        assert_eq!(date("2025-12-18T09:50:00-06:00"), "2025-12-18T15:50:00Z");
+        assert_eq!(date("2025-12-18T09:50:00.250+01:00"), "2025-12-18T08:50:00.250Z");
+        assert_eq!(date("2025-12"), "2025-12");
+        // Later in time sorts later in text, whatever the original offsets.
+        assert!(date("2025-12-18T09:50:00-06:00") > date("2025-12-18T14:00:00+00:00"));
     }
 
     #[test]
