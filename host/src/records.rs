@@ -488,13 +488,18 @@ mod tests {
     #[test]
     fn sort_dates_are_normalized_to_utc() {
         let date = |d: &str| {
-            parse(&format!(r#"{{"resourceType":"Observation","id":"o","effectiveDateTime":"{d}"}}"#))
-                .unwrap()
-                .sort_date
-                .unwrap()
+            parse(&format!(
+                r#"{{"resourceType":"Observation","id":"o","effectiveDateTime":"{d}"}}"#
+            ))
+            .unwrap()
+            .sort_date
+            .unwrap()
         };
         assert_eq!(date("2025-12-18T09:50:00-06:00"), "2025-12-18T15:50:00Z");
-        assert_eq!(date("2025-12-18T09:50:00.250+01:00"), "2025-12-18T08:50:00.250Z");
+        assert_eq!(
+            date("2025-12-18T09:50:00.250+01:00"),
+            "2025-12-18T08:50:00.250Z"
+        );
         assert_eq!(date("2025-12"), "2025-12");
         // Later in time sorts later in text, whatever the original offsets.
         assert!(date("2025-12-18T09:50:00-06:00") > date("2025-12-18T14:00:00+00:00"));
