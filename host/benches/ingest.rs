@@ -14,6 +14,10 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Instant;
 
+// The same allocator as the `hearth` binary, so the figures match what it does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PAGE: usize = 200;
 
 fn main() -> anyhow::Result<()> {
