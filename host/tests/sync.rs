@@ -122,8 +122,9 @@ async fn an_interrupted_sync_resumes_from_its_checkpoint_without_duplicates() {
         source,
     } = one_patient(options, 3, 3000).await;
 
-    // 4 pages of 200 succeed (metadata is public and not counted), then the provider fails.
-    faults.fail_after(Some(4));
+    // 7 pages of 200 succeed (metadata is public and not counted), then the provider fails.
+    // The connector checkpoints every 1,000 resources, so pages 1-5 are stored and 6-7 are not.
+    faults.fail_after(Some(7));
     let (status, problem) = host
         .post(&format!("/api/sources/{source}/sync"), &Value::Null)
         .await;
@@ -140,18 +141,18 @@ async fn an_interrupted_sync_resumes_from_its_checkpoint_without_duplicates() {
     assert_eq!(state["resumable"], true);
     assert_eq!(
         state["resources"].as_u64(),
-        Some(800),
-        "four pages stored before the failure"
+        Some(1000),
+        "five checkpointed pages stored before the failure"
     );
 
     faults.fail_after(None);
     let before = faults.requests();
     let resumed = sync_ok(&host, &source).await;
-    let pages_left = expected.div_ceil(200) - 4;
+    let pages_left = expected.div_ceil(200) - 5;
     assert_eq!(
         faults.requests() - before,
         pages_left,
-        "the resumed sync starts at page 5"
+        "the resumed sync starts at page 6, after the last checkpoint"
     );
     assert_eq!(resumed["total"].as_u64(), Some(expected));
     assert_eq!(stored_count(&host, &source).await, expected);

@@ -48,6 +48,11 @@ impl Emitter {
         Ok(())
     }
 
+    /// Resources queued and not yet handed to the host.
+    pub fn pending(&self) -> usize {
+        self.batch.len()
+    }
+
     /// Resources handed to the host so far.
     pub fn emitted(&self) -> u64 {
         self.emitted

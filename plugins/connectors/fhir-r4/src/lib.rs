@@ -14,7 +14,11 @@ use hearth_plugin_sdk::{
 use serde::{Deserialize, Serialize};
 
 const DEFAULT_PAGE_SIZE: u32 = 200;
-const EMIT_BATCH: usize = 500;
+/// Hard cap on queued resources, whatever the page size.
+const EMIT_BATCH: usize = 5000;
+/// Checkpoint (and so commit) about this often: each commit costs the host a
+/// transaction, and a resumed sync re-fetches at most this much.
+const CHECKPOINT_EVERY: usize = 1000;
 
 /// Where a sync got to; serialized as the checkpoint cursor.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -82,13 +86,16 @@ impl Connector for FhirR4 {
             for resource in &page.resources {
                 emitter.push(resource)?;
             }
+            let query_done = page.next.is_none();
             match page.next {
                 Some(next) => cursor.next = Some(next),
                 None => cursor.index += 1,
             }
-            let text = serde_json::to_string(&cursor)
-                .map_err(|e| PluginError::new(ErrorKind::Internal, e.to_string()))?;
-            emitter.checkpoint(&text)?;
+            if query_done || emitter.pending() >= CHECKPOINT_EVERY {
+                let text = serde_json::to_string(&cursor)
+                    .map_err(|e| PluginError::new(ErrorKind::Internal, e.to_string()))?;
+                emitter.checkpoint(&text)?;
+            }
         }
         emitter.flush()?;
         Ok(SyncSummary {
