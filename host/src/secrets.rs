@@ -50,35 +50,9 @@ impl std::fmt::Debug for TokenCipher {
 impl TokenCipher {
     /// Load the key at `<data_dir>/keys/token.key`, creating it (mode 0600) on first start.
     pub fn load_or_create(data_dir: &Path) -> Result<TokenCipher, SecretError> {
-        let dir = data_dir.join("keys");
-        let path = dir.join("token.key");
-        let io = |source| SecretError::Io {
-            path: path.clone(),
-            source,
-        };
-        let key = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                create_private_dir(&dir).map_err(io)?;
-                let mut key = vec![0u8; KEY_LEN];
-                OsRng.fill_bytes(&mut key);
-                write_private(&path, &key).map_err(io)?;
-                tracing::info!(path = %path.display(), "generated a new token encryption key");
-                key
-            }
-            Err(e) => return Err(io(e)),
-        };
-        if key.len() != KEY_LEN {
-            return Err(SecretError::BadKey {
-                path,
-                found: key.len(),
-            });
-        }
+        let key = load_or_create_key(data_dir, "token.key")?;
         Ok(TokenCipher {
-            cipher: XChaCha20Poly1305::new_from_slice(&key).map_err(|_| SecretError::BadKey {
-                path: path.clone(),
-                found: key.len(),
-            })?,
+            cipher: XChaCha20Poly1305::new(&key.into()),
         })
     }
 
@@ -109,6 +83,32 @@ impl TokenCipher {
             .map_err(|_| SecretError::Decrypt)?;
         String::from_utf8(plain).map_err(|_| SecretError::Decrypt)
     }
+}
+
+/// Load the 256-bit key `<data_dir>/keys/<name>`, creating it from the OS CSPRNG
+/// (file mode 0600, folder 0700) on first start.
+pub fn load_or_create_key(data_dir: &Path, name: &str) -> Result<[u8; KEY_LEN], SecretError> {
+    let dir = data_dir.join("keys");
+    let path = dir.join(name);
+    let io = |source| SecretError::Io {
+        path: path.clone(),
+        source,
+    };
+    let key = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            create_private_dir(&dir).map_err(io)?;
+            let mut key = vec![0u8; KEY_LEN];
+            OsRng.fill_bytes(&mut key);
+            write_private(&path, &key).map_err(io)?;
+            tracing::info!(path = %path.display(), "generated a new key");
+            key
+        }
+        Err(e) => return Err(io(e)),
+    };
+    let found = key.len();
+    key.try_into()
+        .map_err(|_| SecretError::BadKey { path, found })
 }
 
 /// Create `dir` (and parents) so that only the owner can enter it.

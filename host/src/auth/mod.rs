@@ -1,0 +1,5 @@
+//! Accounts and sessions. So far: password hashing and policy, and signed
+//! access tokens; users, sessions, profiles and grants build on these.
+
+pub mod password;
+pub mod tokens;
