@@ -102,7 +102,8 @@ pub fn check_policy(password: &str) -> Result<(), PasswordError> {
 /// One short run repeated (`abcabcabcabc`, `aaaaaaaaaaaa`).
 fn is_repetition(s: &str) -> bool {
     let chars: Vec<char> = s.chars().collect();
-    (1..=chars.len() / 3).any(|n| chars.len() % n == 0 && chars.chunks(n).all(|c| c == &chars[..n]))
+    (1..=chars.len() / 3)
+        .any(|n| chars.len().is_multiple_of(n) && chars.chunks(n).all(|c| c == &chars[..n]))
 }
 
 /// Hash a password (after [`check_policy`]) as a PHC string.
