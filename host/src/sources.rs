@@ -420,3 +420,38 @@ fn source_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Source, SourceError>
 fn new_id() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PluginLimits;
+
+    #[tokio::test]
+    async fn runs_left_running_by_a_stopped_host_are_marked_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(dir.path()).await.unwrap();
+        sqlx::query("INSERT INTO sources (id, name, connector, fhir_base_url, patient_id, token, cursor, created_at) VALUES ('s', 's', 'fhir-r4', 'http://x', 'p', x'00', '{\"next\":1}', 'now')")
+            .execute(&db)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO sync_runs (source_id, started_at, status) VALUES ('s', 'then', 'running'), ('s', 'earlier', 'ok')")
+            .execute(&db)
+            .await
+            .unwrap();
+        let sources = Sources::new(
+            db.clone(),
+            RecordStore::new(db.clone()),
+            TokenCipher::load_or_create(dir.path()).unwrap(),
+            Arc::new(Plugins::new(PluginLimits::default()).unwrap()),
+        );
+        assert_eq!(sources.recover_interrupted().await.unwrap(), 1);
+        let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM sync_runs ORDER BY id")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        assert_eq!(statuses, vec!["interrupted", "ok"]);
+        let source = sources.get("s").await.unwrap();
+        assert!(source.resumable, "the checkpoint is kept for the next sync");
+        assert_eq!(sources.recover_interrupted().await.unwrap(), 0);
+    }
+}
