@@ -154,6 +154,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 fn json_problem(rejection: JsonRejection) -> Problem {
     let detail = rejection.body_text();
+    let status = rejection.status();
     match rejection {
         JsonRejection::JsonDataError(_) => {
             Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-body", detail)
@@ -166,17 +167,15 @@ fn json_problem(rejection: JsonRejection) -> Problem {
             "unsupported-media-type",
             "send the body as JSON with Content-Type: application/json",
         ),
-        JsonRejection::BytesRejection(_) if rejection_is_too_large(&detail) => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body-too-large",
-            format!("the body is larger than the {MAX_JSON_BODY}-byte limit"),
-        ),
+        JsonRejection::BytesRejection(_) if status == StatusCode::PAYLOAD_TOO_LARGE => {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                format!("the body is larger than the {MAX_JSON_BODY}-byte limit"),
+            )
+        }
         _ => Problem::new(StatusCode::BAD_REQUEST, "bad-body", detail),
     }
-}
-
-fn rejection_is_too_large(detail: &str) -> bool {
-    detail.contains("length limit") || detail.contains("too large")
 }
 
 /// Query string extractor whose rejections are problem responses.

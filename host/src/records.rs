@@ -389,28 +389,6 @@ impl RecordStore {
         .await?;
         row.map(|row| stored(&row)).transpose()
     }
-
-    /// The (system, code) index of one stored resource.
-    pub async fn codes_of(
-        &self,
-        source_id: &str,
-        resource_type: &str,
-        id: &str,
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT c.system, c.code FROM resource_codes c JOIN resources r ON r.id = c.resource
-             WHERE r.source_id = ? AND r.resource_type = ? AND r.resource_id = ? ORDER BY c.system, c.code",
-        )
-        .bind(source_id)
-        .bind(resource_type)
-        .bind(id)
-        .fetch_all(&self.db)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
-    }
 }
 
 fn stored(row: &sqlx::sqlite::SqliteRow) -> Result<StoredResource, StoreError> {
@@ -515,14 +493,34 @@ mod tests {
         assert_ne!(a.hash, c.hash);
     }
 
+    impl RecordStore {
+        /// The (system, code) index of one stored resource.
+        pub async fn codes_of(
+            &self,
+            source_id: &str,
+            resource_type: &str,
+            id: &str,
+        ) -> Result<Vec<(String, String)>, StoreError> {
+            let rows = sqlx::query(
+            "SELECT c.system, c.code FROM resource_codes c JOIN resources r ON r.id = c.resource
+             WHERE r.source_id = ? AND r.resource_type = ? AND r.resource_id = ? ORDER BY c.system, c.code",
+        )
+        .bind(source_id)
+        .bind(resource_type)
+        .bind(id)
+        .fetch_all(&self.db)
+        .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(StoreError::from)
+        }
+    }
+
     #[tokio::test]
     async fn upsert_is_idempotent_and_atomic() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::open(dir.path()).await.unwrap();
-        sqlx::query("INSERT INTO sources (id, name, connector, fhir_base_url, patient_id, token, created_at) VALUES ('s', 's', 'fhir-r4', 'http://x', 'p', x'00', 'now')")
-            .execute(&db)
-            .await
-            .unwrap();
+        let db = crate::db::open_with_test_source(dir.path()).await;
         let store = RecordStore::new(db.clone());
         let batch: Vec<Parsed> = (0..3)
             .map(|i| parse(&format!(r#"{{"resourceType":"Observation","id":"o{i}","code":{{"coding":[{{"system":"s","code":"c{i}"}}]}}}}"#)).unwrap())

@@ -4,7 +4,7 @@
 //! host's outbound policy, never to the plugin.
 
 use crate::db::Db;
-use crate::plugins::call::{PluginFailure, SinkState};
+use crate::plugins::call::PluginFailure;
 use crate::plugins::connector_v0_1_0::SyncContext;
 use crate::plugins::outbound::Origin;
 use crate::plugins::{PartialProgress, Plugins, SyncCall, SyncReport};
@@ -346,14 +346,18 @@ impl Sources {
             allowed,
             bearer_token: Some(token),
         };
-        let sink = SinkState::new(
-            self.records.clone(),
-            Checkpoints {
-                db: self.db.clone(),
-            },
-            id,
-        );
-        let (result, progress) = self.plugins.sync(&plugin, call, sink).await;
+
+        let (result, progress) = self
+            .plugins
+            .sync(
+                &plugin,
+                call,
+                self.records.clone(),
+                Checkpoints {
+                    db: self.db.clone(),
+                },
+            )
+            .await;
         let now = chrono::Utc::now().to_rfc3339();
         match result {
             Ok(report) => {
@@ -429,8 +433,8 @@ mod tests {
     #[tokio::test]
     async fn runs_left_running_by_a_stopped_host_are_marked_interrupted() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::open(dir.path()).await.unwrap();
-        sqlx::query("INSERT INTO sources (id, name, connector, fhir_base_url, patient_id, token, cursor, created_at) VALUES ('s', 's', 'fhir-r4', 'http://x', 'p', x'00', '{\"next\":1}', 'now')")
+        let db = crate::db::open_with_test_source(dir.path()).await;
+        sqlx::query("UPDATE sources SET cursor = '{\"next\":1}' WHERE id = 's'")
             .execute(&db)
             .await
             .unwrap();

@@ -35,13 +35,18 @@ pub struct SinkState {
 }
 
 impl SinkState {
-    /// A sink into `store` for `source_id`; the plugin host sets the output limit.
-    pub fn new(store: RecordStore, checkpoints: Checkpoints, source_id: &str) -> Self {
+    /// A sink into `store` for `source_id` that accepts at most `max_output_bytes` in the call.
+    pub fn new(
+        store: RecordStore,
+        checkpoints: Checkpoints,
+        source_id: &str,
+        max_output_bytes: usize,
+    ) -> Self {
         SinkState {
             store,
             checkpoints,
             source_id: source_id.to_string(),
-            max_output_bytes: 0,
+            max_output_bytes,
             emitted_bytes: 0,
             emitted: 0,
             outcome: BatchOutcome::default(),

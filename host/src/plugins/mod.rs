@@ -11,6 +11,8 @@ pub mod manifest;
 pub mod outbound;
 
 use crate::config::PluginLimits;
+use crate::records::RecordStore;
+use crate::sources::Checkpoints;
 use call::{CallState, PluginFailure, SinkState, classify, new_store};
 use connector_v0_1_0::{ConnectorInfo, ConnectorPre, SyncContext, SyncSummary};
 use engine::{CacheUse, PluginEngine};
@@ -264,9 +266,15 @@ impl Plugins {
         &self,
         plugin: &LoadedPlugin,
         call: SyncCall,
-        mut sink: SinkState,
+        store: RecordStore,
+        checkpoints: Checkpoints,
     ) -> (Result<SyncReport, PluginFailure>, PartialProgress) {
-        sink.max_output_bytes = self.limits.max_output_bytes;
+        let sink = SinkState::new(
+            store,
+            checkpoints,
+            &call.context.source_id,
+            self.limits.max_output_bytes,
+        );
         let label = plugin.manifest.label();
         let allowed = match plugin.manifest.permissions.outbound {
             manifest::Outbound::Source => call.allowed,
