@@ -45,7 +45,42 @@ fn config(data: &std::path::Path) -> Config {
         cache_dir: data.join("cache"),
         log: "warn".into(),
         limits: PluginLimits::default(),
+        allow_signup: false,
+        secure_cookies: false,
     }
+}
+
+/// Set up a fresh host's administrator and return a client carrying their
+/// token and the API path of their profile.
+async fn sign_up_owner(base: &str) -> anyhow::Result<(reqwest::Client, String)> {
+    let setup: Value = reqwest::Client::new()
+        .post(format!("{base}/api/setup"))
+        .json(&serde_json::json!({"username": "bench", "password": "a bench of steady figures"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = setup["access_token"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("setup failed: {setup}"))?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?;
+    let me: Value = client
+        .get(format!("{base}/api/me"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let profile = me["profiles"][0]["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no profile: {me}"))?;
+    Ok((client, format!("{base}/api/profiles/{profile}")))
 }
 
 async fn run(resources: usize) -> anyhow::Result<()> {
@@ -64,10 +99,9 @@ async fn run(resources: usize) -> anyhow::Result<()> {
     // Through the wasm connector, via the host's API.
     let dir = tempfile::tempdir()?;
     let host = server::start(&config(dir.path())).await?;
-    let base = format!("http://{}", host.addr);
-    let client = reqwest::Client::new();
+    let (client, api) = sign_up_owner(&format!("http://{}", host.addr)).await?;
     let created: Value = client
-        .post(format!("{base}/api/sources"))
+        .post(format!("{api}/sources"))
         .json(&serde_json::json!({"fhir_base_url": sb.base_url, "patient_id": patient, "access_token": token}))
         .send()
         .await?
@@ -79,7 +113,7 @@ async fn run(resources: usize) -> anyhow::Result<()> {
     for label in ["first sync", "unchanged re-sync"] {
         let t = Instant::now();
         let result: Value = client
-            .post(format!("{base}/api/sources/{id}/sync"))
+            .post(format!("{api}/sources/{id}/sync"))
             .send()
             .await?
             .json()
@@ -102,18 +136,28 @@ async fn run(resources: usize) -> anyhow::Result<()> {
     // The same pages through a native client into the same kind of store.
     let native_dir = tempfile::tempdir()?;
     let state = server::build_state(&config(native_dir.path())).await?;
-    let source = state
-        .sources
-        .create(serde_json::from_value(serde_json::json!({
-            "fhir_base_url": sb.base_url, "patient_id": patient, "access_token": token
-        }))?)
+    let native_host = server::serve(
+        tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+        state.clone(),
+    )?;
+    let (native_client, native_api) =
+        sign_up_owner(&format!("http://{}", native_host.addr)).await?;
+    let source: Value = native_client
+        .post(format!("{native_api}/sources"))
+        .json(&serde_json::json!({"fhir_base_url": sb.base_url, "patient_id": patient, "access_token": token}))
+        .send()
+        .await?
+        .json()
         .await?;
+    let source_id = source["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no source id: {source}"))?;
     for label in ["first sync", "unchanged re-sync"] {
         let t = Instant::now();
         let n = native_ingest(
             &client,
             &state.records,
-            &source.id,
+            source_id,
             &sb.base_url,
             &patient,
             &token,

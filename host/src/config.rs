@@ -23,6 +23,11 @@ pub struct Config {
     pub log: String,
     /// Limits applied to each plugin call.
     pub limits: PluginLimits,
+    /// Whether anyone may create an account at `POST /api/auth/sign-up` (`allow_signup`, default false).
+    pub allow_signup: bool,
+    /// Mark session cookies `Secure` (`secure_cookies`, default false). Turn
+    /// on when Hearth is reached over HTTPS, e.g. behind a reverse proxy.
+    pub secure_cookies: bool,
 }
 
 /// Per-call limits for plugins.
@@ -86,6 +91,8 @@ const KEYS: &[&str] = &[
     "plugin_memory_mb",
     "plugin_timeout_secs",
     "plugin_max_output_mb",
+    "allow_signup",
+    "secure_cookies",
 ];
 
 /// One raw value and where it came from.
@@ -181,7 +188,17 @@ impl Config {
             Some(r) => parse_number("plugin_max_output_mb", r, 1, 64 * 1024)? as usize * (1 << 20),
             None => defaults.max_output_bytes,
         };
+        let allow_signup = match take("allow_signup") {
+            Some(r) => parse_bool("allow_signup", r)?,
+            None => false,
+        };
+        let secure_cookies = match take("secure_cookies") {
+            Some(r) => parse_bool("secure_cookies", r)?,
+            None => false,
+        };
         Ok(Config {
+            allow_signup,
+            secure_cookies,
             data_dir,
             listen,
             plugins_dir,
@@ -216,11 +233,15 @@ fn read_file(path: &Path, raw: &mut BTreeMap<&'static str, Raw>) -> Result<(), C
         let value = match value {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
             other => {
                 return Err(ConfigError::Invalid {
                     key,
                     origin,
-                    reason: format!("expected a string or a number, found {}", other.type_str()),
+                    reason: format!(
+                        "expected a string, number or boolean, found {}",
+                        other.type_str()
+                    ),
                 });
             }
         };
@@ -238,6 +259,18 @@ fn parse_path(key: &'static str, r: Raw) -> Result<PathBuf, ConfigError> {
         });
     }
     Ok(PathBuf::from(r.value))
+}
+
+fn parse_bool(key: &'static str, r: Raw) -> Result<bool, ConfigError> {
+    match r.value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            key,
+            origin: r.origin,
+            reason: format!("{:?} is not true or false", r.value),
+        }),
+    }
 }
 
 fn parse_number(key: &'static str, r: Raw, min: u64, max: u64) -> Result<u64, ConfigError> {
@@ -269,6 +302,19 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:9090");
         assert_eq!(c.plugins_dir, PathBuf::from("./data/plugins"));
         assert_eq!(c.limits, PluginLimits::default());
+        assert!(!c.allow_signup, "self sign-up is off by default");
+    }
+
+    #[test]
+    fn signup_switch_reads_booleans_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hearth.toml");
+        std::fs::write(&file, "allow_signup = true\n").unwrap();
+        assert!(Config::load(Some(&file), env(&[])).unwrap().allow_signup);
+        let c = Config::load(Some(&file), env(&[("HEARTH_ALLOW_SIGNUP", "off")])).unwrap();
+        assert!(!c.allow_signup);
+        let err = Config::load(None, env(&[("HEARTH_ALLOW_SIGNUP", "maybe")])).unwrap_err();
+        assert!(err.to_string().contains("allow_signup"), "{err}");
     }
 
     #[test]

@@ -47,13 +47,14 @@ pub async fn open(data_dir: &Path) -> Result<Db, DbError> {
     Ok(pool)
 }
 
-/// A fresh database in `dir` holding one source with id `s`, for tests.
+/// A fresh database in `dir` holding profile `p` with one source `s`, for tests.
 #[cfg(test)]
 pub async fn open_with_test_source(dir: &Path) -> Db {
     let db = open(dir).await.expect("test database opens");
     sqlx::query(
-        "INSERT INTO sources (id, name, connector, fhir_base_url, patient_id, token, created_at)
-         VALUES ('s', 's', 'fhir-r4', 'http://x', 'p', x'00', 'now')",
+        "INSERT INTO profiles (id, name, created_at) VALUES ('p', 'p', 'now');
+         INSERT INTO sources (id, profile_id, name, connector, fhir_base_url, patient_id, token, created_at)
+         VALUES ('s', 'p', 's', 'fhir-r4', 'http://x', 'p', x'00', 'now')",
     )
     .execute(&db)
     .await

@@ -53,6 +53,11 @@ enum Command {
         #[arg(long)]
         no_everything: bool,
     },
+    /// Manage accounts from the server's console (when no one can sign in).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Write one generated patient as a FHIR collection Bundle.
     Generate {
         /// Generator seed.
@@ -64,6 +69,34 @@ enum Command {
         /// Output file (`-` for stdout).
         #[arg(long, default_value = "-")]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from the terminal (or one line of stdin).
+    Add {
+        /// Sign-in name.
+        #[arg(long)]
+        username: String,
+        /// Name shown in the UI.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Make the account an administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Set a new password (read like `add`) and end the account's sessions.
+    ResetPassword {
+        /// Sign-in name.
+        #[arg(long)]
+        username: String,
+        /// Also turn off two-factor sign-in (a lost authenticator).
+        #[arg(long)]
+        disable_totp: bool,
+        /// Also re-enable the account if it was disabled.
+        #[arg(long)]
+        enable: bool,
     },
 }
 
@@ -97,6 +130,11 @@ fn main() -> anyhow::Result<()> {
             options.everything = !no_everything;
             runtime.block_on(run_sandbox(listen, data, options))
         }
+        Command::User { command } => {
+            let config = Config::load(cli.config.as_deref(), std::env::vars())?;
+            init_logging("warn");
+            runtime.block_on(user_command(config, command))
+        }
         Command::Generate {
             seed,
             resources,
@@ -116,6 +154,78 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+async fn user_command(config: Config, command: UserCommand) -> anyhow::Result<()> {
+    use hearth_host::auth::users::{NewUser, UserChanges};
+    use hearth_host::auth::{ClientInfo, UserRole};
+    let auth = hearth_host::server::console_auth(&config).await?;
+    match command {
+        UserCommand::Add {
+            username,
+            display_name,
+            admin,
+        } => {
+            let password = read_password()?;
+            let user = auth
+                .console_add_user(NewUser {
+                    username,
+                    password,
+                    display_name,
+                    role: Some(if admin {
+                        UserRole::Admin
+                    } else {
+                        UserRole::Member
+                    }),
+                })
+                .await?;
+            println!("created {} ({})", user.username, user.role.as_str());
+        }
+        UserCommand::ResetPassword {
+            username,
+            disable_totp,
+            enable,
+        } => {
+            let user = auth.user_by_name(&username).await?;
+            let password = read_password()?;
+            auth.reset_password(None, &user.id, &password, &ClientInfo::console())
+                .await?;
+            if disable_totp {
+                auth.clear_totp(&user.id).await?;
+            }
+            if enable && user.disabled {
+                auth.console_update_user(
+                    &user.id,
+                    UserChanges {
+                        display_name: None,
+                        role: None,
+                        disabled: Some(false),
+                    },
+                )
+                .await?;
+            }
+            println!(
+                "new password set for {}; their sessions have ended",
+                user.username
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A new password: prompted twice on a terminal, else one line of stdin.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        anyhow::ensure!(first == again, "the passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
     }
 }
 

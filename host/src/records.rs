@@ -2,6 +2,7 @@
 //! date, codes) and idempotent upserts keyed on (source, type, id) with a
 //! content hash, so an unchanged re-sync writes nothing.
 
+use crate::auth::ProfileScope;
 use crate::db::Db;
 use serde::Serialize;
 use serde_json::Value;
@@ -337,25 +338,30 @@ impl RecordStore {
         Ok(n as u64)
     }
 
-    /// List resources, optionally of one type, newest first, `per_page` at a time.
+    /// List a profile's resources, optionally of one type, newest first, `per_page` at a time.
     pub async fn list(
         &self,
+        scope: &ProfileScope,
         resource_type: Option<&str>,
         page: u64,
         per_page: u64,
     ) -> Result<RecordPage, StoreError> {
         let total: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM resources WHERE (?1 IS NULL OR resource_type = ?1)",
+            "SELECT COUNT(*) FROM resources r JOIN sources s ON s.id = r.source_id
+             WHERE s.profile_id = ?1 AND (?2 IS NULL OR r.resource_type = ?2)",
         )
+        .bind(scope.id())
         .bind(resource_type)
         .fetch_one(&self.db)
         .await?;
         let offset = (page.saturating_sub(1)).saturating_mul(per_page);
         let rows = sqlx::query(
-            "SELECT source_id, resource_type, resource_id, sort_date, json FROM resources
-             WHERE (?1 IS NULL OR resource_type = ?1)
-             ORDER BY sort_date IS NULL, sort_date DESC, id LIMIT ?2 OFFSET ?3",
+            "SELECT r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json
+             FROM resources r JOIN sources s ON s.id = r.source_id
+             WHERE s.profile_id = ?1 AND (?2 IS NULL OR r.resource_type = ?2)
+             ORDER BY r.sort_date IS NULL, r.sort_date DESC, r.id LIMIT ?3 OFFSET ?4",
         )
+        .bind(scope.id())
         .bind(resource_type)
         .bind(per_page as i64)
         .bind(offset as i64)
@@ -373,18 +379,22 @@ impl RecordStore {
         })
     }
 
-    /// The resource of `resource_type` with `id`, most recently updated across sources.
+    /// A profile's resource of `resource_type` with `id`, most recently updated across its sources.
     pub async fn get(
         &self,
+        scope: &ProfileScope,
         resource_type: &str,
         id: &str,
     ) -> Result<Option<StoredResource>, StoreError> {
         let row = sqlx::query(
-            "SELECT source_id, resource_type, resource_id, sort_date, json FROM resources
-             WHERE resource_type = ? AND resource_id = ? ORDER BY updated_at DESC, id DESC LIMIT 1",
+            "SELECT r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json
+             FROM resources r JOIN sources s ON s.id = r.source_id
+             WHERE r.resource_type = ? AND r.resource_id = ? AND s.profile_id = ?
+             ORDER BY r.updated_at DESC, r.id DESC LIMIT 1",
         )
         .bind(resource_type)
         .bind(id)
+        .bind(scope.id())
         .fetch_optional(&self.db)
         .await?;
         row.map(|row| stored(&row)).transpose()
@@ -563,7 +573,13 @@ mod tests {
             parse(r#"{"resourceType":"Patient","id":"boom"}"#).unwrap(),
         ];
         assert!(store.upsert_batch("s", &half).await.is_err());
-        assert!(store.get("Patient", "fine").await.unwrap().is_none());
+        assert!(
+            store
+                .get(&ProfileScope::for_tests("p"), "Patient", "fine")
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(store.count(None).await.unwrap(), 3);
     }
 }

@@ -1,6 +1,8 @@
 //! Starting the host: data folder, database, keys, plugins, then the API.
 
 use crate::api::{self, AppState};
+use crate::auth::Auth;
+use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::plugins::Plugins;
 use crate::records::RecordStore;
@@ -17,6 +19,8 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
     let db = crate::db::open(&config.data_dir).await?;
     let cipher = TokenCipher::load_or_create(&config.data_dir)?;
+    let keys = TokenKeys::load_or_create(&config.data_dir)?;
+    let auth = Auth::new(db.clone(), keys, cipher.clone(), config.allow_signup)?;
     let mut plugins = Plugins::new(config.limits.clone())
         .map_err(|e| anyhow::anyhow!("starting the plugin engine: {e:#}"))?;
     plugins
@@ -30,10 +34,23 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let sources = Arc::new(Sources::new(db, records.clone(), cipher, plugins.clone()));
     sources.recover_interrupted().await?;
     Ok(AppState {
+        auth: Arc::new(auth),
+        secure_cookies: config.secure_cookies,
         sources,
         records,
         plugins,
     })
+}
+
+/// The account service alone, for console commands (`hearth user ...`). Safe
+/// while the server runs: SQLite in WAL mode takes both.
+pub async fn console_auth(config: &Config) -> anyhow::Result<Auth> {
+    create_private_dir(&config.data_dir)
+        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    let db = crate::db::open(&config.data_dir).await?;
+    let cipher = TokenCipher::load_or_create(&config.data_dir)?;
+    let keys = TokenKeys::load_or_create(&config.data_dir)?;
+    Ok(Auth::new(db, keys, cipher, config.allow_signup)?)
 }
 
 /// A host serving on a bound listener.
@@ -67,7 +84,8 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
 pub fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = api::router(state);
+    // Peer addresses feed sign-in throttling and the audit log.
+    let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {

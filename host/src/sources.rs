@@ -3,6 +3,7 @@
 //! replaces it.) Access tokens are encrypted at rest and handed only to the
 //! host's outbound policy, never to the plugin.
 
+use crate::auth::ProfileScope;
 use crate::db::Db;
 use crate::plugins::call::PluginFailure;
 use crate::plugins::connector_v0_1_0::SyncContext;
@@ -206,8 +207,12 @@ impl Sources {
         Ok(done.rows_affected())
     }
 
-    /// Register a source after checking every field.
-    pub async fn create(&self, new: NewSource) -> Result<Source, SourceError> {
+    /// Register a source in a profile after checking every field.
+    pub async fn create(
+        &self,
+        scope: &ProfileScope,
+        new: NewSource,
+    ) -> Result<Source, SourceError> {
         let invalid = |field, reason: &str| SourceError::Invalid {
             field,
             reason: reason.to_string(),
@@ -258,10 +263,11 @@ impl Sources {
         };
         let id = new_id();
         sqlx::query(
-            "INSERT INTO sources (id, name, connector, fhir_base_url, patient_id, token, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sources (id, profile_id, name, connector, fhir_base_url, patient_id, token, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
+        .bind(scope.id())
         .bind(&name)
         .bind(&connector)
         .bind(&base_url)
@@ -270,22 +276,26 @@ impl Sources {
         .bind(chrono::Utc::now().to_rfc3339())
         .execute(&self.db)
         .await?;
-        tracing::info!(source = %id, connector = %connector, base = %base_url, "source registered");
-        self.get(&id).await
+        tracing::info!(source = %id, profile = %scope.id(), connector = %connector, base = %base_url, "source registered");
+        self.get(scope, &id).await
     }
 
-    /// All sources, oldest first.
-    pub async fn list(&self) -> Result<Vec<Source>, SourceError> {
-        let rows = sqlx::query(select_source!("ORDER BY s.created_at, s.id"))
-            .fetch_all(&self.db)
-            .await?;
+    /// A profile's sources, oldest first.
+    pub async fn list(&self, scope: &ProfileScope) -> Result<Vec<Source>, SourceError> {
+        let rows = sqlx::query(select_source!(
+            "WHERE s.profile_id = ? ORDER BY s.created_at, s.id"
+        ))
+        .bind(scope.id())
+        .fetch_all(&self.db)
+        .await?;
         rows.iter().map(source_from_row).collect()
     }
 
-    /// One source.
-    pub async fn get(&self, id: &str) -> Result<Source, SourceError> {
-        let row = sqlx::query(select_source!("WHERE s.id = ?"))
+    /// One source of a profile.
+    pub async fn get(&self, scope: &ProfileScope, id: &str) -> Result<Source, SourceError> {
+        let row = sqlx::query(select_source!("WHERE s.id = ? AND s.profile_id = ?"))
             .bind(id)
+            .bind(scope.id())
             .fetch_optional(&self.db)
             .await?
             .ok_or_else(|| SourceError::NotFound(id.to_string()))?;
@@ -293,7 +303,7 @@ impl Sources {
     }
 
     /// Sync one source now, resuming from its checkpoint if the last sync was cut short.
-    pub async fn sync(&self, id: &str) -> Result<SyncResult, SourceError> {
+    pub async fn sync(&self, scope: &ProfileScope, id: &str) -> Result<SyncResult, SourceError> {
         let _guard = {
             let mut running = self
                 .running
@@ -308,9 +318,10 @@ impl Sources {
             }
         };
         let row = sqlx::query(
-            "SELECT connector, fhir_base_url, patient_id, token, cursor FROM sources WHERE id = ?",
+            "SELECT connector, fhir_base_url, patient_id, token, cursor FROM sources WHERE id = ? AND profile_id = ?",
         )
         .bind(id)
+        .bind(scope.id())
         .fetch_optional(&self.db)
         .await?
         .ok_or_else(|| SourceError::NotFound(id.to_string()))?;
@@ -454,7 +465,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(statuses, vec!["interrupted", "ok"]);
-        let source = sources.get("s").await.unwrap();
+        let source = sources
+            .get(&crate::auth::ProfileScope::for_tests("p"), "s")
+            .await
+            .unwrap();
         assert!(source.resumable, "the checkpoint is kept for the next sync");
         assert_eq!(sources.recover_interrupted().await.unwrap(), 0);
     }

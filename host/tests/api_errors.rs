@@ -25,7 +25,7 @@ async fn assert_problem(response: reqwest::Response, status: u16, kind: &str) ->
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn source_creation_rejects_bad_input_and_stores_nothing() {
     let host = Host::start("plugins", PluginLimits::default()).await;
-    let url = format!("{}/api/sources", host.base);
+    let url = format!("{}{}", host.base, host.at("/sources"));
     let c = &host.client;
     let post = |body: String| {
         c.post(&url)
@@ -122,7 +122,7 @@ async fn source_creation_rejects_bad_input_and_stores_nothing() {
     let huge = json!({"fhir_base_url": "https://x/fhir", "patient_id": "p", "access_token": "t", "name": "n".repeat(2 << 20)});
     assert_problem(post(huge.to_string()).await.unwrap(), 413, "body-too-large").await;
 
-    let (_, list) = host.get("/api/sources").await;
+    let (_, list) = host.get(&host.at("/sources")).await;
     assert_eq!(
         list["sources"].as_array().map(Vec::len),
         Some(0),
@@ -136,9 +136,14 @@ async fn unknown_things_are_404_and_bad_queries_400() {
     let c = &host.client;
     let get = |path: &str| c.get(format!("{}{path}", host.base)).send();
     assert_problem(get("/api/nothing-here").await.unwrap(), 404, "not-found").await;
-    assert_problem(get("/api/sources/abc").await.unwrap(), 404, "not-found").await;
     assert_problem(
-        c.post(format!("{}/api/sources/abc/sync", host.base))
+        get(&host.at("/sources/abc")).await.unwrap(),
+        404,
+        "not-found",
+    )
+    .await;
+    assert_problem(
+        c.post(format!("{}{}", host.base, host.at("/sources/abc/sync")))
             .send()
             .await
             .unwrap(),
@@ -147,43 +152,43 @@ async fn unknown_things_are_404_and_bad_queries_400() {
     )
     .await;
     assert_problem(
-        get("/api/records/Patient/nobody").await.unwrap(),
+        get(&host.at("/records/Patient/nobody")).await.unwrap(),
         404,
         "not-found",
     )
     .await;
     assert_problem(
-        get("/api/records/Patient/a%2Fb").await.unwrap(),
+        get(&host.at("/records/Patient/a%2Fb")).await.unwrap(),
         400,
         "invalid-path",
     )
     .await;
     assert_problem(
-        get("/api/records?type=lower").await.unwrap(),
+        get(&host.at("/records?type=lower")).await.unwrap(),
         400,
         "invalid-query",
     )
     .await;
     assert_problem(
-        get("/api/records?page=0").await.unwrap(),
+        get(&host.at("/records?page=0")).await.unwrap(),
         400,
         "invalid-query",
     )
     .await;
     assert_problem(
-        get("/api/records?per_page=5000").await.unwrap(),
+        get(&host.at("/records?per_page=5000")).await.unwrap(),
         400,
         "invalid-query",
     )
     .await;
     assert_problem(
-        get("/api/records?page=abc").await.unwrap(),
+        get(&host.at("/records?page=abc")).await.unwrap(),
         400,
         "invalid-query",
     )
     .await;
     assert_problem(
-        get("/api/records?colour=red").await.unwrap(),
+        get(&host.at("/records?colour=red")).await.unwrap(),
         400,
         "invalid-query",
     )
@@ -206,9 +211,9 @@ async fn tokens_are_encrypted_at_rest_and_never_returned() {
     let id = host
         .add_source("https://ehr.example.org/fhir", "p1", token, "fhir-r4")
         .await;
-    let (_, source) = host.get(&format!("/api/sources/{id}")).await;
+    let (_, source) = host.get(&host.at(&format!("/sources/{id}"))).await;
     assert!(!source.to_string().contains(token));
-    let (_, list) = host.get("/api/sources").await;
+    let (_, list) = host.get(&host.at("/sources")).await;
     assert!(!list.to_string().contains(token));
     // Nothing in the data folder holds the token in the clear (WAL included).
     for entry in std::fs::read_dir(host.data.path()).unwrap() {

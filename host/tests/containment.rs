@@ -46,7 +46,7 @@ async fn misbehave(host: &Host, provider: &str, behaviour: &str) -> Value {
         .add_source(provider, behaviour, "secret-token", "test-misbehave")
         .await;
     let (status, problem) = host
-        .post(&format!("/api/sources/{source}/sync"), &Value::Null)
+        .post(&host.at(&format!("/sources/{source}/sync")), &Value::Null)
         .await;
     assert_eq!(status, 502, "{behaviour}: {problem}");
     let detail = problem["detail"].as_str().unwrap_or_default();
@@ -55,7 +55,7 @@ async fn misbehave(host: &Host, provider: &str, behaviour: &str) -> Value {
         "{behaviour}: the error names the plugin: {detail}"
     );
     assert!(host.healthy().await, "{behaviour}: the host still answers");
-    let (_, source) = host.get(&format!("/api/sources/{source}")).await;
+    let (_, source) = host.get(&host.at(&format!("/sources/{source}"))).await;
     assert_eq!(source["status"], "error");
     assert_eq!(source["last_error"].as_str(), Some(detail));
     problem
@@ -137,7 +137,7 @@ async fn forbidden_host_is_denied_and_never_reached() {
         )
         .await;
     let (status, problem) = host
-        .post(&format!("/api/sources/{source}/sync"), &Value::Null)
+        .post(&host.at(&format!("/sources/{source}/sync")), &Value::Null)
         .await;
     assert_eq!(status, 502, "{problem}");
     assert_eq!(
@@ -187,12 +187,12 @@ async fn misbehaving_plugins_do_not_disturb_each_other_or_the_host() {
     let (provider, _) = counting_server().await;
     // Three bad plugins at once; the API stays responsive throughout.
     let runs = ["endless-loop", "memory-bomb", "trap"].map(|b| {
-        let host_base = host.base.clone();
+        let host_base = format!("{}{}", host.base, host.at(""));
         let provider = provider.clone();
+        let client = host.client.clone();
         tokio::spawn(async move {
-            let client = reqwest::Client::new();
             let created: Value = client
-                .post(format!("{host_base}/api/sources"))
+                .post(format!("{host_base}/sources"))
                 .json(&json!({"fhir_base_url": provider, "patient_id": b, "access_token": "t", "connector": "test-misbehave"}))
                 .send()
                 .await
@@ -201,7 +201,7 @@ async fn misbehaving_plugins_do_not_disturb_each_other_or_the_host() {
                 .await
                 .expect("json");
             let id = created["id"].as_str().expect("id").to_string();
-            client.post(format!("{host_base}/api/sources/{id}/sync")).send().await.expect("sync").status().as_u16()
+            client.post(format!("{host_base}/sources/{id}/sync")).send().await.expect("sync").status().as_u16()
         })
     });
     tokio::time::sleep(Duration::from_millis(300)).await;

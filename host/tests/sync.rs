@@ -9,14 +9,14 @@ use serde_json::Value;
 
 /// Count what the host stores for one source, by type, through the records API.
 async fn stored_count(host: &Host, source: &str) -> u64 {
-    let (status, body) = host.get(&format!("/api/sources/{source}")).await;
+    let (status, body) = host.get(&host.at(&format!("/sources/{source}"))).await;
     assert_eq!(status, 200, "{body}");
     body["resources"].as_u64().expect("resources")
 }
 
 async fn sync_ok(host: &Host, source: &str) -> Value {
     let (status, body) = host
-        .post(&format!("/api/sources/{source}/sync"), &Value::Null)
+        .post(&host.at(&format!("/sources/{source}/sync")), &Value::Null)
         .await;
     assert_eq!(status, 200, "{body}");
     body
@@ -54,7 +54,7 @@ async fn everything_sync_stores_every_resource_once() {
 
     // Only this patient's records arrived: every stored Observation points at them.
     let (_, page) = host
-        .get("/api/records?type=Observation&per_page=1000")
+        .get(&host.at("/records?type=Observation&per_page=1000"))
         .await;
     let observations = page["records"].as_array().expect("records");
     assert!(!observations.is_empty());
@@ -64,7 +64,9 @@ async fn everything_sync_stores_every_resource_once() {
             format!("Patient/{patient}")
         );
     }
-    let (status, p) = host.get(&format!("/api/records/Patient/{patient}")).await;
+    let (status, p) = host
+        .get(&host.at(&format!("/records/Patient/{patient}")))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(p["id"], patient.as_str());
 }
@@ -126,7 +128,7 @@ async fn an_interrupted_sync_resumes_from_its_checkpoint_without_duplicates() {
     // The connector checkpoints every 1,000 resources, so pages 1-5 are stored and 6-7 are not.
     faults.fail_after(Some(7));
     let (status, problem) = host
-        .post(&format!("/api/sources/{source}/sync"), &Value::Null)
+        .post(&host.at(&format!("/sources/{source}/sync")), &Value::Null)
         .await;
     assert_eq!(status, 502, "{problem}");
     assert!(
@@ -136,7 +138,7 @@ async fn an_interrupted_sync_resumes_from_its_checkpoint_without_duplicates() {
             .contains("HTTP 503"),
         "{problem}"
     );
-    let (_, state) = host.get(&format!("/api/sources/{source}")).await;
+    let (_, state) = host.get(&host.at(&format!("/sources/{source}"))).await;
     assert_eq!(state["status"], "error");
     assert_eq!(state["resumable"], true);
     assert_eq!(
@@ -156,7 +158,7 @@ async fn an_interrupted_sync_resumes_from_its_checkpoint_without_duplicates() {
     );
     assert_eq!(resumed["total"].as_u64(), Some(expected));
     assert_eq!(stored_count(&host, &source).await, expected);
-    let (_, state) = host.get(&format!("/api/sources/{source}")).await;
+    let (_, state) = host.get(&host.at(&format!("/sources/{source}"))).await;
     assert_eq!(state["resumable"], false);
     assert_eq!(state["status"], "ok");
 }
@@ -195,6 +197,6 @@ async fn synthea_bundles_sync_completely() {
         total += count;
     }
     assert_eq!(total, 8349, "the shared data holds 8,349 R4 resources");
-    let (_, all) = host.get("/api/records?per_page=1").await;
+    let (_, all) = host.get(&host.at("/records?per_page=1")).await;
     assert_eq!(all["total"].as_u64(), Some(8349));
 }

@@ -30,19 +30,52 @@ pub fn plugin_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A running host with its own data folder.
+/// The password test accounts use.
+pub const PASSWORD: &str = "a garden of tall sunflowers";
+
+/// A running host with its own data folder, set up with an administrator
+/// (`owner`) who owns one profile; `client` sends that user's bearer token.
 pub struct Host {
     pub running: Running,
     pub base: String,
+    /// Signed in as the first administrator.
     pub client: reqwest::Client,
+    /// Sends no credentials.
+    pub anon: reqwest::Client,
     pub data: tempfile::TempDir,
+    /// The administrator's own profile.
+    pub profile: String,
+    /// The administrator's access token.
+    pub token: String,
+}
+
+/// A client that sends `token` as a bearer token on every request.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 impl Host {
     /// Start a host serving `plugins` (a folder under `dist/`) with `limits`.
     pub async fn start(plugins: &str, limits: PluginLimits) -> Host {
+        Host::start_with(plugins, limits, |_| {}).await
+    }
+
+    /// Start a host, letting `adjust` change the config first.
+    pub async fn start_with(
+        plugins: &str,
+        limits: PluginLimits,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Host {
         let data = tempfile::tempdir().expect("temp dir");
-        let config = Config {
+        let mut config = Config {
             data_dir: data.path().to_path_buf(),
             listen: "127.0.0.1:0".parse().expect("addr"),
             plugins_dir: plugin_dir(plugins),
@@ -50,14 +83,53 @@ impl Host {
             cache_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache"),
             log: "warn".into(),
             limits,
+            allow_signup: false,
+            secure_cookies: false,
         };
+        adjust(&mut config);
         let running = server::start(&config).await.expect("host starts");
+        let base = format!("http://{}", running.addr);
+        let anon = reqwest::Client::new();
+        let setup: Value = anon
+            .post(format!("{base}/api/setup"))
+            .json(&json!({"username": "owner", "password": PASSWORD, "display_name": "Olive Owner", "profile_name": "Olive"}))
+            .send()
+            .await
+            .expect("setup")
+            .json()
+            .await
+            .expect("setup json");
+        let token = setup["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_string();
+        let client = bearer_client(&token);
+        let me: Value = client
+            .get(format!("{base}/api/me"))
+            .send()
+            .await
+            .expect("me")
+            .json()
+            .await
+            .expect("me json");
+        let profile = me["profiles"][0]["id"]
+            .as_str()
+            .expect("profile")
+            .to_string();
         Host {
-            base: format!("http://{}", running.addr),
+            base,
             running,
-            client: reqwest::Client::new(),
+            client,
+            anon,
             data,
+            profile,
+            token,
         }
+    }
+
+    /// `rel` under the administrator's profile: `/sources` → `/api/profiles/{id}/sources`.
+    pub fn at(&self, rel: &str) -> String {
+        format!("/api/profiles/{}{rel}", self.profile)
     }
 
     /// `GET path`, returning the status and the JSON body.
@@ -95,7 +167,7 @@ impl Host {
     ) -> String {
         let (status, body) = self
             .post(
-                "/api/sources",
+                &self.at("/sources"),
                 &json!({"fhir_base_url": base_url, "patient_id": patient, "access_token": token, "connector": connector}),
             )
             .await;

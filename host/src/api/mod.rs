@@ -1,20 +1,30 @@
-//! The HTTP API: axum routes, and the one place where domain errors become
-//! JSON problem responses (RFC 9457).
+//! The HTTP API: axum routes, the extractors that authenticate callers and
+//! check their access to a profile, and the one place where domain errors
+//! become JSON problem responses (RFC 9457).
 
+mod account;
+mod admin;
+mod data;
+mod extract;
+mod profiles;
+
+use crate::auth::{Auth, AuthError};
 use crate::plugins::Plugins;
 use crate::plugins::call::PluginFailure;
-use crate::records::{self, RecordStore, StoreError};
-use crate::sources::{NewSource, SourceError, Sources};
+use crate::records::{RecordStore, StoreError};
+use crate::sources::{SourceError, Sources};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::handler::Handler;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::MethodRouter;
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::sync::Arc;
+
+pub use extract::{Access, Edit, Own, Read};
 
 /// Largest JSON body the API accepts.
 pub const MAX_JSON_BODY: usize = 1 << 20;
@@ -22,24 +32,73 @@ pub const MAX_JSON_BODY: usize = 1 << 20;
 /// Shared state of the API.
 #[derive(Clone)]
 pub struct AppState {
+    /// Accounts, sessions and access.
+    pub auth: Arc<Auth>,
     /// Sources service.
     pub sources: Arc<Sources>,
     /// Record store.
     pub records: RecordStore,
     /// Plugin host.
     pub plugins: Arc<Plugins>,
+    /// Whether session cookies are marked `Secure`.
+    pub secure_cookies: bool,
+}
+
+/// Builds the router and, alongside, the list of every route in it, so the
+/// access-matrix test can insist that each route is covered.
+struct Routes {
+    router: Router<AppState>,
+    list: Vec<(Method, &'static str)>,
+}
+
+macro_rules! route_method {
+    ($name:ident, $method:ident) => {
+        fn $name<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
+            self.add(Method::$method, path, axum::routing::$name(h))
+        }
+    };
+}
+
+impl Routes {
+    fn add(mut self, method: Method, path: &'static str, route: MethodRouter<AppState>) -> Self {
+        self.list.push((method, path));
+        self.router = self.router.route(path, route);
+        self
+    }
+    route_method!(get, GET);
+    route_method!(post, POST);
+    route_method!(put, PUT);
+    route_method!(patch, PATCH);
+    route_method!(delete, DELETE);
+}
+
+/// Every route, under `/api`. Who may call each is decided by the extractors
+/// its handler takes: none (public), [`crate::auth::Caller`] (signed in),
+/// `Admin`, or [`Access`] with the profile role it needs.
+fn routes() -> Routes {
+    let r = Routes {
+        router: Router::new(),
+        list: Vec::new(),
+    };
+    let r = account::routes(r);
+    let r = admin::routes(r);
+    let r = profiles::routes(r);
+    data::routes(r)
+}
+
+/// Every API route as (method, path template), e.g. `(GET, "/api/profiles/{profile}")`.
+pub fn route_list() -> Vec<(Method, String)> {
+    routes()
+        .list
+        .into_iter()
+        .map(|(m, p)| (m, format!("/api{p}")))
+        .collect()
 }
 
 /// The API router.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/health", get(health))
-        .route("/plugins", get(plugins))
-        .route("/sources", get(list_sources).post(create_source))
-        .route("/sources/{id}", get(get_source))
-        .route("/sources/{id}/sync", post(sync_source))
-        .route("/records", get(list_records))
-        .route("/records/{type}/{id}", get(get_record))
+    let api = routes()
+        .router
         .fallback(|| async {
             Problem::new(StatusCode::NOT_FOUND, "not-found", "no such API route")
         })
@@ -63,6 +122,7 @@ pub struct Problem {
     status: StatusCode,
     kind: &'static str,
     detail: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Problem {
@@ -72,7 +132,14 @@ impl Problem {
             status,
             kind,
             detail: detail.into(),
+            headers: Vec::new(),
         }
+    }
+
+    /// Add a response header.
+    fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Problem {
+        self.headers.push((name, value));
+        self
     }
 }
 
@@ -89,12 +156,16 @@ impl IntoResponse for Problem {
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
-        (
+        let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body.to_string(),
         )
-            .into_response()
+            .into_response();
+        for (name, value) in self.headers {
+            response.headers_mut().append(name, value);
+        }
+        response
     }
 }
 
@@ -126,6 +197,42 @@ impl From<SourceError> for Problem {
                 Problem::new(StatusCode::BAD_GATEWAY, kind, detail)
             }
             SourceError::Secret(_) | SourceError::Db(_) => {
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
+            }
+        }
+    }
+}
+
+impl From<AuthError> for Problem {
+    fn from(e: AuthError) -> Problem {
+        let detail = e.to_string();
+        match e {
+            AuthError::Unauthenticated(_) => {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+                    .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+            }
+            AuthError::InvalidCredentials => {
+                Problem::new(StatusCode::UNAUTHORIZED, "invalid-credentials", detail)
+            }
+            AuthError::TotpRequired => {
+                Problem::new(StatusCode::UNAUTHORIZED, "totp-required", detail)
+            }
+            AuthError::TooManyAttempts(wait) => {
+                let secs = wait.0.as_secs().max(1);
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", detail)
+                    .with_header(header::RETRY_AFTER, HeaderValue::from(secs))
+            }
+            AuthError::Csrf => Problem::new(StatusCode::FORBIDDEN, "csrf", detail),
+            AuthError::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            AuthError::NotFound(_) => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
+            AuthError::Conflict { kind, .. } => Problem::new(StatusCode::CONFLICT, kind, detail),
+            AuthError::Invalid { .. } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-field", detail)
+            }
+            AuthError::WeakPassword { .. } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak-password", detail)
+            }
+            AuthError::Secret(_) | AuthError::Db(_) | AuthError::Internal(_) => {
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
             }
         }
@@ -214,139 +321,4 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
                 Problem::new(StatusCode::BAD_REQUEST, "invalid-path", e.body_text())
             })
     }
-}
-
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "plugins": state.plugins.summaries().len(),
-        "plugin_failures": state.plugins.failures().len(),
-    }))
-}
-
-async fn plugins(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({
-        "plugins": state.plugins.summaries(),
-        "failures": state.plugins.failures(),
-    }))
-}
-
-async fn create_source(
-    State(state): State<AppState>,
-    ApiJson(new): ApiJson<NewSource>,
-) -> Result<impl IntoResponse, Problem> {
-    let source = state.sources.create(new).await?;
-    Ok((StatusCode::CREATED, Json(source)))
-}
-
-async fn list_sources(State(state): State<AppState>) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(json!({ "sources": state.sources.list().await? })))
-}
-
-async fn get_source(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(state.sources.get(&id).await?))
-}
-
-async fn sync_source(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-) -> Result<impl IntoResponse, Problem> {
-    // The sync runs in its own task, so a client that hangs up does not cancel it half-way.
-    let sources = state.sources.clone();
-    let result = tokio::spawn(async move { sources.sync(&id).await })
-        .await
-        .map_err(|e| {
-            Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                format!("the sync task failed: {e}"),
-            )
-        })?;
-    Ok(Json(result?))
-}
-
-/// Query of `GET /api/records`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecordQuery {
-    #[serde(rename = "type")]
-    resource_type: Option<String>,
-    page: Option<u64>,
-    per_page: Option<u64>,
-}
-
-async fn list_records(
-    State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<RecordQuery>,
-) -> Result<impl IntoResponse, Problem> {
-    if let Some(t) = &q.resource_type
-        && !records::is_type_name(t)
-    {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-query",
-            format!("`type`: {t:?} is not a FHIR resource type name"),
-        ));
-    }
-    let page = q.page.unwrap_or(1);
-    if page == 0 {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-query",
-            "`page` starts at 1",
-        ));
-    }
-    let per_page = q.per_page.unwrap_or(50);
-    if !(1..=1000).contains(&per_page) {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-query",
-            "`per_page` must be 1 to 1000",
-        ));
-    }
-    Ok(Json(
-        state
-            .records
-            .list(q.resource_type.as_deref(), page, per_page)
-            .await?,
-    ))
-}
-
-async fn get_record(
-    State(state): State<AppState>,
-    ApiPath((resource_type, id)): ApiPath<(String, String)>,
-) -> Result<Response, Problem> {
-    if !records::is_type_name(&resource_type) || !records::is_fhir_id(&id) {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-path",
-            "expected /api/records/{Type}/{id} with a FHIR type and id",
-        ));
-    }
-    let stored = state
-        .records
-        .get(&resource_type, &id)
-        .await?
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                format!("no {resource_type}/{id} is stored"),
-            )
-        })?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/fhir+json"),
-            (
-                header::HeaderName::from_static("x-hearth-source"),
-                stored.source_id.as_str(),
-            ),
-        ],
-        stored.resource.get().to_string(),
-    )
-        .into_response())
 }
