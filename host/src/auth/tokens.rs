@@ -21,6 +21,8 @@ pub struct Claims {
     pub sub: String,
     /// The session it belongs to (revoking the session revokes the token).
     pub sid: String,
+    /// A random id, so no two tokens are alike.
+    pub jti: String,
     /// Token purpose; always `access` here.
     pub typ: String,
     /// Issuer.
@@ -94,6 +96,7 @@ impl TokenKeys {
         let claims = Claims {
             sub: user.to_string(),
             sid: session.to_string(),
+            jti: hex::encode(rand::random::<[u8; 12]>()),
             typ: "access".into(),
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
@@ -214,6 +217,7 @@ mod tests {
         let base = Claims {
             sub: "u".into(),
             sid: "s".into(),
+            jti: "j".into(),
             typ: "access".into(),
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),

@@ -296,12 +296,12 @@ impl Auth {
     }
 }
 
-/// The code an authenticator app would show now for a base32 secret (for tests and the benchmark).
-pub fn current_code(secret_base32: &str) -> Option<String> {
+/// The code an authenticator app shows at `unix_time` for a base32 secret (tests use it).
+pub fn code_at(secret_base32: &str, unix_time: u64) -> Option<String> {
     let secret = totp_rs::Secret::Encoded(secret_base32.to_string())
         .to_bytes()
         .ok()?;
-    Some(totp(secret, "x").ok()?.generate(unix_now()))
+    Some(totp(secret, "x").ok()?.generate(unix_time))
 }
 
 #[cfg(test)]

@@ -204,3 +204,78 @@ pub async fn server_total(sb: &RunningSandbox, token: &str, patient: &str) -> u6
         .expect("json");
     v["total"].as_u64().expect("total")
 }
+
+impl Host {
+    /// Sign in over the API; returns the status and body.
+    pub async fn sign_in(&self, username: &str, password: &str) -> (u16, Value) {
+        self.sign_in_with(json!({"username": username, "password": password}))
+            .await
+    }
+
+    /// Sign in with a full request body.
+    pub async fn sign_in_with(&self, body: Value) -> (u16, Value) {
+        let r = self
+            .anon
+            .post(format!("{}/api/auth/sign-in", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// As the administrator, create a member `username` (password [`PASSWORD`]);
+    /// returns their id and a client signed in as them.
+    pub async fn member(&self, username: &str) -> (String, reqwest::Client) {
+        let (status, user) = self
+            .post(
+                "/api/users",
+                &json!({"username": username, "password": PASSWORD, "role": "member"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{user}");
+        let (status, session) = self.sign_in(username, PASSWORD).await;
+        assert_eq!(status, 200, "{session}");
+        (
+            user["id"].as_str().expect("id").to_string(),
+            bearer_client(session["access_token"].as_str().expect("token")),
+        )
+    }
+}
+
+/// Send `method path` with `client` and an optional JSON body; returns status and JSON body.
+pub async fn call(
+    client: &reqwest::Client,
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut request = client.request(method, format!("{base}{path}"));
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let r = request.send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Start a host that has not been set up yet; returns it with its base URL.
+pub async fn bare_host(adjust: impl FnOnce(&mut Config)) -> (Running, String, tempfile::TempDir) {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        data_dir: data.path().to_path_buf(),
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        plugins_dir: plugin_dir("plugins"),
+        cache_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache"),
+        log: "warn".into(),
+        limits: PluginLimits::default(),
+        allow_signup: false,
+        secure_cookies: false,
+    };
+    adjust(&mut config);
+    let running = server::start(&config).await.expect("host starts");
+    let base = format!("http://{}", running.addr);
+    (running, base, data)
+}
