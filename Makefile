@@ -38,6 +38,7 @@ lint:
 
 bench: plugins
 	$(CARGO) bench -p hearth-host --bench ingest
+	$(CARGO) bench -p hearth-host --bench auth
 
 clean:
 	rm -rf $(DIST)

@@ -21,6 +21,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let cipher = TokenCipher::load_or_create(&config.data_dir)?;
     let keys = TokenKeys::load_or_create(&config.data_dir)?;
     let auth = Auth::new(db.clone(), keys, cipher.clone(), config.allow_signup)?;
+    auth.prune_sessions().await?;
     let mut plugins = Plugins::new(config.limits.clone())
         .map_err(|e| anyhow::anyhow!("starting the plugin engine: {e:#}"))?;
     plugins

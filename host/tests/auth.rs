@@ -51,7 +51,7 @@ async fn setup_happens_once_and_everything_else_needs_sign_in() {
         })
     };
     let (a, b) = (attempt("mum"), attempt("dad"));
-    let mut results = vec![a.await.unwrap(), b.await.unwrap()];
+    let mut results = [a.await.unwrap(), b.await.unwrap()];
     results.sort_by_key(|r| r.0);
     assert_eq!(results[0].0, 201, "{:?}", results[0].1);
     assert_eq!(

@@ -89,3 +89,99 @@ fn a_bad_setting_stops_start_with_its_name() {
         "{stderr}"
     );
 }
+
+/// Run `hearth user ...` on `data` with `stdin` as the password line.
+fn hearth_user(data: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .env("HEARTH_DATA_DIR", data)
+        .arg("user")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_commands_add_users_and_reset_passwords() {
+    let data = tempfile::tempdir().unwrap();
+    let first = "the owl keeps the night watch";
+    let out = hearth_user(
+        data.path(),
+        &["add", "--username", "gran", "--admin"],
+        &format!("{first}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created gran (admin)"));
+    let out = hearth_user(data.path(), &["add", "--username", "pip"], "short\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12 characters"));
+    let out = hearth_user(
+        data.path(),
+        &["reset-password", "--username", "nobody"],
+        "whatever whatever\n",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user named \"nobody\""));
+    let second = "a lighthouse on the far hill";
+    let out = hearth_user(
+        data.path(),
+        &["reset-password", "--username", "gran", "--disable-totp"],
+        &format!("{second}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The server sees the console's work.
+    let config = hearth_host::config::Config {
+        data_dir: data.path().to_path_buf(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        plugins_dir: common::plugin_dir("plugins"),
+        cache_dir: std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache"),
+        log: "warn".into(),
+        limits: Default::default(),
+        allow_signup: false,
+        secure_cookies: false,
+    };
+    let running = hearth_host::server::start(&config).await.unwrap();
+    let base = format!("http://{}", running.addr);
+    let client = reqwest::Client::new();
+    let sign_in = |password: &str| {
+        client
+            .post(format!("{base}/api/auth/sign-in"))
+            .json(&serde_json::json!({"username": "gran", "password": password}))
+            .send()
+    };
+    assert_eq!(sign_in(first).await.unwrap().status(), 401);
+    let ok = sign_in(second).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert_eq!(body["user"]["role"], "admin");
+    let setup = client
+        .post(format!("{base}/api/setup"))
+        .json(&serde_json::json!({"username": "late", "password": second}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        setup.status(),
+        409,
+        "setup is closed once an account exists"
+    );
+}

@@ -393,6 +393,19 @@ impl Auth {
         })
     }
 
+    /// Forget sessions that ended (expired or revoked) more than 30 days ago,
+    /// with their refresh tokens. Recent ones stay so a replayed token is
+    /// still recognised as a replay.
+    pub async fn prune_sessions(&self) -> Result<u64, AuthError> {
+        let cutoff = (chrono::Utc::now() - chrono::Duration::days(30))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < ?1 OR revoked_at < ?1")
+            .bind(cutoff)
+            .execute(&self.db)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// End the caller's session.
     pub async fn sign_out(&self, caller: &Caller, client: &ClientInfo) -> Result<(), AuthError> {
         sqlx::query(

@@ -1,0 +1,484 @@
+//! The access matrix: every API route, tried by each kind of caller against
+//! one family profile, must answer exactly the expected status. The table
+//! must list every route the router has, so a new route without a row fails
+//! this test.
+
+mod common;
+
+use common::{Host, PASSWORD, bearer_client, call};
+use hearth_host::config::PluginLimits;
+use hearth_host::sandbox::{SandboxData, SandboxOptions};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    Anonymous,
+    /// A member with no grant on the profile.
+    Stranger,
+    Viewer,
+    Editor,
+    Owner,
+    /// An administrator with no grant on the profile.
+    Admin,
+}
+
+const ROLES: [Role; 6] = [
+    Role::Anonymous,
+    Role::Stranger,
+    Role::Viewer,
+    Role::Editor,
+    Role::Owner,
+    Role::Admin,
+];
+
+impl Role {
+    fn username(self) -> &'static str {
+        match self {
+            Role::Anonymous | Role::Stranger => "sam",
+            Role::Viewer => "vera",
+            Role::Editor => "eddie",
+            Role::Owner => "olga",
+            Role::Admin => "owner",
+        }
+    }
+}
+
+// Expected status per role, in the order of ROLES.
+const PUBLIC_OK: [u16; 6] = [200; 6];
+const SIGNED_IN: [u16; 6] = [401, 200, 200, 200, 200, 200];
+const SIGNED_IN_201: [u16; 6] = [401, 201, 201, 201, 201, 201];
+const SIGNED_IN_204: [u16; 6] = [401, 204, 204, 204, 204, 204];
+const ADMIN: [u16; 6] = [401, 403, 403, 403, 403, 200];
+const ADMIN_201: [u16; 6] = [401, 403, 403, 403, 403, 201];
+const ADMIN_204: [u16; 6] = [401, 403, 403, 403, 403, 204];
+const READ: [u16; 6] = [401, 404, 200, 200, 200, 404];
+const EDIT: [u16; 6] = [401, 404, 403, 200, 200, 404];
+const EDIT_201: [u16; 6] = [401, 404, 403, 201, 201, 404];
+const OWN: [u16; 6] = [401, 404, 403, 403, 200, 404];
+const OWN_201: [u16; 6] = [401, 404, 403, 403, 201, 404];
+const OWN_204: [u16; 6] = [401, 404, 403, 403, 204, 404];
+
+/// Every route with its expected statuses. TOTP setup comes last: confirm
+/// turns two-factor sign-in on, disable turns it off again.
+const MATRIX: &[(&str, &str, [u16; 6])] = &[
+    ("GET", "/api/health", PUBLIC_OK),
+    ("GET", "/api/setup", PUBLIC_OK),
+    ("POST", "/api/setup", [409; 6]),
+    ("POST", "/api/auth/sign-in", PUBLIC_OK),
+    ("POST", "/api/auth/sign-up", [403; 6]),
+    ("POST", "/api/auth/refresh", PUBLIC_OK),
+    ("POST", "/api/auth/sign-out", SIGNED_IN_204),
+    ("GET", "/api/auth/sessions", SIGNED_IN),
+    ("DELETE", "/api/auth/sessions/{session}", SIGNED_IN_204),
+    ("GET", "/api/me", SIGNED_IN),
+    ("POST", "/api/me/password", SIGNED_IN_204),
+    ("GET", "/api/plugins", SIGNED_IN),
+    ("GET", "/api/users", ADMIN),
+    ("POST", "/api/users", ADMIN_201),
+    ("GET", "/api/users/{user}", ADMIN),
+    ("PATCH", "/api/users/{user}", ADMIN),
+    ("POST", "/api/users/{user}/password", ADMIN_204),
+    ("DELETE", "/api/users/{user}", ADMIN_204),
+    ("GET", "/api/audit", ADMIN),
+    ("GET", "/api/profiles", SIGNED_IN),
+    ("POST", "/api/profiles", SIGNED_IN_201),
+    ("GET", "/api/profiles/{profile}", READ),
+    ("PATCH", "/api/profiles/{profile}", OWN),
+    ("DELETE", "/api/profiles/{profile}", OWN_204),
+    ("GET", "/api/profiles/{profile}/grants", OWN),
+    ("POST", "/api/profiles/{profile}/grants", OWN_201),
+    ("PUT", "/api/profiles/{profile}/grants/{user}", OWN),
+    ("DELETE", "/api/profiles/{profile}/grants/{user}", OWN_204),
+    ("POST", "/api/profiles/{profile}/transfer", OWN),
+    ("GET", "/api/profiles/{profile}/sources", READ),
+    ("POST", "/api/profiles/{profile}/sources", EDIT_201),
+    ("GET", "/api/profiles/{profile}/sources/{source}", READ),
+    (
+        "POST",
+        "/api/profiles/{profile}/sources/{source}/sync",
+        EDIT,
+    ),
+    ("GET", "/api/profiles/{profile}/records", READ),
+    ("GET", "/api/profiles/{profile}/records/{type}/{id}", READ),
+    ("POST", "/api/me/totp", SIGNED_IN),
+    ("POST", "/api/me/totp/confirm", SIGNED_IN),
+    ("POST", "/api/me/totp/disable", SIGNED_IN_204),
+];
+
+/// The family the matrix runs against.
+struct World {
+    host: Host,
+    /// Signed-in clients, by role (the anonymous one sends nothing).
+    clients: Vec<(Role, reqwest::Client)>,
+    profile: String,
+    source: String,
+    patient: String,
+    fresh: AtomicUsize,
+    _sandbox: hearth_host::sandbox::RunningSandbox,
+}
+
+impl World {
+    fn client(&self, role: Role) -> &reqwest::Client {
+        &self
+            .clients
+            .iter()
+            .find(|(r, _)| *r == role)
+            .expect("client")
+            .1
+    }
+
+    fn unique(&self, stem: &str) -> String {
+        format!("{stem}{}", self.fresh.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// A new member created by the administrator; returns their id.
+    async fn new_member(&self) -> (String, String) {
+        let name = self.unique("extra");
+        let (status, user) = self
+            .host
+            .post(
+                "/api/users",
+                &json!({"username": name, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, 201, "{user}");
+        (user["id"].as_str().expect("id").to_string(), name)
+    }
+
+    async fn id_of(&self, username: &str) -> String {
+        let (_, users) = self.host.get("/api/users").await;
+        users["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["username"] == username)
+            .and_then(|u| u["id"].as_str())
+            .expect("user id")
+            .to_string()
+    }
+
+    /// A fresh session for `role`'s user: (access token, refresh token, session id).
+    async fn fresh_session(&self, role: Role) -> (String, String, String) {
+        let (status, s) = self.host.sign_in(role.username(), PASSWORD).await;
+        assert_eq!(status, 200, "{s}");
+        let get = |k: &str| s[k].as_str().expect(k).to_string();
+        (get("access_token"), get("refresh_token"), get("session_id"))
+    }
+
+    /// A throwaway profile owned by olga with the same grants as the main one.
+    async fn throwaway_profile(&self) -> String {
+        let owner = self.client(Role::Owner);
+        let base = &self.host.base;
+        let (status, p) = call(
+            owner,
+            base,
+            Method::POST,
+            "/api/profiles",
+            Some(&json!({"name": self.unique("Temp")})),
+        )
+        .await;
+        assert_eq!(status, 201, "{p}");
+        let id = p["id"].as_str().expect("id").to_string();
+        for (user, role) in [("vera", "viewer"), ("eddie", "editor")] {
+            let (status, g) = call(
+                owner,
+                base,
+                Method::POST,
+                &format!("/api/profiles/{id}/grants"),
+                Some(&json!({"username": user, "role": role})),
+            )
+            .await;
+            assert_eq!(status, 201, "{g}");
+        }
+        id
+    }
+
+    /// The concrete request for `route` by `role`: path, body, and a token
+    /// to use instead of the role's usual one.
+    async fn request(
+        &self,
+        method: &str,
+        route: &str,
+        role: Role,
+    ) -> (String, Option<Value>, Option<String>) {
+        let p = &self.profile;
+        let none = (None, None);
+        let (path, (body, token)): (String, (Option<Value>, Option<String>)) = match (method, route)
+        {
+            (
+                "GET",
+                "/api/health" | "/api/setup" | "/api/auth/sessions" | "/api/me" | "/api/plugins"
+                | "/api/users" | "/api/audit" | "/api/profiles",
+            ) => (route.into(), none),
+            ("POST", "/api/setup") => (
+                route.into(),
+                (
+                    Some(json!({"username": self.unique("late"), "password": PASSWORD})),
+                    None,
+                ),
+            ),
+            ("POST", "/api/auth/sign-in") => (
+                route.into(),
+                (
+                    Some(json!({"username": role.username(), "password": PASSWORD})),
+                    None,
+                ),
+            ),
+            ("POST", "/api/auth/sign-up") => (
+                route.into(),
+                (
+                    Some(json!({"username": self.unique("new"), "password": PASSWORD})),
+                    None,
+                ),
+            ),
+            ("POST", "/api/auth/refresh") => {
+                let (_, refresh, _) = self.fresh_session(role).await;
+                (
+                    route.into(),
+                    (Some(json!({"refresh_token": refresh})), None),
+                )
+            }
+            ("POST", "/api/auth/sign-out") => {
+                let (access, _, _) = self.fresh_session(role).await;
+                (route.into(), (None, Some(access)))
+            }
+            ("DELETE", "/api/auth/sessions/{session}") => {
+                let (_, _, session) = self.fresh_session(role).await;
+                (format!("/api/auth/sessions/{session}"), none)
+            }
+            ("POST", "/api/me/password") => (
+                route.into(),
+                (
+                    Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
+                    None,
+                ),
+            ),
+            ("POST", "/api/users") => (
+                route.into(),
+                (
+                    Some(json!({"username": self.unique("made"), "password": PASSWORD})),
+                    None,
+                ),
+            ),
+            ("GET", "/api/users/{user}") => {
+                (format!("/api/users/{}", self.id_of("sam").await), none)
+            }
+            ("PATCH", "/api/users/{user}") => (
+                format!("/api/users/{}", self.id_of("sam").await),
+                (Some(json!({"display_name": "Sam"})), None),
+            ),
+            ("POST", "/api/users/{user}/password") => {
+                let (id, _) = self.new_member().await;
+                (
+                    format!("/api/users/{id}/password"),
+                    (Some(json!({"new_password": "another fine password"})), None),
+                )
+            }
+            ("DELETE", "/api/users/{user}") => {
+                (format!("/api/users/{}", self.new_member().await.0), none)
+            }
+            ("POST", "/api/profiles") => (route.into(), (Some(json!({"name": "Someone"})), None)),
+            ("GET", "/api/profiles/{profile}") => (format!("/api/profiles/{p}"), none),
+            ("PATCH", "/api/profiles/{profile}") => (
+                format!("/api/profiles/{p}"),
+                (Some(json!({"name": "Family"})), None),
+            ),
+            ("DELETE", "/api/profiles/{profile}") => (
+                format!("/api/profiles/{}", self.throwaway_profile().await),
+                none,
+            ),
+            ("GET", "/api/profiles/{profile}/grants") => {
+                (format!("/api/profiles/{p}/grants"), none)
+            }
+            ("POST", "/api/profiles/{profile}/grants") => {
+                let (_, name) = self.new_member().await;
+                (
+                    format!("/api/profiles/{p}/grants"),
+                    (Some(json!({"username": name, "role": "viewer"})), None),
+                )
+            }
+            ("PUT", "/api/profiles/{profile}/grants/{user}") => (
+                format!("/api/profiles/{p}/grants/{}", self.id_of("vera").await),
+                (Some(json!({"role": "viewer"})), None),
+            ),
+            ("DELETE", "/api/profiles/{profile}/grants/{user}") => {
+                let (id, name) = self.new_member().await;
+                let (status, g) = call(
+                    self.client(Role::Owner),
+                    &self.host.base,
+                    Method::POST,
+                    &format!("/api/profiles/{p}/grants"),
+                    Some(&json!({"username": name, "role": "viewer"})),
+                )
+                .await;
+                assert_eq!(status, 201, "{g}");
+                (format!("/api/profiles/{p}/grants/{id}"), none)
+            }
+            ("POST", "/api/profiles/{profile}/transfer") => (
+                format!("/api/profiles/{}/transfer", self.throwaway_profile().await),
+                (Some(json!({"username": "sam", "keep": "viewer"})), None),
+            ),
+            ("GET", "/api/profiles/{profile}/sources") => {
+                (format!("/api/profiles/{p}/sources"), none)
+            }
+            ("POST", "/api/profiles/{profile}/sources") => (
+                format!("/api/profiles/{p}/sources"),
+                (
+                    Some(
+                        json!({"fhir_base_url": "https://ehr.example.org/fhir", "patient_id": "p1", "access_token": "t"}),
+                    ),
+                    None,
+                ),
+            ),
+            ("GET", "/api/profiles/{profile}/sources/{source}") => {
+                (format!("/api/profiles/{p}/sources/{}", self.source), none)
+            }
+            ("POST", "/api/profiles/{profile}/sources/{source}/sync") => (
+                format!("/api/profiles/{p}/sources/{}/sync", self.source),
+                none,
+            ),
+            ("GET", "/api/profiles/{profile}/records") => {
+                (format!("/api/profiles/{p}/records"), none)
+            }
+            ("GET", "/api/profiles/{profile}/records/{type}/{id}") => (
+                format!("/api/profiles/{p}/records/Patient/{}", self.patient),
+                none,
+            ),
+            ("POST", "/api/me/totp" | "/api/me/totp/disable") => {
+                (route.into(), (Some(json!({"password": PASSWORD})), None))
+            }
+            ("POST", "/api/me/totp/confirm") => {
+                // A real code for the secret this user was just given.
+                let (status, setup) = call(
+                    self.client(role),
+                    &self.host.base,
+                    Method::POST,
+                    "/api/me/totp",
+                    Some(&json!({"password": PASSWORD})),
+                )
+                .await;
+                let code = if status == 200 {
+                    let secret = setup["secret"].as_str().expect("secret");
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .expect("clock")
+                        .as_secs();
+                    hearth_host::auth::totp::code_at(secret, now).expect("code")
+                } else {
+                    "000000".into()
+                };
+                (route.into(), (Some(json!({"code": code})), None))
+            }
+            other => panic!("{other:?} has no request in the access matrix: add one"),
+        };
+        (path, body, token)
+    }
+}
+
+async fn world() -> World {
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let data = SandboxData::generated(7, 1, 40);
+    let patient = data.patients()[0].0.clone();
+    let options = SandboxOptions::with_random_token();
+    let token = options.token.clone();
+    let sandbox = common::sandbox(data, options).await;
+    for name in ["sam", "vera", "eddie", "olga"] {
+        host.member(name).await;
+    }
+    let mut clients = vec![
+        (Role::Anonymous, reqwest::Client::new()),
+        (Role::Admin, host.client.clone()),
+    ];
+    for role in [Role::Stranger, Role::Viewer, Role::Editor, Role::Owner] {
+        let (status, s) = host.sign_in(role.username(), PASSWORD).await;
+        assert_eq!(status, 200, "{s}");
+        clients.push((
+            role,
+            bearer_client(s["access_token"].as_str().expect("token")),
+        ));
+    }
+    let mut w = World {
+        host,
+        clients,
+        profile: String::new(),
+        source: String::new(),
+        patient,
+        fresh: AtomicUsize::new(0),
+        _sandbox: sandbox,
+    };
+    w.profile = w.throwaway_profile().await;
+    let (status, source) = call(
+        w.client(Role::Owner),
+        &w.host.base,
+        Method::POST,
+        &format!("/api/profiles/{}/sources", w.profile),
+        Some(&json!({"fhir_base_url": w._sandbox.base_url, "patient_id": w.patient, "access_token": token})),
+    )
+    .await;
+    assert_eq!(status, 201, "{source}");
+    w.source = source["id"].as_str().expect("id").to_string();
+    let (status, synced) = call(
+        w.client(Role::Owner),
+        &w.host.base,
+        Method::POST,
+        &format!("/api/profiles/{}/sources/{}/sync", w.profile, w.source),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{synced}");
+    w
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_each_role_exactly_as_expected() {
+    // The table covers exactly the routes the router has.
+    let routes: BTreeSet<(String, String)> = hearth_host::api::route_list()
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), p))
+        .collect();
+    let table: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = routes.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&routes).collect();
+    assert!(
+        missing.is_empty(),
+        "routes missing from the access matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix rows for routes that do not exist: {stale:?}"
+    );
+    assert_eq!(table.len(), MATRIX.len(), "a route is listed twice");
+
+    let w = world().await;
+    let mut failures = Vec::new();
+    for (method, route, expected) in MATRIX {
+        for (role, want) in ROLES.iter().zip(expected) {
+            let (path, body, token) = w.request(method, route, *role).await;
+            let client = match (&token, role) {
+                (_, Role::Anonymous) => w.client(Role::Anonymous).clone(),
+                (Some(t), _) => bearer_client(t),
+                (None, _) => w.client(*role).clone(),
+            };
+            let m = Method::from_bytes(method.as_bytes()).expect("method");
+            let (status, answer) = call(&client, &w.host.base, m, &path, body.as_ref()).await;
+            if status != *want {
+                failures.push(format!(
+                    "{method} {route} as {role:?}: {status}, expected {want} — {answer}"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
