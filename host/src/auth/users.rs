@@ -572,6 +572,62 @@ impl ClientInfo {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn setup_adopts_sources_from_before_accounts_and_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(dir.path()).await.unwrap();
+        sqlx::query(
+            "INSERT INTO sources (id, name, connector, fhir_base_url, patient_id, token, created_at)
+             VALUES ('old', 'old', 'fhir-r4', 'http://x', 'p', x'00', 'then')",
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+        let auth = Auth::new(
+            db.clone(),
+            super::super::tokens::TokenKeys::from_secret(&[1; 32]).unwrap(),
+            crate::secrets::TokenCipher::load_or_create(dir.path()).unwrap(),
+            false,
+        )
+        .unwrap();
+        let new = |name: &str| NewUser {
+            username: name.into(),
+            password: "a quiet meadow at noon".into(),
+            display_name: None,
+            role: None,
+        };
+        let user = auth
+            .setup(new("mum"), None, &ClientInfo::console())
+            .await
+            .unwrap();
+        assert_eq!(user.role, UserRole::Admin);
+        let (profile, name): (String, String) = sqlx::query_as(
+            "SELECT p.id, p.name FROM profiles p JOIN grants g ON g.profile_id = p.id
+             WHERE g.user_id = ? AND g.role = 'owner'",
+        )
+        .bind(&user.id)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert_eq!(
+            name, "mum",
+            "the profile is named after the person by default"
+        );
+        let adopted: Option<String> =
+            sqlx::query_scalar("SELECT profile_id FROM sources WHERE id = 'old'")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert_eq!(adopted, Some(profile));
+        assert!(matches!(
+            auth.setup(new("dad"), None, &ClientInfo::console()).await,
+            Err(AuthError::Conflict {
+                kind: "already-set-up",
+                ..
+            })
+        ));
+    }
+
     #[test]
     fn usernames_have_a_safe_shape() {
         for good in ["mum", "Dad.Smith", "kid_2", "gran@example.org", "a"] {
