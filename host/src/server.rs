@@ -32,6 +32,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .await;
     let plugins = Arc::new(plugins);
     let records = RecordStore::new(db.clone());
+    records.reindex_stale().await?;
     let sources = Arc::new(Sources::new(db, records.clone(), cipher, plugins.clone()));
     sources.recover_interrupted().await?;
     Ok(AppState {

@@ -104,6 +104,13 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ),
     ("GET", "/api/profiles/{profile}/records", READ),
     ("GET", "/api/profiles/{profile}/records/{type}/{id}", READ),
+    (
+        "GET",
+        "/api/profiles/{profile}/records/{type}/{id}/related",
+        READ,
+    ),
+    ("GET", "/api/profiles/{profile}/fhir/{type}", READ),
+    ("GET", "/api/profiles/{profile}/timeline", READ),
     ("POST", "/api/me/totp", SIGNED_IN),
     ("POST", "/api/me/totp/confirm", SIGNED_IN),
     ("POST", "/api/me/totp/disable", SIGNED_IN_204),
@@ -348,6 +355,16 @@ impl World {
                 format!("/api/profiles/{p}/records/Patient/{}", self.patient),
                 none,
             ),
+            ("GET", "/api/profiles/{profile}/records/{type}/{id}/related") => (
+                format!("/api/profiles/{p}/records/Patient/{}/related", self.patient),
+                none,
+            ),
+            ("GET", "/api/profiles/{profile}/fhir/{type}") => {
+                (format!("/api/profiles/{p}/fhir/Observation?_count=5"), none)
+            }
+            ("GET", "/api/profiles/{profile}/timeline") => {
+                (format!("/api/profiles/{p}/timeline?limit=5"), none)
+            }
             ("POST", "/api/me/totp" | "/api/me/totp/disable") => {
                 (route.into(), (Some(json!({"password": PASSWORD})), None))
             }

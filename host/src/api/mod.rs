@@ -11,6 +11,7 @@ mod profiles;
 use crate::auth::{Auth, AuthError};
 use crate::plugins::Plugins;
 use crate::plugins::call::PluginFailure;
+use crate::records::search::{QueryError, SearchError};
 use crate::records::{RecordStore, StoreError};
 use crate::sources::{SourceError, Sources};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -235,6 +236,29 @@ impl From<AuthError> for Problem {
             AuthError::Secret(_) | AuthError::Db(_) | AuthError::Internal(_) => {
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
             }
+        }
+    }
+}
+
+impl From<QueryError> for Problem {
+    fn from(e: QueryError) -> Problem {
+        let kind = match e {
+            QueryError::Unsupported(_) => "unsupported-parameter",
+            QueryError::Invalid { .. } => "invalid-query",
+        };
+        Problem::new(StatusCode::BAD_REQUEST, kind, e.to_string())
+    }
+}
+
+impl From<SearchError> for Problem {
+    fn from(e: SearchError) -> Problem {
+        match e {
+            SearchError::Query(q) => q.into(),
+            other => Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                other.to_string(),
+            ),
         }
     }
 }

@@ -279,6 +279,10 @@ impl Auth {
                     .bind(&profile)
                     .execute(&mut *tx)
                     .await?;
+                sqlx::query("UPDATE resources SET profile_id = ? WHERE profile_id IS NULL")
+                    .bind(&profile)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await?;

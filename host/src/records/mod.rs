@@ -1,6 +1,10 @@
-//! FHIR resource storage: validation, a minimal index (type, id, source, sort
-//! date, codes) and idempotent upserts keyed on (source, type, id) with a
-//! content hash, so an unchanged re-sync writes nothing.
+//! FHIR resource storage: validation, the index extracted at write time
+//! (`index`), idempotent upserts keyed on (source, type, id) with a content
+//! hash so an unchanged re-sync writes nothing, and the queries over it
+//! (`search`).
+
+pub mod index;
+pub mod search;
 
 use crate::auth::ProfileScope;
 use crate::db::Db;
@@ -49,10 +53,8 @@ pub struct Parsed {
     pub json: String,
     /// SHA-256 of the canonical JSON.
     pub hash: [u8; 32],
-    /// The clinically meaningful date used to sort, if any.
-    pub sort_date: Option<String>,
-    /// (system, code) pairs from the resource's main code fields.
-    pub codes: Vec<(String, String)>,
+    /// What search, timeline and related-record queries use.
+    pub index: index::Index,
 }
 
 /// Validate one resource's JSON text and extract its index.
@@ -77,8 +79,7 @@ pub fn parse(text: &str) -> Result<Parsed, InvalidResource> {
     // Hash the canonical form so that whitespace or key order changes upstream are not "changes".
     let hash: [u8; 32] = Sha256::digest(value.to_string().as_bytes()).into();
     Ok(Parsed {
-        sort_date: sort_date(&resource_type, &value),
-        codes: codes(&resource_type, &value),
+        index: index::extract(&resource_type, &value),
         resource_type,
         id,
         json: text.to_string(),
@@ -98,101 +99,6 @@ pub fn is_type_name(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.starts_with(|c: char| c.is_ascii_uppercase())
         && s.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// The fields holding a type's clinically meaningful date, in order of preference.
-fn date_fields(resource_type: &str) -> &'static [&'static str] {
-    match resource_type {
-        "Observation" => &[
-            "effectiveDateTime",
-            "effectivePeriod.start",
-            "effectiveInstant",
-            "issued",
-        ],
-        "DiagnosticReport" => &["effectiveDateTime", "effectivePeriod.start", "issued"],
-        "Condition" => &["onsetDateTime", "onsetPeriod.start", "recordedDate"],
-        "AllergyIntolerance" => &["onsetDateTime", "recordedDate"],
-        "Procedure" => &["performedDateTime", "performedPeriod.start"],
-        "MedicationRequest" => &["authoredOn"],
-        "MedicationStatement" => &["effectiveDateTime", "effectivePeriod.start", "dateAsserted"],
-        "MedicationAdministration" => &["effectiveDateTime", "effectivePeriod.start"],
-        "Immunization" => &["occurrenceDateTime", "recorded"],
-        "Encounter" => &["period.start"],
-        "CarePlan" | "CareTeam" => &["period.start", "created"],
-        "Claim" | "ExplanationOfBenefit" => &["billablePeriod.start", "created"],
-        "DocumentReference" => &["date", "context.period.start"],
-        "ImagingStudy" => &["started"],
-        "ServiceRequest" => &["authoredOn", "occurrenceDateTime"],
-        "Patient" => &["birthDate"],
-        "Coverage" => &["period.start"],
-        _ => &[
-            "effectiveDateTime",
-            "date",
-            "period.start",
-            "issued",
-            "recordedDate",
-        ],
-    }
-}
-
-fn sort_date(resource_type: &str, value: &Value) -> Option<String> {
-    let from_fields = date_fields(resource_type).iter().find_map(|path| {
-        path.split('.')
-            .try_fold(value, |v, key| v.get(key))
-            .and_then(Value::as_str)
-    });
-    from_fields
-        .or_else(|| value.pointer("/meta/lastUpdated").and_then(Value::as_str))
-        .map(normalize_date)
-}
-
-/// Date-times to UTC so that text order is time order; partial dates
-/// (`2020`, `2020-05`, `2020-05-01`) already sort as prefixes and stay as they are.
-fn normalize_date(text: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(text) {
-        Ok(t) => t
-            .with_timezone(&chrono::Utc)
-            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        Err(_) => text.to_string(),
-    }
-}
-
-/// The fields holding a type's main CodeableConcept(s).
-fn code_fields(resource_type: &str) -> &'static [&'static str] {
-    match resource_type {
-        "Immunization" => &["vaccineCode"],
-        "MedicationRequest" | "MedicationStatement" | "MedicationAdministration" => {
-            &["medicationCodeableConcept"]
-        }
-        "Encounter" => &["type"],
-        "AllergyIntolerance" | "Condition" | "Observation" | "Procedure" | "DiagnosticReport" => {
-            &["code"]
-        }
-        _ => &["code", "type"],
-    }
-}
-
-fn codes(resource_type: &str, value: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for field in code_fields(resource_type) {
-        let concepts: Vec<&Value> = match value.get(*field) {
-            Some(Value::Array(items)) => items.iter().collect(),
-            Some(v) => vec![v],
-            None => continue,
-        };
-        for concept in concepts {
-            for coding in concept["coding"].as_array().into_iter().flatten() {
-                if let Some(code) = coding["code"].as_str() {
-                    let system = coding["system"].as_str().unwrap_or_default().to_string();
-                    let pair = (system, code.to_string());
-                    if !out.contains(&pair) {
-                        out.push(pair);
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 /// What a batch upsert did.
@@ -253,25 +159,42 @@ impl RecordStore {
         source_id: &str,
         batch: &[Parsed],
     ) -> Result<BatchOutcome, StoreError> {
-        let now = chrono::Utc::now().to_rfc3339();
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let mut tx = self.db.begin().await?;
+        let profile: Option<String> =
+            sqlx::query_scalar("SELECT profile_id FROM sources WHERE id = ?")
+                .bind(source_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
         let mut outcome = BatchOutcome::default();
         for chunk in batch.chunks(UPSERT_CHUNK) {
             let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO resources (source_id, resource_type, resource_id, content_hash, sort_date, json, updated_at) ",
+                "INSERT INTO resources (source_id, profile_id, resource_type, resource_id, content_hash,
+                 sort_date, sort_key, last_updated, status, display, index_version, json, updated_at) ",
             );
             insert.push_values(chunk, |mut row, r| {
+                let ix = &r.index;
                 row.push_bind(source_id.to_string())
+                    .push_bind(profile.clone())
                     .push_bind(r.resource_type.clone())
                     .push_bind(r.id.clone())
                     .push_bind(r.hash.to_vec())
-                    .push_bind(r.sort_date.clone())
+                    .push_bind(ix.sort_date.clone())
+                    .push_bind(ix.sort_date.clone().unwrap_or_default())
+                    .push_bind(ix.last_updated.clone().unwrap_or_else(|| now.clone()))
+                    .push_bind(ix.status.clone())
+                    .push_bind(ix.display.clone())
+                    .push_bind(index::INDEX_VERSION)
                     .push_bind(r.json.clone())
                     .push_bind(now.clone());
             });
             insert.push(
                 " ON CONFLICT (source_id, resource_type, resource_id) DO UPDATE SET
                    content_hash = excluded.content_hash, sort_date = excluded.sort_date,
+                   sort_key = excluded.sort_key, last_updated = excluded.last_updated,
+                   status = excluded.status, display = excluded.display,
+                   index_version = excluded.index_version, profile_id = excluded.profile_id,
                    json = excluded.json, version = resources.version + 1, updated_at = excluded.updated_at
                  WHERE resources.content_hash <> excluded.content_hash
                  RETURNING id, resource_type, resource_id",
@@ -282,7 +205,7 @@ impl RecordStore {
                 .iter()
                 .map(|r| ((r.resource_type.as_str(), r.id.as_str()), r))
                 .collect();
-            let mut changed: Vec<(i64, &Parsed)> = Vec::with_capacity(written.len());
+            let mut changed: Vec<(i64, &index::Index)> = Vec::with_capacity(written.len());
             let mut seen = std::collections::HashSet::new();
             for row in &written {
                 let id: i64 = row.try_get(0)?;
@@ -291,40 +214,68 @@ impl RecordStore {
                 if let Some(r) = by_key.get(&(ty.as_str(), rid.as_str()))
                     && seen.insert(id)
                 {
-                    changed.push((id, r));
+                    changed.push((id, &r.index));
                 }
             }
             outcome.stored += changed.len() as u64;
             outcome.unchanged += (chunk.len() - written.len()) as u64;
-            if changed.is_empty() {
-                continue;
-            }
-            let mut delete =
-                QueryBuilder::<Sqlite>::new("DELETE FROM resource_codes WHERE resource IN (");
-            let mut ids = delete.separated(", ");
-            for (id, _) in &changed {
-                ids.push_bind(*id);
-            }
-            delete.push(")");
-            delete.build().execute(&mut *tx).await?;
-            let codes: Vec<(i64, &(String, String))> = changed
-                .iter()
-                .flat_map(|(id, r)| r.codes.iter().map(move |c| (*id, c)))
-                .collect();
-            for codes in codes.chunks(UPSERT_CHUNK) {
-                let mut insert = QueryBuilder::<Sqlite>::new(
-                    "INSERT OR IGNORE INTO resource_codes (resource, system, code) ",
-                );
-                insert.push_values(codes, |mut row, (id, (system, code))| {
-                    row.push_bind(*id)
-                        .push_bind(system.clone())
-                        .push_bind(code.clone());
-                });
-                insert.build().execute(&mut *tx).await?;
-            }
+            write_index(&mut tx, &changed).await?;
         }
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// Re-extract the index of resources stored under an older extraction,
+    /// a batch per transaction. Returns how many were re-indexed.
+    pub async fn reindex_stale(&self) -> Result<u64, StoreError> {
+        let mut done = 0;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, resource_type, json FROM resources WHERE index_version < ? LIMIT 1000",
+            )
+            .bind(index::INDEX_VERSION)
+            .fetch_all(&self.db)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut tx = self.db.begin().await?;
+            let mut entries = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let id: i64 = row.try_get("id")?;
+                let ty: String = row.try_get("resource_type")?;
+                let json: String = row.try_get("json")?;
+                // Stored JSON was valid when written; a damaged row keeps an empty index.
+                let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+                entries.push((id, index::extract(&ty, &value)));
+            }
+            for (id, ix) in &entries {
+                sqlx::query(
+                    "UPDATE resources SET sort_date = ?, sort_key = ?, last_updated = COALESCE(?, updated_at),
+                     status = ?, display = ?, index_version = ?,
+                     profile_id = (SELECT s.profile_id FROM sources s WHERE s.id = resources.source_id)
+                     WHERE id = ?",
+                )
+                .bind(&ix.sort_date)
+                .bind(ix.sort_date.clone().unwrap_or_default())
+                .bind(&ix.last_updated)
+                .bind(&ix.status)
+                .bind(&ix.display)
+                .bind(index::INDEX_VERSION)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let refs: Vec<(i64, &index::Index)> =
+                entries.iter().map(|(id, ix)| (*id, ix)).collect();
+            write_index(&mut tx, &refs).await?;
+            tx.commit().await?;
+            done += entries.len() as u64;
+        }
+        if done > 0 {
+            tracing::info!(resources = done, "re-indexed stored resources");
+        }
+        Ok(done)
     }
 
     /// Count stored resources, optionally of one source.
@@ -347,8 +298,8 @@ impl RecordStore {
         per_page: u64,
     ) -> Result<RecordPage, StoreError> {
         let total: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM resources r JOIN sources s ON s.id = r.source_id
-             WHERE s.profile_id = ?1 AND (?2 IS NULL OR r.resource_type = ?2)",
+            "SELECT COUNT(*) FROM resources r
+             WHERE r.profile_id = ?1 AND (?2 IS NULL OR r.resource_type = ?2)",
         )
         .bind(scope.id())
         .bind(resource_type)
@@ -357,9 +308,9 @@ impl RecordStore {
         let offset = (page.saturating_sub(1)).saturating_mul(per_page);
         let rows = sqlx::query(
             "SELECT r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json
-             FROM resources r JOIN sources s ON s.id = r.source_id
-             WHERE s.profile_id = ?1 AND (?2 IS NULL OR r.resource_type = ?2)
-             ORDER BY r.sort_date IS NULL, r.sort_date DESC, r.id LIMIT ?3 OFFSET ?4",
+             FROM resources r
+             WHERE r.profile_id = ?1 AND (?2 IS NULL OR r.resource_type = ?2)
+             ORDER BY r.sort_key DESC, r.id DESC LIMIT ?3 OFFSET ?4",
         )
         .bind(scope.id())
         .bind(resource_type)
@@ -388,8 +339,8 @@ impl RecordStore {
     ) -> Result<Option<StoredResource>, StoreError> {
         let row = sqlx::query(
             "SELECT r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json
-             FROM resources r JOIN sources s ON s.id = r.source_id
-             WHERE r.resource_type = ? AND r.resource_id = ? AND s.profile_id = ?
+             FROM resources r
+             WHERE r.resource_type = ? AND r.resource_id = ? AND r.profile_id = ?
              ORDER BY r.updated_at DESC, r.id DESC LIMIT 1",
         )
         .bind(resource_type)
@@ -399,6 +350,72 @@ impl RecordStore {
         .await?;
         row.map(|row| stored(&row)).transpose()
     }
+}
+
+/// Replace the token, reference and text rows of `changed` resources.
+async fn write_index(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    changed: &[(i64, &index::Index)],
+) -> Result<(), StoreError> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    for table in [
+        "DELETE FROM resource_tokens WHERE resource IN (",
+        "DELETE FROM resource_refs WHERE resource IN (",
+        "DELETE FROM resource_text WHERE rowid IN (",
+    ] {
+        let mut delete = QueryBuilder::<Sqlite>::new(table);
+        let mut ids = delete.separated(", ");
+        for (id, _) in changed {
+            ids.push_bind(*id);
+        }
+        delete.push(")");
+        delete.build().execute(&mut **tx).await?;
+    }
+    let tokens: Vec<(i64, &index::Token)> = changed
+        .iter()
+        .flat_map(|(id, ix)| ix.tokens.iter().map(move |t| (*id, t)))
+        .collect();
+    for rows in tokens.chunks(UPSERT_CHUNK) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT OR IGNORE INTO resource_tokens (resource, param, system, code) ",
+        );
+        insert.push_values(rows, |mut row, (id, t)| {
+            row.push_bind(*id)
+                .push_bind(t.param)
+                .push_bind(t.system.clone())
+                .push_bind(t.code.clone());
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    let refs: Vec<(i64, &(String, String))> = changed
+        .iter()
+        .flat_map(|(id, ix)| ix.refs.iter().map(move |r| (*id, r)))
+        .collect();
+    for rows in refs.chunks(UPSERT_CHUNK) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT OR IGNORE INTO resource_refs (resource, target_type, target_id) ",
+        );
+        insert.push_values(rows, |mut row, (id, (ty, target))| {
+            row.push_bind(*id)
+                .push_bind(ty.clone())
+                .push_bind(target.clone());
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    let texts: Vec<(i64, &String)> = changed
+        .iter()
+        .filter_map(|(id, ix)| ix.display.as_ref().map(|d| (*id, d)))
+        .collect();
+    for rows in texts.chunks(UPSERT_CHUNK) {
+        let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO resource_text (rowid, display) ");
+        insert.push_values(rows, |mut row, (id, text)| {
+            row.push_bind(*id).push_bind((*text).clone());
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 fn stored(row: &sqlx::sqlite::SqliteRow) -> Result<StoredResource, StoreError> {
@@ -443,6 +460,15 @@ mod tests {
         assert_eq!(parse(&long).unwrap_err(), InvalidResource::Id);
     }
 
+    fn codes(p: &Parsed) -> Vec<(String, String)> {
+        p.index
+            .tokens
+            .iter()
+            .filter(|t| t.param == "code")
+            .map(|t| (t.system.clone(), t.code.clone()))
+            .collect()
+    }
+
     #[test]
     fn index_extracts_dates_and_codes() {
         let obs = parse(
@@ -451,9 +477,9 @@ mod tests {
                 "code":{"coding":[{"system":"http://loinc.org","code":"2345-7"},{"code":"local"}]}}"#,
         )
         .unwrap();
-        assert_eq!(obs.sort_date.as_deref(), Some("2020-01-02"));
+        assert_eq!(obs.index.sort_date.as_deref(), Some("2020-01-02"));
         assert_eq!(
-            obs.codes,
+            codes(&obs),
             vec![
                 ("http://loinc.org".to_string(), "2345-7".to_string()),
                 (String::new(), "local".to_string())
@@ -464,13 +490,16 @@ mod tests {
                 "type":[{"coding":[{"system":"http://snomed.info/sct","code":"185349003"}]}]}"#,
         )
         .unwrap();
-        assert_eq!(enc.sort_date.as_deref(), Some("2019-05-01T10:00:00Z"));
-        assert_eq!(enc.codes.len(), 1);
+        assert_eq!(
+            enc.index.sort_date.as_deref(),
+            Some("2019-05-01T10:00:00.000Z")
+        );
+        assert_eq!(codes(&enc).len(), 1);
         let unknown =
             parse(r#"{"resourceType":"Basic","id":"b","meta":{"lastUpdated":"2021-01-01"}}"#)
                 .unwrap();
-        assert_eq!(unknown.sort_date.as_deref(), Some("2021-01-01"));
-        assert!(unknown.codes.is_empty());
+        assert_eq!(unknown.index.sort_date.as_deref(), Some("2021-01-01"));
+        assert!(codes(&unknown).is_empty());
     }
 
     #[test]
@@ -480,14 +509,20 @@ mod tests {
                 r#"{{"resourceType":"Observation","id":"o","effectiveDateTime":"{d}"}}"#
             ))
             .unwrap()
+            .index
             .sort_date
             .unwrap()
         };
-        assert_eq!(date("2025-12-18T09:50:00-06:00"), "2025-12-18T15:50:00Z");
+        assert_eq!(
+            date("2025-12-18T09:50:00-06:00"),
+            "2025-12-18T15:50:00.000Z"
+        );
         assert_eq!(
             date("2025-12-18T09:50:00.250+01:00"),
             "2025-12-18T08:50:00.250Z"
         );
+        // Fixed-width fractions: a later instant is always a later string.
+        assert!(date("2025-12-18T08:50:00.250Z") > date("2025-12-18T08:50:00Z"));
         assert_eq!(date("2025-12"), "2025-12");
         // Later in time sorts later in text, whatever the original offsets.
         assert!(date("2025-12-18T09:50:00-06:00") > date("2025-12-18T14:00:00+00:00"));
@@ -512,8 +547,8 @@ mod tests {
             id: &str,
         ) -> Result<Vec<(String, String)>, StoreError> {
             let rows = sqlx::query(
-            "SELECT c.system, c.code FROM resource_codes c JOIN resources r ON r.id = c.resource
-             WHERE r.source_id = ? AND r.resource_type = ? AND r.resource_id = ? ORDER BY c.system, c.code",
+            "SELECT c.system, c.code FROM resource_tokens c JOIN resources r ON r.id = c.resource
+             WHERE c.param = 'code' AND r.source_id = ? AND r.resource_type = ? AND r.resource_id = ? ORDER BY c.system, c.code",
         )
         .bind(source_id)
         .bind(resource_type)
@@ -524,6 +559,71 @@ mod tests {
                 .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
                 .collect::<Result<_, sqlx::Error>>()
                 .map_err(StoreError::from)
+        }
+    }
+
+    #[tokio::test]
+    async fn stale_indexes_are_rebuilt_and_deletes_leave_no_index_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open_with_test_source(dir.path()).await;
+        let store = RecordStore::new(db.clone());
+        let glucose = parse(r#"{"resourceType":"Observation","id":"g","status":"final","effectiveDateTime":"2020-01-01",
+            "code":{"text":"Glucose","coding":[{"system":"http://loinc.org","code":"2345-7"}]},"subject":{"reference":"Patient/p"}}"#).unwrap();
+        store.upsert_batch("s", &[glucose]).await.unwrap();
+        let count = |sql: &'static str| {
+            let db = db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&db)
+                    .await
+                    .unwrap()
+            }
+        };
+        // Simulate a row from an older extraction: index gone, version 0.
+        sqlx::query("UPDATE resources SET index_version = 0, status = NULL, display = NULL, sort_key = '', profile_id = NULL;
+                     DELETE FROM resource_tokens; DELETE FROM resource_refs; DELETE FROM resource_text;")
+            .execute(&db)
+            .await
+            .unwrap();
+        assert_eq!(store.reindex_stale().await.unwrap(), 1);
+        assert_eq!(
+            store.reindex_stale().await.unwrap(),
+            0,
+            "nothing left to do"
+        );
+        let row: (String, String, String, String) = sqlx::query_as(
+            "SELECT status, display, sort_key, profile_id FROM resources WHERE resource_id = 'g'",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert_eq!(
+            row,
+            (
+                "final".into(),
+                "Glucose".into(),
+                "2020-01-01".into(),
+                "p".into()
+            )
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM resource_tokens").await, 1);
+        assert_eq!(count("SELECT COUNT(*) FROM resource_refs").await, 1);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM resource_text WHERE resource_text MATCH 'glucose'").await,
+            1
+        );
+        // Deleting the source removes the resources and every index row.
+        sqlx::query("DELETE FROM sources")
+            .execute(&db)
+            .await
+            .unwrap();
+        for table in [
+            "SELECT COUNT(*) FROM resources",
+            "SELECT COUNT(*) FROM resource_tokens",
+            "SELECT COUNT(*) FROM resource_refs",
+            "SELECT COUNT(*) FROM resource_text",
+        ] {
+            assert_eq!(count(table).await, 0, "{table}");
         }
     }
 

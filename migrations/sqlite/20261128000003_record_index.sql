@@ -1,0 +1,44 @@
+-- The record index: each resource carries its profile (copied from its
+-- source, so profile queries need no join), a sort key ('' when it has no
+-- date, so it sorts last newest-first), its last update, status and display
+-- text; codes and categories, references and full text live beside it.
+-- `index_version` lets the host re-extract after the extraction changes.
+ALTER TABLE resources ADD COLUMN profile_id TEXT;
+ALTER TABLE resources ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE resources ADD COLUMN last_updated TEXT NOT NULL DEFAULT '';
+ALTER TABLE resources ADD COLUMN status TEXT;
+ALTER TABLE resources ADD COLUMN display TEXT;
+ALTER TABLE resources ADD COLUMN index_version INTEGER NOT NULL DEFAULT 0;
+UPDATE resources SET profile_id = (SELECT s.profile_id FROM sources s WHERE s.id = resources.source_id);
+
+DROP INDEX resources_by_type_date;
+CREATE INDEX resources_by_profile_date ON resources (profile_id, sort_key DESC, id DESC);
+CREATE INDEX resources_by_profile_type_date ON resources (profile_id, resource_type, sort_key DESC, id DESC);
+CREATE INDEX resources_by_profile_type_updated ON resources (profile_id, resource_type, last_updated DESC, id DESC);
+CREATE INDEX resources_stale ON resources (index_version);
+
+DROP TABLE resource_codes;
+-- Token search parameters: code, category, component-code.
+CREATE TABLE resource_tokens (
+    resource INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+    param    TEXT NOT NULL,
+    system   TEXT NOT NULL,
+    code     TEXT NOT NULL,
+    PRIMARY KEY (resource, param, system, code)
+) WITHOUT ROWID;
+CREATE INDEX resource_tokens_by_code ON resource_tokens (param, code, system, resource);
+
+-- References from a resource to others, by type and id.
+CREATE TABLE resource_refs (
+    resource    INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+    target_type TEXT NOT NULL,
+    target_id   TEXT NOT NULL,
+    PRIMARY KEY (resource, target_type, target_id)
+) WITHOUT ROWID;
+CREATE INDEX resource_refs_by_target ON resource_refs (target_type, target_id, resource);
+
+-- Full text over display texts (`_text`); rowid = resources.id.
+CREATE VIRTUAL TABLE resource_text USING fts5(display, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER resources_text_cleanup AFTER DELETE ON resources BEGIN
+    DELETE FROM resource_text WHERE rowid = old.id;
+END;
