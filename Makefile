@@ -39,6 +39,7 @@ lint:
 bench: plugins
 	$(CARGO) bench -p hearth-host --bench ingest
 	$(CARGO) bench -p hearth-host --bench auth
+	$(CARGO) bench -p hearth-host --bench queries
 
 clean:
 	rm -rf $(DIST)

@@ -44,7 +44,22 @@ pub async fn open(data_dir: &Path) -> Result<Db, DbError> {
             source,
         })?;
     sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+    optimize(&pool).await;
     Ok(pool)
+}
+
+/// Refresh the query planner's statistics where they are missing or stale.
+/// Without them SQLite walks a whole profile in date order to avoid a sort,
+/// even when an index would find the few matching rows directly. Bounded
+/// (`analysis_limit`), so it stays cheap on large databases; a failure only
+/// costs speed, so it is logged, not returned.
+pub async fn optimize(db: &Db) {
+    if let Err(e) = sqlx::query("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+        .execute(db)
+        .await
+    {
+        tracing::warn!(error = %e, "could not refresh query statistics");
+    }
 }
 
 /// A fresh database in `dir` holding profile `p` with one source `s`, for tests.

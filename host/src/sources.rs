@@ -384,6 +384,8 @@ impl Sources {
                     .bind(run_id)
                     .execute(&self.db)
                     .await?;
+                // New rows can change which index is best; refresh the statistics.
+                crate::db::optimize(&self.db).await;
                 let total = self.records.count(Some(id)).await?;
                 tracing::info!(source = %id, emitted = report.emitted, stored = report.stored, total, "sync finished");
                 Ok(SyncResult {

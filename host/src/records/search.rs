@@ -662,7 +662,9 @@ impl RecordStore {
         Ok(TimelinePage { items, next_cursor })
     }
 
-    /// What `resource_type/id` references and what references it, within the profile.
+    /// What `resource_type/id` references and what references it, within the
+    /// profile. The join order is fixed (`CROSS JOIN`, `+profile_id`):
+    /// references are selective, a profile is not.
     pub async fn related(
         &self,
         scope: &ProfileScope,
@@ -682,9 +684,9 @@ impl RecordStore {
         }
         let references = sqlx::query(
             "SELECT DISTINCT r.id, r.resource_type, r.resource_id, r.source_id, r.sort_date, r.status, r.display, r.sort_key
-             FROM resources src JOIN resource_refs x ON x.resource = src.id
-             JOIN resources r ON r.resource_type = x.target_type AND r.resource_id = x.target_id AND r.profile_id = src.profile_id
-             WHERE src.profile_id = ?1 AND src.resource_type = ?2 AND src.resource_id = ?3
+             FROM resources src CROSS JOIN resource_refs x ON x.resource = src.id
+             CROSS JOIN resources r ON r.resource_type = x.target_type AND r.resource_id = x.target_id
+             WHERE src.resource_type = ?2 AND src.resource_id = ?3 AND +src.profile_id = ?1 AND +r.profile_id = ?1
              ORDER BY r.sort_key DESC, r.id DESC LIMIT 500",
         )
         .bind(scope.id())
@@ -694,8 +696,8 @@ impl RecordStore {
         .await?;
         let referenced_by = sqlx::query(
             "SELECT DISTINCT r.id, r.resource_type, r.resource_id, r.source_id, r.sort_date, r.status, r.display, r.sort_key
-             FROM resource_refs x JOIN resources r ON r.id = x.resource
-             WHERE x.target_type = ?2 AND x.target_id = ?3 AND r.profile_id = ?1
+             FROM resource_refs x CROSS JOIN resources r ON r.id = x.resource
+             WHERE x.target_type = ?2 AND x.target_id = ?3 AND +r.profile_id = ?1
              ORDER BY r.sort_key DESC, r.id DESC LIMIT 500",
         )
         .bind(scope.id())
