@@ -18,15 +18,21 @@ CREATE INDEX resources_by_profile_type_updated ON resources (profile_id, resourc
 CREATE INDEX resources_stale ON resources (index_version);
 
 DROP TABLE resource_codes;
--- Token search parameters: code, category, component-code.
+-- Token search parameters: code, category, component-code. Each row carries
+-- its resource's profile, type and sort key, so a search for one code is a
+-- single index range already in date order, however common or rare the code.
 CREATE TABLE resource_tokens (
-    resource INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
-    param    TEXT NOT NULL,
-    system   TEXT NOT NULL,
-    code     TEXT NOT NULL,
+    resource      INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+    param         TEXT NOT NULL,
+    system        TEXT NOT NULL,
+    code          TEXT NOT NULL,
+    profile_id    TEXT,
+    resource_type TEXT NOT NULL,
+    sort_key      TEXT NOT NULL,
     PRIMARY KEY (resource, param, system, code)
 ) WITHOUT ROWID;
-CREATE INDEX resource_tokens_by_code ON resource_tokens (param, code, system, resource);
+CREATE INDEX resource_tokens_by_code ON resource_tokens
+    (profile_id, resource_type, param, code, system, sort_key DESC, resource DESC);
 
 -- References from a resource to others, by type and id.
 CREATE TABLE resource_refs (

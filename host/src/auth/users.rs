@@ -279,10 +279,12 @@ impl Auth {
                     .bind(&profile)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("UPDATE resources SET profile_id = ? WHERE profile_id IS NULL")
-                    .bind(&profile)
-                    .execute(&mut *tx)
-                    .await?;
+                for adopt in [
+                    "UPDATE resources SET profile_id = ? WHERE profile_id IS NULL",
+                    "UPDATE resource_tokens SET profile_id = ? WHERE profile_id IS NULL",
+                ] {
+                    sqlx::query(adopt).bind(&profile).execute(&mut *tx).await?;
+                }
             }
         }
         tx.commit().await?;

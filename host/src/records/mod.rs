@@ -205,7 +205,7 @@ impl RecordStore {
                 .iter()
                 .map(|r| ((r.resource_type.as_str(), r.id.as_str()), r))
                 .collect();
-            let mut changed: Vec<(i64, &index::Index)> = Vec::with_capacity(written.len());
+            let mut changed: Vec<IndexRow> = Vec::with_capacity(written.len());
             let mut seen = std::collections::HashSet::new();
             for row in &written {
                 let id: i64 = row.try_get(0)?;
@@ -214,7 +214,12 @@ impl RecordStore {
                 if let Some(r) = by_key.get(&(ty.as_str(), rid.as_str()))
                     && seen.insert(id)
                 {
-                    changed.push((id, &r.index));
+                    changed.push(IndexRow {
+                        id,
+                        resource_type: &r.resource_type,
+                        profile: profile.as_deref(),
+                        index: &r.index,
+                    });
                 }
             }
             outcome.stored += changed.len() as u64;
@@ -231,7 +236,8 @@ impl RecordStore {
         let mut done = 0;
         loop {
             let rows = sqlx::query(
-                "SELECT id, resource_type, json FROM resources WHERE index_version < ? LIMIT 1000",
+                "SELECT r.id, r.resource_type, r.json, s.profile_id FROM resources r
+                 LEFT JOIN sources s ON s.id = r.source_id WHERE r.index_version < ? LIMIT 1000",
             )
             .bind(index::INDEX_VERSION)
             .fetch_all(&self.db)
@@ -245,11 +251,13 @@ impl RecordStore {
                 let id: i64 = row.try_get("id")?;
                 let ty: String = row.try_get("resource_type")?;
                 let json: String = row.try_get("json")?;
+                let profile: Option<String> = row.try_get("profile_id")?;
                 // Stored JSON was valid when written; a damaged row keeps an empty index.
                 let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
-                entries.push((id, index::extract(&ty, &value)));
+                let ix = index::extract(&ty, &value);
+                entries.push((id, ty, profile, ix));
             }
-            for (id, ix) in &entries {
+            for (id, _, _, ix) in &entries {
                 sqlx::query(
                     "UPDATE resources SET sort_date = ?, sort_key = ?, last_updated = COALESCE(?, updated_at),
                      status = ?, display = ?, index_version = ?,
@@ -266,9 +274,16 @@ impl RecordStore {
                 .execute(&mut *tx)
                 .await?;
             }
-            let refs: Vec<(i64, &index::Index)> =
-                entries.iter().map(|(id, ix)| (*id, ix)).collect();
-            write_index(&mut tx, &refs).await?;
+            let rows: Vec<IndexRow> = entries
+                .iter()
+                .map(|(id, ty, profile, ix)| IndexRow {
+                    id: *id,
+                    resource_type: ty,
+                    profile: profile.as_deref(),
+                    index: ix,
+                })
+                .collect();
+            write_index(&mut tx, &rows).await?;
             tx.commit().await?;
             done += entries.len() as u64;
         }
@@ -352,10 +367,18 @@ impl RecordStore {
     }
 }
 
+/// A stored resource whose index rows are (re)written.
+struct IndexRow<'a> {
+    id: i64,
+    resource_type: &'a str,
+    profile: Option<&'a str>,
+    index: &'a index::Index,
+}
+
 /// Replace the token, reference and text rows of `changed` resources.
 async fn write_index(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    changed: &[(i64, &index::Index)],
+    changed: &[IndexRow<'_>],
 ) -> Result<(), StoreError> {
     if changed.is_empty() {
         return Ok(());
@@ -367,31 +390,34 @@ async fn write_index(
     ] {
         let mut delete = QueryBuilder::<Sqlite>::new(table);
         let mut ids = delete.separated(", ");
-        for (id, _) in changed {
-            ids.push_bind(*id);
+        for row in changed {
+            ids.push_bind(row.id);
         }
         delete.push(")");
         delete.build().execute(&mut **tx).await?;
     }
-    let tokens: Vec<(i64, &index::Token)> = changed
+    let tokens: Vec<(&IndexRow, &index::Token)> = changed
         .iter()
-        .flat_map(|(id, ix)| ix.tokens.iter().map(move |t| (*id, t)))
+        .flat_map(|r| r.index.tokens.iter().map(move |t| (r, t)))
         .collect();
     for rows in tokens.chunks(UPSERT_CHUNK) {
         let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT OR IGNORE INTO resource_tokens (resource, param, system, code) ",
+            "INSERT OR IGNORE INTO resource_tokens (resource, param, system, code, profile_id, resource_type, sort_key) ",
         );
-        insert.push_values(rows, |mut row, (id, t)| {
-            row.push_bind(*id)
+        insert.push_values(rows, |mut row, (r, t)| {
+            row.push_bind(r.id)
                 .push_bind(t.param)
                 .push_bind(t.system.clone())
-                .push_bind(t.code.clone());
+                .push_bind(t.code.clone())
+                .push_bind(r.profile.map(str::to_string))
+                .push_bind(r.resource_type.to_string())
+                .push_bind(r.index.sort_date.clone().unwrap_or_default());
         });
         insert.build().execute(&mut **tx).await?;
     }
     let refs: Vec<(i64, &(String, String))> = changed
         .iter()
-        .flat_map(|(id, ix)| ix.refs.iter().map(move |r| (*id, r)))
+        .flat_map(|r| r.index.refs.iter().map(move |x| (r.id, x)))
         .collect();
     for rows in refs.chunks(UPSERT_CHUNK) {
         let mut insert = QueryBuilder::<Sqlite>::new(
@@ -406,7 +432,7 @@ async fn write_index(
     }
     let texts: Vec<(i64, &String)> = changed
         .iter()
-        .filter_map(|(id, ix)| ix.display.as_ref().map(|d| (*id, d)))
+        .filter_map(|r| r.index.display.as_ref().map(|d| (r.id, d)))
         .collect();
     for rows in texts.chunks(UPSERT_CHUNK) {
         let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO resource_text (rowid, display) ");

@@ -409,7 +409,67 @@ fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-fn push_filters(q: &mut QueryBuilder<Sqlite>, s: &Search) -> Result<(), QueryError> {
+/// The token filter that can drive a search from the token index: a single
+/// `system|code` (then the index range is already in date order).
+fn driving_token(s: &Search) -> Option<usize> {
+    if s.sort.0 != SortKey::Date {
+        return None;
+    }
+    s.tokens
+        .iter()
+        .position(|(_, alts)| alts.len() == 1 && alts[0].code.is_some() && alts[0].system.is_some())
+}
+
+/// `FROM … WHERE` for a search: driven by one token's index range when
+/// possible, else by the profile's type-and-date index.
+fn push_from(
+    q: &mut QueryBuilder<Sqlite>,
+    scope: &ProfileScope,
+    s: &Search,
+) -> Result<(), QueryError> {
+    let driver = driving_token(s);
+    let date_column = match driver {
+        Some(i) => {
+            let (param, alts) = &s.tokens[i];
+            q.push(" FROM resource_tokens t CROSS JOIN resources r ON r.id = t.resource WHERE t.profile_id = ")
+                .push_bind(scope.id().to_string())
+                .push(" AND t.resource_type = ")
+                .push_bind(s.resource_type.clone())
+                .push(" AND t.param = ")
+                .push_bind(*param)
+                .push(" AND t.code = ")
+                .push_bind(alts[0].code.clone().unwrap_or_default())
+                .push(" AND t.system = ")
+                .push_bind(alts[0].system.clone().unwrap_or_default());
+            "t.sort_key"
+        }
+        None => {
+            // Free text, when given, finds the few matching rows directly.
+            match s.text.as_deref().and_then(fts_query) {
+                Some(fts) => {
+                    q.push(" FROM resource_text x CROSS JOIN resources r ON r.id = x.rowid WHERE resource_text MATCH ")
+                        .push_bind(fts)
+                        .push(" AND +r.profile_id = ");
+                }
+                None => {
+                    q.push(" FROM resources r WHERE r.profile_id = ");
+                }
+            }
+            q.push_bind(scope.id().to_string())
+                .push(" AND r.resource_type = ")
+                .push_bind(s.resource_type.clone());
+            "r.sort_key"
+        }
+    };
+    push_filters(q, s, driver, date_column)
+}
+
+fn push_filters(
+    q: &mut QueryBuilder<Sqlite>,
+    s: &Search,
+    skip_token: Option<usize>,
+    date_column: &str,
+) -> Result<(), QueryError> {
     if !s.ids.is_empty() {
         q.push(" AND r.resource_id IN (");
         let mut list = q.separated(", ");
@@ -419,13 +479,17 @@ fn push_filters(q: &mut QueryBuilder<Sqlite>, s: &Search) -> Result<(), QueryErr
         q.push(")");
     }
     for f in &s.date {
-        push_date(q, "r.sort_key", f);
+        push_date(q, date_column, f);
     }
     for f in &s.last_updated {
         push_date(q, "r.last_updated", f);
     }
-    for (param, alternatives) in &s.tokens {
-        q.push(" AND r.id IN (SELECT t.resource FROM resource_tokens t WHERE t.param = ")
+    for (i, (param, alternatives)) in s.tokens.iter().enumerate() {
+        if Some(i) == skip_token {
+            continue;
+        }
+        // Constrained by profile and type so the subquery uses the token index.
+        q.push(" AND r.id IN (SELECT t2.resource FROM resource_tokens t2 WHERE t2.profile_id = r.profile_id AND t2.resource_type = r.resource_type AND t2.param = ")
             .push_bind(*param)
             .push(" AND (");
         for (i, alt) in alternatives.iter().enumerate() {
@@ -434,10 +498,10 @@ fn push_filters(q: &mut QueryBuilder<Sqlite>, s: &Search) -> Result<(), QueryErr
             }
             q.push("(1 = 1");
             if let Some(code) = &alt.code {
-                q.push(" AND t.code = ").push_bind(code.clone());
+                q.push(" AND t2.code = ").push_bind(code.clone());
             }
             if let Some(system) = &alt.system {
-                q.push(" AND t.system = ").push_bind(system.clone());
+                q.push(" AND t2.system = ").push_bind(system.clone());
             }
             q.push(")");
         }
@@ -453,9 +517,12 @@ fn push_filters(q: &mut QueryBuilder<Sqlite>, s: &Search) -> Result<(), QueryErr
     }
     if let Some(text) = &s.text {
         let fts = fts_query(text).ok_or_else(|| invalid("_text", "needs at least one word"))?;
-        q.push(" AND r.id IN (SELECT rowid FROM resource_text WHERE resource_text MATCH ")
-            .push_bind(fts)
-            .push(")");
+        // Without a driving token the FROM clause already matched the text.
+        if skip_token.is_some() {
+            q.push(" AND r.id IN (SELECT rowid FROM resource_text WHERE resource_text MATCH ")
+                .push_bind(fts)
+                .push(")");
+        }
     }
     Ok(())
 }
@@ -544,21 +611,22 @@ impl RecordStore {
         scope: &ProfileScope,
         s: &Search,
     ) -> Result<SearchPage, SearchError> {
-        let (column, desc) = match s.sort {
-            (SortKey::Date, d) => ("r.sort_key", d),
-            (SortKey::LastUpdated, d) => ("r.last_updated", d),
+        let resolved = self.resolve_systems(scope, s).await?;
+        let s = &resolved;
+        let desc = s.sort.1;
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT ");
+        let (column, id_column) = match s.sort.0 {
+            SortKey::Date if driving_token(s).is_some() => ("t.sort_key", "t.resource"),
+            SortKey::Date => ("r.sort_key", "r.id"),
+            SortKey::LastUpdated => ("r.last_updated", "r.id"),
         };
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT r.id AS row_id, {column} AS sort_value, r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json
-             FROM resources r WHERE r.profile_id = "
+        q.push(format!(
+            "{id_column} AS row_id, {column} AS sort_value, r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json"
         ));
-        q.push_bind(scope.id().to_string())
-            .push(" AND r.resource_type = ")
-            .push_bind(s.resource_type.clone());
-        push_filters(&mut q, s)?;
+        push_from(&mut q, scope, s)?;
         if let Some(c) = &s.cursor {
             q.push(format!(
-                " AND ({column}, r.id) {} (",
+                " AND ({column}, {id_column}) {} (",
                 if desc { "<" } else { ">" }
             ))
             .push_bind(c.key.clone())
@@ -567,8 +635,10 @@ impl RecordStore {
             .push(")");
         }
         let dir = if desc { "DESC" } else { "ASC" };
-        q.push(format!(" ORDER BY {column} {dir}, r.id {dir} LIMIT "))
-            .push_bind(s.count as i64 + 1);
+        q.push(format!(
+            " ORDER BY {column} {dir}, {id_column} {dir} LIMIT "
+        ))
+        .push_bind(s.count as i64 + 1);
         let mut rows = q.build().fetch_all(&self.db).await?;
         let next = if rows.len() > s.count as usize {
             rows.truncate(s.count as usize);
@@ -584,13 +654,32 @@ impl RecordStore {
         };
         let entries = rows.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
         let total = if s.total {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT COUNT(*) FROM resources r WHERE r.profile_id = ",
-            );
-            q.push_bind(scope.id().to_string())
-                .push(" AND r.resource_type = ")
-                .push_bind(s.resource_type.clone());
-            push_filters(&mut q, s)?;
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
+            let only_the_token = s.ids.is_empty()
+                && s.last_updated.is_empty()
+                && s.status.is_empty()
+                && s.text.is_none()
+                && s.tokens.len() == 1;
+            match driving_token(s) {
+                // Everything asked is in the token index: count it there, without visiting resources.
+                Some(i) if only_the_token => {
+                    let (param, alts) = &s.tokens[i];
+                    q.push(" FROM resource_tokens t WHERE t.profile_id = ")
+                        .push_bind(scope.id().to_string())
+                        .push(" AND t.resource_type = ")
+                        .push_bind(s.resource_type.clone())
+                        .push(" AND t.param = ")
+                        .push_bind(*param)
+                        .push(" AND t.code = ")
+                        .push_bind(alts[0].code.clone().unwrap_or_default())
+                        .push(" AND t.system = ")
+                        .push_bind(alts[0].system.clone().unwrap_or_default());
+                    for f in &s.date {
+                        push_date(&mut q, "t.sort_key", f);
+                    }
+                }
+                _ => push_from(&mut q, scope, s)?,
+            }
             let n: i64 = q.build_query_scalar().fetch_one(&self.db).await?;
             Some(n as u64)
         } else {
@@ -601,6 +690,50 @@ impl RecordStore {
             next,
             total,
         })
+    }
+
+    /// A code searched without a system (`code=2345-7`) usually has one
+    /// system in a profile; naming it lets the search run from the token
+    /// index in date order instead of sorting every match.
+    async fn resolve_systems(
+        &self,
+        scope: &ProfileScope,
+        s: &Search,
+    ) -> Result<Search, SearchError> {
+        let mut s = s.clone();
+        for (param, alts) in s.tokens.iter_mut() {
+            let [alt] = alts.as_mut_slice() else { continue };
+            let (None, Some(code)) = (&alt.system, &alt.code) else {
+                continue;
+            };
+            // Two index seeks (the first system, then any after it), not a scan of every match.
+            let first: Option<String> = sqlx::query_scalar(
+                "SELECT system FROM resource_tokens
+                 WHERE profile_id = ? AND resource_type = ? AND param = ? AND code = ? ORDER BY system LIMIT 1",
+            )
+            .bind(scope.id())
+            .bind(&s.resource_type)
+            .bind(*param)
+            .bind(code)
+            .fetch_optional(&self.db)
+            .await?;
+            let Some(first) = first else { continue };
+            let another: Option<String> = sqlx::query_scalar(
+                "SELECT system FROM resource_tokens
+                 WHERE profile_id = ? AND resource_type = ? AND param = ? AND code = ? AND system > ? LIMIT 1",
+            )
+            .bind(scope.id())
+            .bind(&s.resource_type)
+            .bind(*param)
+            .bind(code)
+            .bind(&first)
+            .fetch_optional(&self.db)
+            .await?;
+            if another.is_none() {
+                alt.system = Some(first);
+            }
+        }
+        Ok(s)
     }
 
     /// A page of a profile's timeline.
