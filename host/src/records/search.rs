@@ -422,6 +422,21 @@ fn driving_token(s: &Search) -> Option<usize> {
 
 /// `FROM … WHERE` for a search: driven by one token's index range when
 /// possible, else by the profile's type-and-date index.
+/// `WHERE` over the token index for token filter `i` (one `system|code`).
+fn push_token_range(q: &mut QueryBuilder<Sqlite>, scope: &ProfileScope, s: &Search, i: usize) {
+    let (param, alts) = &s.tokens[i];
+    q.push(" WHERE t.profile_id = ")
+        .push_bind(scope.id().to_string())
+        .push(" AND t.resource_type = ")
+        .push_bind(s.resource_type.clone())
+        .push(" AND t.param = ")
+        .push_bind(*param)
+        .push(" AND t.code = ")
+        .push_bind(alts[0].code.clone().unwrap_or_default())
+        .push(" AND t.system = ")
+        .push_bind(alts[0].system.clone().unwrap_or_default());
+}
+
 fn push_from(
     q: &mut QueryBuilder<Sqlite>,
     scope: &ProfileScope,
@@ -430,17 +445,8 @@ fn push_from(
     let driver = driving_token(s);
     let date_column = match driver {
         Some(i) => {
-            let (param, alts) = &s.tokens[i];
-            q.push(" FROM resource_tokens t CROSS JOIN resources r ON r.id = t.resource WHERE t.profile_id = ")
-                .push_bind(scope.id().to_string())
-                .push(" AND t.resource_type = ")
-                .push_bind(s.resource_type.clone())
-                .push(" AND t.param = ")
-                .push_bind(*param)
-                .push(" AND t.code = ")
-                .push_bind(alts[0].code.clone().unwrap_or_default())
-                .push(" AND t.system = ")
-                .push_bind(alts[0].system.clone().unwrap_or_default());
+            q.push(" FROM resource_tokens t CROSS JOIN resources r ON r.id = t.resource");
+            push_token_range(q, scope, s, i);
             "t.sort_key"
         }
         None => {
@@ -663,17 +669,8 @@ impl RecordStore {
             match driving_token(s) {
                 // Everything asked is in the token index: count it there, without visiting resources.
                 Some(i) if only_the_token => {
-                    let (param, alts) = &s.tokens[i];
-                    q.push(" FROM resource_tokens t WHERE t.profile_id = ")
-                        .push_bind(scope.id().to_string())
-                        .push(" AND t.resource_type = ")
-                        .push_bind(s.resource_type.clone())
-                        .push(" AND t.param = ")
-                        .push_bind(*param)
-                        .push(" AND t.code = ")
-                        .push_bind(alts[0].code.clone().unwrap_or_default())
-                        .push(" AND t.system = ")
-                        .push_bind(alts[0].system.clone().unwrap_or_default());
+                    q.push(" FROM resource_tokens t");
+                    push_token_range(&mut q, scope, s, i);
                     for f in &s.date {
                         push_date(&mut q, "t.sort_key", f);
                     }
