@@ -243,6 +243,30 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
         report(label, samples);
     }
 
+    for (label, code) in [
+        ("lab series: glucose, every result", "2345-7"),
+        ("lab series: heart rate, every result", "8867-4"),
+    ] {
+        let mut samples = Vec::new();
+        let mut points = 0;
+        for _ in 0..iterations {
+            let t = Instant::now();
+            let series = records
+                .lab_series(&scope, Some("http://loinc.org"), code)
+                .await?;
+            samples.push(t.elapsed());
+            points = series.map(|s| s.points.len()).unwrap_or(0);
+        }
+        report(&format!("{label} ({points} points)"), samples);
+    }
+    let mut samples = Vec::new();
+    for _ in 0..iterations {
+        let t = Instant::now();
+        records.lab_tests(&scope).await?;
+        samples.push(t.elapsed());
+    }
+    report("lab tests list", samples);
+
     // Related records of encounters spread over the record.
     let encounters = records
         .search(

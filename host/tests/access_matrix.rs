@@ -111,6 +111,8 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ),
     ("GET", "/api/profiles/{profile}/fhir/{type}", READ),
     ("GET", "/api/profiles/{profile}/timeline", READ),
+    ("GET", "/api/profiles/{profile}/labs", READ),
+    ("GET", "/api/profiles/{profile}/labs/series", READ),
     ("POST", "/api/me/totp", SIGNED_IN),
     ("POST", "/api/me/totp/confirm", SIGNED_IN),
     ("POST", "/api/me/totp/disable", SIGNED_IN_204),
@@ -364,6 +366,10 @@ impl World {
             }
             ("GET", "/api/profiles/{profile}/timeline") => {
                 (format!("/api/profiles/{p}/timeline?limit=5"), none)
+            }
+            ("GET", "/api/profiles/{profile}/labs") => (format!("/api/profiles/{p}/labs"), none),
+            ("GET", "/api/profiles/{profile}/labs/series") => {
+                (format!("/api/profiles/{p}/labs/series?code=8867-4"), none)
             }
             ("POST", "/api/me/totp" | "/api/me/totp/disable") => {
                 (route.into(), (Some(json!({"password": PASSWORD})), None))

@@ -26,7 +26,12 @@ fn obs(
         "code": {"coding": [{"system": LOINC, "code": code, "display": if code == "2345-7" { "Glucose" } else { "Heart rate" }}]},
         "subject": {"reference": "Patient/p1"},
         "encounter": {"reference": "Encounter/e1"},
-        "valueQuantity": {"value": value, "unit": "mg/dL"}
+        "valueQuantity": if code == "2345-7" {
+            json!({"value": value, "unit": "mg/dL", "system": "http://unitsofmeasure.org", "code": "mg/dL"})
+        } else {
+            json!({"value": value, "unit": "beats/minute", "system": "http://unitsofmeasure.org", "code": "/min"})
+        },
+        "referenceRange": [{"low": {"value": 70}, "high": {"value": 100}}]
     });
     // Undated observations carry no meta either (lastUpdated would stand in for the date).
     if let Some(w) = when {
@@ -551,5 +556,97 @@ async fn related_records_both_ways_and_profiles_stay_apart() {
             .await
             .0,
         404
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_series_convert_units_across_sources_and_flag_results() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p1.json"), patient_bundle().to_string()).unwrap();
+    // A second provider reports glucose in g/L (convertible) and mmol/L (needs a molar mass).
+    let quantity = |value: f64, unit: &str| json!({"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit});
+    let other = json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p2"}},
+        {"resource": {"resourceType": "Observation", "id": "x1", "status": "final",
+            "code": {"coding": [{"system": LOINC, "code": "2345-7", "display": "Glucose [Mass/volume] in Serum"}]},
+            "subject": {"reference": "Patient/p2"}, "effectiveDateTime": "2023-05-01",
+            "valueQuantity": quantity(1.2, "g/L"),
+            "referenceRange": [{"low": {"value": 0.7}, "high": {"value": 1.0}}]}},
+        {"resource": {"resourceType": "Observation", "id": "x2", "status": "final",
+            "code": {"coding": [{"system": LOINC, "code": "2345-7"}]}, "interpretation": [{"coding": [{"code": "N"}]}],
+            "subject": {"reference": "Patient/p2"}, "effectiveDateTime": "2023-06-01",
+            "valueQuantity": quantity(5.5, "mmol/L")}}
+    ]});
+    std::fs::write(dir.path().join("p2.json"), other.to_string()).unwrap();
+    let data = SandboxData::from_bundle_dir(dir.path()).unwrap();
+    let options = SandboxOptions::with_random_token();
+    let token = options.token.clone();
+    let sandbox = common::sandbox(data, options).await;
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    for patient in ["p1", "p2"] {
+        let source = host
+            .add_source(&sandbox.base_url, patient, &token, "fhir-r4")
+            .await;
+        let (status, body) = host
+            .post(&host.at(&format!("/sources/{source}/sync")), &Value::Null)
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, tests) = host.get(&host.at("/labs")).await;
+    assert_eq!(status, 200);
+    assert_eq!(tests["tests"][0]["code"], "2345-7");
+    assert_eq!(tests["tests"][0]["count"], 6);
+    assert_eq!(tests["tests"][1]["code"], "8867-4");
+    let (status, series) = host
+        .get(&host.at("/labs/series?code=http://loinc.org|2345-7"))
+        .await;
+    assert_eq!(status, 200, "{series}");
+    assert_eq!(series["unit"], "mg/dL", "the most used unit");
+    let points = series["points"].as_array().unwrap();
+    let ids: Vec<&str> = points.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["g1", "g2", "g3", "g4", "x1", "x2"],
+        "oldest first across sources"
+    );
+    let x1 = &points[4];
+    assert!((x1["value"].as_f64().unwrap() - 120.0).abs() < 1e-9, "{x1}");
+    assert_eq!(
+        (x1["original_value"].as_f64(), x1["original_unit"].as_str()),
+        (Some(1.2), Some("g/L"))
+    );
+    assert!(
+        (x1["high"].as_f64().unwrap() - 100.0).abs() < 1e-9,
+        "the range converts too: {x1}"
+    );
+    assert_eq!(
+        (x1["flag"].as_str(), x1["comparable"].as_bool()),
+        (Some("high"), Some(true))
+    );
+    let x2 = &points[5];
+    assert_eq!(
+        (x2["unit"].as_str(), x2["comparable"].as_bool()),
+        (Some("mmol/L"), Some(false)),
+        "{x2}"
+    );
+    assert_eq!(x2["flag"], "normal", "the lab's interpretation");
+    assert_eq!(points[0]["flag"], "normal", "95 within 70-100");
+    assert_eq!(points[1]["flag"], "high", "130 above 100");
+    assert_ne!(points[0]["source_id"], x1["source_id"]);
+    // The bare code finds the same series; unknown codes are 404; a missing code is 400.
+    let (_, bare) = host.get(&host.at("/labs/series?code=2345-7")).await;
+    assert_eq!(bare["points"].as_array().map(Vec::len), Some(6));
+    assert_eq!(
+        host.get(&host.at("/labs/series?code=http://loinc.org|0000-0"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(host.get(&host.at("/labs/series")).await.0, 400);
+    assert_eq!(
+        host.get(&host.at("/labs/series?code=http://loinc.org|"))
+            .await
+            .0,
+        400
     );
 }

@@ -48,3 +48,22 @@ CREATE VIRTUAL TABLE resource_text USING fts5(display, tokenize = 'unicode61 rem
 CREATE TRIGGER resources_text_cleanup AFTER DELETE ON resources BEGIN
     DELETE FROM resource_text WHERE rowid = old.id;
 END;
+
+-- Numeric results (an Observation's value and its components'), for lab
+-- series: one index range per test, in date order, without reading JSON.
+CREATE TABLE observation_values (
+    resource       INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+    system         TEXT NOT NULL,
+    code           TEXT NOT NULL,
+    profile_id     TEXT,
+    sort_key       TEXT NOT NULL,
+    name           TEXT,
+    value          REAL NOT NULL,
+    unit           TEXT,
+    ucum           TEXT,
+    low            REAL,
+    high           REAL,
+    interpretation TEXT,
+    PRIMARY KEY (resource, system, code)
+) WITHOUT ROWID;
+CREATE INDEX observation_values_by_test ON observation_values (profile_id, system, code, sort_key, resource);

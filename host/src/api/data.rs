@@ -22,6 +22,55 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/profiles/{profile}/records/{type}/{id}/related", related)
         .get("/profiles/{profile}/fhir/{type}", search)
         .get("/profiles/{profile}/timeline", timeline)
+        .get("/profiles/{profile}/labs", lab_tests)
+        .get("/profiles/{profile}/labs/series", lab_series)
+}
+
+async fn lab_tests(
+    State(state): State<AppState>,
+    access: Access<Read>,
+) -> Result<impl IntoResponse, Problem> {
+    Ok(Json(
+        json!({ "tests": state.records.lab_tests(&access.scope).await? }),
+    ))
+}
+
+/// Query of `GET …/labs/series`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeriesParams {
+    /// `system|code`, or a bare code.
+    code: String,
+}
+
+async fn lab_series(
+    State(state): State<AppState>,
+    access: Access<Read>,
+    ApiQuery(q): ApiQuery<SeriesParams>,
+) -> Result<impl IntoResponse, Problem> {
+    let (system, code) = match q.code.split_once('|') {
+        Some((s, c)) => (Some(s), c),
+        None => (None, q.code.as_str()),
+    };
+    if code.is_empty() {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            "`code`: give system|code or a code",
+        ));
+    }
+    let series = state
+        .records
+        .lab_series(&access.scope, system, code)
+        .await?
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("no numeric results for {:?}", q.code),
+            )
+        })?;
+    Ok(Json(series))
 }
 
 /// A searchset Bundle; entries embed the stored JSON verbatim.

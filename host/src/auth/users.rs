@@ -282,6 +282,7 @@ impl Auth {
                 for adopt in [
                     "UPDATE resources SET profile_id = ? WHERE profile_id IS NULL",
                     "UPDATE resource_tokens SET profile_id = ? WHERE profile_id IS NULL",
+                    "UPDATE observation_values SET profile_id = ? WHERE profile_id IS NULL",
                 ] {
                     sqlx::query(adopt).bind(&profile).execute(&mut *tx).await?;
                 }

@@ -45,6 +45,69 @@ pub struct Index {
     pub tokens: Vec<Token>,
     /// Resources this one references, as (type, id).
     pub refs: Vec<(String, String)>,
+    /// Numeric results (an Observation's value and its components' values).
+    pub values: Vec<ObsValue>,
+}
+
+/// One numeric result, for lab series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObsValue {
+    /// Code system of what was measured.
+    pub system: String,
+    /// Code of what was measured.
+    pub code: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// The number.
+    pub value: f64,
+    /// The unit as written (`unit`, else `code`).
+    pub unit: Option<String>,
+    /// The UCUM code, when the quantity gives one.
+    pub ucum: Option<String>,
+    /// Reference range low.
+    pub low: Option<f64>,
+    /// Reference range high.
+    pub high: Option<f64>,
+    /// Interpretation code (`H`, `L`, `N`, `A`, ...).
+    pub interpretation: Option<String>,
+}
+
+const UCUM_SYSTEM: &str = "http://unitsofmeasure.org";
+
+/// The numeric result held by an Observation or component, if any.
+fn obs_value(holder: &Value, code_field: &Value) -> Option<ObsValue> {
+    let q = holder.get("valueQuantity")?;
+    let value = q["value"].as_f64()?;
+    let coding = code_field["coding"]
+        .as_array()?
+        .iter()
+        .find(|c| c["code"].is_string())?;
+    let ucum = (q["system"].as_str() == Some(UCUM_SYSTEM))
+        .then(|| q["code"].as_str())
+        .flatten()
+        .map(str::to_string);
+    let range = holder["referenceRange"].as_array().and_then(|r| r.first());
+    Some(ObsValue {
+        system: coding["system"].as_str().unwrap_or_default().to_string(),
+        code: coding["code"].as_str().unwrap_or_default().to_string(),
+        name: concept_text(code_field).map(str::to_string),
+        value,
+        unit: q["unit"]
+            .as_str()
+            .or_else(|| q["code"].as_str())
+            .map(str::to_string),
+        ucum,
+        low: range
+            .and_then(|r| r.pointer("/low/value"))
+            .and_then(Value::as_f64),
+        high: range
+            .and_then(|r| r.pointer("/high/value"))
+            .and_then(Value::as_f64),
+        interpretation: holder
+            .pointer("/interpretation/0/coding/0/code")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
 }
 
 /// Extract the index of a resource of `resource_type`.
@@ -65,6 +128,13 @@ pub fn extract(resource_type: &str, value: &Value) -> Index {
     }
     let mut refs = Vec::new();
     collect_refs(value, &mut refs, 0);
+    let mut values = Vec::new();
+    if resource_type == "Observation" {
+        values.extend(obs_value(value, &value["code"]));
+        for component in value["component"].as_array().into_iter().flatten() {
+            values.extend(obs_value(component, &component["code"]));
+        }
+    }
     Index {
         sort_date: sort_date(resource_type, value),
         last_updated: value
@@ -75,6 +145,7 @@ pub fn extract(resource_type: &str, value: &Value) -> Index {
         display: display(resource_type, value),
         tokens,
         refs,
+        values,
     }
 }
 
@@ -399,6 +470,9 @@ mod tests {
         );
         assert_eq!(tokens(&index, "category")[0].1, "vital-signs");
         assert_eq!(tokens(&index, "component-code").len(), 2);
+        let systolic = &index.values[0];
+        assert_eq!((systolic.code.as_str(), systolic.value), ("8480-6", 120.0));
+        assert_eq!(index.values.len(), 2, "the panel itself has no value");
         let mut refs = index.refs.clone();
         refs.sort();
         assert_eq!(

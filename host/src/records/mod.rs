@@ -4,6 +4,7 @@
 //! (`search`).
 
 pub mod index;
+pub mod labs;
 pub mod search;
 
 use crate::auth::ProfileScope;
@@ -384,6 +385,7 @@ async fn write_index(
         return Ok(());
     }
     for table in [
+        "DELETE FROM observation_values WHERE resource IN (",
         "DELETE FROM resource_tokens WHERE resource IN (",
         "DELETE FROM resource_refs WHERE resource IN (",
         "DELETE FROM resource_text WHERE rowid IN (",
@@ -412,6 +414,31 @@ async fn write_index(
                 .push_bind(r.profile.map(str::to_string))
                 .push_bind(r.resource_type.to_string())
                 .push_bind(r.index.sort_date.clone().unwrap_or_default());
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    let values: Vec<(&IndexRow, &index::ObsValue)> = changed
+        .iter()
+        .flat_map(|r| r.index.values.iter().map(move |v| (r, v)))
+        .collect();
+    for rows in values.chunks(UPSERT_CHUNK / 2) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT OR IGNORE INTO observation_values (resource, system, code, profile_id, sort_key, name,
+             value, unit, ucum, low, high, interpretation) ",
+        );
+        insert.push_values(rows, |mut row, (r, v)| {
+            row.push_bind(r.id)
+                .push_bind(v.system.clone())
+                .push_bind(v.code.clone())
+                .push_bind(r.profile.map(str::to_string))
+                .push_bind(r.index.sort_date.clone().unwrap_or_default())
+                .push_bind(v.name.clone())
+                .push_bind(v.value)
+                .push_bind(v.unit.clone())
+                .push_bind(v.ucum.clone())
+                .push_bind(v.low)
+                .push_bind(v.high)
+                .push_bind(v.interpretation.clone());
         });
         insert.build().execute(&mut **tx).await?;
     }
