@@ -57,6 +57,8 @@ CREATE TABLE observation_values (
     code           TEXT NOT NULL,
     profile_id     TEXT,
     sort_key       TEXT NOT NULL,
+    source_id      TEXT NOT NULL,
+    resource_id    TEXT NOT NULL,
     name           TEXT,
     value          REAL NOT NULL,
     unit           TEXT,
@@ -66,4 +68,6 @@ CREATE TABLE observation_values (
     interpretation TEXT,
     PRIMARY KEY (resource, system, code)
 ) WITHOUT ROWID;
-CREATE INDEX observation_values_by_test ON observation_values (profile_id, system, code, sort_key, resource);
+-- Covering for a series: no visit to `resources` per point.
+CREATE INDEX observation_values_by_test ON observation_values (profile_id, code, system, sort_key, resource,
+    source_id, resource_id, name, value, unit, ucum, low, high, interpretation);

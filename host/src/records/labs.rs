@@ -148,22 +148,39 @@ impl RecordStore {
         system: Option<&str>,
         code: &str,
     ) -> Result<Option<LabSeries>, StoreError> {
+        // Without a system, the code's one system in the profile (if it has several, the most used).
+        let system = match system {
+            Some(s) => s.to_string(),
+            None => {
+                let found: Option<String> = sqlx::query_scalar(
+                    "SELECT system FROM observation_values WHERE profile_id = ? AND code = ?
+                     GROUP BY system ORDER BY COUNT(*) DESC, system LIMIT 1",
+                )
+                .bind(scope.id())
+                .bind(code)
+                .fetch_optional(&self.db)
+                .await?;
+                match found {
+                    Some(s) => s,
+                    None => return Ok(None),
+                }
+            }
+        };
         let rows = sqlx::query(
-            "SELECT r.resource_id, r.source_id, v.sort_key, v.system, v.name, v.value, v.unit, v.ucum,
+            "SELECT v.resource_id, v.source_id, v.sort_key, v.name, v.value, v.unit, v.ucum,
                     v.low, v.high, v.interpretation
-             FROM observation_values v CROSS JOIN resources r ON r.id = v.resource
-             WHERE v.profile_id = ?1 AND v.code = ?3 AND (?2 IS NULL OR v.system = ?2)
+             FROM observation_values v
+             WHERE v.profile_id = ? AND v.code = ? AND v.system = ?
              ORDER BY v.sort_key, v.resource",
         )
         .bind(scope.id())
-        .bind(system)
         .bind(code)
+        .bind(&system)
         .fetch_all(&self.db)
         .await?;
-        let Some(first) = rows.first() else {
+        if rows.is_empty() {
             return Ok(None);
-        };
-        let series_system: String = first.try_get("system")?;
+        }
         let raw = rows
             .iter()
             .map(|r| {
@@ -233,7 +250,7 @@ impl RecordStore {
             })
             .collect();
         Ok(Some(LabSeries {
-            system: system.map(str::to_string).unwrap_or(series_system),
+            system,
             code: code.to_string(),
             name,
             unit: target,

@@ -218,6 +218,8 @@ impl RecordStore {
                     changed.push(IndexRow {
                         id,
                         resource_type: &r.resource_type,
+                        resource_id: &r.id,
+                        source_id,
                         profile: profile.as_deref(),
                         index: &r.index,
                     });
@@ -237,7 +239,7 @@ impl RecordStore {
         let mut done = 0;
         loop {
             let rows = sqlx::query(
-                "SELECT r.id, r.resource_type, r.json, s.profile_id FROM resources r
+                "SELECT r.id, r.resource_type, r.resource_id, r.source_id, r.json, s.profile_id FROM resources r
                  LEFT JOIN sources s ON s.id = r.source_id WHERE r.index_version < ? LIMIT 1000",
             )
             .bind(index::INDEX_VERSION)
@@ -253,12 +255,14 @@ impl RecordStore {
                 let ty: String = row.try_get("resource_type")?;
                 let json: String = row.try_get("json")?;
                 let profile: Option<String> = row.try_get("profile_id")?;
+                let resource_id: String = row.try_get("resource_id")?;
+                let source_id: String = row.try_get("source_id")?;
                 // Stored JSON was valid when written; a damaged row keeps an empty index.
                 let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
                 let ix = index::extract(&ty, &value);
-                entries.push((id, ty, profile, ix));
+                entries.push((id, ty, profile, ix, resource_id, source_id));
             }
-            for (id, _, _, ix) in &entries {
+            for (id, _, _, ix, _, _) in &entries {
                 sqlx::query(
                     "UPDATE resources SET sort_date = ?, sort_key = ?, last_updated = COALESCE(?, updated_at),
                      status = ?, display = ?, index_version = ?,
@@ -277,9 +281,11 @@ impl RecordStore {
             }
             let rows: Vec<IndexRow> = entries
                 .iter()
-                .map(|(id, ty, profile, ix)| IndexRow {
+                .map(|(id, ty, profile, ix, rid, source)| IndexRow {
                     id: *id,
                     resource_type: ty,
+                    resource_id: rid,
+                    source_id: source,
                     profile: profile.as_deref(),
                     index: ix,
                 })
@@ -372,6 +378,8 @@ impl RecordStore {
 struct IndexRow<'a> {
     id: i64,
     resource_type: &'a str,
+    resource_id: &'a str,
+    source_id: &'a str,
     profile: Option<&'a str>,
     index: &'a index::Index,
 }
@@ -423,8 +431,8 @@ async fn write_index(
         .collect();
     for rows in values.chunks(UPSERT_CHUNK / 2) {
         let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT OR IGNORE INTO observation_values (resource, system, code, profile_id, sort_key, name,
-             value, unit, ucum, low, high, interpretation) ",
+            "INSERT OR IGNORE INTO observation_values (resource, system, code, profile_id, sort_key,
+             source_id, resource_id, name, value, unit, ucum, low, high, interpretation) ",
         );
         insert.push_values(rows, |mut row, (r, v)| {
             row.push_bind(r.id)
@@ -432,6 +440,8 @@ async fn write_index(
                 .push_bind(v.code.clone())
                 .push_bind(r.profile.map(str::to_string))
                 .push_bind(r.index.sort_date.clone().unwrap_or_default())
+                .push_bind(r.source_id.to_string())
+                .push_bind(r.resource_id.to_string())
                 .push_bind(v.name.clone())
                 .push_bind(v.value)
                 .push_bind(v.unit.clone())
