@@ -76,3 +76,61 @@ pub async fn open_with_test_source(dir: &Path) -> Db {
     .expect("test source inserted");
     db
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database from before the record index (migrations 1-2 only) keeps
+    /// every resource through the upgrade and gets its index rebuilt.
+    #[tokio::test]
+    async fn upgrading_an_older_database_keeps_and_reindexes_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("hearth.db"))
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let old = SqlitePool::connect_with(options).await.unwrap();
+        let mut early = sqlx::migrate!("../migrations/sqlite");
+        early.migrations = std::borrow::Cow::Owned(early.migrations[..2].to_vec());
+        early.run(&old).await.unwrap();
+        sqlx::query(
+            "INSERT INTO sources (id, name, connector, fhir_base_url, patient_id, token, created_at)
+             VALUES ('s', 's', 'fhir-r4', 'http://x', 'p', x'00', 'then');
+             INSERT INTO resources (source_id, resource_type, resource_id, content_hash, sort_date, json, updated_at)
+             VALUES ('s', 'Observation', 'o1', x'01', '2020-01-01',
+                     '{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\",\"effectiveDateTime\":\"2020-01-01T10:00:00+01:00\",\"code\":{\"text\":\"Glucose\",\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"2345-7\"}]},\"valueQuantity\":{\"value\":5,\"unit\":\"mmol/L\"}}',
+                     'then');
+             INSERT INTO resource_codes (resource, system, code) VALUES (1, 'http://loinc.org', '2345-7');",
+        )
+        .execute(&old)
+        .await
+        .unwrap();
+        old.close().await;
+
+        let db = open(dir.path()).await.unwrap();
+        let store = crate::records::RecordStore::new(db.clone());
+        assert_eq!(store.reindex_stale().await.unwrap(), 1);
+        let (json, sort_key, status): (String, String, String) =
+            sqlx::query_as("SELECT json, sort_key, status FROM resources WHERE resource_id = 'o1'")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert!(json.contains("\"Glucose\""), "the JSON is kept verbatim");
+        assert_eq!(
+            (sort_key.as_str(), status.as_str()),
+            ("2020-01-01T09:00:00.000Z", "final")
+        );
+        let values: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM observation_values")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(values, 1);
+        let tokens: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM resource_tokens WHERE code = '2345-7'")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert_eq!(tokens, 1);
+    }
+}

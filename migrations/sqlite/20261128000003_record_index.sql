@@ -3,21 +3,42 @@
 -- date, so it sorts last newest-first), its last update, status and display
 -- text; codes and categories, references and full text live beside it.
 -- `index_version` lets the host re-extract after the extraction changes.
-ALTER TABLE resources ADD COLUMN profile_id TEXT;
-ALTER TABLE resources ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';
-ALTER TABLE resources ADD COLUMN last_updated TEXT NOT NULL DEFAULT '';
-ALTER TABLE resources ADD COLUMN status TEXT;
-ALTER TABLE resources ADD COLUMN display TEXT;
-ALTER TABLE resources ADD COLUMN index_version INTEGER NOT NULL DEFAULT 0;
-UPDATE resources SET profile_id = (SELECT s.profile_id FROM sources s WHERE s.id = resources.source_id);
+-- The table is rebuilt so that every index column comes before the JSON: a
+-- row's columns are read in order, and reading one stored after a large JSON
+-- text walks its overflow pages.
+DROP TABLE resource_codes;
+CREATE TABLE resources_indexed (
+    id            INTEGER PRIMARY KEY,
+    source_id     TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    profile_id    TEXT,
+    resource_type TEXT NOT NULL,
+    resource_id   TEXT NOT NULL,
+    sort_key      TEXT NOT NULL DEFAULT '',
+    sort_date     TEXT,
+    last_updated  TEXT NOT NULL DEFAULT '',
+    status        TEXT,
+    index_version INTEGER NOT NULL DEFAULT 0,
+    version       INTEGER NOT NULL DEFAULT 1,
+    updated_at    TEXT NOT NULL,
+    content_hash  BLOB NOT NULL,
+    display       TEXT,
+    json          TEXT NOT NULL,
+    UNIQUE (source_id, resource_type, resource_id)
+);
+INSERT INTO resources_indexed (id, source_id, profile_id, resource_type, resource_id, sort_date,
+                               version, updated_at, content_hash, json)
+SELECT r.id, r.source_id, (SELECT s.profile_id FROM sources s WHERE s.id = r.source_id),
+       r.resource_type, r.resource_id, r.sort_date, r.version, r.updated_at, r.content_hash, r.json
+FROM resources r;
+DROP TABLE resources;
+ALTER TABLE resources_indexed RENAME TO resources;
 
-DROP INDEX resources_by_type_date;
+CREATE INDEX resources_by_type_id ON resources (resource_type, resource_id);
 CREATE INDEX resources_by_profile_date ON resources (profile_id, sort_key DESC, id DESC);
 CREATE INDEX resources_by_profile_type_date ON resources (profile_id, resource_type, sort_key DESC, id DESC);
 CREATE INDEX resources_by_profile_type_updated ON resources (profile_id, resource_type, last_updated DESC, id DESC);
 CREATE INDEX resources_stale ON resources (index_version);
 
-DROP TABLE resource_codes;
 -- Token search parameters: code, category, component-code. Each row carries
 -- its resource's profile, type and sort key, so a search for one code is a
 -- single index range already in date order, however common or rare the code.
