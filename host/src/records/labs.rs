@@ -106,7 +106,6 @@ struct Raw {
     id: String,
     source_id: String,
     date: String,
-    name: Option<String>,
     value: f64,
     unit: Option<String>,
     ucum: Option<String>,
@@ -167,7 +166,7 @@ impl RecordStore {
             }
         };
         let rows = sqlx::query(
-            "SELECT v.resource_id, v.source_id, v.sort_key, v.name, v.value, v.unit, v.ucum,
+            "SELECT v.resource_id, v.source_id, v.sort_key, v.value, v.unit, v.ucum,
                     v.low, v.high, v.interpretation
              FROM observation_values v
              WHERE v.profile_id = ? AND v.code = ? AND v.system = ?
@@ -181,20 +180,20 @@ impl RecordStore {
         if rows.is_empty() {
             return Ok(None);
         }
+        // By position: a series can hold thousands of rows, and name lookups per column add up.
         let raw = rows
             .iter()
             .map(|r| {
                 Ok(Raw {
-                    id: r.try_get("resource_id")?,
-                    source_id: r.try_get("source_id")?,
-                    date: r.try_get("sort_key")?,
-                    name: r.try_get("name")?,
-                    value: r.try_get("value")?,
-                    unit: r.try_get("unit")?,
-                    ucum: r.try_get("ucum")?,
-                    low: r.try_get("low")?,
-                    high: r.try_get("high")?,
-                    interpretation: r.try_get("interpretation")?,
+                    id: r.try_get(0)?,
+                    source_id: r.try_get(1)?,
+                    date: r.try_get(2)?,
+                    value: r.try_get(3)?,
+                    unit: r.try_get(4)?,
+                    ucum: r.try_get(5)?,
+                    low: r.try_get(6)?,
+                    high: r.try_get(7)?,
+                    interpretation: r.try_get(8)?,
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -212,7 +211,15 @@ impl RecordStore {
             .iter()
             .max_by_key(|(_, (n, last))| (*n, *last))
             .map(|(u, _)| u.clone());
-        let name = raw.iter().rev().find_map(|p| p.name.clone());
+        let name: Option<String> = sqlx::query_scalar(
+            "SELECT name FROM observation_values WHERE profile_id = ? AND code = ? AND system = ?
+             AND name IS NOT NULL ORDER BY sort_key DESC LIMIT 1",
+        )
+        .bind(scope.id())
+        .bind(code)
+        .bind(&system)
+        .fetch_optional(&self.db)
+        .await?;
         let points = raw
             .into_iter()
             .map(|p| {
