@@ -119,13 +119,23 @@ async fn setup(
             &client,
         )
         .await?;
-    let issued = state.auth.start_session(&user.id, &client).await?;
+    new_session(&state, &client, &user, body.use_cookies).await
+}
+
+/// A first session for a just-created account (setup, sign-up).
+async fn new_session(
+    state: &AppState,
+    client: &crate::auth::ClientInfo,
+    user: &User,
+    use_cookies: bool,
+) -> Result<Response, Problem> {
+    let issued = state.auth.start_session(&user.id, client).await?;
     Ok(session_response(
-        &state,
+        state,
         StatusCode::CREATED,
-        &user,
+        user,
         &issued,
-        body.use_cookies,
+        use_cookies,
     ))
 }
 
@@ -173,14 +183,7 @@ async fn sign_up(
             &client,
         )
         .await?;
-    let issued = state.auth.start_session(&user.id, &client).await?;
-    Ok(session_response(
-        &state,
-        StatusCode::CREATED,
-        &user,
-        &issued,
-        body.use_cookies,
-    ))
+    new_session(&state, &client, &user, body.use_cookies).await
 }
 
 #[derive(Deserialize)]

@@ -223,24 +223,12 @@ async fn related(
     access: Access<Read>,
     ApiPath((_, resource_type, id)): ApiPath<(String, String, String)>,
 ) -> Result<impl IntoResponse, Problem> {
-    if !records::is_type_name(&resource_type) || !records::is_fhir_id(&id) {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-path",
-            "expected …/records/{Type}/{id}/related with a FHIR type and id",
-        ));
-    }
+    check_type_and_id(&resource_type, &id)?;
     let related = state
         .records
         .related(&access.scope, &resource_type, &id)
         .await?
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                format!("no {resource_type}/{id} is stored"),
-            )
-        })?;
+        .ok_or_else(|| not_stored(&resource_type, &id))?;
     Ok(Json(related))
 }
 
@@ -343,24 +331,12 @@ async fn get_record(
     access: Access<Read>,
     ApiPath((_, resource_type, id)): ApiPath<(String, String, String)>,
 ) -> Result<Response, Problem> {
-    if !records::is_type_name(&resource_type) || !records::is_fhir_id(&id) {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-path",
-            "expected …/records/{Type}/{id} with a FHIR type and id",
-        ));
-    }
+    check_type_and_id(&resource_type, &id)?;
     let stored = state
         .records
         .get(&access.scope, &resource_type, &id)
         .await?
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                format!("no {resource_type}/{id} is stored"),
-            )
-        })?;
+        .ok_or_else(|| not_stored(&resource_type, &id))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/fhir+json"),
@@ -372,4 +348,25 @@ async fn get_record(
         stored.resource.get().to_string(),
     )
         .into_response())
+}
+
+/// A path's `{type}/{id}` must be a FHIR type name and id.
+fn check_type_and_id(resource_type: &str, id: &str) -> Result<(), Problem> {
+    if records::is_type_name(resource_type) && records::is_fhir_id(id) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-path",
+            "expected …/records/{Type}/{id} with a FHIR type and id",
+        ))
+    }
+}
+
+fn not_stored(resource_type: &str, id: &str) -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        format!("no {resource_type}/{id} is stored"),
+    )
 }

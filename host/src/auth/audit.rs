@@ -71,6 +71,19 @@ impl Audit {
         }
     }
 
+    /// Record an event a user did to their own account, with no particulars.
+    pub async fn record_own(&self, event: &str, user: &str, client: &ClientInfo) {
+        self.record(
+            event,
+            Some(user),
+            Some(user),
+            None,
+            client,
+            serde_json::json!({}),
+        )
+        .await;
+    }
+
     /// Entries newest first, `limit` at a time, before sequence number `before`.
     pub async fn list(
         &self,

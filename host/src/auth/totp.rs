@@ -91,7 +91,8 @@ impl Auth {
         caller: &Caller,
         password: &str,
     ) -> Result<TotpSetup, AuthError> {
-        self.confirm_password(caller, password).await?;
+        self.check_current_password(caller, "password", password)
+            .await?;
         if caller.user.totp_enabled {
             return Err(AuthError::conflict(
                 "totp-enabled",
@@ -150,14 +151,7 @@ impl Auth {
         }
         tx.commit().await?;
         self.audit
-            .record(
-                "totp-enabled",
-                Some(&caller.user.id),
-                Some(&caller.user.id),
-                None,
-                client,
-                json!({}),
-            )
+            .record_own("totp-enabled", &caller.user.id, client)
             .await;
         Ok(codes)
     }
@@ -169,17 +163,11 @@ impl Auth {
         password: &str,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        self.confirm_password(caller, password).await?;
+        self.check_current_password(caller, "password", password)
+            .await?;
         self.clear_totp(&caller.user.id).await?;
         self.audit
-            .record(
-                "totp-disabled",
-                Some(&caller.user.id),
-                Some(&caller.user.id),
-                None,
-                client,
-                json!({}),
-            )
+            .record_own("totp-disabled", &caller.user.id, client)
             .await;
         Ok(())
     }
@@ -197,20 +185,6 @@ impl Auth {
             .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn confirm_password(&self, caller: &Caller, password: &str) -> Result<(), AuthError> {
-        let phc: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
-            .bind(&caller.user.id)
-            .fetch_one(&self.db)
-            .await?;
-        if self.verify_password(password, &phc).await? {
-            Ok(())
-        } else {
-            Err(AuthError::Forbidden(
-                "`password` is not your current password".into(),
-            ))
-        }
     }
 
     async fn stored_totp(

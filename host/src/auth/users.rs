@@ -414,6 +414,26 @@ impl Auth {
         Ok(())
     }
 
+    /// Check the caller's current password, given in `field`.
+    pub(super) async fn check_current_password(
+        &self,
+        caller: &Caller,
+        field: &str,
+        password: &str,
+    ) -> Result<(), AuthError> {
+        let phc: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+            .bind(&caller.user.id)
+            .fetch_one(&self.db)
+            .await?;
+        if self.verify_password(password, &phc).await? {
+            Ok(())
+        } else {
+            Err(AuthError::Forbidden(format!(
+                "`{field}` is not your current password"
+            )))
+        }
+    }
+
     /// The user changes their own password; their other sessions end.
     pub async fn change_password(
         &self,
@@ -422,24 +442,16 @@ impl Auth {
         new_password: &str,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        let phc: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
-            .bind(&caller.user.id)
-            .fetch_one(&self.db)
-            .await?;
-        if !self.verify_password(current, &phc).await? {
-            self.audit
-                .record(
-                    "password-change-failed",
-                    Some(&caller.user.id),
-                    Some(&caller.user.id),
-                    None,
-                    client,
-                    json!({}),
-                )
-                .await;
-            return Err(AuthError::Forbidden(
-                "`current_password` is not your current password".into(),
-            ));
+        if let Err(e) = self
+            .check_current_password(caller, "current_password", current)
+            .await
+        {
+            if matches!(e, AuthError::Forbidden(_)) {
+                self.audit
+                    .record_own("password-change-failed", &caller.user.id, client)
+                    .await;
+            }
+            return Err(e);
         }
         let hash = self.hash_password("new_password", new_password).await?;
         let mut tx = self.db.begin().await?;
@@ -458,14 +470,7 @@ impl Auth {
         .await?;
         tx.commit().await?;
         self.audit
-            .record(
-                "password-changed",
-                Some(&caller.user.id),
-                Some(&caller.user.id),
-                None,
-                client,
-                json!({}),
-            )
+            .record_own("password-changed", &caller.user.id, client)
             .await;
         Ok(())
     }
