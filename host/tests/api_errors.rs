@@ -122,7 +122,17 @@ async fn source_creation_rejects_bad_input_and_stores_nothing() {
     let huge = json!({"fhir_base_url": "https://x/fhir", "patient_id": "p", "access_token": "t", "name": "n".repeat(2 << 20)});
     assert_problem(post(huge.to_string()).await.unwrap(), 413, "body-too-large").await;
 
-    let (_, list) = host.get(&host.at("/sources")).await;
+    // A fresh connection: the server may close the one whose body it refused mid-upload.
+    let fresh = common::bearer_client(&host.token);
+    let (status, list) = common::call(
+        &fresh,
+        &host.base,
+        reqwest::Method::GET,
+        &host.at("/sources"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
     assert_eq!(
         list["sources"].as_array().map(Vec::len),
         Some(0),
