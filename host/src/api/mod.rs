@@ -166,6 +166,13 @@ impl IntoResponse for Problem {
         for (name, value) in self.headers {
             response.headers_mut().append(name, value);
         }
+        // A refused oversized body is left unread: tell the client this
+        // connection ends, so it does not send its next request down it.
+        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         response
     }
 }

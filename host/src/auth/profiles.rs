@@ -167,6 +167,24 @@ pub(super) async fn insert_profile(
     Ok(id)
 }
 
+/// Commit a change to `user`'s grant on `profile`: not found if it touched
+/// no grant, rolled back if it left the profile without an owner.
+async fn commit_grant_change(
+    mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    affected: u64,
+    profile: &str,
+    user: &str,
+) -> Result<(), AuthError> {
+    if affected == 0 {
+        return Err(AuthError::NotFound(format!(
+            "user {user:?} has no access to this profile"
+        )));
+    }
+    ensure_an_owner_remains(&mut tx, profile).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Fail (rolling back) if the profile was left without an owner.
 async fn ensure_an_owner_remains(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
@@ -413,13 +431,7 @@ impl Auth {
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;
-        if changed.rows_affected() == 0 {
-            return Err(AuthError::NotFound(format!(
-                "user {user:?} has no access to this profile"
-            )));
-        }
-        ensure_an_owner_remains(&mut tx, &scope.id).await?;
-        tx.commit().await?;
+        commit_grant_change(tx, changed.rows_affected(), &scope.id, user).await?;
         self.audit
             .record(
                 "grant-changed",
@@ -453,13 +465,7 @@ impl Auth {
             .bind(user)
             .execute(&mut *tx)
             .await?;
-        if removed.rows_affected() == 0 {
-            return Err(AuthError::NotFound(format!(
-                "user {user:?} has no access to this profile"
-            )));
-        }
-        ensure_an_owner_remains(&mut tx, &scope.id).await?;
-        tx.commit().await?;
+        commit_grant_change(tx, removed.rows_affected(), &scope.id, user).await?;
         self.audit
             .record(
                 "grant-removed",

@@ -96,6 +96,26 @@ fn later(d: Duration) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Store a new refresh token of `session` (as its SHA-256).
+async fn insert_refresh_token(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    session: &str,
+    token: &str,
+    now: &str,
+    expires: &str,
+) -> Result<(), AuthError> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(sha256(token))
+    .bind(session)
+    .bind(now)
+    .bind(expires)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Revoke every live session of `user` except `except`.
 pub(super) async fn revoke_all(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
@@ -221,15 +241,7 @@ impl Auth {
         .bind(client.address.to_string())
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(sha256(&refresh))
-        .bind(&session)
-        .bind(&now)
-        .bind(&expires)
-        .execute(&mut *tx)
-        .await?;
+        insert_refresh_token(&mut tx, &session, &refresh, &now, &expires).await?;
         tx.commit().await?;
         Ok(Issued {
             access_token: self.access_token(user, &session)?,
@@ -320,15 +332,7 @@ impl Auth {
         let refresh = secret_token();
         let csrf_token = secret_token();
         let expires = later(REFRESH_TTL);
-        sqlx::query(
-            "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(sha256(&refresh))
-        .bind(&session)
-        .bind(&now)
-        .bind(&expires)
-        .execute(&mut *tx)
-        .await?;
+        insert_refresh_token(&mut tx, &session, &refresh, &now, &expires).await?;
         sqlx::query(
             "UPDATE sessions SET last_used_at = ?, expires_at = ?, csrf_hash = ? WHERE id = ?",
         )
@@ -365,7 +369,8 @@ impl Auth {
             }
         })?;
         let row = sqlx::query(select_user!(
-            ", sessions s WHERE s.id = ? AND s.user_id = u.id AND u.id = ?
+            ", s.csrf_hash",
+            "JOIN sessions s ON s.user_id = u.id WHERE s.id = ? AND u.id = ?
               AND s.revoked_at IS NULL AND s.expires_at > ? AND NOT u.disabled"
         ))
         .bind(&claims.sid)
@@ -377,11 +382,7 @@ impl Auth {
             "the session has ended; sign in again",
         ))?;
         if via_cookie && presented.changes_state {
-            let expected: Vec<u8> =
-                sqlx::query_scalar("SELECT csrf_hash FROM sessions WHERE id = ?")
-                    .bind(&claims.sid)
-                    .fetch_one(&self.db)
-                    .await?;
+            let expected: Vec<u8> = row.try_get("csrf_hash")?;
             if presented.csrf.map(sha256) != Some(expected) {
                 return Err(AuthError::Csrf);
             }

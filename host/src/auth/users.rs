@@ -56,8 +56,13 @@ pub struct User {
 /// The user columns read by [`user_from_row`], followed by a static tail.
 macro_rules! select_user {
     ($tail:literal) => {
+        select_user!("", $tail)
+    };
+    ($extra:literal, $tail:literal) => {
         concat!(
-            "SELECT u.id, u.username, u.display_name, u.role, u.disabled, u.totp_enabled, u.created_at FROM users u ",
+            "SELECT u.id, u.username, u.display_name, u.role, u.disabled, u.totp_enabled, u.created_at",
+            $extra,
+            " FROM users u ",
             $tail
         )
     };
@@ -153,10 +158,7 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<User, AuthError> {
         if !self.setup_needed().await? {
-            return Err(AuthError::conflict(
-                "already-set-up",
-                "Hearth is already set up; sign in instead",
-            ));
+            return Err(already_set_up());
         }
         let user = self
             .insert_user(new, UserRole::Admin, Some(profile_name), true)
@@ -257,10 +259,7 @@ impl Auth {
         .await?;
         if inserted.rows_affected() == 0 {
             return Err(if only_if_first {
-                AuthError::conflict(
-                    "already-set-up",
-                    "Hearth is already set up; sign in instead",
-                )
+                already_set_up()
             } else {
                 AuthError::conflict(
                     "username-taken",
@@ -551,6 +550,13 @@ impl Auth {
             .await;
         Ok(user)
     }
+}
+
+fn already_set_up() -> AuthError {
+    AuthError::conflict(
+        "already-set-up",
+        "Hearth is already set up; sign in instead",
+    )
 }
 
 /// Fail (rolling back) if the change left no enabled administrator.

@@ -470,6 +470,16 @@ fn push_from(
     push_filters(q, s, driver, date_column)
 }
 
+/// Append `AND <column> IN (<values>)`.
+fn push_in(q: &mut QueryBuilder<Sqlite>, column: &str, values: &[String]) {
+    q.push(format!(" AND {column} IN ("));
+    let mut list = q.separated(", ");
+    for v in values {
+        list.push_bind(v.clone());
+    }
+    q.push(")");
+}
+
 fn push_filters(
     q: &mut QueryBuilder<Sqlite>,
     s: &Search,
@@ -477,12 +487,7 @@ fn push_filters(
     date_column: &str,
 ) -> Result<(), QueryError> {
     if !s.ids.is_empty() {
-        q.push(" AND r.resource_id IN (");
-        let mut list = q.separated(", ");
-        for id in &s.ids {
-            list.push_bind(id.clone());
-        }
-        q.push(")");
+        push_in(q, "r.resource_id", &s.ids);
     }
     for f in &s.date {
         push_date(q, date_column, f);
@@ -514,12 +519,7 @@ fn push_filters(
         q.push("))");
     }
     for alternatives in &s.status {
-        q.push(" AND r.status IN (");
-        let mut list = q.separated(", ");
-        for st in alternatives {
-            list.push_bind(st.clone());
-        }
-        q.push(")");
+        push_in(q, "r.status", alternatives);
     }
     if let Some(text) = &s.text {
         let fts = fts_query(text).ok_or_else(|| invalid("_text", "needs at least one word"))?;
@@ -744,12 +744,7 @@ impl RecordStore {
         ));
         q.push_bind(scope.id().to_string());
         if !t.types.is_empty() {
-            q.push(" AND r.resource_type IN (");
-            let mut list = q.separated(", ");
-            for ty in &t.types {
-                list.push_bind(ty.clone());
-            }
-            q.push(")");
+            push_in(&mut q, "r.resource_type", &t.types);
         }
         if let Some(source) = &t.source {
             q.push(" AND r.source_id = ").push_bind(source.clone());
