@@ -47,6 +47,8 @@ fn config(data: &std::path::Path) -> Config {
         limits: PluginLimits::default(),
         allow_signup: false,
         secure_cookies: false,
+        max_upload_bytes: 64 << 20,
+        max_attachment_bytes: 1 << 20,
     }
 }
 

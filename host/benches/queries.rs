@@ -71,6 +71,8 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
         limits: PluginLimits::default(),
         allow_signup: false,
         secure_cookies: false,
+        max_upload_bytes: 64 << 20,
+        max_attachment_bytes: 1 << 20,
     };
     let state = server::build_state(&config).await?;
     let host = server::serve(

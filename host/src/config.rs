@@ -28,6 +28,10 @@ pub struct Config {
     /// Mark session cookies `Secure` (`secure_cookies`, default false). Turn
     /// on when Hearth is reached over HTTPS, e.g. behind a reverse proxy.
     pub secure_cookies: bool,
+    /// Largest bundle or NDJSON upload (`max_upload_mb`, default 1024).
+    pub max_upload_bytes: u64,
+    /// Largest attachment (`max_attachment_mb`, default 25).
+    pub max_attachment_bytes: u64,
 }
 
 /// Per-call limits for plugins.
@@ -93,6 +97,8 @@ const KEYS: &[&str] = &[
     "plugin_max_output_mb",
     "allow_signup",
     "secure_cookies",
+    "max_upload_mb",
+    "max_attachment_mb",
 ];
 
 /// One raw value and where it came from.
@@ -196,7 +202,17 @@ impl Config {
             Some(r) => parse_bool("secure_cookies", r)?,
             None => false,
         };
+        let max_upload_bytes = match take("max_upload_mb") {
+            Some(r) => parse_number("max_upload_mb", r, 1, 64 * 1024)? << 20,
+            None => 1024 << 20,
+        };
+        let max_attachment_bytes = match take("max_attachment_mb") {
+            Some(r) => parse_number("max_attachment_mb", r, 1, 1024)? << 20,
+            None => 25 << 20,
+        };
         Ok(Config {
+            max_upload_bytes,
+            max_attachment_bytes,
             allow_signup,
             secure_cookies,
             data_dir,

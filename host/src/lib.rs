@@ -4,8 +4,10 @@
 
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod db;
+pub mod files;
 pub mod plugins;
 pub mod records;
 pub mod sandbox;

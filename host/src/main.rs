@@ -58,6 +58,21 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Copy the whole instance (database, keys, attachments) into one file; safe while the server runs.
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replace the instance with a backup. The server must be stopped.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing instance (its files are moved to `before-restore-<time>/`).
+        #[arg(long)]
+        force: bool,
+    },
     /// Write one generated patient as a FHIR collection Bundle.
     Generate {
         /// Generator seed.
@@ -134,6 +149,32 @@ fn main() -> anyhow::Result<()> {
             let config = Config::load(cli.config.as_deref(), std::env::vars())?;
             init_logging("warn");
             runtime.block_on(user_command(config, command))
+        }
+        Command::Backup { out } => {
+            let config = Config::load(cli.config.as_deref(), std::env::vars())?;
+            init_logging("warn");
+            let s = runtime.block_on(hearth_host::backup::backup(&config.data_dir, &out))?;
+            println!(
+                "backed up {} resources and {} attachments to {} ({} bytes)",
+                s.resources,
+                s.attachments,
+                out.display(),
+                s.bytes
+            );
+            Ok(())
+        }
+        Command::Restore { from, force } => {
+            let config = Config::load(cli.config.as_deref(), std::env::vars())?;
+            init_logging("warn");
+            let s =
+                runtime.block_on(hearth_host::backup::restore(&config.data_dir, &from, force))?;
+            println!(
+                "restored {} resources and {} attachments into {}",
+                s.resources,
+                s.attachments,
+                config.data_dir.display()
+            );
+            Ok(())
         }
         Command::Generate {
             seed,
@@ -239,6 +280,7 @@ fn init_logging(filter: &str) {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    let _lock = hearth_host::backup::InstanceLock::acquire(&config.data_dir)?;
     let mut running = hearth_host::server::start(&config).await?;
     tokio::select! {
         result = &mut running.task => { result??; }

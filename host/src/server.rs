@@ -35,7 +35,12 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     records.reindex_stale().await?;
     let sources = Arc::new(Sources::new(db, records.clone(), cipher, plugins.clone()));
     sources.recover_interrupted().await?;
+    let files = crate::files::Files::open(&config.data_dir)
+        .with_context(|| format!("opening the file areas under {}", config.data_dir.display()))?;
     Ok(AppState {
+        files,
+        max_upload_bytes: config.max_upload_bytes,
+        max_attachment_bytes: config.max_attachment_bytes,
         auth: Arc::new(auth),
         secure_cookies: config.secure_cookies,
         sources,

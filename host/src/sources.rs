@@ -21,7 +21,7 @@ use std::time::Instant;
 macro_rules! select_source {
     ($tail:literal) => {
         concat!(
-            "SELECT s.id, s.name, s.connector, s.fhir_base_url, s.patient_id, s.status,
+            "SELECT s.id, s.name, s.kind, s.connector, s.fhir_base_url, s.patient_id, s.status,
              s.last_error, s.last_sync_at, s.created_at, s.cursor IS NOT NULL AS resumable,
              (SELECT COUNT(*) FROM resources r WHERE r.source_id = s.id) AS resources
              FROM sources s ",
@@ -50,6 +50,9 @@ pub enum SourceError {
     /// The named connector is not installed.
     #[error("no connector plugin {0:?} is installed")]
     UnknownConnector(String),
+    /// The source is an upload or typed-in records: there is nothing to sync.
+    #[error("source {0:?} holds uploaded or typed-in records; it has nothing to sync")]
+    NotSyncable(String),
     /// A sync of this source is already running.
     #[error("a sync of source {0:?} is already running")]
     SyncRunning(String),
@@ -102,7 +105,9 @@ pub struct Source {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// Connector plugin id.
+    /// `provider` (synced by a connector), `import` (an upload) or `manual` (typed in).
+    pub kind: String,
+    /// Connector plugin id (empty for uploads and typed-in records).
     pub connector: String,
     /// FHIR base URL.
     pub fhir_base_url: String,
@@ -318,13 +323,16 @@ impl Sources {
             }
         };
         let row = sqlx::query(
-            "SELECT connector, fhir_base_url, patient_id, token, cursor FROM sources WHERE id = ? AND profile_id = ?",
+            "SELECT kind, connector, fhir_base_url, patient_id, token, cursor FROM sources WHERE id = ? AND profile_id = ?",
         )
         .bind(id)
         .bind(scope.id())
         .fetch_optional(&self.db)
         .await?
         .ok_or_else(|| SourceError::NotFound(id.to_string()))?;
+        if row.try_get::<String, _>("kind")? != "provider" {
+            return Err(SourceError::NotSyncable(id.to_string()));
+        }
         let connector: String = row.try_get("connector")?;
         let base_url: String = row.try_get("fhir_base_url")?;
         let plugin = self
@@ -421,6 +429,7 @@ fn source_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Source, SourceError>
     Ok(Source {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
+        kind: row.try_get("kind")?,
         connector: row.try_get("connector")?,
         fhir_base_url: row.try_get("fhir_base_url")?,
         patient_id: row.try_get("patient_id")?,
@@ -433,8 +442,31 @@ fn source_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Source, SourceError>
     })
 }
 
+/// Register a source that is not synced (`import` or `manual`) inside the
+/// caller's transaction, so it exists only if what it holds is stored too.
+pub(crate) async fn insert_local(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    profile: &str,
+    kind: &'static str,
+    name: &str,
+) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO sources (id, profile_id, kind, name, connector, fhir_base_url, patient_id, token, status, created_at)
+         VALUES (?, ?, ?, ?, '', '', '', x'', 'ok', ?)",
+    )
+    .bind(&id)
+    .bind(profile)
+    .bind(kind)
+    .bind(name)
+    .bind(chrono::Utc::now().to_rfc3339())
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
 /// A random 128-bit id, hex.
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 

@@ -158,6 +158,8 @@ async fn console_commands_add_users_and_reset_passwords() {
         limits: Default::default(),
         allow_signup: false,
         secure_cookies: false,
+        max_upload_bytes: 64 << 20,
+        max_attachment_bytes: 1 << 20,
     };
     let running = hearth_host::server::start(&config).await.unwrap();
     let base = format!("http://{}", running.addr);

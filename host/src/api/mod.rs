@@ -6,11 +6,18 @@ mod account;
 mod admin;
 mod data;
 mod extract;
+mod manual;
 mod profiles;
+mod transfer;
 
 use crate::auth::{Auth, AuthError};
+use crate::files::{Files, SpoolError};
 use crate::plugins::Plugins;
 use crate::plugins::call::PluginFailure;
+use crate::records::export::ExportError;
+use crate::records::import::ImportError;
+use crate::records::ips::IpsError;
+use crate::records::manual::ManualError;
 use crate::records::search::{QueryError, SearchError};
 use crate::records::{RecordStore, StoreError};
 use crate::sources::{SourceError, Sources};
@@ -43,6 +50,12 @@ pub struct AppState {
     pub plugins: Arc<Plugins>,
     /// Whether session cookies are marked `Secure`.
     pub secure_cookies: bool,
+    /// Attachment files and spooled uploads.
+    pub files: Files,
+    /// Largest upload.
+    pub max_upload_bytes: u64,
+    /// Largest attachment.
+    pub max_attachment_bytes: u64,
 }
 
 /// Builds the router and, alongside, the list of every route in it, so the
@@ -84,6 +97,8 @@ fn routes() -> Routes {
     let r = account::routes(r);
     let r = admin::routes(r);
     let r = profiles::routes(r);
+    let r = transfer::routes(r);
+    let r = manual::routes(r);
     data::routes(r)
 }
 
@@ -124,6 +139,8 @@ pub struct Problem {
     kind: &'static str,
     detail: String,
     headers: Vec<(HeaderName, HeaderValue)>,
+    /// RFC 9457 extension members, such as where in an upload the problem is.
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -134,7 +151,14 @@ impl Problem {
             kind,
             detail: detail.into(),
             headers: Vec::new(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Add an extension member to the body.
+    fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Problem {
+        self.extra.insert(name.to_string(), value.into());
+        self
     }
 
     /// Add a response header.
@@ -151,12 +175,15 @@ impl IntoResponse for Problem {
         } else {
             tracing::info!(status = %self.status, kind = self.kind, detail = %self.detail, "request refused");
         }
-        let body = json!({
+        let mut body = json!({
             "type": format!("urn:hearth:problem:{}", self.kind),
             "title": self.status.canonical_reason().unwrap_or("Error"),
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
+        if let Some(object) = body.as_object_mut() {
+            object.extend(self.extra);
+        }
         let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
@@ -192,6 +219,9 @@ impl From<SourceError> for Problem {
             ),
             SourceError::SyncRunning(_) => {
                 Problem::new(StatusCode::CONFLICT, "sync-running", detail)
+            }
+            SourceError::NotSyncable(_) => {
+                Problem::new(StatusCode::CONFLICT, "not-syncable", detail)
             }
             SourceError::Plugin { failure, .. } => {
                 let kind = match failure {
@@ -267,6 +297,96 @@ impl From<SearchError> for Problem {
                 other.to_string(),
             ),
         }
+    }
+}
+
+impl From<SpoolError> for Problem {
+    fn from(e: SpoolError) -> Problem {
+        let detail = e.to_string();
+        match e {
+            SpoolError::TooLarge(_) => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "upload-too-large", detail)
+            }
+            SpoolError::Body(_) => Problem::new(StatusCode::BAD_REQUEST, "bad-body", detail),
+            SpoolError::Io(_) => {
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
+            }
+        }
+    }
+}
+
+impl From<ImportError> for Problem {
+    fn from(e: ImportError) -> Problem {
+        let detail = e.to_string();
+        match e {
+            ImportError::Malformed(_) => {
+                Problem::new(StatusCode::BAD_REQUEST, "malformed-upload", detail)
+            }
+            ImportError::Entry {
+                index,
+                line,
+                path,
+                reason,
+            } => {
+                let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-entry", detail)
+                    .with("entry", index)
+                    .with("path", path)
+                    .with("reason", reason);
+                match line {
+                    Some(line) => p.with("line", line),
+                    None => p,
+                }
+            }
+            ImportError::Empty => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "empty-upload", detail)
+            }
+            ImportError::Io(_) | ImportError::Store(_) => {
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
+            }
+        }
+    }
+}
+
+impl From<ManualError> for Problem {
+    fn from(e: ManualError) -> Problem {
+        let detail = e.to_string();
+        match e {
+            ManualError::Invalid(bad) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-record", detail)
+                    .with("path", bad.path)
+                    .with("reason", bad.reason)
+            }
+            ManualError::NotFound(..) => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
+            ManualError::NotEditable(..) => {
+                Problem::new(StatusCode::CONFLICT, "not-editable", detail)
+            }
+            ManualError::Attachment(_) => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-attachment",
+                detail,
+            ),
+            ManualError::Store(_) | ManualError::Io(_) => {
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
+            }
+        }
+    }
+}
+
+impl From<IpsError> for Problem {
+    fn from(e: IpsError) -> Problem {
+        let detail = e.to_string();
+        match e {
+            IpsError::NoPatient => Problem::new(StatusCode::CONFLICT, "no-patient", detail),
+            IpsError::Store(_) => {
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
+            }
+        }
+    }
+}
+
+impl From<ExportError> for Problem {
+    fn from(e: ExportError) -> Problem {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
     }
 }
 

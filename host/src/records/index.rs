@@ -6,8 +6,8 @@
 use serde_json::Value;
 
 /// Bump when extraction changes: stored resources with an older version are
-/// re-indexed at start.
-pub const INDEX_VERSION: i64 = 1;
+/// re-indexed at start. 2: identity keys for duplicate detection.
+pub const INDEX_VERSION: i64 = 2;
 
 /// The search parameters tokens are stored under.
 pub mod param {
@@ -47,6 +47,9 @@ pub struct Index {
     pub refs: Vec<(String, String)>,
     /// Numeric results (an Observation's value and its components' values).
     pub values: Vec<ObsValue>,
+    /// Identity keys: a resource sharing one with a resource of another
+    /// source in the same profile is the same fact (see [`identity_keys`]).
+    pub keys: Vec<String>,
 }
 
 /// One numeric result, for lab series.
@@ -135,8 +138,10 @@ pub fn extract(resource_type: &str, value: &Value) -> Index {
             values.extend(obs_value(component, &component["code"]));
         }
     }
+    let sort_date = sort_date(resource_type, value);
+    let keys = identity_keys(resource_type, value, &tokens, sort_date.as_deref());
     Index {
-        sort_date: sort_date(resource_type, value),
+        sort_date,
         last_updated: value
             .pointer("/meta/lastUpdated")
             .and_then(Value::as_str)
@@ -146,7 +151,109 @@ pub fn extract(resource_type: &str, value: &Value) -> Index {
         tokens,
         refs,
         values,
+        keys,
     }
+}
+
+/// Types whose code, clinical date and value together identify a fact. Types
+/// not listed (Patient, Encounter, Practitioner, ...) match by identifier only.
+const FACT_TYPES: &[&str] = &[
+    "Observation",
+    "Condition",
+    "AllergyIntolerance",
+    "Procedure",
+    "Immunization",
+    "MedicationRequest",
+    "MedicationStatement",
+    "DiagnosticReport",
+];
+
+/// Keys by which the same fact from two sources is recognised:
+/// `i|type|system|value` for each identifier with a system, and, for
+/// [`FACT_TYPES`] with a clinical date taken from the resource itself,
+/// `f|type|system|code|date|value` for each coded `code` (any shared coding
+/// matches, so one source adding a local code does not hide the match).
+pub fn identity_keys(
+    resource_type: &str,
+    value: &Value,
+    tokens: &[Token],
+    sort_date: Option<&str>,
+) -> Vec<String> {
+    let mut keys = Vec::new();
+    let identifiers: Vec<&Value> = match value.get("identifier") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => Vec::new(),
+    };
+    for identifier in identifiers {
+        if let (Some(system), Some(v)) = (
+            identifier["system"].as_str().filter(|s| !s.is_empty()),
+            identifier["value"].as_str().filter(|s| !s.is_empty()),
+        ) {
+            keys.push(format!("i|{resource_type}|{system}|{v}"));
+        }
+    }
+    // A date that came from meta.lastUpdated says when a copy was written, not when the fact happened.
+    let clinical = date_fields(resource_type)
+        .iter()
+        .any(|path| path.split('.').try_fold(value, |v, k| v.get(k)).is_some());
+    if let (true, true, Some(date)) = (FACT_TYPES.contains(&resource_type), clinical, sort_date) {
+        let result = fact_value(value);
+        for t in tokens
+            .iter()
+            .filter(|t| t.param == param::CODE && !t.system.is_empty())
+        {
+            keys.push(format!(
+                "f|{resource_type}|{}|{}|{date}|{result}",
+                t.system, t.code
+            ));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// An Observation's result in a comparable form (number and unit code, a
+/// coded answer, or text), with its components'; empty for other types.
+fn fact_value(value: &Value) -> String {
+    fn one(holder: &Value) -> String {
+        if let Some(q) = holder.get("valueQuantity") {
+            let number = q["value"]
+                .as_f64()
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            let unit = q["code"]
+                .as_str()
+                .or_else(|| q["unit"].as_str())
+                .unwrap_or_default();
+            return format!("{number} {unit}");
+        }
+        if let Some(c) = holder.get("valueCodeableConcept") {
+            let coding = c.pointer("/coding/0");
+            return match coding {
+                Some(c) => format!(
+                    "{}#{}",
+                    c["system"].as_str().unwrap_or_default(),
+                    c["code"].as_str().unwrap_or_default()
+                ),
+                None => c["text"].as_str().unwrap_or_default().to_string(),
+            };
+        }
+        ["valueString", "valueBoolean", "valueInteger"]
+            .iter()
+            .find_map(|k| holder.get(*k))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    }
+    let mut out = one(value);
+    for component in value["component"].as_array().into_iter().flatten() {
+        let code = component
+            .pointer("/code/coding/0/code")
+            .and_then(Value::as_str);
+        out.push_str(&format!(";{}={}", code.unwrap_or_default(), one(component)));
+    }
+    out
 }
 
 /// The fields holding a type's clinically meaningful date, in order of preference.

@@ -3,9 +3,15 @@
 //! hash so an unchanged re-sync writes nothing, and the queries over it
 //! (`search`).
 
+pub mod duplicates;
+pub mod export;
+pub mod import;
 pub mod index;
+pub mod ips;
 pub mod labs;
+pub mod manual;
 pub mod search;
+pub mod validate;
 
 use crate::auth::ProfileScope;
 use crate::db::Db;
@@ -124,6 +130,9 @@ pub struct StoredResource {
     pub sort_date: Option<String>,
     /// The resource as received.
     pub resource: Box<serde_json::value::RawValue>,
+    /// Other sources that sent the same fact (filled where a caller shows provenance).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_from: Vec<duplicates::AlsoFrom>,
 }
 
 /// A page of stored resources.
@@ -151,6 +160,11 @@ impl RecordStore {
         RecordStore { db }
     }
 
+    /// The database it stores in.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// Store a batch atomically: all of it or, on error, none of it.
     ///
     /// Rows go in as multi-row statements (a few statements per chunk rather
@@ -160,75 +174,8 @@ impl RecordStore {
         source_id: &str,
         batch: &[Parsed],
     ) -> Result<BatchOutcome, StoreError> {
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let mut tx = self.db.begin().await?;
-        let profile: Option<String> =
-            sqlx::query_scalar("SELECT profile_id FROM sources WHERE id = ?")
-                .bind(source_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .flatten();
-        let mut outcome = BatchOutcome::default();
-        for chunk in batch.chunks(UPSERT_CHUNK) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO resources (source_id, profile_id, resource_type, resource_id, content_hash,
-                 sort_date, sort_key, last_updated, status, display, index_version, json, updated_at) ",
-            );
-            insert.push_values(chunk, |mut row, r| {
-                let ix = &r.index;
-                row.push_bind(source_id.to_string())
-                    .push_bind(profile.clone())
-                    .push_bind(r.resource_type.clone())
-                    .push_bind(r.id.clone())
-                    .push_bind(r.hash.to_vec())
-                    .push_bind(ix.sort_date.clone())
-                    .push_bind(ix.sort_date.clone().unwrap_or_default())
-                    .push_bind(ix.last_updated.clone().unwrap_or_else(|| now.clone()))
-                    .push_bind(ix.status.clone())
-                    .push_bind(ix.display.clone())
-                    .push_bind(index::INDEX_VERSION)
-                    .push_bind(r.json.clone())
-                    .push_bind(now.clone());
-            });
-            insert.push(
-                " ON CONFLICT (source_id, resource_type, resource_id) DO UPDATE SET
-                   content_hash = excluded.content_hash, sort_date = excluded.sort_date,
-                   sort_key = excluded.sort_key, last_updated = excluded.last_updated,
-                   status = excluded.status, display = excluded.display,
-                   index_version = excluded.index_version, profile_id = excluded.profile_id,
-                   json = excluded.json, version = resources.version + 1, updated_at = excluded.updated_at
-                 WHERE resources.content_hash <> excluded.content_hash
-                 RETURNING id, resource_type, resource_id",
-            );
-            let written = insert.build().fetch_all(&mut *tx).await?;
-            // The last copy of a type/id in the chunk is what is stored now.
-            let by_key: HashMap<(&str, &str), &Parsed> = chunk
-                .iter()
-                .map(|r| ((r.resource_type.as_str(), r.id.as_str()), r))
-                .collect();
-            let mut changed: Vec<IndexRow> = Vec::with_capacity(written.len());
-            let mut seen = std::collections::HashSet::new();
-            for row in &written {
-                let id: i64 = row.try_get(0)?;
-                let ty: String = row.try_get(1)?;
-                let rid: String = row.try_get(2)?;
-                if let Some(r) = by_key.get(&(ty.as_str(), rid.as_str()))
-                    && seen.insert(id)
-                {
-                    changed.push(IndexRow {
-                        id,
-                        resource_type: &r.resource_type,
-                        resource_id: &r.id,
-                        source_id,
-                        profile: profile.as_deref(),
-                        index: &r.index,
-                    });
-                }
-            }
-            outcome.stored += changed.len() as u64;
-            outcome.unchanged += (chunk.len() - written.len()) as u64;
-            write_index(&mut tx, &changed).await?;
-        }
+        let outcome = upsert_in(&mut tx, source_id, batch).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -290,7 +237,8 @@ impl RecordStore {
                     index: ix,
                 })
                 .collect();
-            write_index(&mut tx, &rows).await?;
+            let hidden = duplicates::dedupe(&mut tx, &rows).await?;
+            write_index(&mut tx, &rows, &hidden).await?;
             tx.commit().await?;
             done += entries.len() as u64;
         }
@@ -352,7 +300,9 @@ impl RecordStore {
         })
     }
 
-    /// A profile's resource of `resource_type` with `id`, most recently updated across its sources.
+    /// A profile's resource of `resource_type` with `id` (the shown copy
+    /// before a hidden duplicate, then the most recently updated), with the
+    /// other sources that sent the same fact.
     pub async fn get(
         &self,
         scope: &ProfileScope,
@@ -360,18 +310,120 @@ impl RecordStore {
         id: &str,
     ) -> Result<Option<StoredResource>, StoreError> {
         let row = sqlx::query(
-            "SELECT r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json
+            "SELECT r.id, r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json,
+                    COALESCE((SELECT d.canonical FROM duplicates d WHERE d.resource = r.id), r.id) AS shown
              FROM resources r
-             WHERE r.resource_type = ? AND r.resource_id = ? AND r.profile_id = ?
-             ORDER BY r.updated_at DESC, r.id DESC LIMIT 1",
+             WHERE r.resource_type = ?1 AND r.resource_id = ?2 AND (r.profile_id = ?3
+                OR EXISTS (SELECT 1 FROM duplicates d WHERE d.resource = r.id AND d.profile_id = ?3))
+             ORDER BY r.profile_id IS NULL, r.updated_at DESC, r.id DESC LIMIT 1",
         )
         .bind(resource_type)
         .bind(id)
         .bind(scope.id())
         .fetch_optional(&self.db)
         .await?;
-        row.map(|row| stored(&row)).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let mut found = stored(&row)?;
+        let own: i64 = row.try_get("id")?;
+        let shown: i64 = row.try_get("shown")?;
+        let mut copies = duplicates::also_from(&self.db, &[shown]).await?;
+        let mut also = copies.remove(&shown).unwrap_or_default();
+        if shown != own {
+            // A hidden duplicate: its provenance is the shown copy and the others.
+            let canonical: (String, String) =
+                sqlx::query_as("SELECT source_id, resource_id FROM resources WHERE id = ?")
+                    .bind(shown)
+                    .fetch_one(&self.db)
+                    .await?;
+            also.retain(|a| a.source_id != found.source_id);
+            also.insert(
+                0,
+                duplicates::AlsoFrom {
+                    source_id: canonical.0,
+                    id: canonical.1,
+                },
+            );
+        }
+        found.also_from = also;
+        Ok(Some(found))
     }
+}
+
+/// Store a batch inside the caller's transaction (see [`RecordStore::upsert_batch`]).
+pub(crate) async fn upsert_in(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    source_id: &str,
+    batch: &[Parsed],
+) -> Result<BatchOutcome, StoreError> {
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let profile: Option<String> = sqlx::query_scalar("SELECT profile_id FROM sources WHERE id = ?")
+        .bind(source_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
+    let mut outcome = BatchOutcome::default();
+    for chunk in batch.chunks(UPSERT_CHUNK) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO resources (source_id, profile_id, resource_type, resource_id, content_hash,
+             sort_date, sort_key, last_updated, status, display, index_version, json, updated_at) ",
+        );
+        insert.push_values(chunk, |mut row, r| {
+            let ix = &r.index;
+            row.push_bind(source_id.to_string())
+                .push_bind(profile.clone())
+                .push_bind(r.resource_type.clone())
+                .push_bind(r.id.clone())
+                .push_bind(r.hash.to_vec())
+                .push_bind(ix.sort_date.clone())
+                .push_bind(ix.sort_date.clone().unwrap_or_default())
+                .push_bind(ix.last_updated.clone().unwrap_or_else(|| now.clone()))
+                .push_bind(ix.status.clone())
+                .push_bind(ix.display.clone())
+                .push_bind(index::INDEX_VERSION)
+                .push_bind(r.json.clone())
+                .push_bind(now.clone());
+        });
+        insert.push(
+            " ON CONFLICT (source_id, resource_type, resource_id) DO UPDATE SET
+               content_hash = excluded.content_hash, sort_date = excluded.sort_date,
+               sort_key = excluded.sort_key, last_updated = excluded.last_updated,
+               status = excluded.status, display = excluded.display,
+               index_version = excluded.index_version, profile_id = excluded.profile_id,
+               json = excluded.json, version = resources.version + 1, updated_at = excluded.updated_at
+             WHERE resources.content_hash <> excluded.content_hash
+             RETURNING id, resource_type, resource_id",
+        );
+        let written = insert.build().fetch_all(&mut **tx).await?;
+        // The last copy of a type/id in the chunk is what is stored now.
+        let by_key: HashMap<(&str, &str), &Parsed> = chunk
+            .iter()
+            .map(|r| ((r.resource_type.as_str(), r.id.as_str()), r))
+            .collect();
+        let mut changed: Vec<IndexRow> = Vec::with_capacity(written.len());
+        let mut seen = std::collections::HashSet::new();
+        for row in &written {
+            let id: i64 = row.try_get(0)?;
+            let ty: String = row.try_get(1)?;
+            let rid: String = row.try_get(2)?;
+            if let Some(r) = by_key.get(&(ty.as_str(), rid.as_str()))
+                && seen.insert(id)
+            {
+                changed.push(IndexRow {
+                    id,
+                    resource_type: &r.resource_type,
+                    resource_id: &r.id,
+                    source_id,
+                    profile: profile.as_deref(),
+                    index: &r.index,
+                });
+            }
+        }
+        outcome.stored += changed.len() as u64;
+        outcome.unchanged += (chunk.len() - written.len()) as u64;
+        let hidden = duplicates::dedupe(tx, &changed).await?;
+        write_index(tx, &changed, &hidden).await?;
+    }
+    Ok(outcome)
 }
 
 /// A stored resource whose index rows are (re)written.
@@ -384,12 +436,14 @@ struct IndexRow<'a> {
     index: &'a index::Index,
 }
 
-/// Replace the token, reference and text rows of `changed` resources.
+/// Replace the token, reference and text rows of `changed` resources;
+/// `hidden` duplicates get none (their canonical copy is what is found).
 async fn write_index(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    changed: &[IndexRow<'_>],
+    all: &[IndexRow<'_>],
+    hidden: &std::collections::HashSet<i64>,
 ) -> Result<(), StoreError> {
-    if changed.is_empty() {
+    if all.is_empty() {
         return Ok(());
     }
     for table in [
@@ -400,14 +454,16 @@ async fn write_index(
     ] {
         let mut delete = QueryBuilder::<Sqlite>::new(table);
         let mut ids = delete.separated(", ");
-        for row in changed {
+        for row in all {
             ids.push_bind(row.id);
         }
         delete.push(")");
         delete.build().execute(&mut **tx).await?;
     }
+    let changed: Vec<&IndexRow> = all.iter().filter(|r| !hidden.contains(&r.id)).collect();
     let tokens: Vec<(&IndexRow, &index::Token)> = changed
         .iter()
+        .copied()
         .flat_map(|r| r.index.tokens.iter().map(move |t| (r, t)))
         .collect();
     for rows in tokens.chunks(UPSERT_CHUNK) {
@@ -427,6 +483,7 @@ async fn write_index(
     }
     let values: Vec<(&IndexRow, &index::ObsValue)> = changed
         .iter()
+        .copied()
         .flat_map(|r| r.index.values.iter().map(move |v| (r, v)))
         .collect();
     for rows in values.chunks(UPSERT_CHUNK / 2) {
@@ -492,6 +549,7 @@ fn stored(row: &sqlx::sqlite::SqliteRow) -> Result<StoredResource, StoreError> {
         id: row.try_get("resource_id")?,
         sort_date: row.try_get("sort_date")?,
         resource,
+        also_from: Vec::new(),
     })
 }
 

@@ -3,6 +3,7 @@
 //! [`ProfileScope`], pages by keyset cursor (so page 1,000 costs what page 1
 //! does), and reads only index columns until the page's JSON is fetched.
 
+use super::duplicates::AlsoFrom;
 use super::index::{format_instant, param};
 use super::{RecordStore, StoreError, StoredResource, is_fhir_id, is_type_name, stored};
 use crate::auth::ProfileScope;
@@ -559,10 +560,18 @@ pub struct Summary {
     pub status: Option<String>,
     /// Display text, if any.
     pub display: Option<String>,
+    /// Other sources that sent the same fact.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_from: Vec<AlsoFrom>,
+    /// The stored row, for attaching provenance.
+    #[serde(skip)]
+    row: i64,
 }
 
 fn summary(row: &sqlx::sqlite::SqliteRow) -> Result<Summary, sqlx::Error> {
     Ok(Summary {
+        row: row.try_get("id")?,
+        also_from: Vec::new(),
         resource_type: row.try_get("resource_type")?,
         id: row.try_get("resource_id")?,
         source_id: row.try_get("source_id")?,
@@ -783,7 +792,8 @@ impl RecordStore {
         } else {
             None
         };
-        let items = rows.iter().map(summary).collect::<Result<Vec<_>, _>>()?;
+        let mut items = rows.iter().map(summary).collect::<Result<Vec<_>, _>>()?;
+        self.attach_provenance(&mut items).await?;
         Ok(TimelinePage { items, next_cursor })
     }
 
@@ -830,13 +840,30 @@ impl RecordStore {
         .bind(id)
         .fetch_all(&self.db)
         .await?;
+        let mut references: Vec<Summary> =
+            references.iter().map(summary).collect::<Result<_, _>>()?;
+        let mut referenced_by: Vec<Summary> = referenced_by
+            .iter()
+            .map(summary)
+            .collect::<Result<_, _>>()?;
+        self.attach_provenance(&mut references).await?;
+        self.attach_provenance(&mut referenced_by).await?;
         Ok(Some(Related {
-            references: references.iter().map(summary).collect::<Result<_, _>>()?,
-            referenced_by: referenced_by
-                .iter()
-                .map(summary)
-                .collect::<Result<_, _>>()?,
+            references,
+            referenced_by,
         }))
+    }
+
+    /// Name the other sources of each shown item.
+    async fn attach_provenance(&self, items: &mut [Summary]) -> Result<(), sqlx::Error> {
+        let ids: Vec<i64> = items.iter().map(|s| s.row).collect();
+        let mut copies = super::duplicates::also_from(&self.db, &ids).await?;
+        for item in items {
+            if let Some(also) = copies.remove(&item.row) {
+                item.also_from = also;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -85,6 +85,8 @@ impl Host {
             limits,
             allow_signup: false,
             secure_cookies: false,
+            max_upload_bytes: 64 << 20,
+            max_attachment_bytes: 1 << 20,
         };
         adjust(&mut config);
         let running = server::start(&config).await.expect("host starts");
@@ -273,6 +275,8 @@ pub async fn bare_host(adjust: impl FnOnce(&mut Config)) -> (Running, String, te
         limits: PluginLimits::default(),
         allow_signup: false,
         secure_cookies: false,
+        max_upload_bytes: 64 << 20,
+        max_attachment_bytes: 1 << 20,
     };
     adjust(&mut config);
     let running = server::start(&config).await.expect("host starts");

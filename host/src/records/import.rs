@@ -1,0 +1,665 @@
+//! Uploads: a FHIR R4 Bundle (collection, transaction, batch, searchset or
+//! document) or NDJSON, imported as a source of its own, all or nothing.
+//!
+//! The upload is spooled to disk first and read twice, streaming, so memory
+//! holds one entry (plus a map of `urn:` full URLs), not the file:
+//! 1. check every entry and note the `Type/id` each `urn:uuid:` full URL
+//!    names; the first bad entry stops the import, naming its index, path
+//!    and reason, before anything is written;
+//! 2. rewrite `urn:` references to `Type/id`, and store the entries in
+//!    batches inside one transaction that also creates the source. Any
+//!    failure rolls all of it back.
+
+use super::validate::check_resource;
+use super::{StoreError, upsert_in};
+use crate::db::Db;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read};
+
+/// Resources per write batch.
+const BATCH: usize = 1000;
+/// Longest NDJSON line (one resource).
+const MAX_LINE: u64 = 64 << 20;
+/// Bundle types an upload may be.
+const BUNDLE_TYPES: &[&str] = &[
+    "collection",
+    "transaction",
+    "batch",
+    "searchset",
+    "document",
+];
+
+/// What an upload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One FHIR Bundle (JSON).
+    Bundle,
+    /// One resource per line.
+    Ndjson,
+}
+
+/// Why an upload was refused; nothing of it was stored.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is not well-formed JSON (or not a Bundle where one is expected).
+    #[error("{0}")]
+    Malformed(String),
+    /// An entry is not an acceptable resource.
+    #[error("entry {index}{}: {path}: {reason}", line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    Entry {
+        /// 0-based position among the entries (Bundle) or resources (NDJSON).
+        index: u64,
+        /// 1-based line, for NDJSON.
+        line: Option<u64>,
+        /// Where in the entry (`entry[3].resource.code.coding[0].system`, or within the line's resource).
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// There is nothing to import.
+    #[error("the upload holds no resources")]
+    Empty,
+    /// Reading the spooled upload failed.
+    #[error("reading the upload failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// Storing failed; everything was rolled back.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ImportError {
+    fn from(e: sqlx::Error) -> Self {
+        ImportError::Store(StoreError::Db(e))
+    }
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportSummary {
+    /// The new source holding the upload.
+    pub source_id: String,
+    /// Resources stored (a type/id given twice counts once).
+    pub resources: u64,
+    /// Of which, per type.
+    pub by_type: BTreeMap<String, u64>,
+}
+
+/// One entry as read from the upload.
+struct Item {
+    index: u64,
+    line: Option<u64>,
+    full_url: Option<String>,
+    put_url: Option<String>,
+    resource: Box<RawValue>,
+}
+
+impl Item {
+    fn error(&self, format: Format, path: &str, reason: impl Into<String>) -> ImportError {
+        let path = match format {
+            Format::Bundle if path.is_empty() => format!("entry[{}].resource", self.index),
+            Format::Bundle => format!("entry[{}].resource.{path}", self.index),
+            Format::Ndjson => path.to_string(),
+        };
+        ImportError::Entry {
+            index: self.index,
+            line: self.line,
+            path,
+            reason: reason.into(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawEntry {
+    #[serde(rename = "fullUrl")]
+    full_url: Option<String>,
+    resource: Option<Box<RawValue>>,
+    request: Option<RawRequest>,
+    search: Option<RawSearch>,
+}
+
+#[derive(Deserialize)]
+struct RawRequest {
+    method: Option<String>,
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawSearch {
+    mode: Option<String>,
+}
+
+type OnItem<'f> = dyn FnMut(Item) -> Result<(), ImportError> + 'f;
+
+/// Reads a Bundle's top level, handing each entry to `on_item` as it is read.
+struct Sink<'f> {
+    on_item: &'f mut OnItem<'f>,
+    failure: Option<ImportError>,
+    resource_type: Option<String>,
+    bundle_type: Option<String>,
+    entries: u64,
+}
+
+impl Sink<'_> {
+    fn entry(&mut self, e: RawEntry) -> Result<(), ImportError> {
+        let index = self.entries;
+        self.entries += 1;
+        let at = |path: &str, reason: &str| ImportError::Entry {
+            index,
+            line: None,
+            path: format!("entry[{index}].{path}"),
+            reason: reason.to_string(),
+        };
+        // A searchset's OperationOutcome about the search is not part of the record.
+        if e.search.and_then(|s| s.mode).as_deref() == Some("outcome") {
+            return Ok(());
+        }
+        let mut put_url = None;
+        if let Some(request) = e.request {
+            match request.method.as_deref() {
+                None | Some("POST") => {}
+                Some("PUT") => put_url = request.url,
+                Some(_) => {
+                    return Err(at(
+                        "request.method",
+                        "only POST and PUT entries can be imported",
+                    ));
+                }
+            }
+        }
+        let resource = e.resource.ok_or_else(|| at("resource", "is required"))?;
+        (self.on_item)(Item {
+            index,
+            line: None,
+            full_url: e.full_url,
+            put_url,
+            resource,
+        })
+    }
+}
+
+struct BundleVisitor<'s, 'f>(&'s mut Sink<'f>);
+
+impl<'de> Visitor<'de> for BundleVisitor<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a FHIR Bundle object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "resourceType" => self.0.resource_type = Some(map.next_value()?),
+                "type" => self.0.bundle_type = Some(map.next_value()?),
+                "entry" => map.next_value_seed(Entries(&mut *self.0))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Entries<'s, 'f>(&'s mut Sink<'f>);
+
+impl<'de> DeserializeSeed<'de> for Entries<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entries<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of entries")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Entry(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+struct Entry<'s, 'f>(&'s mut Sink<'f>);
+
+impl<'de> DeserializeSeed<'de> for Entry<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let entry = RawEntry::deserialize(d)?;
+        self.0.entry(entry).map_err(|e| {
+            // The real error travels beside serde's, which only stops the parse.
+            self.0.failure = Some(e);
+            serde::de::Error::custom("stopped")
+        })
+    }
+}
+
+/// Read every entry of the upload in order.
+fn read_items(
+    file: impl Read,
+    format: Format,
+    on_item: &mut OnItem<'_>,
+) -> Result<(), ImportError> {
+    match format {
+        Format::Bundle => read_bundle(file, on_item),
+        Format::Ndjson => read_ndjson(file, on_item),
+    }
+}
+
+fn read_bundle(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportError> {
+    let mut sink = Sink {
+        on_item,
+        failure: None,
+        resource_type: None,
+        bundle_type: None,
+        entries: 0,
+    };
+    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, file));
+    let parsed = de
+        .deserialize_map(BundleVisitor(&mut sink))
+        .and_then(|_| de.end());
+    if let Some(failure) = sink.failure.take() {
+        return Err(failure);
+    }
+    parsed.map_err(|e| {
+        ImportError::Malformed(format!(
+            "not a well-formed JSON Bundle at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    match sink.resource_type.as_deref() {
+        Some("Bundle") => {}
+        Some(other) => {
+            return Err(ImportError::Malformed(format!(
+                "resourceType: expected Bundle, found {other:?}; upload single resources as NDJSON"
+            )));
+        }
+        None => return Err(ImportError::Malformed("resourceType: is required".into())),
+    }
+    match sink.bundle_type.as_deref() {
+        Some(t) if BUNDLE_TYPES.contains(&t) => Ok(()),
+        Some(t) => Err(ImportError::Malformed(format!(
+            "type: a {t:?} Bundle cannot be imported; use one of {}",
+            BUNDLE_TYPES.join(", ")
+        ))),
+        None => Err(ImportError::Malformed("type: is required".into())),
+    }
+}
+
+fn read_ndjson(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportError> {
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut line = String::new();
+    let (mut number, mut index) = (0u64, 0u64);
+    loop {
+        line.clear();
+        let read = (&mut reader).take(MAX_LINE + 1).read_line(&mut line)?;
+        if read == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let at = |reason: String| ImportError::Entry {
+            index,
+            line: Some(number),
+            path: String::new(),
+            reason,
+        };
+        if read as u64 > MAX_LINE {
+            return Err(at(format!("the line is longer than {MAX_LINE} bytes")));
+        }
+        let text = line.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let resource: Box<RawValue> =
+            serde_json::from_str(text).map_err(|e| at(format!("not valid JSON: {e}")))?;
+        on_item(Item {
+            index,
+            line: Some(number),
+            full_url: None,
+            put_url: None,
+            resource,
+        })?;
+        index += 1;
+    }
+}
+
+/// The `Type/id` each entry is stored as, and how many there are.
+struct Plan {
+    urns: HashMap<String, String>,
+    resources: u64,
+}
+
+/// The id an entry is stored under: its own, else what its full URL or PUT
+/// URL names, else one derived from its content (the same upload gives the
+/// same ids).
+fn entry_id(item: &Item, resource_type: &str, value: &Value) -> String {
+    if let Some(id) = value["id"].as_str() {
+        return id.to_string();
+    }
+    let named = item
+        .full_url
+        .as_deref()
+        .and_then(|u| u.strip_prefix("urn:uuid:"))
+        .or_else(|| {
+            item.put_url
+                .as_deref()
+                .and_then(|u| u.strip_prefix(resource_type)?.strip_prefix('/'))
+        })
+        .filter(|id| super::is_fhir_id(id));
+    match named {
+        Some(id) => id.to_string(),
+        None => {
+            let digest = Sha256::new()
+                .chain_update(item.index.to_le_bytes())
+                .chain_update(item.resource.get().as_bytes())
+                .finalize();
+            hex::encode(&digest[..16])
+        }
+    }
+}
+
+/// Pass 1: check every entry; note what each `urn:` full URL stands for.
+fn plan(file: impl Read, format: Format) -> Result<Plan, ImportError> {
+    let mut plan = Plan {
+        urns: HashMap::new(),
+        resources: 0,
+    };
+    read_items(file, format, &mut |item: Item| {
+        let value: Value = serde_json::from_str(item.resource.get())
+            .map_err(|e| item.error(format, "", format!("not valid JSON: {e}")))?;
+        check_resource(&value).map_err(|bad| item.error(format, &bad.path, bad.reason))?;
+        let resource_type = value["resourceType"].as_str().unwrap_or_default();
+        let id = entry_id(&item, resource_type, &value);
+        if let Some(url) = item.full_url.as_deref().filter(|u| u.starts_with("urn:")) {
+            plan.urns
+                .insert(url.to_string(), format!("{resource_type}/{id}"));
+        }
+        plan.resources += 1;
+        Ok(())
+    })?;
+    if plan.resources == 0 {
+        return Err(ImportError::Empty);
+    }
+    Ok(plan)
+}
+
+/// Point `urn:` references at the `Type/id` they were given in this upload.
+fn rewrite_references(value: &mut Value, urns: &HashMap<String, String>, depth: usize) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    let mut changed = false;
+    match value {
+        Value::Object(o) => {
+            for (key, v) in o.iter_mut() {
+                match v {
+                    Value::String(s) if key == "reference" => {
+                        if let Some(target) = urns.get(s.as_str()) {
+                            *s = target.clone();
+                            changed = true;
+                        }
+                    }
+                    _ => changed |= rewrite_references(v, urns, depth + 1),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                changed |= rewrite_references(v, urns, depth + 1);
+            }
+        }
+        _ => {}
+    }
+    changed
+}
+
+/// Pass 2's reading half: entries ready to store, in batches.
+fn prepare(
+    file: impl Read,
+    format: Format,
+    urns: &HashMap<String, String>,
+    send: &mut dyn FnMut(Vec<super::Parsed>) -> bool,
+) -> Result<(), ImportError> {
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut stopped = false;
+    read_items(file, format, &mut |item: Item| {
+        if stopped {
+            return Ok(());
+        }
+        let mut value: Value = serde_json::from_str(item.resource.get())
+            .map_err(|e| item.error(format, "", e.to_string()))?;
+        let resource_type = value["resourceType"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut changed = rewrite_references(&mut value, urns, 0);
+        if value.get("id").is_none() {
+            let id = entry_id(&item, &resource_type, &value);
+            if let Value::Object(o) = &mut value {
+                o.insert("id".into(), Value::String(id));
+                changed = true;
+            }
+        }
+        let text = if changed {
+            value.to_string()
+        } else {
+            item.resource.get().to_string()
+        };
+        let parsed = super::parse(&text).map_err(|e| item.error(format, "", e.to_string()))?;
+        batch.push(parsed);
+        if batch.len() == BATCH && !send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))) {
+            stopped = true;
+        }
+        Ok(())
+    })?;
+    if !batch.is_empty() && !stopped {
+        send(batch);
+    }
+    Ok(())
+}
+
+/// Import a spooled upload into `profile` as a new source named `name`.
+pub async fn import(
+    db: &Db,
+    profile: &str,
+    name: &str,
+    format: Format,
+    upload: &crate::files::Spooled,
+) -> Result<ImportSummary, ImportError> {
+    let first = upload.open()?;
+    let plan = tokio::task::spawn_blocking(move || plan(first, format))
+        .await
+        .map_err(|e| ImportError::Io(std::io::Error::other(e)))??;
+    let second = upload.open()?;
+    let (tx_batches, mut batches) = tokio::sync::mpsc::channel::<Vec<super::Parsed>>(2);
+    let urns = plan.urns;
+    let reader = tokio::task::spawn_blocking(move || {
+        prepare(second, format, &urns, &mut |batch| {
+            tx_batches.blocking_send(batch).is_ok()
+        })
+    });
+    let mut tx = db.begin().await?;
+    let source_id = crate::sources::insert_local(&mut tx, profile, "import", name).await?;
+    let mut by_type: BTreeMap<String, u64> = BTreeMap::new();
+    while let Some(batch) = batches.recv().await {
+        upsert_in(&mut tx, &source_id, &batch).await?;
+        for r in &batch {
+            *by_type.entry(r.resource_type.clone()).or_default() += 1;
+        }
+    }
+    reader
+        .await
+        .map_err(|e| ImportError::Io(std::io::Error::other(e)))??;
+    // The same type/id twice is stored once: count what the source now holds.
+    let (resources,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM resources WHERE source_id = ?")
+        .bind(&source_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if resources as u64 != plan.resources {
+        by_type = BTreeMap::new();
+        for (ty, n) in sqlx::query_as::<_, (String, i64)>(
+            "SELECT resource_type, COUNT(*) FROM resources WHERE source_id = ? GROUP BY resource_type",
+        )
+        .bind(&source_id)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            by_type.insert(ty, n as u64);
+        }
+    }
+    tx.commit().await?;
+    crate::db::optimize(db).await;
+    tracing::info!(source = %source_id, profile, resources, "upload imported");
+    Ok(ImportSummary {
+        source_id,
+        resources: resources as u64,
+        by_type,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(text: &str, format: Format) -> Result<Plan, ImportError> {
+        plan(text.as_bytes(), format)
+    }
+
+    fn entry_error(text: &str, format: Format) -> (u64, Option<u64>, String, String) {
+        match planned(text, format) {
+            Err(ImportError::Entry {
+                index,
+                line,
+                path,
+                reason,
+            }) => (index, line, path, reason),
+            other => panic!(
+                "expected an entry error, got {:?}",
+                other.map(|p| p.resources)
+            ),
+        }
+    }
+
+    #[test]
+    fn bundle_entries_are_checked_with_their_index_and_path() {
+        let bundle = r#"{"resourceType":"Bundle","type":"collection","entry":[
+            {"resource":{"resourceType":"Patient","id":"p"}},
+            {"resource":{"resourceType":"Observation","id":"o","effectiveDateTime":"2020-02-30"}}]}"#;
+        let (index, line, path, reason) = entry_error(bundle, Format::Bundle);
+        assert_eq!((index, line), (1, None));
+        assert_eq!(path, "entry[1].resource.effectiveDateTime");
+        assert!(!reason.is_empty());
+        let delete = r#"{"resourceType":"Bundle","type":"transaction","entry":[
+            {"request":{"method":"DELETE","url":"Patient/p"}}]}"#;
+        let (_, _, path, _) = entry_error(delete, Format::Bundle);
+        assert_eq!(path, "entry[0].request.method");
+        let missing =
+            r#"{"resourceType":"Bundle","type":"batch","entry":[{"fullUrl":"urn:uuid:1"}]}"#;
+        let (_, _, path, reason) = entry_error(missing, Format::Bundle);
+        assert_eq!(
+            (path.as_str(), reason.as_str()),
+            ("entry[0].resource", "is required")
+        );
+    }
+
+    #[test]
+    fn the_bundle_itself_must_be_an_importable_bundle() {
+        for (text, expected) in [
+            (r#"{"resourceType":"Patient","id":"p"}"#, "expected Bundle"),
+            (
+                r#"{"resourceType":"Bundle","type":"history","entry":[]}"#,
+                "history",
+            ),
+            (
+                r#"{"resourceType":"Bundle","entry":[]}"#,
+                "type: is required",
+            ),
+            (
+                r#"{"resourceType":"Bundle","type":"collection","entry":[] "#,
+                "line 1",
+            ),
+            (r#"[1,2]"#, "a FHIR Bundle object"),
+            (
+                r#"{"resourceType":"Bundle","type":"collection"} trailing"#,
+                "trailing",
+            ),
+        ] {
+            match planned(text, Format::Bundle) {
+                Err(ImportError::Malformed(m)) => assert!(m.contains(expected), "{m}"),
+                other => panic!("{text}: {:?}", other.map(|p| p.resources)),
+            }
+        }
+        assert!(matches!(
+            planned(
+                r#"{"resourceType":"Bundle","type":"collection","entry":[]}"#,
+                Format::Bundle
+            ),
+            Err(ImportError::Empty)
+        ));
+    }
+
+    #[test]
+    fn ndjson_lines_are_numbered_and_blank_lines_skipped() {
+        let text = "{\"resourceType\":\"Patient\",\"id\":\"p\"}\n\n{\"resourceType\":\"Observation\",\"id\":\"o/1\"}\n";
+        let (index, line, path, _) = entry_error(text, Format::Ndjson);
+        assert_eq!((index, line, path.as_str()), (1, Some(3), "id"));
+        let (index, line, _, reason) = entry_error("{\"resourceType\":\n", Format::Ndjson);
+        assert_eq!((index, line), (0, Some(1)));
+        assert!(reason.starts_with("not valid JSON"), "{reason}");
+        let ok = planned(
+            "{\"resourceType\":\"Patient\",\"id\":\"p\"}\r\n",
+            Format::Ndjson,
+        )
+        .unwrap();
+        assert_eq!(ok.resources, 1);
+    }
+
+    #[test]
+    fn urn_references_resolve_to_the_ids_entries_are_stored_under() {
+        let bundle = r#"{"resourceType":"Bundle","type":"transaction","entry":[
+            {"fullUrl":"urn:uuid:11111111-2222-3333-4444-555555555555",
+             "resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},
+            {"fullUrl":"urn:uuid:aaaa","resource":{"resourceType":"Observation","id":"obs1",
+             "subject":{"reference":"urn:uuid:11111111-2222-3333-4444-555555555555"}}},
+            {"resource":{"resourceType":"Condition"},"request":{"method":"PUT","url":"Condition/c9"}}]}"#;
+        let p = planned(bundle, Format::Bundle).unwrap();
+        assert_eq!(p.resources, 3);
+        let mut stored = Vec::new();
+        prepare(bundle.as_bytes(), Format::Bundle, &p.urns, &mut |batch| {
+            stored.extend(batch);
+            true
+        })
+        .unwrap();
+        let ids: Vec<(&str, &str)> = stored
+            .iter()
+            .map(|r| (r.resource_type.as_str(), r.id.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("Patient", "11111111-2222-3333-4444-555555555555"),
+                ("Observation", "obs1"),
+                ("Condition", "c9")
+            ]
+        );
+        assert_eq!(
+            stored[1].index.refs,
+            vec![(
+                "Patient".to_string(),
+                "11111111-2222-3333-4444-555555555555".to_string()
+            )]
+        );
+    }
+}

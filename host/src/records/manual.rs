@@ -1,0 +1,479 @@
+//! Records typed in by the family: conditions, medications, allergies,
+//! immunizations, procedures, encounters (with notes), observations and
+//! practitioners, kept in the profile's own `manual` source; and attachments
+//! (PDF and images) stored as files, each a Binary with a DocumentReference.
+//!
+//! The manual source and a Patient standing for the profile are created with
+//! the first record. Every record is checked ([`validate::check_manual`])
+//! and points at that Patient; only records of the manual source can be
+//! edited or deleted here (what came from a provider is the provider's).
+
+use super::validate::{self, Invalid};
+use super::{RecordStore, StoreError, parse, upsert_in};
+use crate::auth::ProfileScope;
+use crate::files::Files;
+use serde_json::{Value, json};
+use sqlx::{Row, Sqlite};
+
+/// The types that can be typed in.
+pub const TYPES: &[&str] = &[
+    "Condition",
+    "MedicationStatement",
+    "AllergyIntolerance",
+    "Immunization",
+    "Procedure",
+    "Encounter",
+    "Observation",
+    "Practitioner",
+];
+
+/// Attachment content types, with the bytes their files start with.
+const ATTACHMENT_TYPES: &[(&str, &[u8])] = &[
+    ("application/pdf", b"%PDF-"),
+    ("image/png", b"\x89PNG\r\n\x1a\n"),
+    ("image/jpeg", b"\xff\xd8\xff"),
+    ("image/gif", b"GIF8"),
+    ("image/webp", b"RIFF"),
+];
+
+/// Why a manual change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ManualError {
+    /// The record fails validation.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// No typed-in record with that type and id in this profile.
+    #[error("no typed-in {0} with id {1:?} in this profile")]
+    NotFound(String, String),
+    /// The record came from a provider or an upload; it cannot be changed here.
+    #[error("{0}/{1} came from a connected source or an upload and cannot be changed here")]
+    NotEditable(String, String),
+    /// The attachment's type is not accepted, or its bytes are not of that type.
+    #[error("{0}")]
+    Attachment(String),
+    /// Storing failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Writing or reading an attachment file failed.
+    #[error("attachment file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<sqlx::Error> for ManualError {
+    fn from(e: sqlx::Error) -> Self {
+        ManualError::Store(StoreError::Db(e))
+    }
+}
+
+/// The field that names the patient, per type.
+fn patient_field(resource_type: &str) -> Option<&'static str> {
+    match resource_type {
+        "AllergyIntolerance" | "Immunization" => Some("patient"),
+        "Practitioner" | "Binary" => None,
+        _ => Some("subject"),
+    }
+}
+
+fn invalid(path: &str, reason: &str) -> ManualError {
+    ManualError::Invalid(Invalid {
+        path: path.to_string(),
+        reason: reason.to_string(),
+    })
+}
+
+fn now() -> String {
+    super::index::format_instant(chrono::Utc::now())
+}
+
+/// The profile's manual source and its Patient's id, created on first use.
+async fn manual_source(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    scope: &ProfileScope,
+) -> Result<(String, String), ManualError> {
+    let patient = format!("self-{}", scope.id().chars().take(32).collect::<String>());
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT id FROM sources WHERE profile_id = ? AND kind = 'manual'")
+            .bind(scope.id())
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(id) = found {
+        return Ok((id, patient));
+    }
+    let name: String = sqlx::query_scalar("SELECT name FROM profiles WHERE id = ?")
+        .bind(scope.id())
+        .fetch_one(&mut **tx)
+        .await?;
+    let source = crate::sources::insert_local(tx, scope.id(), "manual", "Added by hand").await?;
+    let record = json!({
+        "resourceType": "Patient",
+        "id": patient,
+        "meta": {"lastUpdated": now()},
+        "name": [{"text": name}],
+    });
+    store_one(tx, &source, &record).await?;
+    Ok((source, patient))
+}
+
+async fn store_one(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    source: &str,
+    value: &Value,
+) -> Result<(), ManualError> {
+    let parsed = parse(&value.to_string()).map_err(|e| invalid("", &e.to_string()))?;
+    upsert_in(tx, source, &[parsed]).await?;
+    Ok(())
+}
+
+/// Fill in what the host owns (id, patient, last update) and check the rest.
+fn prepare(
+    resource_type: &str,
+    mut value: Value,
+    id: &str,
+    patient: &str,
+) -> Result<Value, ManualError> {
+    if !TYPES.contains(&resource_type) {
+        return Err(invalid(
+            "resourceType",
+            &format!("manual entry supports {}", TYPES.join(", ")),
+        ));
+    }
+    let Value::Object(object) = &mut value else {
+        return Err(invalid("", "a record must be a JSON object"));
+    };
+    if let Some(given) = object.get("id")
+        && given.as_str() != Some(id)
+    {
+        return Err(invalid(
+            "id",
+            "is assigned by the server; leave it out or give the id in the path",
+        ));
+    }
+    object.insert("id".into(), Value::String(id.to_string()));
+    object.insert("meta".into(), json!({"lastUpdated": now()}));
+    if let Some(field) = patient_field(resource_type) {
+        object.insert(
+            field.into(),
+            json!({"reference": format!("Patient/{patient}")}),
+        );
+    }
+    for (i, note) in object
+        .get("note")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if note["text"].as_str().is_none_or(|t| t.trim().is_empty()) {
+            return Err(invalid(&format!("note[{i}].text"), "is required"));
+        }
+    }
+    validate::check_manual(resource_type, &value, chrono::Utc::now().date_naive())?;
+    Ok(value)
+}
+
+/// The manual source holding `type/id` in the profile, or why not.
+async fn editable(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    scope: &ProfileScope,
+    resource_type: &str,
+    id: &str,
+) -> Result<String, ManualError> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.kind FROM resources r JOIN sources s ON s.id = r.source_id
+         WHERE s.profile_id = ? AND r.resource_type = ? AND r.resource_id = ?",
+    )
+    .bind(scope.id())
+    .bind(resource_type)
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut seen = false;
+    for row in &rows {
+        seen = true;
+        if row.try_get::<String, _>("kind")? == "manual" {
+            return Ok(row.try_get("id")?);
+        }
+    }
+    if seen {
+        Err(ManualError::NotEditable(resource_type.into(), id.into()))
+    } else {
+        Err(ManualError::NotFound(resource_type.into(), id.into()))
+    }
+}
+
+impl RecordStore {
+    /// Add a typed-in record; returns it as stored.
+    pub async fn manual_create(
+        &self,
+        scope: &ProfileScope,
+        resource_type: &str,
+        value: Value,
+    ) -> Result<Value, ManualError> {
+        let mut tx = self.db.begin().await?;
+        let (source, patient) = manual_source(&mut tx, scope).await?;
+        let id = crate::sources::new_id();
+        let value = prepare(resource_type, value, &id, &patient)?;
+        store_one(&mut tx, &source, &value).await?;
+        tx.commit().await?;
+        tracing::info!(profile = %scope.id(), resource_type, id, "record added by hand");
+        Ok(value)
+    }
+
+    /// Replace a typed-in record.
+    pub async fn manual_update(
+        &self,
+        scope: &ProfileScope,
+        resource_type: &str,
+        id: &str,
+        value: Value,
+    ) -> Result<Value, ManualError> {
+        let mut tx = self.db.begin().await?;
+        let source = editable(&mut tx, scope, resource_type, id).await?;
+        let (_, patient) = manual_source(&mut tx, scope).await?;
+        let value = prepare(resource_type, value, id, &patient)?;
+        store_one(&mut tx, &source, &value).await?;
+        tx.commit().await?;
+        tracing::info!(profile = %scope.id(), resource_type, id, "record edited by hand");
+        Ok(value)
+    }
+
+    /// Delete a typed-in record. A DocumentReference takes its Binary along;
+    /// attachment files no record uses any more are removed.
+    pub async fn manual_delete(
+        &self,
+        files: &Files,
+        scope: &ProfileScope,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<(), ManualError> {
+        let mut tx = self.db.begin().await?;
+        let source = editable(&mut tx, scope, resource_type, id).await?;
+        let mut doomed = vec![(resource_type.to_string(), id.to_string())];
+        if resource_type == "DocumentReference" {
+            let json: String = sqlx::query_scalar(
+                "SELECT json FROM resources WHERE source_id = ? AND resource_type = ? AND resource_id = ?",
+            )
+            .bind(&source)
+            .bind(resource_type)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+            for content in value["content"].as_array().into_iter().flatten() {
+                if let Some(binary) = content
+                    .pointer("/attachment/url")
+                    .and_then(Value::as_str)
+                    .and_then(|u| u.strip_prefix("Binary/"))
+                {
+                    doomed.push(("Binary".into(), binary.into()));
+                }
+            }
+        }
+        let mut shas = Vec::new();
+        for (ty, rid) in &doomed {
+            let sha: Option<String> = sqlx::query_scalar(
+                "DELETE FROM resources WHERE source_id = ? AND resource_type = ? AND resource_id = ?
+                 RETURNING (SELECT sha256 FROM attachments a WHERE a.resource = resources.id)",
+            )
+            .bind(&source)
+            .bind(ty)
+            .bind(rid)
+            .fetch_optional(&mut *tx)
+            .await?
+            .flatten();
+            shas.extend(sha);
+        }
+        tx.commit().await?;
+        // Duplicates of what was deleted are shown again (or under another copy).
+        self.reindex_stale().await?;
+        for sha in shas {
+            let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = ?")
+                .bind(&sha)
+                .fetch_one(&self.db)
+                .await?;
+            if used == 0 {
+                files.remove_attachment(&sha)?;
+            }
+        }
+        tracing::info!(profile = %scope.id(), resource_type, id, "record deleted by hand");
+        Ok(())
+    }
+
+    /// Add a typed-in note to an Encounter, as a DocumentReference in its context.
+    pub async fn manual_note(
+        &self,
+        scope: &ProfileScope,
+        encounter: &str,
+        text: &str,
+    ) -> Result<Value, ManualError> {
+        let text = text.trim();
+        if text.is_empty() || text.len() > 100_000 {
+            return Err(invalid("text", "must be 1-100000 characters"));
+        }
+        let mut tx = self.db.begin().await?;
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM resources WHERE profile_id = ? AND resource_type = 'Encounter' AND resource_id = ? LIMIT 1",
+        )
+        .bind(scope.id())
+        .bind(encounter)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if exists.is_none() {
+            return Err(ManualError::NotFound("Encounter".into(), encounter.into()));
+        }
+        let (source, patient) = manual_source(&mut tx, scope).await?;
+        let id = crate::sources::new_id();
+        use base64::Engine;
+        let note = json!({
+            "resourceType": "DocumentReference",
+            "id": id,
+            "meta": {"lastUpdated": now()},
+            "status": "current",
+            "type": {"coding": [{"system": "http://loinc.org", "code": "34109-9", "display": "Note"}], "text": "Note"},
+            "subject": {"reference": format!("Patient/{patient}")},
+            "date": now(),
+            "description": text.chars().take(200).collect::<String>(),
+            "content": [{"attachment": {
+                "contentType": "text/plain; charset=utf-8",
+                "data": base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
+            }}],
+            "context": {"encounter": [{"reference": format!("Encounter/{encounter}")}]},
+        });
+        store_one(&mut tx, &source, &note).await?;
+        tx.commit().await?;
+        Ok(note)
+    }
+
+    /// Store an attachment file as a Binary with a DocumentReference describing it.
+    pub async fn attach(
+        &self,
+        files: &Files,
+        scope: &ProfileScope,
+        content_type: &str,
+        title: &str,
+        date: Option<&str>,
+        bytes: &[u8],
+    ) -> Result<Value, ManualError> {
+        let Some((_, magic)) = ATTACHMENT_TYPES.iter().find(|(t, _)| *t == content_type) else {
+            return Err(ManualError::Attachment(format!(
+                "{content_type:?} is not accepted; attach {}",
+                ATTACHMENT_TYPES
+                    .iter()
+                    .map(|(t, _)| *t)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        let webp_ok = content_type != "image/webp" || bytes.get(8..12) == Some(b"WEBP");
+        if !bytes.starts_with(magic) || !webp_ok {
+            return Err(ManualError::Attachment(format!(
+                "the file's content is not {content_type}"
+            )));
+        }
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(invalid("title", "must be 1-200 characters"));
+        }
+        if let Some(d) = date
+            && !validate::is_date_time(d)
+        {
+            return Err(invalid("date", "must be a FHIR date or date-time"));
+        }
+        let sha = {
+            let files = files.clone();
+            let bytes = bytes.to_vec();
+            tokio::task::spawn_blocking(move || files.put_attachment(&bytes))
+                .await
+                .map_err(std::io::Error::other)??
+        };
+        let mut tx = self.db.begin().await?;
+        let (source, patient) = manual_source(&mut tx, scope).await?;
+        let binary_id = crate::sources::new_id();
+        let binary = json!({
+            "resourceType": "Binary",
+            "id": binary_id,
+            "meta": {"lastUpdated": now()},
+            "contentType": content_type,
+            "securityContext": {"reference": format!("Patient/{patient}")},
+        });
+        store_one(&mut tx, &source, &binary).await?;
+        let row: i64 = sqlx::query_scalar(
+            "SELECT id FROM resources WHERE source_id = ? AND resource_type = 'Binary' AND resource_id = ?",
+        )
+        .bind(&source)
+        .bind(&binary_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO attachments (resource, profile_id, content_type, size, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(row)
+        .bind(scope.id())
+        .bind(content_type)
+        .bind(bytes.len() as i64)
+        .bind(&sha)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let document = json!({
+            "resourceType": "DocumentReference",
+            "id": crate::sources::new_id(),
+            "meta": {"lastUpdated": now()},
+            "status": "current",
+            "subject": {"reference": format!("Patient/{patient}")},
+            "date": date.map(super::index::normalize_date).unwrap_or_else(now),
+            "description": title,
+            "content": [{"attachment": {
+                "contentType": content_type,
+                "url": format!("Binary/{binary_id}"),
+                "size": bytes.len(),
+                "title": title,
+                "creation": now(),
+            }}],
+        });
+        store_one(&mut tx, &source, &document).await?;
+        tx.commit().await?;
+        tracing::info!(profile = %scope.id(), binary = %binary_id, size = bytes.len(), content_type, "attachment stored");
+        Ok(document)
+    }
+
+    /// The bytes and content type of a profile's Binary: its attachment file,
+    /// or the `data` it carries inline (as providers send them).
+    pub async fn attachment(
+        &self,
+        files: &Files,
+        scope: &ProfileScope,
+        id: &str,
+    ) -> Result<Option<(String, Vec<u8>)>, ManualError> {
+        let row = sqlx::query(
+            "SELECT r.json, a.sha256, a.content_type FROM resources r LEFT JOIN attachments a ON a.resource = r.id
+             WHERE r.profile_id = ? AND r.resource_type = 'Binary' AND r.resource_id = ?
+             ORDER BY a.sha256 IS NULL LIMIT 1",
+        )
+        .bind(scope.id())
+        .bind(id)
+        .fetch_optional(&self.db)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        if let Some(sha) = row.try_get::<Option<String>, _>("sha256")? {
+            let files = files.clone();
+            let bytes = tokio::task::spawn_blocking(move || files.read_attachment(&sha))
+                .await
+                .map_err(std::io::Error::other)??;
+            return Ok(Some((row.try_get("content_type")?, bytes)));
+        }
+        let json: String = row.try_get("json")?;
+        let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+        use base64::Engine;
+        let data = value["data"]
+            .as_str()
+            .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok());
+        Ok(data.map(|bytes| {
+            let ct = value["contentType"]
+                .as_str()
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            (ct, bytes)
+        }))
+    }
+}

@@ -1,0 +1,44 @@
+-- What a source is: a provider connection synced by a connector, an upload
+-- (`import`), or the profile's own typed-in records (`manual`, one per profile).
+ALTER TABLE sources ADD COLUMN kind TEXT NOT NULL DEFAULT 'provider';
+CREATE UNIQUE INDEX sources_one_manual ON sources (profile_id) WHERE kind = 'manual';
+
+-- Identity keys for spotting the same fact from two sources: an identifier
+-- (`i|type|system|value`) or a code with its date and value
+-- (`f|type|system|code|date|value`).
+CREATE TABLE resource_keys (
+    profile_id TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    resource   INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+    PRIMARY KEY (profile_id, key, resource)
+) WITHOUT ROWID;
+CREATE INDEX resource_keys_by_resource ON resource_keys (resource);
+
+-- A duplicate is hidden from the profile (its `profile_id` is NULL, so every
+-- profile query skips it without a join) and shown as provenance of its
+-- canonical copy. When the canonical copy goes, its duplicates are marked
+-- for re-indexing, which makes them visible again or finds another canonical.
+CREATE TABLE duplicates (
+    resource   INTEGER PRIMARY KEY REFERENCES resources(id) ON DELETE CASCADE,
+    canonical  INTEGER NOT NULL,
+    profile_id TEXT NOT NULL
+);
+CREATE INDEX duplicates_by_canonical ON duplicates (canonical);
+CREATE TRIGGER resources_free_duplicates AFTER DELETE ON resources BEGIN
+    UPDATE resources SET index_version = 0
+     WHERE id IN (SELECT resource FROM duplicates WHERE canonical = OLD.id);
+    DELETE FROM duplicates WHERE canonical = OLD.id;
+END;
+
+-- Attachment bytes live in files under the data folder, named by their
+-- SHA-256 (so equal files are stored once); this row ties a Binary
+-- resource to its file.
+CREATE TABLE attachments (
+    resource     INTEGER PRIMARY KEY REFERENCES resources(id) ON DELETE CASCADE,
+    profile_id   TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    sha256       TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX attachments_by_sha ON attachments (sha256);
