@@ -58,6 +58,7 @@ const ADMIN_204: [u16; 6] = [401, 403, 403, 403, 403, 204];
 const READ: [u16; 6] = [401, 404, 200, 200, 200, 404];
 const EDIT: [u16; 6] = [401, 404, 403, 200, 200, 404];
 const EDIT_201: [u16; 6] = [401, 404, 403, 201, 201, 404];
+const EDIT_204: [u16; 6] = [401, 404, 403, 204, 204, 404];
 const OWN: [u16; 6] = [401, 404, 403, 403, 200, 404];
 const OWN_201: [u16; 6] = [401, 404, 403, 403, 201, 404];
 const OWN_204: [u16; 6] = [401, 404, 403, 403, 204, 404];
@@ -113,10 +114,30 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("GET", "/api/profiles/{profile}/timeline", READ),
     ("GET", "/api/profiles/{profile}/labs", READ),
     ("GET", "/api/profiles/{profile}/labs/series", READ),
+    ("POST", "/api/profiles/{profile}/imports", EDIT_201),
+    ("GET", "/api/profiles/{profile}/export", READ),
+    ("GET", "/api/profiles/{profile}/export/ndjson/{type}", READ),
+    ("POST", "/api/profiles/{profile}/manual/{type}", EDIT_201),
+    ("PUT", "/api/profiles/{profile}/manual/{type}/{id}", EDIT),
+    (
+        "DELETE",
+        "/api/profiles/{profile}/manual/{type}/{id}",
+        EDIT_204,
+    ),
+    (
+        "POST",
+        "/api/profiles/{profile}/encounters/{id}/notes",
+        EDIT_201,
+    ),
+    ("POST", "/api/profiles/{profile}/attachments", EDIT_201),
+    ("GET", "/api/profiles/{profile}/attachments/{id}", READ),
     ("POST", "/api/me/totp", SIGNED_IN),
     ("POST", "/api/me/totp/confirm", SIGNED_IN),
     ("POST", "/api/me/totp/disable", SIGNED_IN_204),
 ];
+
+/// A tiny PDF for the attachment routes.
+const PDF: &[u8] = b"%PDF-1.4 test";
 
 /// The family the matrix runs against.
 struct World {
@@ -142,6 +163,31 @@ impl World {
 
     fn unique(&self, stem: &str) -> String {
         format!("{stem}{}", self.fresh.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// As the profile's owner, `POST` to `rel` under the profile; the created record.
+    async fn owner_creates(&self, rel: &str, body: &Value) -> Value {
+        let (status, created) = call(
+            self.client(Role::Owner),
+            &self.host.base,
+            Method::POST,
+            &format!("/api/profiles/{}{rel}", self.profile),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 201, "{created}");
+        created
+    }
+
+    /// A typed-in condition to edit or delete; its id.
+    async fn manual_condition(&self) -> String {
+        let c = self
+            .owner_creates(
+                "/manual/Condition",
+                &json!({"resourceType": "Condition", "code": {"text": "Cough"}}),
+            )
+            .await;
+        c["id"].as_str().expect("id").to_string()
     }
 
     /// A new member created by the administrator; returns their id.
@@ -396,6 +442,85 @@ impl World {
                 };
                 (route.into(), (Some(json!({"code": code})), None))
             }
+            ("POST", "/api/profiles/{profile}/imports") => (
+                format!("/api/profiles/{p}/imports"),
+                (
+                    Some(json!({"resourceType": "Bundle", "type": "collection",
+                        "entry": [{"resource": {"resourceType": "Basic", "id": self.unique("b")}}]})),
+                    None,
+                ),
+            ),
+            ("GET", "/api/profiles/{profile}/export") => {
+                (format!("/api/profiles/{p}/export?format=ndjson"), none)
+            }
+            ("GET", "/api/profiles/{profile}/export/ndjson/{type}") => {
+                (format!("/api/profiles/{p}/export/ndjson/Observation"), none)
+            }
+            ("POST", "/api/profiles/{profile}/manual/{type}") => (
+                format!("/api/profiles/{p}/manual/Condition"),
+                (
+                    Some(json!({"resourceType": "Condition", "code": {"text": "Cough"}})),
+                    None,
+                ),
+            ),
+            ("PUT", "/api/profiles/{profile}/manual/{type}/{id}") => (
+                format!(
+                    "/api/profiles/{p}/manual/Condition/{}",
+                    self.manual_condition().await
+                ),
+                (
+                    Some(json!({"resourceType": "Condition", "code": {"text": "Dry cough"}})),
+                    None,
+                ),
+            ),
+            ("DELETE", "/api/profiles/{profile}/manual/{type}/{id}") => (
+                format!(
+                    "/api/profiles/{p}/manual/Condition/{}",
+                    self.manual_condition().await
+                ),
+                none,
+            ),
+            ("POST", "/api/profiles/{profile}/encounters/{id}/notes") => {
+                let e = self
+                    .owner_creates("/manual/Encounter", &json!({"resourceType": "Encounter", "status": "finished", "class": {"code": "AMB"}}))
+                    .await;
+                (
+                    format!(
+                        "/api/profiles/{p}/encounters/{}/notes",
+                        e["id"].as_str().expect("id")
+                    ),
+                    (Some(json!({"text": "Better."})), None),
+                )
+            }
+            // Sent as raw PDF bytes (see `send`).
+            ("POST", "/api/profiles/{profile}/attachments") => {
+                (format!("/api/profiles/{p}/attachments?title=Letter"), none)
+            }
+            ("GET", "/api/profiles/{profile}/attachments/{id}") => {
+                let r = self
+                    .client(Role::Owner)
+                    .post(format!(
+                        "{}/api/profiles/{p}/attachments?title=Scan",
+                        self.host.base
+                    ))
+                    .header("content-type", "application/pdf")
+                    .body(PDF)
+                    .send()
+                    .await
+                    .expect("request");
+                assert_eq!(r.status(), 201);
+                let doc: Value = r.json().await.expect("json");
+                let binary = doc["content"][0]["attachment"]["url"]
+                    .as_str()
+                    .expect("url");
+                (
+                    format!(
+                        "/api/profiles/{p}/attachments/{}",
+                        binary.trim_start_matches("Binary/")
+                    ),
+                    none,
+                )
+            }
             other => panic!("{other:?} has no request in the access matrix: add one"),
         };
         (path, body, token)
@@ -490,7 +615,18 @@ async fn every_route_answers_each_role_exactly_as_expected() {
                 (None, _) => w.client(*role).clone(),
             };
             let m = Method::from_bytes(method.as_bytes()).expect("method");
-            let (status, answer) = call(&client, &w.host.base, m, &path, body.as_ref()).await;
+            let (status, answer) = if *route == "/api/profiles/{profile}/attachments" {
+                let r = client
+                    .post(format!("{}{path}", w.host.base))
+                    .header("content-type", "application/pdf")
+                    .body(PDF)
+                    .send()
+                    .await
+                    .expect("request");
+                (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+            } else {
+                call(&client, &w.host.base, m, &path, body.as_ref()).await
+            };
             if status != *want {
                 failures.push(format!(
                     "{method} {route} as {role:?}: {status}, expected {want} — {answer}"

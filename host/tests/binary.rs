@@ -187,3 +187,274 @@ async fn console_commands_add_users_and_reset_passwords() {
         "setup is closed once an account exists"
     );
 }
+
+/// Start `hearth` serving `data` on a free port; the child and its base URL once it answers.
+async fn serve(data: &std::path::Path) -> (std::process::Child, String) {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .env("HEARTH_DATA_DIR", data)
+        .env("HEARTH_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HEARTH_PLUGINS_DIR", common::plugin_dir("plugins"))
+        .env(
+            "HEARTH_CACHE_DIR",
+            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while reqwest::get(format!("{base}/api/health")).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no health answer"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (child, base)
+}
+
+/// Run `hearth <args>` on `data`.
+fn hearth(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .env("HEARTH_DATA_DIR", data)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The profile's export as (type, id) → resource.
+async fn export_of(
+    client: &reqwest::Client,
+    base: &str,
+    profile: &str,
+) -> std::collections::BTreeMap<(String, String), serde_json::Value> {
+    let bundle: serde_json::Value = client
+        .get(format!("{base}/api/profiles/{profile}/export"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let r = e["resource"].clone();
+            (
+                (
+                    r["resourceType"].as_str().unwrap().to_string(),
+                    r["id"].as_str().unwrap().to_string(),
+                ),
+                r,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_while_serving_then_restore_gives_the_same_instance() {
+    use serde_json::json;
+    let data = tempfile::tempdir().unwrap();
+    let (mut server, base) = serve(data.path()).await;
+    let anon = reqwest::Client::new();
+    let setup: serde_json::Value = anon
+        .post(format!("{base}/api/setup"))
+        .json(&json!({"username": "gran", "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client = common::bearer_client(setup["access_token"].as_str().unwrap());
+    let me: serde_json::Value = client
+        .get(format!("{base}/api/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let profile = me["profiles"][0]["id"].as_str().unwrap().to_string();
+    let resources = hearth_host::synth::generate_patient(&hearth_host::synth::PatientSpec {
+        seed: 4,
+        target_resources: 1500,
+    });
+    let r = client
+        .post(format!("{base}/api/profiles/{profile}/imports"))
+        .header("content-type", "application/fhir+json")
+        .body(hearth_host::synth::collection_bundle(&resources).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let pdf = b"%PDF-1.4 discharge letter".to_vec();
+    let doc: serde_json::Value = client
+        .post(format!(
+            "{base}/api/profiles/{profile}/attachments?title=Letter"
+        ))
+        .header("content-type", "application/pdf")
+        .body(pdf.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let binary = doc["content"][0]["attachment"]["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("Binary/")
+        .to_string();
+    let before = export_of(&client, &base, &profile).await;
+
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("hearth.zip");
+    let out = hearth(data.path(), &["backup", "--out", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the backup holds keys: owner only");
+    }
+
+    // A backup taken while an upload is being written holds all of it or none of it.
+    let more = hearth_host::synth::generate_patient(&hearth_host::synth::PatientSpec {
+        seed: 5,
+        target_resources: 6000,
+    });
+    let upload = client
+        .post(format!("{base}/api/profiles/{profile}/imports"))
+        .header("content-type", "application/fhir+json")
+        .body(hearth_host::synth::collection_bundle(&more).to_string())
+        .send();
+    let during = backups.path().join("during.zip");
+    let during_arg = during.to_str().unwrap().to_string();
+    let data_path = data.path().to_path_buf();
+    let backup = tokio::task::spawn_blocking(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        hearth(&data_path, &["backup", "--out", &during_arg])
+    });
+    let (uploaded, out) = tokio::join!(upload, backup);
+    assert_eq!(uploaded.unwrap().status(), 201);
+    let out = out.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    let counted: usize = said.split_whitespace().nth(2).unwrap().parse().unwrap();
+    let all_before: usize = before.len();
+    assert!(
+        counted == all_before || counted == all_before + more.len(),
+        "backup during an upload saw {counted}, expected {all_before} or {}",
+        all_before + more.len()
+    );
+
+    // No restore under a running server.
+    let out = hearth(
+        data.path(),
+        &["restore", "--from", file.to_str().unwrap(), "--force"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("running"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+
+    // Restored elsewhere: the same accounts, records and attachment.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = hearth(
+        elsewhere.path(),
+        &["restore", "--from", file.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (mut restored, base) = serve(elsewhere.path()).await;
+    let session: serde_json::Value = anon
+        .post(format!("{base}/api/auth/sign-in"))
+        .json(&json!({"username": "gran", "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client = common::bearer_client(
+        session["access_token"]
+            .as_str()
+            .expect("the account came back"),
+    );
+    let after = export_of(&client, &base, &profile).await;
+    assert_eq!(after.len(), before.len());
+    assert!(after == before, "the restored records differ");
+    let bytes = client
+        .get(format!(
+            "{base}/api/profiles/{profile}/attachments/{binary}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes.to_vec(), pdf);
+    let _ = restored.kill();
+    let _ = restored.wait();
+
+    // Over an existing instance only with --force; the old one is kept aside.
+    let out = hearth(
+        elsewhere.path(),
+        &["restore", "--from", during.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    let out = hearth(
+        elsewhere.path(),
+        &["restore", "--from", during.to_str().unwrap(), "--force"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kept = std::fs::read_dir(elsewhere.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("before-restore-")
+                && e.path().join("hearth.db").exists()
+        });
+    assert!(kept, "the replaced instance is kept");
+
+    // Not a backup: refused before anything is touched.
+    std::fs::write(backups.path().join("junk.zip"), b"PK not really").unwrap();
+    let out = hearth(
+        elsewhere.path(),
+        &[
+            "restore",
+            "--from",
+            backups.path().join("junk.zip").to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(elsewhere.path().join("hearth.db").exists());
+}

@@ -337,7 +337,14 @@ async fn get_record(
         .get(&access.scope, &resource_type, &id)
         .await?
         .ok_or_else(|| not_stored(&resource_type, &id))?;
-    Ok((
+    // Provenance rides in headers so the body stays the resource as received.
+    let also_from = stored
+        .also_from
+        .iter()
+        .map(|a| format!("{}/{}", a.source_id, a.id))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut response = (
         [
             (header::CONTENT_TYPE, "application/fhir+json"),
             (
@@ -347,7 +354,15 @@ async fn get_record(
         ],
         stored.resource.get().to_string(),
     )
-        .into_response())
+        .into_response();
+    if !also_from.is_empty()
+        && let Ok(v) = header::HeaderValue::from_str(&also_from)
+    {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("x-hearth-also-from"), v);
+    }
+    Ok(response)
 }
 
 /// A path's `{type}/{id}` must be a FHIR type name and id.

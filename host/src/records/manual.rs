@@ -271,17 +271,23 @@ impl RecordStore {
         }
         let mut shas = Vec::new();
         for (ty, rid) in &doomed {
+            // Read before the delete: the attachment row goes with the resource.
             let sha: Option<String> = sqlx::query_scalar(
-                "DELETE FROM resources WHERE source_id = ? AND resource_type = ? AND resource_id = ?
-                 RETURNING (SELECT sha256 FROM attachments a WHERE a.resource = resources.id)",
+                "SELECT a.sha256 FROM resources r JOIN attachments a ON a.resource = r.id
+                 WHERE r.source_id = ? AND r.resource_type = ? AND r.resource_id = ?",
             )
             .bind(&source)
             .bind(ty)
             .bind(rid)
             .fetch_optional(&mut *tx)
-            .await?
-            .flatten();
+            .await?;
             shas.extend(sha);
+            sqlx::query("DELETE FROM resources WHERE source_id = ? AND resource_type = ? AND resource_id = ?")
+                .bind(&source)
+                .bind(ty)
+                .bind(rid)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         // Duplicates of what was deleted are shown again (or under another copy).
