@@ -48,6 +48,14 @@ pub async fn open(data_dir: &Path) -> Result<Db, DbError> {
     Ok(pool)
 }
 
+/// A transaction that takes the write lock at once. A deferred one that
+/// reads before it writes fails outright (`SQLITE_BUSY`, which the busy
+/// timeout cannot wait out) when another writer commits in between; an
+/// immediate one waits its turn instead.
+pub async fn write_tx(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// Refresh the query planner's statistics where they are missing or stale.
 /// Without them SQLite walks a whole profile in date order to avoid a sort,
 /// even when an index would find the few matching rows directly. Bounded

@@ -1005,3 +1005,36 @@ async fn attachments_are_checked_stored_as_files_and_served_safely() {
     assert_eq!(status, 404);
     assert!(!host.data.path().join("attachments").join(&sha).exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_records_typed_in_at_once_share_one_manual_source() {
+    let host = host().await;
+    let posts = (0..8).map(|i| {
+        let client = host.client.clone();
+        let url = format!("{}{}", host.base, host.at("/manual/Condition"));
+        async move {
+            client
+                .post(url)
+                .json(&json!({"resourceType": "Condition", "code": {"text": format!("Condition {i}")}}))
+                .send()
+                .await
+                .expect("request")
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(posts).await;
+    assert_eq!(statuses, vec![201; 8]);
+    let (_, sources) = host.get(&host.at("/sources")).await;
+    let manual: Vec<&Value> = sources["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "manual")
+        .collect();
+    assert_eq!(manual.len(), 1, "{sources}");
+    assert_eq!(
+        manual[0]["resources"], 9,
+        "eight conditions and the profile's Patient"
+    );
+}

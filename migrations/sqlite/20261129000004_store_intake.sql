@@ -42,3 +42,44 @@ CREATE TABLE attachments (
     created_at   TEXT NOT NULL
 );
 CREATE INDEX attachments_by_sha ON attachments (sha256);
+
+-- How many numeric results each test has per profile, kept by triggers so
+-- listing a profile's tests does not count every result.
+CREATE TABLE lab_tests (
+    profile_id TEXT NOT NULL,
+    system     TEXT NOT NULL,
+    code       TEXT NOT NULL,
+    results    INTEGER NOT NULL,
+    PRIMARY KEY (profile_id, system, code)
+) WITHOUT ROWID;
+INSERT INTO lab_tests (profile_id, system, code, results)
+SELECT profile_id, system, code, COUNT(*) FROM observation_values
+WHERE profile_id IS NOT NULL GROUP BY profile_id, system, code;
+CREATE TRIGGER lab_tests_count AFTER INSERT ON observation_values WHEN NEW.profile_id IS NOT NULL BEGIN
+    INSERT INTO lab_tests (profile_id, system, code, results) VALUES (NEW.profile_id, NEW.system, NEW.code, 1)
+    ON CONFLICT (profile_id, system, code) DO UPDATE SET results = results + 1;
+END;
+CREATE TRIGGER lab_tests_uncount AFTER DELETE ON observation_values WHEN OLD.profile_id IS NOT NULL BEGIN
+    UPDATE lab_tests SET results = results - 1
+     WHERE profile_id = OLD.profile_id AND system = OLD.system AND code = OLD.code;
+    DELETE FROM lab_tests
+     WHERE profile_id = OLD.profile_id AND system = OLD.system AND code = OLD.code AND results <= 0;
+END;
+
+-- Computed lab series (points converted to one unit, flagged), as served.
+-- Any change to a test's results drops its cached series (triggers below).
+CREATE TABLE lab_series_cache (
+    profile_id TEXT NOT NULL,
+    system     TEXT NOT NULL,
+    code       TEXT NOT NULL,
+    series     TEXT NOT NULL,
+    PRIMARY KEY (profile_id, system, code)
+) WITHOUT ROWID;
+CREATE TRIGGER lab_series_stale_insert AFTER INSERT ON observation_values WHEN NEW.profile_id IS NOT NULL BEGIN
+    DELETE FROM lab_series_cache
+     WHERE profile_id = NEW.profile_id AND system = NEW.system AND code = NEW.code;
+END;
+CREATE TRIGGER lab_series_stale_delete AFTER DELETE ON observation_values WHEN OLD.profile_id IS NOT NULL BEGIN
+    DELETE FROM lab_series_cache
+     WHERE profile_id = OLD.profile_id AND system = OLD.system AND code = OLD.code;
+END;

@@ -61,7 +61,7 @@ async fn lab_series(
     }
     let series = state
         .records
-        .lab_series(&access.scope, system, code)
+        .lab_series_json(&access.scope, system, code)
         .await?
         .ok_or_else(|| {
             Problem::new(
@@ -70,7 +70,7 @@ async fn lab_series(
                 format!("no numeric results for {:?}", q.code),
             )
         })?;
-    Ok(Json(series))
+    Ok(([(header::CONTENT_TYPE, "application/json")], series))
 }
 
 /// A searchset Bundle; entries embed the stored JSON verbatim.

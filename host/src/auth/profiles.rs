@@ -277,7 +277,7 @@ impl Auth {
             Some(d) => check_birth_date(d)?,
             None => None,
         };
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let id = insert_profile(&mut tx, &caller.user.id, &name, birth_date.as_deref()).await?;
         tx.commit().await?;
         self.audit
@@ -423,7 +423,7 @@ impl Auth {
         role: ProfileRole,
         client: &ClientInfo,
     ) -> Result<Grant, AuthError> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let changed =
             sqlx::query("UPDATE grants SET role = ? WHERE profile_id = ? AND user_id = ?")
                 .bind(role.as_str())
@@ -459,7 +459,7 @@ impl Auth {
             ProfileRole::Owner
         };
         let scope = self.access(caller, profile, need).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let removed = sqlx::query("DELETE FROM grants WHERE profile_id = ? AND user_id = ?")
             .bind(&scope.id)
             .bind(user)
@@ -496,7 +496,7 @@ impl Auth {
             ));
         }
         let now = now_text();
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         sqlx::query(
             "INSERT INTO grants (profile_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)
              ON CONFLICT (profile_id, user_id) DO UPDATE SET role = 'owner'",

@@ -226,7 +226,7 @@ impl Auth {
         let refresh = secret_token();
         let now = now_text();
         let expires = later(REFRESH_TTL);
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         sqlx::query(
             "INSERT INTO sessions (id, user_id, csrf_hash, created_at, last_used_at, expires_at, user_agent, address)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -267,7 +267,7 @@ impl Auth {
     ) -> Result<(User, Issued), AuthError> {
         let now = now_text();
         let hash = sha256(token);
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let row = sqlx::query(
             "SELECT t.session_id, t.used_at, t.expires_at AS token_expires, s.user_id, s.csrf_hash,
                     s.revoked_at, s.expires_at AS session_expires, u.disabled

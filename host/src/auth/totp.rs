@@ -132,7 +132,7 @@ impl Auth {
             AuthError::invalid("code", "the code does not match; check the app's clock")
         })?;
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         sqlx::query("UPDATE users SET totp_enabled = 1, totp_last_step = ? WHERE id = ?")
             .bind(step as i64)
             .bind(&caller.user.id)
@@ -174,7 +174,7 @@ impl Auth {
 
     /// Remove the second factor (also used by console recovery).
     pub async fn clear_totp(&self, user: &str) -> Result<(), AuthError> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         sqlx::query("UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = NULL WHERE id = ?")
             .bind(user)
             .execute(&mut *tx)

@@ -241,7 +241,7 @@ impl Auth {
         let hash = self.hash_password("password", &new.password).await?;
         let id = new_id();
         let now = now_text();
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let inserted = sqlx::query(
             "INSERT INTO users (id, username, display_name, password_hash, role, created_at, password_changed_at)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6
@@ -346,7 +346,7 @@ impl Auth {
         };
         let role = changes.role.unwrap_or(before.role);
         let disabled = changes.disabled.unwrap_or(before.disabled);
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         sqlx::query("UPDATE users SET display_name = ?, role = ?, disabled = ? WHERE id = ?")
             .bind(&display_name)
             .bind(role.as_str())
@@ -391,7 +391,7 @@ impl Auth {
     ) -> Result<(), AuthError> {
         let user = self.user(id).await?;
         let hash = self.hash_password("new_password", new_password).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         sqlx::query("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?")
             .bind(&hash)
             .bind(now_text())
@@ -453,7 +453,7 @@ impl Auth {
             return Err(e);
         }
         let hash = self.hash_password("new_password", new_password).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         sqlx::query("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?")
             .bind(&hash)
             .bind(now_text())
@@ -504,7 +504,7 @@ impl Auth {
                 ),
             ));
         }
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         sqlx::query("DELETE FROM users WHERE id = ?")
             .bind(id)
             .execute(&mut *tx)

@@ -4,8 +4,11 @@
 //! profile becomes that resource's duplicate: its `profile_id` is cleared
 //! (so every profile query skips it without a join) and a `duplicates` row
 //! links it to the canonical copy, whose listings then name both sources.
-//! The first copy stored stays canonical; deleting it frees its duplicates
-//! for re-indexing (a trigger in the schema), which elects a new one.
+//! A key only identifies when each of the two sources gives it to one
+//! resource: a value a source repeats (a claim-group placeholder, the same
+//! code and time twice) says nothing about sameness. The first copy stored
+//! stays canonical; deleting it frees its duplicates for re-indexing (a
+//! trigger in the schema), which elects a new one.
 
 use super::{IndexRow, StoreError};
 use serde::Serialize;
@@ -85,7 +88,14 @@ pub(super) async fn dedupe(
          CROSS JOIN resources r1 ON r1.id = k1.resource
          CROSS JOIN resource_keys k2 ON k2.profile_id = k1.profile_id AND k2.key = k1.key AND k2.resource <> k1.resource
          CROSS JOIN resources r2 ON r2.id = k2.resource
-         WHERE r2.source_id <> r1.source_id AND r2.profile_id IS NOT NULL AND k1.resource IN (",
+         WHERE r2.source_id <> r1.source_id AND r2.profile_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM resource_keys k3 CROSS JOIN resources r3 ON r3.id = k3.resource
+                WHERE k3.profile_id = k1.profile_id AND k3.key = k1.key AND k3.resource <> k1.resource
+                  AND r3.source_id = r1.source_id)
+           AND NOT EXISTS (SELECT 1 FROM resource_keys k4 CROSS JOIN resources r4 ON r4.id = k4.resource
+                WHERE k4.profile_id = k2.profile_id AND k4.key = k2.key AND k4.resource <> k2.resource
+                  AND r4.source_id = r2.source_id)
+           AND k1.resource IN (",
     );
     push_ids(&mut q, ids());
     q.push(" AND (k2.resource < k1.resource OR k2.resource NOT IN (");
@@ -158,4 +168,88 @@ pub(super) async fn also_from(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{RecordStore, parse};
+    use crate::auth::ProfileScope;
+
+    fn obs(id: &str, identifier: &str) -> super::super::Parsed {
+        parse(&format!(
+            r#"{{"resourceType":"Observation","id":"{id}","status":"final",
+                "identifier":[{{"system":"urn:lab","value":"{identifier}"}}],
+                "code":{{"coding":[{{"system":"http://loinc.org","code":"2345-7"}}]}}}}"#
+        ))
+        .unwrap()
+    }
+
+    async fn shown(store: &RecordStore) -> u64 {
+        store
+            .list(&ProfileScope::for_tests("p"), None, 1, 10)
+            .await
+            .unwrap()
+            .total
+    }
+
+    #[tokio::test]
+    async fn a_key_matches_only_when_each_source_gives_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open_with_test_source(dir.path()).await;
+        sqlx::query(
+            "INSERT INTO sources (id, profile_id, name, connector, fhir_base_url, patient_id, token, created_at)
+             VALUES ('t', 'p', 't', 'fhir-r4', 'http://y', 'p', x'00', 'now')",
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+        let store = RecordStore::new(db.clone());
+        // `group` is repeated within each source: not an identity.
+        store
+            .upsert_batch(
+                "s",
+                &[obs("a1", "one"), obs("a2", "group"), obs("a3", "group")],
+            )
+            .await
+            .unwrap();
+        store
+            .upsert_batch(
+                "t",
+                &[obs("b1", "one"), obs("b2", "group"), obs("b3", "group")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            shown(&store).await,
+            5,
+            "b1 is a1; the group members stay apart"
+        );
+        let also = super::also_from(&db, &[1]).await.unwrap();
+        assert_eq!(
+            also.get(&1).map(Vec::as_slice),
+            Some(
+                [super::AlsoFrom {
+                    source_id: "t".into(),
+                    id: "b1".into()
+                }]
+                .as_slice()
+            )
+        );
+        // Changing the shown copy so it no longer matches shows the other again.
+        store
+            .upsert_batch("s", &[obs("a1", "changed")])
+            .await
+            .unwrap();
+        assert_eq!(shown(&store).await, 6);
+        // Deleting a shown copy that has a duplicate shows the duplicate.
+        store.upsert_batch("t", &[obs("b4", "four")]).await.unwrap();
+        store.upsert_batch("s", &[obs("a4", "four")]).await.unwrap();
+        assert_eq!(shown(&store).await, 7);
+        sqlx::query("DELETE FROM resources WHERE resource_id = 'b4'")
+            .execute(&db)
+            .await
+            .unwrap();
+        store.reindex_stale().await.unwrap();
+        assert_eq!(shown(&store).await, 7, "a4 takes b4's place");
+    }
 }

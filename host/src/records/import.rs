@@ -490,7 +490,7 @@ pub async fn import(
             tx_batches.blocking_send(batch).is_ok()
         })
     });
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::write_tx(db).await?;
     let source_id = crate::sources::insert_local(&mut tx, profile, "import", name).await?;
     let mut by_type: BTreeMap<String, u64> = BTreeMap::new();
     while let Some(batch) = batches.recv().await {
@@ -520,6 +520,7 @@ pub async fn import(
         }
     }
     tx.commit().await?;
+    super::RecordStore::new(db.clone()).reindex_stale().await?;
     crate::db::optimize(db).await;
     tracing::info!(source = %source_id, profile, resources, "upload imported");
     Ok(ImportSummary {

@@ -535,6 +535,42 @@ pub fn parse_reference(reference: &str) -> Option<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn identity_keys_come_from_identifiers_and_dated_codes() {
+        let value: Value = serde_json::from_str(
+            r#"{"resourceType":"Observation","effectiveDateTime":"2020-01-02T03:04:05Z",
+                "identifier":[{"system":"urn:lab","value":"42"},{"value":"no-system"}],
+                "code":{"coding":[{"system":"http://loinc.org","code":"2345-7"},{"code":"local"}]},
+                "valueQuantity":{"value":5.5,"unit":"mmol/L","code":"mmol/L"}}"#,
+        )
+        .unwrap();
+        let ix = extract("Observation", &value);
+        assert_eq!(
+            ix.keys,
+            vec![
+                "f|Observation|http://loinc.org|2345-7|2020-01-02T03:04:05.000Z|5.5 mmol/L"
+                    .to_string(),
+                "i|Observation|urn:lab|42".to_string(),
+            ]
+        );
+        // No clinical date of its own (only meta.lastUpdated): no fact key.
+        let undated: Value = serde_json::from_str(
+            r#"{"resourceType":"Condition","meta":{"lastUpdated":"2020-01-01T00:00:00Z"},
+                "code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}}"#,
+        )
+        .unwrap();
+        assert!(extract("Condition", &undated).keys.is_empty());
+        // Types without facts match by identifier only.
+        let patient: Value = serde_json::from_str(
+            r#"{"resourceType":"Patient","birthDate":"1970-01-01","identifier":[{"system":"urn:mrn","value":"7"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            extract("Patient", &patient).keys,
+            vec!["i|Patient|urn:mrn|7".to_string()]
+        );
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -117,27 +117,110 @@ struct Raw {
 impl RecordStore {
     /// The tests with numeric results in a profile, most results first.
     pub async fn lab_tests(&self, scope: &ProfileScope) -> Result<Vec<LabTest>, StoreError> {
+        // Counts come from `lab_tests` (kept by triggers); the latest date and
+        // name are one seek each at the end of the test's index range.
         let rows = sqlx::query(
-            "SELECT system, code, MAX(name) AS name, COUNT(*) AS n, MAX(sort_key) AS last
-             FROM observation_values WHERE profile_id = ? GROUP BY system, code
-             ORDER BY n DESC, system, code",
+            "SELECT t.system, t.code, t.results AS n,
+                    (SELECT v.sort_key FROM observation_values v
+                      WHERE v.profile_id = t.profile_id AND v.code = t.code AND v.system = t.system
+                      ORDER BY v.sort_key DESC LIMIT 1) AS last,
+                    (SELECT v.name FROM observation_values v
+                      WHERE v.profile_id = t.profile_id AND v.code = t.code AND v.system = t.system
+                        AND v.name IS NOT NULL ORDER BY v.sort_key DESC LIMIT 1) AS name
+             FROM lab_tests t WHERE t.profile_id = ?
+             ORDER BY n DESC, t.system, t.code",
         )
         .bind(scope.id())
         .fetch_all(&self.db)
         .await?;
         rows.iter()
             .map(|r| {
-                let last: String = r.try_get("last")?;
+                let last: Option<String> = r.try_get("last")?;
                 Ok(LabTest {
                     system: r.try_get("system")?,
                     code: r.try_get("code")?,
                     name: r.try_get("name")?,
                     count: r.try_get::<i64, _>("n")? as u64,
-                    last_date: (!last.is_empty()).then_some(last),
+                    last_date: last.filter(|l| !l.is_empty()),
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StoreError::from)
+    }
+
+    /// The system a series is under: the given one, else the code's one
+    /// system in the profile (if it has several, the most used).
+    async fn series_system(
+        &self,
+        scope: &ProfileScope,
+        system: Option<&str>,
+        code: &str,
+    ) -> Result<Option<String>, StoreError> {
+        if let Some(s) = system {
+            return Ok(Some(s.to_string()));
+        }
+        Ok(sqlx::query_scalar(
+            "SELECT system FROM observation_values WHERE profile_id = ? AND code = ?
+             GROUP BY system ORDER BY COUNT(*) DESC, system LIMIT 1",
+        )
+        .bind(scope.id())
+        .bind(code)
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    /// The series as served (JSON of [`LabSeries`]), from the cache the
+    /// schema keeps fresh, computing and caching it on a miss. Charts are
+    /// read far more often than results arrive; a long series takes tens of
+    /// milliseconds to compute and well under one to read back.
+    pub async fn lab_series_json(
+        &self,
+        scope: &ProfileScope,
+        system: Option<&str>,
+        code: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(system) = self.series_system(scope, system, code).await? else {
+            return Ok(None);
+        };
+        const CACHED: &str =
+            "SELECT series FROM lab_series_cache WHERE profile_id = ? AND system = ? AND code = ?";
+        let hit: Option<String> = sqlx::query_scalar(CACHED)
+            .bind(scope.id())
+            .bind(&system)
+            .bind(code)
+            .fetch_optional(&self.db)
+            .await?;
+        if hit.is_some() {
+            return Ok(hit);
+        }
+        // Holding the write lock while computing: no result can arrive
+        // between the read and the insert and leave a stale series cached.
+        let mut tx = crate::db::write_tx(&self.db).await?;
+        let hit: Option<String> = sqlx::query_scalar(CACHED)
+            .bind(scope.id())
+            .bind(&system)
+            .bind(code)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if hit.is_some() {
+            return Ok(hit);
+        }
+        let Some(series) = self.lab_series(scope, Some(&system), code).await? else {
+            return Ok(None);
+        };
+        let json = serde_json::to_string(&series)
+            .map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e))))?;
+        sqlx::query(
+            "INSERT OR REPLACE INTO lab_series_cache (profile_id, system, code, series) VALUES (?, ?, ?, ?)",
+        )
+        .bind(scope.id())
+        .bind(&system)
+        .bind(code)
+        .bind(&json)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(json))
     }
 
     /// The series for `system|code` (any system when `None`), or `None` when the profile has no result for it.
@@ -147,56 +230,56 @@ impl RecordStore {
         system: Option<&str>,
         code: &str,
     ) -> Result<Option<LabSeries>, StoreError> {
-        // Without a system, the code's one system in the profile (if it has several, the most used).
-        let system = match system {
-            Some(s) => s.to_string(),
-            None => {
-                let found: Option<String> = sqlx::query_scalar(
-                    "SELECT system FROM observation_values WHERE profile_id = ? AND code = ?
-                     GROUP BY system ORDER BY COUNT(*) DESC, system LIMIT 1",
-                )
-                .bind(scope.id())
-                .bind(code)
-                .fetch_optional(&self.db)
-                .await?;
-                match found {
-                    Some(s) => s,
-                    None => return Ok(None),
-                }
-            }
+        let Some(system) = self.series_system(scope, system, code).await? else {
+            return Ok(None);
         };
-        let rows = sqlx::query(
-            "SELECT v.resource_id, v.source_id, v.sort_key, v.value, v.unit, v.ucum,
-                    v.low, v.high, v.interpretation
+        // One row holding the whole series as JSON: rows cross from SQLite's
+        // thread to ours one message at a time, which costs more than the
+        // query itself for a long series.
+        let series: Option<String> = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(v.resource_id, v.source_id, v.sort_key, v.value, v.unit,
+                    v.ucum, v.low, v.high, v.interpretation) ORDER BY v.sort_key, v.resource)
              FROM observation_values v
              WHERE v.profile_id = ? AND v.code = ? AND v.system = ?
-             ORDER BY v.sort_key, v.resource",
+             HAVING COUNT(*) > 0",
         )
         .bind(scope.id())
         .bind(code)
         .bind(&system)
-        .fetch_all(&self.db)
+        .fetch_optional(&self.db)
         .await?;
-        if rows.is_empty() {
+        let Some(series) = series else {
             return Ok(None);
-        }
-        // By position: a series can hold thousands of rows, and name lookups per column add up.
-        let raw = rows
-            .iter()
-            .map(|r| {
-                Ok(Raw {
-                    id: r.try_get(0)?,
-                    source_id: r.try_get(1)?,
-                    date: r.try_get(2)?,
-                    value: r.try_get(3)?,
-                    unit: r.try_get(4)?,
-                    ucum: r.try_get(5)?,
-                    low: r.try_get(6)?,
-                    high: r.try_get(7)?,
-                    interpretation: r.try_get(8)?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        };
+        type Row = (
+            String,
+            String,
+            String,
+            f64,
+            Option<String>,
+            Option<String>,
+            Option<f64>,
+            Option<f64>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = serde_json::from_str(&series)
+            .map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e))))?;
+        let raw: Vec<Raw> = rows
+            .into_iter()
+            .map(
+                |(id, source_id, date, value, unit, ucum, low, high, interpretation)| Raw {
+                    id,
+                    source_id,
+                    date,
+                    value,
+                    unit,
+                    ucum,
+                    low,
+                    high,
+                    interpretation,
+                },
+            )
+            .collect();
         // The series' unit: the most used one (UCUM code, else the written unit); the latest wins ties.
         let unit_of = |p: &Raw| p.ucum.clone().or_else(|| p.unit.clone());
         let mut uses: HashMap<String, (usize, usize)> = HashMap::new();
@@ -292,5 +375,76 @@ mod tests {
         assert_eq!(flag(None, 0.5, Some(1.0), None), Some("low"));
         assert_eq!(flag(None, 1.5, Some(1.0), Some(2.0)), Some("normal"));
         assert_eq!(flag(None, 1.5, None, None), None);
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::super::{RecordStore, parse};
+    use crate::auth::ProfileScope;
+
+    fn glucose(id: &str, value: f64) -> super::super::Parsed {
+        parse(&format!(
+            r#"{{"resourceType":"Observation","id":"{id}","status":"final","effectiveDateTime":"2020-01-0{}",
+                "code":{{"coding":[{{"system":"http://loinc.org","code":"2345-7"}}]}},
+                "valueQuantity":{{"value":{value},"unit":"mg/dL","system":"http://unitsofmeasure.org","code":"mg/dL"}}}}"#,
+            id.len()
+        ))
+        .unwrap()
+    }
+
+    async fn points(store: &RecordStore) -> Vec<f64> {
+        let json = store
+            .lab_series_json(&ProfileScope::for_tests("p"), None, "2345-7")
+            .await
+            .unwrap()
+            .expect("a series");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"].as_f64().unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_cached_series_follows_every_change_to_its_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open_with_test_source(dir.path()).await;
+        let store = RecordStore::new(db.clone());
+        store
+            .upsert_batch("s", &[glucose("a", 90.0)])
+            .await
+            .unwrap();
+        assert_eq!(points(&store).await, vec![90.0]);
+        assert_eq!(points(&store).await, vec![90.0], "served from the cache");
+        let cached: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lab_series_cache")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(cached, 1);
+        store
+            .upsert_batch("s", &[glucose("bb", 120.0)])
+            .await
+            .unwrap();
+        assert_eq!(points(&store).await, vec![90.0, 120.0], "a new result");
+        store
+            .upsert_batch("s", &[glucose("a", 95.0)])
+            .await
+            .unwrap();
+        assert_eq!(points(&store).await, vec![95.0, 120.0], "a changed result");
+        sqlx::query("DELETE FROM resources WHERE resource_id = 'bb'")
+            .execute(&db)
+            .await
+            .unwrap();
+        assert_eq!(points(&store).await, vec![95.0], "a deleted result");
+        assert!(
+            store
+                .lab_series_json(&ProfileScope::for_tests("p"), None, "0000-0")
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -209,7 +209,7 @@ impl RecordStore {
         resource_type: &str,
         value: Value,
     ) -> Result<Value, ManualError> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let (source, patient) = manual_source(&mut tx, scope).await?;
         let id = crate::sources::new_id();
         let value = prepare(resource_type, value, &id, &patient)?;
@@ -227,7 +227,7 @@ impl RecordStore {
         id: &str,
         value: Value,
     ) -> Result<Value, ManualError> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let source = editable(&mut tx, scope, resource_type, id).await?;
         let (_, patient) = manual_source(&mut tx, scope).await?;
         let value = prepare(resource_type, value, id, &patient)?;
@@ -246,7 +246,7 @@ impl RecordStore {
         resource_type: &str,
         id: &str,
     ) -> Result<(), ManualError> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let source = editable(&mut tx, scope, resource_type, id).await?;
         let mut doomed = vec![(resource_type.to_string(), id.to_string())];
         if resource_type == "DocumentReference" {
@@ -316,7 +316,7 @@ impl RecordStore {
         if text.is_empty() || text.len() > 100_000 {
             return Err(invalid("text", "must be 1-100000 characters"));
         }
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let exists: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM resources WHERE profile_id = ? AND resource_type = 'Encounter' AND resource_id = ? LIMIT 1",
         )
@@ -392,7 +392,7 @@ impl RecordStore {
                 .await
                 .map_err(std::io::Error::other)??
         };
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let (source, patient) = manual_source(&mut tx, scope).await?;
         let binary_id = crate::sources::new_id();
         let binary = json!({

@@ -174,9 +174,11 @@ impl RecordStore {
         source_id: &str,
         batch: &[Parsed],
     ) -> Result<BatchOutcome, StoreError> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::write_tx(&self.db).await?;
         let outcome = upsert_in(&mut tx, source_id, batch).await?;
         tx.commit().await?;
+        // Copies this batch stopped matching are shown again (or matched anew).
+        self.reindex_stale().await?;
         Ok(outcome)
     }
 
@@ -195,7 +197,7 @@ impl RecordStore {
             if rows.is_empty() {
                 break;
             }
-            let mut tx = self.db.begin().await?;
+            let mut tx = crate::db::write_tx(&self.db).await?;
             let mut entries = Vec::with_capacity(rows.len());
             for row in &rows {
                 let id: i64 = row.try_get("id")?;
