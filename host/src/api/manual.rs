@@ -159,23 +159,27 @@ async fn download(
         })?;
     let mut response = Body::from(bytes).into_response();
     let h = response.headers_mut();
-    // Shown as what it claims to be, never sniffed into something else, and
-    // with no script or same-origin rights should it be opened directly.
+    // Shown as what it claims to be and never sniffed into something else.
+    // Types not accepted for upload (a provider's HTML, XML, ...) are only
+    // downloaded, and sandboxed should they be opened directly.
+    let inline = crate::records::manual::shown_inline(&content_type);
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_str(&content_type)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; object-src 'self'"),
+        HeaderValue::from_static(if inline {
+            "default-src 'none'; img-src 'self'; object-src 'self'; style-src 'unsafe-inline'"
+        } else {
+            "sandbox; default-src 'none'"
+        }),
     );
     let disposition = format!(
-        "inline; filename=\"{id}{}\"",
+        "{}; filename=\"{id}{}\"",
+        if inline { "inline" } else { "attachment" },
         crate::records::export::extension(&content_type)
     );
     if let Ok(v) = HeaderValue::from_str(&disposition) {

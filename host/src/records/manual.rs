@@ -27,6 +27,12 @@ pub const TYPES: &[&str] = &[
     "Practitioner",
 ];
 
+/// Whether attachments of this content type are shown in the browser (the
+/// types accepted for upload); anything else a provider sent is downloaded.
+pub fn shown_inline(content_type: &str) -> bool {
+    ATTACHMENT_TYPES.iter().any(|(t, _)| *t == content_type)
+}
+
 /// Attachment content types, with the bytes their files start with.
 const ATTACHMENT_TYPES: &[(&str, &[u8])] = &[
     ("application/pdf", b"%PDF-"),
