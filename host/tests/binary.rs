@@ -14,45 +14,16 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[test]
-fn serves_health_with_settings_from_the_environment() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_health_with_settings_from_the_environment() {
     let data = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hearth"))
-        .env("HEARTH_DATA_DIR", data.path())
-        .env("HEARTH_LISTEN", format!("127.0.0.1:{port}"))
-        .env("HEARTH_PLUGINS_DIR", common::plugin_dir("plugins"))
-        .env(
-            "HEARTH_CACHE_DIR",
-            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache"),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+    let (mut child, base) = serve(data.path()).await;
+    let body: serde_json::Value = reqwest::get(format!("{base}/api/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
         .unwrap();
-    let started = Instant::now();
-    let body = loop {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let result = runtime.block_on(async {
-            reqwest::get(format!("http://127.0.0.1:{port}/api/health"))
-                .await?
-                .json::<serde_json::Value>()
-                .await
-        });
-        match result {
-            Ok(body) => break body,
-            Err(_) if started.elapsed() < Duration::from_secs(60) => {
-                std::thread::sleep(Duration::from_millis(100))
-            }
-            Err(e) => {
-                let _ = child.kill();
-                panic!("no health answer: {e}");
-            }
-        }
-    };
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(body["status"], "ok");

@@ -928,20 +928,55 @@ async fn attachments_are_checked_stored_as_files_and_served_safely() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/png");
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-    assert!(r.headers()["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
-    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'")
+    );
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
     assert_eq!(r.bytes().await.unwrap().to_vec(), png);
     // A provider's HTML document is only ever downloaded, sandboxed.
     use base64::Engine;
     let html = base64::engine::general_purpose::STANDARD.encode("<script>alert(1)</script>");
-    let binary_html = json!({"resourceType": "Binary", "id": "html1", "contentType": "text/html", "data": html});
-    upload(&host, &host.profile, "application/fhir+ndjson", format!("{binary_html}\n").into_bytes()).await;
-    let r = host.client.get(format!("{}{}", host.base, host.at("/attachments/html1"))).send().await.unwrap();
+    let binary_html =
+        json!({"resourceType": "Binary", "id": "html1", "contentType": "text/html", "data": html});
+    upload(
+        &host,
+        &host.profile,
+        "application/fhir+ndjson",
+        format!("{binary_html}\n").into_bytes(),
+    )
+    .await;
+    let r = host
+        .client
+        .get(format!("{}{}", host.base, host.at("/attachments/html1")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
-    assert!(r.headers()["content-security-policy"].to_str().unwrap().starts_with("sandbox"));
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox")
+    );
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-    assert_eq!(r.bytes().await.unwrap().as_ref(), b"<script>alert(1)</script>");
+    assert_eq!(
+        r.bytes().await.unwrap().as_ref(),
+        b"<script>alert(1)</script>"
+    );
 
     for (ct, body, status, kind) in [
         (

@@ -240,13 +240,15 @@ fn with_data(files: &Files, json: &str, sha: &str) -> Result<String, ExportError
     Ok(value.to_string())
 }
 
-struct BundleWriter<'a> {
+/// Writes entries as they are read: Bundle entries, or NDJSON lines.
+struct EntryWriter<'a> {
     out: Chunked,
     files: &'a Files,
-    first: bool,
+    /// `Some(first)` for Bundle entries (whether none was written yet), `None` for NDJSON.
+    bundle: Option<bool>,
 }
 
-impl AsyncPage for BundleWriter<'_> {
+impl AsyncPage for EntryWriter<'_> {
     async fn page(
         &mut self,
         _: &str,
@@ -256,20 +258,25 @@ impl AsyncPage for BundleWriter<'_> {
         for r in rows {
             let json = match attachments.get(&r.row) {
                 Some((sha, _)) => with_data(self.files, &r.json, sha)?,
+                None if self.bundle.is_none() => compact(&r.json),
                 None => r.json,
             };
-            let sep = if std::mem::take(&mut self.first) {
-                ""
-            } else {
-                ","
-            };
-            let head = format!(
-                "{sep}\n{{\"fullUrl\":\"{}\",\"resource\":",
-                urn_for(&r.resource_type, &r.id)
-            );
-            self.out.push(head.as_bytes()).await?;
-            self.out.push(json.as_bytes()).await?;
-            self.out.push(b"}").await?;
+            match &mut self.bundle {
+                Some(first) => {
+                    let sep = if std::mem::take(first) { "" } else { "," };
+                    let head = format!(
+                        "{sep}\n{{\"fullUrl\":\"{}\",\"resource\":",
+                        urn_for(&r.resource_type, &r.id)
+                    );
+                    self.out.push(head.as_bytes()).await?;
+                    self.out.push(json.as_bytes()).await?;
+                    self.out.push(b"}").await?;
+                }
+                None => {
+                    self.out.push(json.as_bytes()).await?;
+                    self.out.push(b"\n").await?;
+                }
+            }
         }
         Ok(())
     }
@@ -282,10 +289,10 @@ pub async fn bundle(
     scope: &ProfileScope,
     out: Out,
 ) -> Result<(), ExportError> {
-    let mut w = BundleWriter {
+    let mut w = EntryWriter {
         out: Chunked::new(out),
         files,
-        first: true,
+        bundle: Some(true),
     };
     let head = json!({
         "resourceType": "Bundle",
@@ -299,30 +306,6 @@ pub async fn bundle(
     store.for_each_page(scope, None, &mut w).await?;
     w.out.push(b"\n]}\n").await?;
     w.out.flush().await
-}
-
-struct NdjsonWriter<'a> {
-    out: Chunked,
-    files: &'a Files,
-}
-
-impl AsyncPage for NdjsonWriter<'_> {
-    async fn page(
-        &mut self,
-        _: &str,
-        rows: Vec<ExportRow>,
-        attachments: HashMap<i64, (String, String)>,
-    ) -> Result<(), ExportError> {
-        for r in rows {
-            let json = match attachments.get(&r.row) {
-                Some((sha, _)) => with_data(self.files, &r.json, sha)?,
-                None => compact(&r.json),
-            };
-            self.out.push(json.as_bytes()).await?;
-            self.out.push(b"\n").await?;
-        }
-        Ok(())
-    }
 }
 
 impl<T: AsyncPage> AsyncPage for &mut T {
@@ -355,9 +338,10 @@ pub async fn ndjson(
     resource_type: &str,
     out: Out,
 ) -> Result<(), ExportError> {
-    let mut w = NdjsonWriter {
+    let mut w = EntryWriter {
         out: Chunked::new(out),
         files,
+        bundle: None,
     };
     store
         .for_each_page(scope, Some(resource_type), &mut w)
