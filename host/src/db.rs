@@ -34,7 +34,10 @@ pub async fn open(data_dir: &Path) -> Result<Db, DbError> {
         // NORMAL is durable across application crashes in WAL mode; only power loss can lose the last commits.
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // A large upload is one transaction, so the WAL grows to its size; without
+        // a limit the file stays that large after the next checkpoint.
+        .pragma("journal_size_limit", (64 << 20).to_string());
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
