@@ -254,38 +254,33 @@ async fn uploads_refuse_what_is_not_an_importable_bundle() {
     assert_eq!(spooled, 0, "no spooled upload is left behind");
 }
 
-#[tokio::test]
-async fn synthea_transactions_and_ndjson_import_with_references_resolved() {
-    let host = host().await;
-    let dir = common::root().join("../shared/data/synthea/r4");
-    let file = std::fs::read_dir(&dir)
-        .expect("synthea bundles")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "json"))
-        .expect("a bundle");
-    let text = std::fs::read(&file).unwrap();
+/// Upload a transaction Bundle with `urn:uuid` references and check that
+/// every entry is stored and references became `Type/id`: an encounter
+/// finds the observations made in it.
+async fn check_transaction(host: &Host, profile: &str, text: Vec<u8>) {
     let bundle: Value = serde_json::from_slice(&text).unwrap();
-    let entries = bundle["entry"].as_array().unwrap().len() as u64;
-    let (status, body) = upload(&host, &host.profile, "application/fhir+json", text).await;
+    let entries = bundle["entry"].as_array().unwrap();
+    let (status, body) = upload(host, profile, "application/fhir+json", text.clone()).await;
     assert_eq!(status, 201, "{body}");
-    assert_eq!(body["resources"], entries);
-    // urn:uuid references became Type/id: an encounter finds what happened in it.
-    let encounter = bundle["entry"]
-        .as_array()
-        .unwrap()
+    assert_eq!(body["resources"], entries.len() as u64);
+    let encounter = entries
         .iter()
         .find(|e| {
             e["resource"]["resourceType"] == "Encounter"
-                && bundle["entry"].as_array().unwrap().iter().any(|o| {
+                && entries.iter().any(|o| {
                     o["resource"]["resourceType"] == "Observation"
                         && o["resource"]["encounter"]["reference"] == e["fullUrl"]
                 })
         })
         .expect("an encounter with observations");
-    let id = encounter["resource"]["id"].as_str().unwrap();
+    let url = encounter["fullUrl"].as_str().unwrap();
+    let id = encounter["resource"]["id"]
+        .as_str()
+        .unwrap_or_else(|| url.trim_start_matches("urn:uuid:"));
     let (status, related) = host
-        .get(&host.at(&format!("/records/Encounter/{id}/related")))
+        .get(&format!(
+            "/api/profiles/{profile}/records/Encounter/{id}/related"
+        ))
         .await;
     assert_eq!(status, 200, "{related}");
     assert!(
@@ -296,6 +291,55 @@ async fn synthea_transactions_and_ndjson_import_with_references_resolved() {
             .any(|r| r["resource_type"] == "Observation"),
         "{related}"
     );
+}
+
+#[tokio::test]
+async fn synthea_transactions_and_ndjson_import_with_references_resolved() {
+    let host = host().await;
+    // A transaction as EHR exports write them: no ids, `urn:uuid` full URLs
+    // and references, POST requests.
+    fn to_urn(v: &mut Value) {
+        match v {
+            Value::Object(o) => {
+                for (k, x) in o.iter_mut() {
+                    match x {
+                        Value::String(r) if k == "reference" => {
+                            if let Some((_, id)) = r.split_once('/') {
+                                *r = format!("urn:uuid:{id}");
+                            }
+                        }
+                        _ => to_urn(x),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(to_urn),
+            _ => {}
+        }
+    }
+    let entries: Vec<Value> = generated(8, 400)
+        .into_iter()
+        .map(|mut r| {
+            let id = r["id"].as_str().unwrap().to_string();
+            let ty = r["resourceType"].as_str().unwrap().to_string();
+            r.as_object_mut().unwrap().remove("id");
+            to_urn(&mut r);
+            json!({"fullUrl": format!("urn:uuid:{id}"), "resource": r, "request": {"method": "POST", "url": ty}})
+        })
+        .collect();
+    let transaction = json!({"resourceType": "Bundle", "type": "transaction", "entry": entries});
+    check_transaction(&host, &host.profile, transaction.to_string().into_bytes()).await;
+    // And a real Synthea export, where this machine has the shared data.
+    let dir = common::root().join("../shared/data/synthea/r4");
+    if let Some(file) = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+    {
+        let synthea = new_profile(&host, "Synthea").await;
+        check_transaction(&host, &synthea, std::fs::read(&file).unwrap()).await;
+    }
 
     // NDJSON into another profile: one resource per line.
     let other = new_profile(&host, "Other").await;
