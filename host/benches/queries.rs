@@ -301,6 +301,18 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
 
     // Out and back in: export the profile as one Bundle, then upload it into
     // the same profile as a new source, where every resource is a duplicate.
+    // A fresh sign-in: at 1,000,000 resources the setup token has expired by now.
+    let session: Value = client
+        .post(format!("{base}/api/auth/sign-in"))
+        .json(&json!({"username": "bench", "password": "a bench of steady figures"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let access = session["access_token"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("sign-in failed: {session}"))?
+        .to_string();
     let t = Instant::now();
     let exported = client
         .get(format!("{base}/api/profiles/{profile}/export"))

@@ -226,21 +226,34 @@ async fn export_of(
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backup_while_serving_then_restore_gives_the_same_instance() {
-    use serde_json::json;
-    let data = tempfile::tempdir().unwrap();
-    let (mut server, base) = serve(data.path()).await;
-    let anon = reqwest::Client::new();
-    let setup: serde_json::Value = anon
-        .post(format!("{base}/api/setup"))
-        .json(&json!({"username": "gran", "password": common::PASSWORD}))
+/// `POST url` with a JSON body; the JSON answer.
+async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    client
+        .post(url)
+        .json(body)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The account the backup test signs in with.
+fn gran() -> serde_json::Value {
+    serde_json::json!({"username": "gran", "password": common::PASSWORD})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_while_serving_then_restore_gives_the_same_instance() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut server, base) = serve(data.path()).await;
+    let anon = reqwest::Client::new();
+    let setup = post_json(&anon, &format!("{base}/api/setup"), &gran()).await;
     let client = common::bearer_client(setup["access_token"].as_str().unwrap());
     let me: serde_json::Value = client
         .get(format!("{base}/api/me"))
@@ -358,15 +371,7 @@ async fn backup_while_serving_then_restore_gives_the_same_instance() {
         String::from_utf8_lossy(&out.stderr)
     );
     let (mut restored, base) = serve(elsewhere.path()).await;
-    let session: serde_json::Value = anon
-        .post(format!("{base}/api/auth/sign-in"))
-        .json(&json!({"username": "gran", "password": common::PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = post_json(&anon, &format!("{base}/api/auth/sign-in"), &gran()).await;
     let client = common::bearer_client(
         session["access_token"]
             .as_str()

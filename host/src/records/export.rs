@@ -74,19 +74,29 @@ impl RecordStore {
         resource_type: &str,
         cursor: Option<&Cursor>,
     ) -> Result<(Vec<ExportRow>, Option<Cursor>), StoreError> {
-        let (key, id) = cursor
-            .map(|c| (Some(c.key.clone()), c.id))
-            .unwrap_or((None, 0));
-        let rows = sqlx::query(
-            "SELECT id, sort_key, resource_type, resource_id, json FROM resources
-             WHERE profile_id = ?1 AND resource_type = ?2 AND (?3 IS NULL OR (sort_key, id) < (?3, ?4))
-             ORDER BY sort_key DESC, id DESC LIMIT ?5",
-        )
-        .bind(scope.id())
-        .bind(resource_type)
-        .bind(key)
-        .bind(id)
-        .bind(PAGE)
+        // Two static statements rather than `(? IS NULL OR …)`, which would
+        // keep SQLite from starting the range at the cursor: every page would
+        // rescan the type from its newest row.
+        let rows = match cursor {
+            None => sqlx::query(
+                "SELECT id, sort_key, resource_type, resource_id, json FROM resources
+                 WHERE profile_id = ?1 AND resource_type = ?2
+                 ORDER BY sort_key DESC, id DESC LIMIT ?3",
+            )
+            .bind(scope.id())
+            .bind(resource_type)
+            .bind(PAGE),
+            Some(c) => sqlx::query(
+                "SELECT id, sort_key, resource_type, resource_id, json FROM resources
+                 WHERE profile_id = ?1 AND resource_type = ?2 AND (sort_key, id) < (?4, ?5)
+                 ORDER BY sort_key DESC, id DESC LIMIT ?3",
+            )
+            .bind(scope.id())
+            .bind(resource_type)
+            .bind(PAGE)
+            .bind(c.key.clone())
+            .bind(c.id),
+        }
         .fetch_all(&self.db)
         .await?;
         let next = match rows.last() {
