@@ -48,6 +48,21 @@ fn report(label: &str, mut samples: Vec<Duration>) {
     );
 }
 
+/// The bench account's access token from `url` (setup or sign-in).
+async fn access_token(client: &reqwest::Client, url: &str) -> anyhow::Result<String> {
+    let session: Value = client
+        .post(url)
+        .json(&json!({"username": "bench", "password": "a bench of steady figures"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    session["access_token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("{url}: {session}"))
+}
+
 async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     let data = SandboxData::generated(11, 1, resources);
@@ -81,17 +96,7 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
     )?;
     let base = format!("http://{}", host.addr);
     let client = reqwest::Client::new();
-    let setup: Value = client
-        .post(format!("{base}/api/setup"))
-        .json(&json!({"username": "bench", "password": "a bench of steady figures"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let access = setup["access_token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("setup failed: {setup}"))?
-        .to_string();
+    let access = access_token(&client, &format!("{base}/api/setup")).await?;
     let caller = state
         .auth
         .authenticate(Presented {
@@ -302,17 +307,7 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
     // Out and back in: export the profile as one Bundle, then upload it into
     // the same profile as a new source, where every resource is a duplicate.
     // A fresh sign-in: at 1,000,000 resources the setup token has expired by now.
-    let session: Value = client
-        .post(format!("{base}/api/auth/sign-in"))
-        .json(&json!({"username": "bench", "password": "a bench of steady figures"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let access = session["access_token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("sign-in failed: {session}"))?
-        .to_string();
+    let access = access_token(&client, &format!("{base}/api/auth/sign-in")).await?;
     let t = Instant::now();
     let exported = client
         .get(format!("{base}/api/profiles/{profile}/export"))
