@@ -110,13 +110,7 @@ async fn attach(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = super::transfer::media_type(&headers);
     let max = state.max_attachment_bytes;
     let bytes = axum::body::to_bytes(body, max as usize)
         .await

@@ -28,7 +28,7 @@ struct UploadParams {
 }
 
 /// The media type without parameters, lowercased.
-fn media_type(headers: &HeaderMap) -> String {
+pub(super) fn media_type(headers: &HeaderMap) -> String {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

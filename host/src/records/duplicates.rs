@@ -48,17 +48,18 @@ pub(super) async fn dedupe(
     let ids = || changed.iter().map(|r| r.id);
     // Start over for these resources: their keys, their own links, and the
     // links of resources they were canonical for (freed for re-indexing).
-    for sql in [
-        "DELETE FROM resource_keys WHERE resource IN (",
-        "DELETE FROM duplicates WHERE resource IN (",
-        "UPDATE resources SET index_version = 0 WHERE id IN (SELECT resource FROM duplicates WHERE canonical IN (",
-        "DELETE FROM duplicates WHERE canonical IN (",
+    for (sql, close) in [
+        ("DELETE FROM resource_keys WHERE resource IN (", ""),
+        ("DELETE FROM duplicates WHERE resource IN (", ""),
+        (
+            "UPDATE resources SET index_version = 0 WHERE id IN (SELECT resource FROM duplicates WHERE canonical IN (",
+            ")",
+        ),
+        ("DELETE FROM duplicates WHERE canonical IN (", ""),
     ] {
         let mut q = QueryBuilder::<Sqlite>::new(sql);
         push_ids(&mut q, ids());
-        if sql.ends_with("IN (SELECT resource FROM duplicates WHERE canonical IN (") {
-            q.push(")");
-        }
+        q.push(close);
         q.build().execute(&mut **tx).await?;
     }
     let keys: Vec<(&IndexRow, &String)> = changed

@@ -492,40 +492,30 @@ pub async fn import(
     });
     let mut tx = crate::db::write_tx(db).await?;
     let source_id = crate::sources::insert_local(&mut tx, profile, "import", name).await?;
-    let mut by_type: BTreeMap<String, u64> = BTreeMap::new();
     while let Some(batch) = batches.recv().await {
         upsert_in(&mut tx, &source_id, &batch).await?;
-        for r in &batch {
-            *by_type.entry(r.resource_type.clone()).or_default() += 1;
-        }
     }
     reader
         .await
         .map_err(|e| ImportError::Io(std::io::Error::other(e)))??;
     // The same type/id twice is stored once: count what the source now holds.
-    let (resources,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM resources WHERE source_id = ?")
-        .bind(&source_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if resources as u64 != plan.resources {
-        by_type = BTreeMap::new();
-        for (ty, n) in sqlx::query_as::<_, (String, i64)>(
-            "SELECT resource_type, COUNT(*) FROM resources WHERE source_id = ? GROUP BY resource_type",
-        )
-        .bind(&source_id)
-        .fetch_all(&mut *tx)
-        .await?
-        {
-            by_type.insert(ty, n as u64);
-        }
-    }
+    let by_type: BTreeMap<String, u64> = sqlx::query_as::<_, (String, i64)>(
+        "SELECT resource_type, COUNT(*) FROM resources WHERE source_id = ? GROUP BY resource_type",
+    )
+    .bind(&source_id)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|(ty, n)| (ty, n as u64))
+    .collect();
+    let resources: u64 = by_type.values().sum();
     tx.commit().await?;
     super::RecordStore::new(db.clone()).reindex_stale().await?;
     crate::db::optimize(db).await;
     tracing::info!(source = %source_id, profile, resources, "upload imported");
     Ok(ImportSummary {
         source_id,
-        resources: resources as u64,
+        resources,
         by_type,
     })
 }
