@@ -49,6 +49,8 @@ fn config(data: &std::path::Path) -> Config {
         secure_cookies: false,
         max_upload_bytes: 64 << 20,
         max_attachment_bytes: 1 << 20,
+        sandbox: false,
+        ..Config::defaults()
     }
 }
 
@@ -137,7 +139,10 @@ async fn run(resources: usize) -> anyhow::Result<()> {
 
     // The same pages through a native client into the same kind of store.
     let native_dir = tempfile::tempdir()?;
-    let state = server::build_state(&config(native_dir.path())).await?;
+    let state = {
+        let config = config(native_dir.path());
+        server::build_state(&config, &config.public_url_for(config.listen)).await?
+    };
     let native_host = server::serve(
         tokio::net::TcpListener::bind("127.0.0.1:0").await?,
         state.clone(),

@@ -88,8 +88,10 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
         secure_cookies: false,
         max_upload_bytes: 4 << 30,
         max_attachment_bytes: 1 << 20,
+        sandbox: false,
+        ..Config::defaults()
     };
-    let state = server::build_state(&config).await?;
+    let state = server::build_state(&config, &config.public_url_for(config.listen)).await?;
     let host = server::serve(
         tokio::net::TcpListener::bind("127.0.0.1:0").await?,
         state.clone(),

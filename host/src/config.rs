@@ -32,6 +32,50 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Largest attachment (`max_attachment_mb`, default 25).
     pub max_attachment_bytes: u64,
+    /// The address people's browsers reach Hearth at (`public_url`; by default
+    /// `http://` and the address the server is bound to); providers redirect
+    /// back to `<public_url>/api/smart/callback`.
+    pub public_url: Option<url::Url>,
+    /// Serve the sandbox provider at `<public_url>/sandbox` (`sandbox`, default true).
+    pub sandbox: bool,
+    /// Where the catalog's "Hearth Sandbox" points instead (`sandbox_url`;
+    /// default `<public_url>/sandbox` when `sandbox` is on, else nowhere).
+    pub sandbox_url: Option<url::Url>,
+    /// The wait before a failed sync's first retry; later ones double (`sync_retry_secs`, default 30).
+    pub sync_retry: Duration,
+    /// How often a connected source is synced again (`sync_interval_hours`, default 24).
+    pub sync_interval: Duration,
+    /// OAuth client registrations per catalog platform (`[clients.<platform>]`).
+    pub clients: BTreeMap<String, ClientConfig>,
+}
+
+/// Hearth's registration with one platform's authorization servers.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// The client id the vendor issued.
+    pub client_id: String,
+    /// The client secret, for confidential clients using a shared secret.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// A PEM private key file, for platforms that require `private_key_jwt`.
+    #[serde(default)]
+    pub private_key_file: Option<PathBuf>,
+    /// The key id (`kid`) registered with the vendor for that key.
+    #[serde(default)]
+    pub key_id: Option<String>,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    // Never print the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "(set)"))
+            .field("private_key_file", &self.private_key_file)
+            .field("key_id", &self.key_id)
+            .finish()
+    }
 }
 
 /// Per-call limits for plugins.
@@ -99,6 +143,11 @@ const KEYS: &[&str] = &[
     "secure_cookies",
     "max_upload_mb",
     "max_attachment_mb",
+    "public_url",
+    "sandbox",
+    "sandbox_url",
+    "sync_interval_hours",
+    "sync_retry_secs",
 ];
 
 /// One raw value and where it came from.
@@ -108,14 +157,47 @@ struct Raw {
 }
 
 impl Config {
+    /// Every setting at its default.
+    pub fn defaults() -> Config {
+        // No file and no variables: every value is a built-in default, which the tests check.
+        Config::load(None, std::iter::empty()).expect("the defaults are valid")
+    }
+
+    /// The public URL: the configured one, or `http://` and the bound address.
+    pub fn public_url_for(&self, bound: SocketAddr) -> url::Url {
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        let host = if bound.ip().is_unspecified() {
+            "localhost".to_string()
+        } else if bound.is_ipv6() {
+            format!("[{}]", bound.ip())
+        } else {
+            bound.ip().to_string()
+        };
+        url::Url::parse(&format!("http://{host}:{}", bound.port()))
+            .expect("a socket address makes a valid URL")
+    }
+
+    /// Where the catalog's sandbox points, given the public URL.
+    pub fn sandbox_root(&self, public_url: &url::Url) -> Option<url::Url> {
+        match &self.sandbox_url {
+            Some(url) => Some(url.clone()),
+            None if self.sandbox => Some(join_url(public_url, "sandbox")),
+            None => None,
+        }
+    }
+
     /// Load from `file` (if given) and then the `HEARTH_*` variables in `env`, which win.
     pub fn load(
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
         let mut raw: BTreeMap<&'static str, Raw> = BTreeMap::new();
+        let mut clients = BTreeMap::new();
+        let mut env_clients = Vec::new();
         if let Some(path) = file {
-            read_file(path, &mut raw)?;
+            read_file(path, &mut raw, &mut clients)?;
         }
         for (name, value) in env {
             let Some(suffix) = name.strip_prefix("HEARTH_") else {
@@ -124,6 +206,20 @@ impl Config {
             let lower = suffix.to_ascii_lowercase();
             // HEARTH_CONFIG names the file itself and is not a setting.
             if lower == "config" {
+                continue;
+            }
+            // HEARTH_CLIENT_<PLATFORM>_ID / _SECRET: credentials without a file.
+            if let Some(rest) = lower.strip_prefix("client_") {
+                let (platform, field) = match rest.rsplit_once('_') {
+                    Some((p, f @ ("id" | "secret"))) if !p.is_empty() => (p.replace('_', "-"), f),
+                    _ => {
+                        return Err(ConfigError::UnknownKey {
+                            key: name,
+                            origin: "the environment (expected HEARTH_CLIENT_<PLATFORM>_ID or _SECRET)".into(),
+                        });
+                    }
+                };
+                env_clients.push((platform, field.to_string(), value));
                 continue;
             }
             let Some(key) = KEYS.iter().find(|k| **k == lower) else {
@@ -140,7 +236,30 @@ impl Config {
                 },
             );
         }
-        Config::from_raw(raw)
+        for (platform, field, value) in env_clients {
+            let entry = clients.entry(platform).or_insert_with(|| ClientConfig {
+                client_id: String::new(),
+                client_secret: None,
+                private_key_file: None,
+                key_id: None,
+            });
+            match field.as_str() {
+                "id" => entry.client_id = value,
+                _ => entry.client_secret = Some(value),
+            }
+        }
+        for (platform, client) in &clients {
+            if client.client_id.trim().is_empty() {
+                return Err(ConfigError::Invalid {
+                    key: "clients",
+                    origin: format!("[clients.{platform}]"),
+                    reason: "client_id must not be empty".into(),
+                });
+            }
+        }
+        let mut config = Config::from_raw(raw)?;
+        config.clients = clients;
+        Ok(config)
     }
 
     fn from_raw(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
@@ -210,7 +329,43 @@ impl Config {
             Some(r) => parse_number("max_attachment_mb", r, 1, 1024)? << 20,
             None => 25 << 20,
         };
+        let parse_url = |key: &'static str, r: Raw| -> Result<url::Url, ConfigError> {
+            match url::Url::parse(r.value.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.query().is_none() => Ok(u),
+                _ => Err(ConfigError::Invalid {
+                    key,
+                    origin: r.origin,
+                    reason: format!("{:?} is not an absolute http(s) URL without a query", r.value),
+                }),
+            }
+        };
+        let public_url = match take("public_url") {
+            Some(r) => Some(parse_url("public_url", r)?),
+            None => None,
+        };
+        let sandbox = match take("sandbox") {
+            Some(r) => parse_bool("sandbox", r)?,
+            None => true,
+        };
+        let sandbox_url = match take("sandbox_url") {
+            Some(r) => Some(parse_url("sandbox_url", r)?),
+            None => None,
+        };
+        let sync_retry = match take("sync_retry_secs") {
+            Some(r) => Duration::from_secs(parse_number("sync_retry_secs", r, 1, 86_400)?),
+            None => Duration::from_secs(30),
+        };
+        let sync_interval = match take("sync_interval_hours") {
+            Some(r) => Duration::from_secs(parse_number("sync_interval_hours", r, 1, 24 * 365)? * 3600),
+            None => Duration::from_secs(24 * 3600),
+        };
         Ok(Config {
+            public_url,
+            sandbox,
+            sandbox_url,
+            sync_interval,
+            sync_retry,
+            clients: BTreeMap::new(),
             max_upload_bytes,
             max_attachment_bytes,
             allow_signup,
@@ -229,7 +384,19 @@ impl Config {
     }
 }
 
-fn read_file(path: &Path, raw: &mut BTreeMap<&'static str, Raw>) -> Result<(), ConfigError> {
+/// `base` with `segment` appended to its path (keeping any path prefix, such as behind a proxy).
+pub fn join_url(base: &url::Url, segment: &str) -> url::Url {
+    let mut url = base.clone();
+    let path = format!("{}/{segment}", base.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url
+}
+
+fn read_file(
+    path: &Path,
+    raw: &mut BTreeMap<&'static str, Raw>,
+    clients: &mut BTreeMap<String, ClientConfig>,
+) -> Result<(), ConfigError> {
     let file_err = |reason: String| ConfigError::File {
         path: path.to_path_buf(),
         reason,
@@ -239,6 +406,18 @@ fn read_file(path: &Path, raw: &mut BTreeMap<&'static str, Raw>) -> Result<(), C
         .parse()
         .map_err(|e: toml::de::Error| file_err(e.to_string()))?;
     for (name, value) in table {
+        if name == "clients" {
+            let toml::Value::Table(platforms) = value else {
+                return Err(file_err("`clients` must be a table of [clients.<platform>]".into()));
+            };
+            for (platform, entry) in platforms {
+                let client: ClientConfig = entry
+                    .try_into()
+                    .map_err(|e: toml::de::Error| file_err(format!("[clients.{platform}]: {}", e.message())))?;
+                clients.insert(platform, client);
+            }
+            continue;
+        }
         let Some(key) = KEYS.iter().find(|k| **k == name) else {
             return Err(ConfigError::UnknownKey {
                 key: name,
@@ -390,5 +569,68 @@ mod tests {
             Config::load(Some(&file), env(&[])),
             Err(ConfigError::File { .. })
         ));
+    }
+
+    #[test]
+    fn public_and_sandbox_urls() {
+        let c = Config::load(None, env(&[("HEARTH_LISTEN", "0.0.0.0:8080")])).unwrap();
+        let public = c.public_url_for(c.listen);
+        assert_eq!(public.as_str(), "http://localhost:8080/");
+        assert_eq!(
+            c.sandbox_root(&public).as_ref().map(|u| u.as_str()),
+            Some("http://localhost:8080/sandbox")
+        );
+        assert_eq!(
+            c.public_url_for("127.0.0.1:4321".parse().unwrap()).as_str(),
+            "http://127.0.0.1:4321/"
+        );
+        let c = Config::load(
+            None,
+            env(&[
+                ("HEARTH_PUBLIC_URL", "https://hearth.example/family/"),
+                ("HEARTH_SANDBOX", "off"),
+            ]),
+        )
+        .unwrap();
+        let public = c.public_url_for(c.listen);
+        assert_eq!(c.sandbox_root(&public), None);
+        assert_eq!(
+            join_url(&public, "api/smart/callback").as_str(),
+            "https://hearth.example/family/api/smart/callback"
+        );
+        let err = Config::load(None, env(&[("HEARTH_PUBLIC_URL", "hearth.local")])).unwrap_err();
+        assert!(err.to_string().contains("public_url"), "{err}");
+        assert_eq!(c.sync_interval, Duration::from_secs(86_400));
+        assert_eq!(Config::defaults().sync_retry, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn client_registrations_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hearth.toml");
+        std::fs::write(
+            &file,
+            "[clients.cerner]\nclient_id = \"abc\"\n[clients.epic]\nclient_id = \"e\"\nprivate_key_file = \"/k.pem\"\nkey_id = \"k1\"\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&file),
+            env(&[
+                ("HEARTH_CLIENT_CERNER_SECRET", "s3cret"),
+                ("HEARTH_CLIENT_QUALIFACTS_CARELOGIC_ID", "q"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.clients["cerner"].client_id, "abc");
+        assert_eq!(c.clients["cerner"].client_secret.as_deref(), Some("s3cret"));
+        assert_eq!(c.clients["qualifacts-carelogic"].client_id, "q");
+        assert_eq!(c.clients["epic"].key_id.as_deref(), Some("k1"));
+        assert!(!format!("{:?}", c.clients["cerner"]).contains("s3cret"), "secrets are never printed");
+        // A secret without an id, and an unknown field, are refused.
+        let err = Config::load(None, env(&[("HEARTH_CLIENT_ACME_SECRET", "x")])).unwrap_err();
+        assert!(err.to_string().contains("clients.acme"), "{err}");
+        std::fs::write(&file, "[clients.cerner]\nclient_id = \"a\"\nscope = \"x\"\n").unwrap();
+        let err = Config::load(Some(&file), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("[clients.cerner]"), "{err}");
     }
 }

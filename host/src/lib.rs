@@ -5,12 +5,15 @@
 pub mod api;
 pub mod auth;
 pub mod backup;
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod files;
+pub mod jobs;
 pub mod plugins;
 pub mod records;
 pub mod sandbox;
+pub mod smart;
 pub mod secrets;
 pub mod server;
 pub mod sources;

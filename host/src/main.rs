@@ -52,6 +52,15 @@ enum Command {
         /// Do not offer Patient/$everything (connectors must search per type).
         #[arg(long)]
         no_everything: bool,
+        /// Skip the login and consent pages: authorization redirects at once with a code.
+        #[arg(long)]
+        auto_approve: bool,
+        /// Password of the sandbox login page.
+        #[arg(long, default_value = "sandbox")]
+        password: String,
+        /// Answer 404 for .well-known/smart-configuration (clients must read metadata).
+        #[arg(long)]
+        no_smart_configuration: bool,
     },
     /// Manage accounts from the server's console (when no one can sign in).
     User {
@@ -73,6 +82,11 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The provider catalog.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// Write one generated patient as a FHIR collection Bundle.
     Generate {
         /// Generator seed.
@@ -84,6 +98,19 @@ enum Command {
         /// Output file (`-` for stdout).
         #[arg(long, default_value = "-")]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Write one connector package per platform from a fasten-sources folder
+    /// (`catalog/*.json`, `definitions/platform/*.yaml`) into the plugins folder.
+    Import {
+        /// The fasten-sources folder.
+        dir: PathBuf,
+        /// Plugins folder to write (default: the configured `plugins_dir`); must hold the `fhir-r4` package.
+        #[arg(long)]
+        plugins: Option<PathBuf>,
     },
 }
 
@@ -132,6 +159,9 @@ fn main() -> anyhow::Result<()> {
             resources,
             seed,
             no_everything,
+            auto_approve,
+            password,
+            no_smart_configuration,
         } => {
             init_logging("info");
             let data = match bundles {
@@ -143,12 +173,40 @@ fn main() -> anyhow::Result<()> {
                 options.token = token;
             }
             options.everything = !no_everything;
+            options.auto_approve = auto_approve;
+            options.password = password;
+            options.smart_configuration = !no_smart_configuration;
             runtime.block_on(run_sandbox(listen, data, options))
         }
         Command::User { command } => {
             let config = Config::load(cli.config.as_deref(), std::env::vars())?;
             init_logging("warn");
             runtime.block_on(user_command(config, command))
+        }
+        Command::Catalog {
+            command: CatalogCommand::Import { dir, plugins },
+        } => {
+            init_logging("warn");
+            let plugins = match plugins {
+                Some(p) => p,
+                None => Config::load(cli.config.as_deref(), std::env::vars())?.plugins_dir,
+            };
+            let report = hearth_host::catalog::package::import(&dir, &plugins)?;
+            let endpoints: usize = report.packages.values().sum();
+            println!(
+                "wrote {} connector packages ({} endpoints, {} brands) into {}",
+                report.packages.len(),
+                endpoints,
+                report.brands,
+                plugins.display()
+            );
+            for (platform, n) in &report.packages {
+                println!("  {platform}: {n} endpoints");
+            }
+            for platform in &report.removed {
+                println!("  removed {platform} (no endpoints any more)");
+            }
+            Ok(())
         }
         Command::Backup { out } => {
             let config = Config::load(cli.config.as_deref(), std::env::vars())?;
@@ -303,9 +361,21 @@ async fn run_sandbox(
         .with_context(|| format!("listening on {listen}"))?;
     let patients = data.patients();
     let token = options.token.clone();
+    let clients: Vec<String> = options.clients.iter().map(|c| c.id.clone()).collect();
+    let login = if options.auto_approve {
+        "approved automatically".to_string()
+    } else {
+        format!("password {:?}", options.password)
+    };
     let running = sandbox::start(listener, data, options)?;
+    let root = format!("http://{}", running.addr);
     println!("Hearth sandbox: FHIR R4 at {}", running.base_url);
-    println!("bearer token: {token}");
+    println!(
+        "SMART: client id {} (public, PKCE, any redirect URI); sign-in {login}",
+        clients.join(", ")
+    );
+    println!("  authorize {root}/oauth/authorize, token {root}/oauth/token");
+    println!("bearer token (every patient): {token}");
     for (id, count) in patients {
         println!("patient {id}: {count} resources");
     }

@@ -7,14 +7,17 @@ use crate::config::Config;
 use crate::plugins::Plugins;
 use crate::records::RecordStore;
 use crate::secrets::{TokenCipher, create_private_dir};
-use crate::sources::Sources;
+use crate::config::join_url;
+use crate::jobs::{Events, Jobs};
+use crate::smart::SmartClient;
+use crate::sources::{Connections, Sources};
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-/// Everything the running host holds.
-pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
+/// Everything the running host holds; `public_url` is where browsers reach it.
+pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Result<AppState> {
     create_private_dir(&config.data_dir)
         .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
     let db = crate::db::open(&config.data_dir).await?;
@@ -30,11 +33,37 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             &config.data_dir.join("cache").join("plugins"),
         )
         .await;
+    let sandbox_root = config.sandbox_root(public_url);
+    let catalog = Arc::new(crate::catalog::index_installed(
+        &plugins,
+        sandbox_root.as_ref().map(|u| u.as_str()),
+    ));
     let plugins = Arc::new(plugins);
     let records = RecordStore::new(db.clone());
     records.reindex_stale().await?;
-    let sources = Arc::new(Sources::new(db, records.clone(), cipher, plugins.clone()));
+    let smart = SmartClient::new(&join_url(public_url, "api/smart/callback"))?;
+    let sources = Arc::new(
+        Sources::new(db, records.clone(), cipher, plugins.clone()).with_connections(
+            Connections {
+                smart,
+                catalog: catalog.clone(),
+                clients: config.clients.clone(),
+            },
+            config.sync_interval,
+        ),
+    );
     sources.recover_interrupted().await?;
+    let jobs = Arc::new(Jobs::new(sources.clone(), Events::default(), config.sync_retry));
+    jobs.recover().await?;
+    // Mounted only when this host serves the sandbox itself (not when `sandbox_url` points elsewhere).
+    let sandbox = match (&config.sandbox_url, config.sandbox, &sandbox_root) {
+        (None, true, Some(root)) => Some(crate::sandbox::router_at(
+            root.as_str(),
+            crate::sandbox::SandboxData::generated(1, 3, 1500),
+            crate::sandbox::SandboxOptions::with_random_token(),
+        )),
+        _ => None,
+    };
     let files = crate::files::Files::open(&config.data_dir)
         .with_context(|| format!("opening the file areas under {}", config.data_dir.display()))?;
     Ok(AppState {
@@ -46,6 +75,10 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         sources,
         records,
         plugins,
+        catalog,
+        jobs,
+        sync_interval: config.sync_interval,
+        sandbox,
     })
 }
 
@@ -80,25 +113,32 @@ impl Running {
 
 /// Build the host from `config` and serve on `config.listen`.
 pub async fn start(config: &Config) -> anyhow::Result<Running> {
-    let state = build_state(config).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
+    let public_url = config.public_url_for(listener.local_addr()?);
+    let state = build_state(config, &public_url).await?;
     serve(listener, state)
 }
 
 /// Serve `state` on an already bound listener.
 pub fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
+    // Syncs are queued, retried and re-run on schedule while the host serves.
+    let scheduler = state
+        .jobs
+        .start(state.sync_interval, std::time::Duration::from_secs(5));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     // Peer addresses feed sign-in throttling and the audit log.
     let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })
-            .await
+            .await;
+        scheduler.abort();
+        served
     });
     tracing::info!(%addr, "Hearth is listening");
     Ok(Running {

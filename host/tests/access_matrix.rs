@@ -59,6 +59,9 @@ const READ: [u16; 6] = [401, 404, 200, 200, 200, 404];
 const EDIT: [u16; 6] = [401, 404, 403, 200, 200, 404];
 const EDIT_201: [u16; 6] = [401, 404, 403, 201, 201, 404];
 const EDIT_204: [u16; 6] = [401, 404, 403, 204, 204, 404];
+const EDIT_202: [u16; 6] = [401, 404, 403, 202, 202, 404];
+/// The callback carries no session: its single-use `state` is the credential.
+const SEE_OTHER: [u16; 6] = [303; 6];
 const OWN: [u16; 6] = [401, 404, 403, 403, 200, 404];
 const OWN_201: [u16; 6] = [401, 404, 403, 403, 201, 404];
 const OWN_204: [u16; 6] = [401, 404, 403, 403, 204, 404];
@@ -131,6 +134,24 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ),
     ("POST", "/api/profiles/{profile}/attachments", EDIT_201),
     ("GET", "/api/profiles/{profile}/attachments/{id}", READ),
+    ("GET", "/api/catalog", SIGNED_IN),
+    ("POST", "/api/profiles/{profile}/connect", EDIT_201),
+    ("GET", "/api/smart/callback", SEE_OTHER),
+    (
+        "POST",
+        "/api/profiles/{profile}/sources/{source}/reconnect",
+        EDIT_201,
+    ),
+    (
+        "POST",
+        "/api/profiles/{profile}/sources/{source}/disconnect",
+        EDIT,
+    ),
+    ("GET", "/api/profiles/{profile}/jobs", READ),
+    ("GET", "/api/profiles/{profile}/jobs/{job}", READ),
+    ("POST", "/api/profiles/{profile}/jobs/{job}/cancel", EDIT),
+    ("POST", "/api/profiles/{profile}/jobs/{job}/retry", EDIT_202),
+    ("GET", "/api/profiles/{profile}/events", READ),
     ("POST", "/api/me/totp", SIGNED_IN),
     ("POST", "/api/me/totp/confirm", SIGNED_IN),
     ("POST", "/api/me/totp/disable", SIGNED_IN_204),
@@ -149,6 +170,8 @@ struct World {
     patient: String,
     fresh: AtomicUsize,
     _sandbox: hearth_host::sandbox::RunningSandbox,
+    /// A provider that accepts connections and never answers: its syncs stay running until cancelled.
+    black_hole: String,
 }
 
 impl World {
@@ -188,6 +211,36 @@ impl World {
             )
             .await;
         c["id"].as_str().expect("id").to_string()
+    }
+
+    /// As the owner, a source connected from the catalog (through the auto-approving sandbox).
+    async fn connected_source(&self) -> String {
+        let body = common::connect_auto(self.client(Role::Owner), &self.host.base, &self.profile).await;
+        body["source_id"].as_str().expect("source").to_string()
+    }
+
+    /// As the owner, a sync job that cannot finish by itself (its provider never answers).
+    async fn stuck_job(&self) -> String {
+        let source = self
+            .owner_creates(
+                "/sources",
+                &json!({"fhir_base_url": self.black_hole, "patient_id": self.unique("p"), "access_token": "t"}),
+            )
+            .await;
+        let (status, job) = call(
+            self.client(Role::Owner),
+            &self.host.base,
+            Method::POST,
+            &format!(
+                "/api/profiles/{}/sources/{}/sync?wait=false",
+                self.profile,
+                source["id"].as_str().expect("id")
+            ),
+            None,
+        )
+        .await;
+        assert_eq!(status, 202, "{job}");
+        job["id"].as_str().expect("job").to_string()
     }
 
     /// A new member created by the administrator; returns their id.
@@ -521,6 +574,69 @@ impl World {
                     none,
                 )
             }
+            ("GET", "/api/catalog") => ("/api/catalog?q=hearth+sandbox".into(), none),
+            ("POST", "/api/profiles/{profile}/connect") => (
+                format!("/api/profiles/{p}/connect"),
+                (Some(json!({"endpoint_id": "hearth-sandbox-r4"})), None),
+            ),
+            ("GET", "/api/smart/callback") => {
+                let authorize = common::start_connect(
+                    self.client(Role::Owner),
+                    &self.host.base,
+                    p,
+                    "hearth-sandbox-r4",
+                )
+                .await;
+                let r = common::no_redirects()
+                    .get(&authorize)
+                    .send()
+                    .await
+                    .expect("authorize");
+                let location = r.headers()["location"].to_str().expect("location");
+                let url = url::Url::parse(location).expect("callback url");
+                (format!("{}?{}", url.path(), url.query().unwrap_or_default()), none)
+            }
+            ("POST", "/api/profiles/{profile}/sources/{source}/reconnect") => {
+                let source = self.connected_source().await;
+                (format!("/api/profiles/{p}/sources/{source}/reconnect"), none)
+            }
+            ("POST", "/api/profiles/{profile}/sources/{source}/disconnect") => {
+                let source = self.connected_source().await;
+                (format!("/api/profiles/{p}/sources/{source}/disconnect"), none)
+            }
+            ("GET", "/api/profiles/{profile}/jobs") => (format!("/api/profiles/{p}/jobs"), none),
+            ("GET", "/api/profiles/{profile}/jobs/{job}") => {
+                let (_, jobs) = call(
+                    self.client(Role::Owner),
+                    &self.host.base,
+                    Method::GET,
+                    &format!("/api/profiles/{p}/jobs"),
+                    None,
+                )
+                .await;
+                let job = jobs["jobs"][0]["id"].as_str().expect("a job").to_string();
+                (format!("/api/profiles/{p}/jobs/{job}"), none)
+            }
+            ("POST", "/api/profiles/{profile}/jobs/{job}/cancel") => {
+                let job = self.stuck_job().await;
+                (format!("/api/profiles/{p}/jobs/{job}/cancel"), none)
+            }
+            ("POST", "/api/profiles/{profile}/jobs/{job}/retry") => {
+                let job = self.stuck_job().await;
+                let (status, cancelled) = call(
+                    self.client(Role::Owner),
+                    &self.host.base,
+                    Method::POST,
+                    &format!("/api/profiles/{p}/jobs/{job}/cancel"),
+                    None,
+                )
+                .await;
+                assert_eq!(status, 200, "{cancelled}");
+                (format!("/api/profiles/{p}/jobs/{job}/retry"), none)
+            }
+            ("GET", "/api/profiles/{profile}/events") => {
+                (format!("/api/profiles/{p}/events"), none)
+            }
             other => panic!("{other:?} has no request in the access matrix: add one"),
         };
         (path, body, token)
@@ -528,12 +644,25 @@ impl World {
 }
 
 async fn world() -> World {
-    let host = Host::start("plugins", PluginLimits::default()).await;
     let data = SandboxData::generated(7, 1, 40);
     let patient = data.patients()[0].0.clone();
-    let options = SandboxOptions::with_random_token();
+    let mut options = SandboxOptions::with_random_token();
+    options.auto_approve = true;
     let token = options.token.clone();
     let sandbox = common::sandbox(data, options).await;
+    let root = common::sandbox_root(&sandbox);
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.sandbox_url = Some(url::Url::parse(&root).expect("url"));
+    })
+    .await;
+    let hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let black_hole = format!("http://{}/fhir", hole.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hole.accept().await {
+            held.push(socket);
+        }
+    });
     for name in ["sam", "vera", "eddie", "olga"] {
         host.member(name).await;
     }
@@ -557,6 +686,7 @@ async fn world() -> World {
         patient,
         fresh: AtomicUsize::new(0),
         _sandbox: sandbox,
+        black_hole,
     };
     w.profile = w.throwaway_profile().await;
     let (status, source) = call(
@@ -615,7 +745,22 @@ async fn every_route_answers_each_role_exactly_as_expected() {
                 (None, _) => w.client(*role).clone(),
             };
             let m = Method::from_bytes(method.as_bytes()).expect("method");
-            let (status, answer) = if *route == "/api/profiles/{profile}/attachments" {
+            let (status, answer) = if *route == "/api/smart/callback" {
+                let r = common::no_redirects()
+                    .get(format!("{}{path}", w.host.base))
+                    .send()
+                    .await
+                    .expect("request");
+                (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+            } else if *route == "/api/profiles/{profile}/events" {
+                // An event stream never ends: the status is the answer.
+                let r = client
+                    .get(format!("{}{path}", w.host.base))
+                    .send()
+                    .await
+                    .expect("request");
+                (r.status().as_u16(), Value::Null)
+            } else if *route == "/api/profiles/{profile}/attachments" {
                 let r = client
                     .post(format!("{}{path}", w.host.base))
                     .header("content-type", "application/pdf")

@@ -131,6 +131,8 @@ async fn console_commands_add_users_and_reset_passwords() {
         secure_cookies: false,
         max_upload_bytes: 64 << 20,
         max_attachment_bytes: 1 << 20,
+        sandbox: false,
+        ..hearth_host::config::Config::defaults()
     };
     let running = hearth_host::server::start(&config).await.unwrap();
     let base = format!("http://{}", running.addr);

@@ -16,7 +16,6 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.get("/profiles/{profile}/sources", list_sources)
         .post("/profiles/{profile}/sources", create_source)
         .get("/profiles/{profile}/sources/{source}", get_source)
-        .post("/profiles/{profile}/sources/{source}/sync", sync_source)
         .get("/profiles/{profile}/records", list_records)
         .get("/profiles/{profile}/records/{type}/{id}", get_record)
         .get("/profiles/{profile}/records/{type}/{id}/related", related)
@@ -256,26 +255,6 @@ async fn get_source(
     ApiPath((_, id)): ApiPath<(String, String)>,
 ) -> Result<impl IntoResponse, Problem> {
     Ok(Json(state.sources.get(&access.scope, &id).await?))
-}
-
-async fn sync_source(
-    State(state): State<AppState>,
-    access: Access<Edit>,
-    ApiPath((_, id)): ApiPath<(String, String)>,
-) -> Result<impl IntoResponse, Problem> {
-    // The sync runs in its own task, so a client that hangs up does not cancel it half-way.
-    let sources = state.sources.clone();
-    let scope = access.scope;
-    let result = tokio::spawn(async move { sources.sync(&scope, &id).await })
-        .await
-        .map_err(|e| {
-            Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                format!("the sync task failed: {e}"),
-            )
-        })?;
-    Ok(Json(result?))
 }
 
 /// Query of `GET /api/records`.

@@ -4,6 +4,9 @@
 
 mod account;
 mod admin;
+mod catalog;
+mod connect;
+mod jobs;
 mod data;
 mod extract;
 mod manual;
@@ -56,6 +59,14 @@ pub struct AppState {
     pub max_upload_bytes: u64,
     /// Largest attachment.
     pub max_attachment_bytes: u64,
+    /// The provider catalog.
+    pub catalog: Arc<crate::catalog::CatalogIndex>,
+    /// Sync jobs and their events.
+    pub jobs: Arc<crate::jobs::Jobs>,
+    /// How often connected sources re-sync.
+    pub sync_interval: std::time::Duration,
+    /// The sandbox provider, when this host serves it at `/sandbox`.
+    pub sandbox: Option<Router>,
 }
 
 /// Builds the router and, alongside, the list of every route in it, so the
@@ -96,6 +107,9 @@ fn routes() -> Routes {
     };
     let r = account::routes(r);
     let r = admin::routes(r);
+    let r = catalog::routes(r);
+    let r = connect::routes(r);
+    let r = jobs::routes(r);
     let r = profiles::routes(r);
     let r = transfer::routes(r);
     let r = manual::routes(r);
@@ -126,9 +140,13 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
-    Router::new()
-        .nest("/api", api)
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+    let sandbox = state.sandbox.clone();
+    let app = Router::new().nest("/api", api);
+    let app = match sandbox {
+        Some(sandbox) => app.nest_service("/sandbox", sandbox),
+        None => app,
+    };
+    app.layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
@@ -206,6 +224,12 @@ impl IntoResponse for Problem {
 
 impl From<SourceError> for Problem {
     fn from(e: SourceError) -> Problem {
+        Problem::from(&e)
+    }
+}
+
+impl From<&SourceError> for Problem {
+    fn from(e: &SourceError) -> Problem {
         let detail = e.to_string();
         match e {
             SourceError::Invalid { .. } => {
@@ -234,9 +258,53 @@ impl From<SourceError> for Problem {
                 };
                 Problem::new(StatusCode::BAD_GATEWAY, kind, detail)
             }
+            SourceError::Smart(e) => {
+                use crate::smart::SmartError as S;
+                match e {
+                    S::Discovery { .. } | S::Network(_) => {
+                        Problem::new(StatusCode::BAD_GATEWAY, "provider-unreachable", detail)
+                    }
+                    S::Refused { .. } | S::NoPatient => {
+                        Problem::new(StatusCode::BAD_GATEWAY, "provider-refused", detail)
+                    }
+                    S::Denied { .. } => Problem::new(StatusCode::FORBIDDEN, "access-denied", detail),
+                    S::NoClient { .. } | S::ClientKey { .. } => {
+                        Problem::new(StatusCode::CONFLICT, "provider-not-configured", detail)
+                    }
+                }
+            }
+            SourceError::UnknownEndpoint(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown-endpoint", detail)
+            }
+            SourceError::UnknownState => Problem::new(StatusCode::BAD_REQUEST, "unknown-state", detail),
+            SourceError::NotConnectable(_) => {
+                Problem::new(StatusCode::CONFLICT, "not-connectable", detail)
+            }
+            SourceError::NeedsReconnect(_) => {
+                Problem::new(StatusCode::CONFLICT, "needs-reconnect", detail)
+            }
+            SourceError::OtherPatient { .. } => {
+                Problem::new(StatusCode::CONFLICT, "other-patient", detail)
+            }
+            SourceError::ConnectionsOff => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "connections-off", detail)
+            }
             SourceError::Secret(_) | SourceError::Db(_) => {
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
             }
+        }
+    }
+}
+
+impl From<crate::jobs::JobError> for Problem {
+    fn from(e: crate::jobs::JobError) -> Problem {
+        use crate::jobs::JobError;
+        let detail = e.to_string();
+        match e {
+            JobError::NotFound(_) => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
+            JobError::State { .. } => Problem::new(StatusCode::CONFLICT, "job-state", detail),
+            JobError::Source(e) => Problem::from(&e),
+            JobError::Db(_) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail),
         }
     }
 }

@@ -55,6 +55,11 @@ impl ProfileScope {
         &self.id
     }
 
+    /// The user acting.
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
     /// The caller's role on it.
     pub fn role(&self) -> ProfileRole {
         self.role

@@ -32,7 +32,23 @@ pub struct SinkState {
     pub emitted: u64,
     /// What storing them did.
     pub outcome: BatchOutcome,
+    /// Told after every stored batch (progress events).
+    pub on_batch: Option<OnBatch>,
 }
+
+/// A stored batch, for progress reporting.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BatchProgress {
+    /// Resources in the batch, per type.
+    pub by_type: std::collections::BTreeMap<String, u64>,
+    /// Resources accepted in the call so far.
+    pub emitted: u64,
+    /// Of those, new or changed.
+    pub stored: u64,
+}
+
+/// A progress listener.
+pub type OnBatch = std::sync::Arc<dyn Fn(BatchProgress) + Send + Sync>;
 
 impl SinkState {
     /// A sink into `store` for `source_id` that accepts at most `max_output_bytes` in the call.
@@ -50,6 +66,7 @@ impl SinkState {
             emitted_bytes: 0,
             emitted: 0,
             outcome: BatchOutcome::default(),
+            on_batch: None,
         }
     }
 }

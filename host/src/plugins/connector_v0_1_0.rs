@@ -106,6 +106,17 @@ impl sink::Host for CallState {
                 sink.outcome.stored += stored;
                 sink.outcome.unchanged += unchanged;
                 sink.emitted += parsed.len() as u64;
+                if let Some(on_batch) = &sink.on_batch {
+                    let mut by_type = std::collections::BTreeMap::new();
+                    for p in &parsed {
+                        *by_type.entry(p.resource_type.clone()).or_insert(0) += 1;
+                    }
+                    on_batch(crate::plugins::call::BatchProgress {
+                        by_type,
+                        emitted: sink.emitted,
+                        stored: sink.outcome.stored,
+                    });
+                }
                 Ok(Ok(u32::try_from(stored).unwrap_or(u32::MAX)))
             }
             Err(e) => {

@@ -110,6 +110,8 @@ pub enum CacheUse {
     Hit,
     /// Compiled now (and cached for next time).
     Compiled,
+    /// The same component as a package loaded before it.
+    Shared,
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

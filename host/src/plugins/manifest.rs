@@ -70,6 +70,24 @@ pub struct Manifest {
     pub description: String,
     /// Declared permissions.
     pub permissions: Permissions,
+    /// For connectors written by `hearth catalog import`: the platform served and the component reused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector: Option<ConnectorSection>,
+}
+
+/// The `[connector]` table: which catalog platform a connector package serves.
+///
+/// A platform package reuses a generic component (the R4 or DSTU3 connector)
+/// with that platform's endpoints and quirks beside it, so behaviour is shared
+/// through one component instead of copies.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorSection {
+    /// The catalog platform type (`cerner`, `epic`, ...).
+    pub platform: String,
+    /// The id the component reports from `info()`, when it is not the package id.
+    #[serde(default)]
+    pub component: Option<String>,
 }
 
 /// A manifest that cannot be used, naming the field at fault.
@@ -140,10 +158,37 @@ impl Manifest {
                 ),
             );
         }
+        if let Some(c) = &m.connector {
+            if !is_plugin_id(&c.platform) {
+                return field(
+                    "connector.platform",
+                    format!("{:?} must be 1-64 of a-z, 0-9 and '-'", c.platform),
+                );
+            }
+            if let Some(component) = c.component.as_deref().filter(|c| !is_plugin_id(c)) {
+                return field(
+                    "connector.component",
+                    format!("{component:?} must be a plugin id"),
+                );
+            }
+        }
         if m.description.len() > 2000 {
             return field("description", "must be at most 2000 characters".into());
         }
         Ok(m)
+    }
+
+    /// The id the component itself reports: `connector.component`, or the package id.
+    pub fn component_id(&self) -> &str {
+        self.connector
+            .as_ref()
+            .and_then(|c| c.component.as_deref())
+            .unwrap_or(&self.id)
+    }
+
+    /// The catalog platform this package serves, if it was generated from the catalog.
+    pub fn platform(&self) -> Option<&str> {
+        self.connector.as_ref().map(|c| c.platform.as_str())
     }
 
     /// `id@version`, the label used in logs and errors.

@@ -35,6 +35,8 @@ pub struct LoadedPlugin {
     pub cache: CacheUse,
     /// What the component says about itself.
     pub info: ConnectorInfo,
+    /// The package folder.
+    pub folder: PathBuf,
     pre: ConnectorPre<CallState>,
 }
 
@@ -74,10 +76,12 @@ pub struct SyncCall {
     pub allowed: Vec<Origin>,
     /// The bearer token the host attaches to permitted requests.
     pub bearer_token: Option<String>,
+    /// Told after every stored batch.
+    pub on_batch: Option<call::OnBatch>,
 }
 
 /// The result of a successful connector sync.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SyncReport {
     /// What the plugin says it did.
     pub strategy: String,
@@ -91,6 +95,16 @@ pub struct SyncReport {
     pub requests: u32,
 }
 
+impl SyncReport {
+    /// Add the counts of another run (a sync resumed after a token refresh).
+    pub fn add(&mut self, other: &SyncReport) {
+        self.emitted += other.emitted;
+        self.stored += other.stored;
+        self.unchanged += other.unchanged;
+        self.requests += other.requests;
+    }
+}
+
 /// Progress of a failed sync, kept for the record.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct PartialProgress {
@@ -98,6 +112,10 @@ pub struct PartialProgress {
     pub emitted: u64,
     /// Of those, new or changed.
     pub stored: u64,
+    /// The longest `Retry-After` the provider asked for, in seconds.
+    pub retry_after_secs: Option<u64>,
+    /// Whether the provider answered 401 (the access token expired or was revoked).
+    pub unauthorized: bool,
 }
 
 /// The loaded plugins and the machinery to call them.
@@ -107,6 +125,8 @@ pub struct Plugins {
     limits: PluginLimits,
     loaded: BTreeMap<String, Arc<LoadedPlugin>>,
     failures: Vec<LoadFailure>,
+    /// Components by SHA-256: catalog packages share one component, compiled and held once.
+    components: std::sync::Mutex<std::collections::HashMap<String, wasmtime::component::Component>>,
 }
 
 impl Plugins {
@@ -124,6 +144,7 @@ impl Plugins {
             limits,
             loaded: BTreeMap::new(),
             failures: Vec::new(),
+            components: Default::default(),
         })
     }
 
@@ -175,10 +196,24 @@ impl Plugins {
         let wasm =
             std::fs::read(&wasm_path).map_err(|e| format!("{}: {e}", wasm_path.display()))?;
         let sha256 = hex::encode(Sha256::digest(&wasm));
-        let (component, cache) = self
-            .engine
-            .load_component(&wasm, cache_dir)
-            .map_err(|e| format!("{}: not a loadable component: {e:#}", wasm_path.display()))?;
+        let known = self
+            .components
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&sha256).cloned());
+        let (component, cache) = match known {
+            Some(component) => (component, CacheUse::Shared),
+            None => {
+                let (component, cache) =
+                    self.engine.load_component(&wasm, cache_dir).map_err(|e| {
+                        format!("{}: not a loadable component: {e:#}", wasm_path.display())
+                    })?;
+                if let Ok(mut c) = self.components.lock() {
+                    c.insert(sha256.clone(), component.clone());
+                }
+                (component, cache)
+            }
+        };
         let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
             format!(
                 "{}: imports something this host does not provide: {e:#}",
@@ -196,10 +231,13 @@ impl Plugins {
             .call_info(&pre, &label)
             .await
             .map_err(|e| e.to_string())?;
-        if info.id != manifest.id || info.version != manifest.version {
+        if info.id != manifest.component_id() || info.version != manifest.version {
             return Err(format!(
-                "the component says it is {}@{}, the manifest says {label}",
-                info.id, info.version
+                "the component says it is {}@{}, the manifest says {}@{}",
+                info.id,
+                info.version,
+                manifest.component_id(),
+                manifest.version
             ));
         }
         Ok(LoadedPlugin {
@@ -207,6 +245,7 @@ impl Plugins {
             sha256,
             cache,
             info,
+            folder: folder.to_path_buf(),
             pre,
         })
     }
@@ -240,6 +279,11 @@ impl Plugins {
         self.loaded.get(id).cloned()
     }
 
+    /// Every loaded plugin, by id.
+    pub fn loaded(&self) -> impl Iterator<Item = &Arc<LoadedPlugin>> {
+        self.loaded.values()
+    }
+
     /// Summaries of the loaded plugins.
     pub fn summaries(&self) -> Vec<PluginSummary> {
         self.loaded
@@ -269,12 +313,13 @@ impl Plugins {
         store: RecordStore,
         checkpoints: Checkpoints,
     ) -> (Result<SyncReport, PluginFailure>, PartialProgress) {
-        let sink = SinkState::new(
+        let mut sink = SinkState::new(
             store,
             checkpoints,
             &call.context.source_id,
             self.limits.max_output_bytes,
         );
+        sink.on_batch = call.on_batch.clone();
         let label = plugin.manifest.label();
         let allowed = match plugin.manifest.permissions.outbound {
             manifest::Outbound::Source => call.allowed,
@@ -295,9 +340,18 @@ impl Plugins {
             .as_ref()
             .map(|s| (s.emitted, s.outcome))
             .unwrap_or_default();
+        let signals = &state.outbound.signals;
+        let retry_after = signals
+            .retry_after_secs
+            .load(std::sync::atomic::Ordering::Relaxed);
         let progress = PartialProgress {
             emitted,
             stored: outcome.stored,
+            retry_after_secs: (retry_after > 0).then_some(retry_after),
+            unauthorized: signals
+                .unauthorized
+                .load(std::sync::atomic::Ordering::Relaxed)
+                > 0,
         };
         let report = match result {
             Ok(Ok(SyncSummary { strategy, .. })) => Ok(SyncReport {

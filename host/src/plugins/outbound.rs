@@ -91,10 +91,59 @@ impl std::fmt::Display for Origin {
     }
 }
 
+/// What the provider's answers said, seen on their way back to the plugin.
+///
+/// The host acts on these rather than on the plugin's word: a 429's
+/// `Retry-After` sets when the job runs again, and a 401 means the access
+/// token should be refreshed before the sync resumes.
+#[derive(Debug, Default)]
+pub struct Signals {
+    /// The longest `Retry-After` (seconds) of any 429 or 503 answer.
+    pub retry_after_secs: std::sync::atomic::AtomicU64,
+    /// 429 answers seen.
+    pub rate_limited: std::sync::atomic::AtomicU32,
+    /// 401 answers seen.
+    pub unauthorized: std::sync::atomic::AtomicU32,
+}
+
+impl Signals {
+    fn observe(&self, status: http::StatusCode, headers: &http::HeaderMap) {
+        use std::sync::atomic::Ordering;
+        if status == http::StatusCode::UNAUTHORIZED {
+            self.unauthorized.fetch_add(1, Ordering::Relaxed);
+        }
+        if status == http::StatusCode::TOO_MANY_REQUESTS {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+        }
+        if (status == http::StatusCode::TOO_MANY_REQUESTS
+            || status == http::StatusCode::SERVICE_UNAVAILABLE)
+            && let Some(secs) = headers
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry_after_secs)
+        {
+            self.retry_after_secs.fetch_max(secs, Ordering::Relaxed);
+        }
+    }
+}
+
+/// `Retry-After` as seconds from now: delta-seconds, or an HTTP date (RFC 9110 10.2.3).
+pub fn retry_after_secs(value: &str) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs);
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let delta = when.timestamp() - chrono::Utc::now().timestamp();
+    Some(delta.max(0) as u64)
+}
+
 /// The outbound policy of one plugin call, and what happened under it.
 pub struct Outbound {
     allowed: Vec<Origin>,
     bearer: Option<HeaderValue>,
+    /// What the provider's answers said.
+    pub signals: Arc<Signals>,
     /// Requests refused, described for the error report.
     pub denials: Vec<String>,
     /// Requests let through.
@@ -113,6 +162,7 @@ impl Outbound {
         Outbound {
             allowed,
             bearer,
+            signals: Arc::default(),
             denials: Vec::new(),
             requests: 0,
         }
@@ -175,9 +225,11 @@ impl WasiHttpHooks for Outbound {
             request.headers_mut().insert(AUTHORIZATION, bearer.clone());
         }
         let options = Some(capped(options));
+        let signals = self.signals.clone();
         Box::new(async move {
             use http_body_util::BodyExt;
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            signals.observe(response.status(), response.headers());
             Ok((
                 response.map(BodyExt::boxed_unsync),
                 Box::new(io) as Box<dyn Future<Output = Result<(), HttpError>> + Send>,
@@ -255,6 +307,25 @@ mod tests {
             "longer asks are capped"
         );
         assert_eq!(c.between_bytes_timeout, Some(MAX_BETWEEN_BYTES));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(retry_after_secs("120"), Some(120));
+        assert_eq!(retry_after_secs("Wed, 21 Oct 2015 07:28:00 GMT"), Some(0));
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(90)).to_rfc2822();
+        let secs = retry_after_secs(&later).unwrap();
+        assert!((88..=90).contains(&secs), "{secs}");
+        assert_eq!(retry_after_secs("soon"), None);
+        let signals = Signals::default();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("7"));
+        signals.observe(http::StatusCode::TOO_MANY_REQUESTS, &headers);
+        signals.observe(http::StatusCode::UNAUTHORIZED, &http::HeaderMap::new());
+        use std::sync::atomic::Ordering;
+        assert_eq!(signals.retry_after_secs.load(Ordering::Relaxed), 7);
+        assert_eq!(signals.rate_limited.load(Ordering::Relaxed), 1);
+        assert_eq!(signals.unauthorized.load(Ordering::Relaxed), 1);
     }
 
     #[test]

@@ -87,6 +87,8 @@ impl Host {
             secure_cookies: false,
             max_upload_bytes: 64 << 20,
             max_attachment_bytes: 1 << 20,
+            sandbox: false,
+            ..Config::defaults()
         };
         adjust(&mut config);
         let running = server::start(&config).await.expect("host starts");
@@ -277,9 +279,109 @@ pub async fn bare_host(adjust: impl FnOnce(&mut Config)) -> (Running, String, te
         secure_cookies: false,
         max_upload_bytes: 64 << 20,
         max_attachment_bytes: 1 << 20,
+        sandbox: false,
+        ..Config::defaults()
     };
     adjust(&mut config);
     let running = server::start(&config).await.expect("host starts");
     let base = format!("http://{}", running.addr);
     (running, base, data)
+}
+
+/// A client that does not follow redirects (to see the provider's and the callback's Location).
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The sandbox's root URL (its FHIR R4 base is `<root>/fhir`).
+pub fn sandbox_root(sb: &RunningSandbox) -> String {
+    format!("http://{}", sb.addr)
+}
+
+/// The value of the hidden input `name` in an HTML page.
+pub fn hidden_input(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no input {name} in {html}"));
+    let tag_start = html[..at].rfind('<').expect("tag start");
+    let tag_end = at + html[at..].find('>').expect("tag end");
+    let tag = &html[tag_start..tag_end];
+    let v = tag.find("value=\"").expect("value") + 7;
+    tag[v..v + tag[v..].find('"').expect("quote")].to_string()
+}
+
+/// Start connecting `endpoint` as `client`; returns the provider's authorize URL.
+pub async fn start_connect(
+    client: &reqwest::Client,
+    base: &str,
+    profile: &str,
+    endpoint: &str,
+) -> String {
+    let r = client
+        .post(format!("{base}/api/profiles/{profile}/connect"))
+        .json(&json!({"endpoint_id": endpoint}))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(r.status().as_u16(), 201);
+    let body: Value = r.json().await.expect("json");
+    body["authorize_url"]
+        .as_str()
+        .expect("authorize_url")
+        .to_string()
+}
+
+/// Walk the sandbox's real sign-in and consent pages for `patient`; returns the callback URL it redirects to.
+pub async fn approve_at_sandbox(authorize_url: &str, patient: &str, password: &str) -> String {
+    let browser = no_redirects();
+    let page = browser.get(authorize_url).send().await.expect("authorize");
+    assert_eq!(page.status().as_u16(), 200, "the sign-in page");
+    let root = {
+        let u = url::Url::parse(authorize_url).expect("url");
+        format!("{}://{}", u.scheme(), u.host_str().zip(u.port()).map(|(h, p)| format!("{h}:{p}")).expect("host"))
+    };
+    let html = page.text().await.expect("html");
+    let req = hidden_input(&html, "req");
+    let consent = browser
+        .post(format!("{root}/oauth/login"))
+        .form(&[("req", req.as_str()), ("patient", patient), ("password", password)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(consent.status().as_u16(), 200, "the consent page");
+    let html = consent.text().await.expect("html");
+    let req = hidden_input(&html, "req");
+    let back = browser
+        .post(format!("{root}/oauth/consent"))
+        .form(&[("req", req.as_str()), ("decision", "allow")])
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(back.status().as_u16(), 303);
+    back.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string()
+}
+
+/// Follow the provider's redirect to the host's callback (as a browser would, without cookies).
+pub async fn callback(url: &str) -> (u16, Value) {
+    let r = no_redirects().get(url).send().await.expect("callback");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Connect the sandbox through an auto-approving authorize endpoint; the callback's body.
+pub async fn connect_auto(client: &reqwest::Client, base: &str, profile: &str) -> Value {
+    let authorize = start_connect(client, base, profile, "hearth-sandbox-r4").await;
+    let r = no_redirects().get(&authorize).send().await.expect("authorize");
+    assert_eq!(r.status().as_u16(), 302, "auto-approve redirects at once");
+    let location = r.headers()["location"].to_str().expect("location").to_string();
+    let (status, body) = callback(&location).await;
+    assert_eq!(status, 303, "{body}");
+    body
 }

@@ -3,21 +3,34 @@
 //!
 //! It serves `metadata`, type searches by `patient` / `_id` with paging,
 //! reads, and `Patient/[id]/$everything`, and requires a bearer token for
-//! everything but `metadata`. Patients come from a folder of FHIR Bundles
-//! (Synthea output works as is) or from the built-in generator.
+//! everything but `metadata` and the SMART configuration. Patients come from a
+//! folder of FHIR Bundles (Synthea output works as is) or from the built-in
+//! generator.
+//!
+//! Tokens are either the static `token` of [`SandboxOptions`] (every patient)
+//! or ones issued by the built-in SMART App Launch authorization server (the
+//! `smart` module: standalone patient launch, PKCE, refresh rotation), which
+//! may read only their patient's compartment. [`Faults`] make the server
+//! misbehave on demand.
+
+mod faults;
+mod fhir;
+mod smart;
+#[cfg(test)]
+mod testkit;
+
+pub use faults::Faults;
+pub use smart::SandboxClient;
 
 use crate::records::{is_fhir_id, is_type_name};
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Why sandbox data could not be loaded.
@@ -43,6 +56,8 @@ struct Res {
 /// One patient's compartment: the Patient and everything belonging to it.
 struct SandboxPatient {
     id: String,
+    /// A readable name for the login page's patient list.
+    name: String,
     resources: Vec<Res>,
     by_type: BTreeMap<String, Vec<usize>>,
 }
@@ -145,6 +160,7 @@ impl SandboxData {
             reason,
         };
         let mut patient_id = None;
+        let mut patient_name = String::new();
         let mut list: Vec<Res> = Vec::with_capacity(resources.len());
         let mut seen: HashMap<(String, String), usize> = HashMap::new();
         for (index, resource) in resources.into_iter().enumerate() {
@@ -163,6 +179,7 @@ impl SandboxData {
                     return Err(bad("more than one Patient".into()));
                 }
                 patient_id = Some(id.clone());
+                patient_name = display_name(&resource);
             }
             let res = Res {
                 resource_type: ty.clone(),
@@ -191,6 +208,7 @@ impl SandboxData {
         self.by_id.insert(patient_id.clone(), self.patients.len());
         self.patients.push(SandboxPatient {
             id: patient_id,
+            name: patient_name,
             resources: list,
             by_type,
         });
@@ -217,6 +235,22 @@ impl SandboxData {
     }
 }
 
+/// `Patient.name[0]` as one line: its `text`, else the given names and the family name.
+fn display_name(patient: &Value) -> String {
+    let name = &patient["name"][0];
+    if let Some(text) = name["text"].as_str() {
+        return text.to_string();
+    }
+    let mut parts: Vec<&str> = name["given"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    parts.extend(name["family"].as_str());
+    parts.join(" ")
+}
+
 fn rewrite_references(value: &mut Value, urls: &HashMap<String, String>) {
     match value {
         Value::Object(map) => {
@@ -236,43 +270,12 @@ fn rewrite_references(value: &mut Value, urls: &HashMap<String, String>) {
     }
 }
 
-/// Fault switches tests flip while the sandbox runs.
-#[derive(Debug)]
-pub struct Faults {
-    /// Authenticated requests still answered normally; after that, 503.
-    budget: AtomicI64,
-    /// Authenticated requests received.
-    requests: AtomicU64,
-}
-
-impl Default for Faults {
-    fn default() -> Self {
-        Faults {
-            budget: AtomicI64::new(i64::MAX),
-            requests: AtomicU64::new(0),
-        }
-    }
-}
-
-impl Faults {
-    /// Answer only the next `n` authenticated requests, then fail with 503 (`None`: never fail).
-    pub fn fail_after(&self, n: Option<u64>) {
-        let budget = n.map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        self.budget.store(budget, Ordering::SeqCst);
-    }
-
-    /// Authenticated requests received so far.
-    pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::SeqCst)
-    }
-}
-
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
 pub struct SandboxOptions {
     /// Fault switches.
     pub faults: Arc<Faults>,
-    /// The bearer token clients must present.
+    /// A pre-issued bearer token valid for every patient (what tests without OAuth use).
     pub token: String,
     /// Whether `Patient/[id]/$everything` is offered (off tests the per-type path).
     pub everything: bool,
@@ -280,10 +283,20 @@ pub struct SandboxOptions {
     pub default_page: usize,
     /// Largest page served.
     pub max_page: usize,
+    /// OAuth clients the authorization server knows.
+    pub clients: Vec<SandboxClient>,
+    /// Lifetime of issued access tokens.
+    pub access_ttl: Duration,
+    /// The password of the login page (any patient).
+    pub password: String,
+    /// Skip the login and consent pages: `authorize` redirects at once with a code.
+    pub auto_approve: bool,
+    /// Serve `.well-known/smart-configuration` (off: 404, so clients must read `metadata`).
+    pub smart_configuration: bool,
 }
 
 impl SandboxOptions {
-    /// Options with a fresh random token.
+    /// Options with a fresh random token and the default public client `hearth`.
     pub fn with_random_token() -> SandboxOptions {
         SandboxOptions {
             faults: Arc::new(Faults::default()),
@@ -291,14 +304,46 @@ impl SandboxOptions {
             everything: true,
             default_page: 50,
             max_page: 1000,
+            // Any redirect URI: tests and a local host pick their port at run time,
+            // so no fixed URI could be registered in advance.
+            clients: vec![SandboxClient {
+                id: "hearth".into(),
+                secret: None,
+                redirect_uris: Vec::new(),
+                accept_any_redirect: true,
+            }],
+            access_ttl: Duration::from_secs(3600),
+            password: "sandbox".into(),
+            auto_approve: false,
+            smart_configuration: true,
         }
     }
 }
 
+/// Everything the handlers share.
 struct Sandbox {
     data: SandboxData,
     options: SandboxOptions,
-    base: String,
+    /// `http://addr`, where the OAuth endpoints live.
+    root: String,
+    /// The FHIR bases served; an authorization's `aud` must name one of them.
+    bases: Vec<fhir::FhirBase>,
+    /// Pending authorizations, codes, grants and tokens.
+    auth: Mutex<smart::AuthStore>,
+}
+
+impl Sandbox {
+    /// The full URL of a FHIR base.
+    fn base_url(&self, base: fhir::FhirBase) -> String {
+        format!("{}{}", self.root, base.prefix)
+    }
+
+    /// The authorization server's state; a panic elsewhere must not wedge the sandbox.
+    fn auth(&self) -> std::sync::MutexGuard<'_, smart::AuthStore> {
+        self.auth
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// A running sandbox.
@@ -318,11 +363,14 @@ pub fn start(
     options: SandboxOptions,
 ) -> std::io::Result<RunningSandbox> {
     let addr = listener.local_addr()?;
-    let base_url = format!("http://{addr}/fhir");
+    let root = format!("http://{addr}");
+    let base_url = format!("{root}{}", fhir::R4.prefix);
     let state = Arc::new(Sandbox {
         data,
         options,
-        base: base_url.clone(),
+        root,
+        bases: vec![fhir::R4],
+        auth: Mutex::new(smart::AuthStore::default()),
     });
     let app = router(state);
     let task = tokio::spawn(async move { axum::serve(listener, app).await });
@@ -333,53 +381,28 @@ pub fn start(
     })
 }
 
+/// The sandbox as a router to nest inside another server; `root` is the
+/// absolute URL it is reached at there (e.g. `http://localhost:9090/sandbox`).
+pub fn router_at(root: &str, data: SandboxData, options: SandboxOptions) -> Router {
+    router(Arc::new(Sandbox {
+        data,
+        options,
+        root: root.trim_end_matches('/').to_string(),
+        bases: vec![fhir::R4],
+        auth: Mutex::new(smart::AuthStore::default()),
+    }))
+}
+
 fn router(state: Arc<Sandbox>) -> Router {
-    let protected = Router::new()
-        .route("/fhir/{type}", get(search))
-        .route("/fhir/{type}/{id}", get(read))
-        .route("/fhir/{type}/{id}/{operation}", get(operation))
-        .layer(middleware::from_fn_with_state(state.clone(), require_token));
-    Router::new()
-        .route("/fhir/metadata", get(metadata))
-        .merge(protected)
-        .fallback(|| async { outcome(StatusCode::NOT_FOUND, "not-found", "no such endpoint") })
+    let mut app = smart::routes();
+    for &base in &state.bases {
+        app = app.merge(fhir::routes(state.clone(), base));
+    }
+    app.fallback(|| async { outcome(StatusCode::NOT_FOUND, "not-found", "no such endpoint") })
         .with_state(state)
 }
 
-async fn require_token(
-    State(state): State<Arc<Sandbox>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let expected = format!("Bearer {}", state.options.token);
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if presented != Some(expected.as_str()) {
-        let mut response = outcome(
-            StatusCode::UNAUTHORIZED,
-            "login",
-            "a valid bearer token is required",
-        );
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
-        return response;
-    }
-    let faults = &state.options.faults;
-    faults.requests.fetch_add(1, Ordering::SeqCst);
-    if faults.budget.fetch_sub(1, Ordering::SeqCst) <= 0 {
-        return outcome(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "transient",
-            "sandbox fault switch: service unavailable",
-        );
-    }
-    next.run(request).await
-}
-
+/// A FHIR OperationOutcome error response.
 fn outcome(status: StatusCode, code: &str, text: &str) -> Response {
     let body = json!({
         "resourceType": "OperationOutcome",
@@ -393,224 +416,26 @@ fn outcome(status: StatusCode, code: &str, text: &str) -> Response {
         .into_response()
 }
 
-fn fhir_json(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "application/fhir+json")], body).into_response()
-}
-
-async fn metadata(State(state): State<Arc<Sandbox>>) -> Response {
-    let mut resources = Vec::new();
-    for ty in state.data.types() {
-        let mut entry = json!({
-            "type": ty,
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "searchParam": [{"name": "_id", "type": "token"}],
-        });
-        if ty == "Patient" {
-            if state.options.everything {
-                entry["operation"] = json!([{"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]);
-            }
-        } else if let Some(params) = entry["searchParam"].as_array_mut() {
-            params.push(json!({"name": "patient", "type": "reference"}));
-        }
-        resources.push(entry);
-    }
-    let statement = json!({
-        "resourceType": "CapabilityStatement",
-        "status": "active",
-        "date": "2026-01-01",
-        "kind": "instance",
-        "software": {"name": "Hearth sandbox", "version": env!("CARGO_PKG_VERSION")},
-        "fhirVersion": "4.0.1",
-        "format": ["json"],
-        "rest": [{"mode": "server", "resource": resources}],
-    });
-    fhir_json(statement.to_string())
-}
-
-/// Parsed paging parameters.
-struct Paging {
-    count: usize,
-    offset: usize,
-}
-
-/// Take `_count` and `_offset` out of `params`; the error is the diagnostic text.
-fn paging(state: &Sandbox, params: &mut HashMap<String, String>) -> Result<Paging, String> {
-    let number = |name: &str, value: Option<String>, default: usize| match value {
-        None => Ok(default),
-        Some(v) => v
-            .parse::<usize>()
-            .map_err(|_| format!("{name} must be a whole number")),
-    };
-    let count = number(
-        "_count",
-        params.remove("_count"),
-        state.options.default_page,
-    )?;
-    let offset = number("_offset", params.remove("_offset"), 0)?;
-    Ok(Paging {
-        count: count.clamp(1, state.options.max_page),
-        offset,
-    })
-}
-
-async fn search(
-    State(state): State<Arc<Sandbox>>,
-    Path(ty): Path<String>,
-    Query(mut params): Query<HashMap<String, String>>,
-) -> Response {
-    if !is_type_name(&ty) {
-        return outcome(StatusCode::BAD_REQUEST, "invalid", "not a resource type");
-    }
-    let page = match paging(&state, &mut params) {
-        Ok(p) => p,
-        Err(text) => return outcome(StatusCode::BAD_REQUEST, "invalid", &text),
-    };
-    let patient = params.remove("patient");
-    let id = params.remove("_id");
-    params.remove("_format");
-    if let Some(unknown) = params.keys().next() {
-        return outcome(
-            StatusCode::BAD_REQUEST,
-            "not-supported",
-            &format!("search parameter {unknown} is not supported"),
-        );
-    }
-    let mut matches: Vec<&Res> = Vec::new();
-    let patients: Vec<&SandboxPatient> = match &patient {
-        Some(p) => {
-            let p = p.strip_prefix("Patient/").unwrap_or(p);
-            state
-                .data
-                .by_id
-                .get(p)
-                .map(|&i| &state.data.patients[i])
-                .into_iter()
-                .collect()
-        }
-        None => state.data.patients.iter().collect(),
-    };
-    for p in patients {
-        for &i in p.by_type.get(&ty).into_iter().flatten() {
-            let r = &p.resources[i];
-            if id.as_ref().is_none_or(|id| *id == r.id) {
-                matches.push(r);
-            }
+/// Text made safe to put in HTML content or a quoted attribute.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
         }
     }
-    let mut query: Vec<(String, String)> = Vec::new();
-    if let Some(p) = patient {
-        query.push(("patient".into(), p));
-    }
-    if let Some(i) = id {
-        query.push(("_id".into(), i));
-    }
-    let path = format!("{}/{ty}", state.base);
-    fhir_json(searchset(&state.base, &path, &query, &matches, &page))
-}
-
-async fn read(
-    State(state): State<Arc<Sandbox>>,
-    Path((ty, id)): Path<(String, String)>,
-) -> Response {
-    for p in &state.data.patients {
-        for &i in p.by_type.get(&ty).into_iter().flatten() {
-            if p.resources[i].id == id {
-                return fhir_json(p.resources[i].json.clone());
-            }
-        }
-    }
-    outcome(
-        StatusCode::NOT_FOUND,
-        "not-found",
-        &format!("{ty}/{id} is not known"),
-    )
-}
-
-async fn operation(
-    State(state): State<Arc<Sandbox>>,
-    Path((ty, id, op)): Path<(String, String, String)>,
-    Query(mut params): Query<HashMap<String, String>>,
-) -> Response {
-    if ty != "Patient" || op != "$everything" || !state.options.everything {
-        return outcome(
-            StatusCode::NOT_FOUND,
-            "not-supported",
-            &format!("{ty}/{id}/{op} is not supported"),
-        );
-    }
-    let page = match paging(&state, &mut params) {
-        Ok(p) => p,
-        Err(text) => return outcome(StatusCode::BAD_REQUEST, "invalid", &text),
-    };
-    let Some(&index) = state.data.by_id.get(&id) else {
-        return outcome(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            &format!("Patient/{id} is not known"),
-        );
-    };
-    let all: Vec<&Res> = state.data.patients[index].resources.iter().collect();
-    let path = format!("{}/Patient/{id}/$everything", state.base);
-    fhir_json(searchset(&state.base, &path, &[], &all, &page))
-}
-
-/// A searchset Bundle page, built as text from the pre-serialized resources.
-fn searchset(
-    base: &str,
-    path: &str,
-    query: &[(String, String)],
-    matches: &[&Res],
-    page: &Paging,
-) -> String {
-    let link = |offset: usize| {
-        let mut url = url::Url::parse(path)
-            .unwrap_or_else(|_| url::Url::parse("http://invalid/").expect("static URL"));
-        {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in query {
-                pairs.append_pair(k, v);
-            }
-            pairs.append_pair("_count", &page.count.to_string());
-            pairs.append_pair("_offset", &offset.to_string());
-        }
-        url.to_string()
-    };
-    let end = page.offset.saturating_add(page.count).min(matches.len());
-    let mut out = String::with_capacity(256 + matches.len().min(page.count) * 1024);
-    out.push_str(&format!(
-        r#"{{"resourceType":"Bundle","type":"searchset","total":{},"link":[{{"relation":"self","url":{}}}"#,
-        matches.len(),
-        json!(link(page.offset))
-    ));
-    if end < matches.len() {
-        out.push_str(&format!(
-            r#",{{"relation":"next","url":{}}}"#,
-            json!(link(end))
-        ));
-    }
-    out.push_str(r#"],"entry":["#);
-    for (n, r) in matches
-        .get(page.offset.min(matches.len())..end)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!(
-            r#"{{"fullUrl":{},"resource":{},"search":{{"mode":"match"}}}}"#,
-            json!(format!("{base}/{}/{}", r.resource_type, r.id)),
-            r.json
-        ));
-    }
-    out.push_str("]}");
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fhir::{Paging, searchset};
 
     #[test]
     fn bundles_resolve_uuid_references() {
@@ -624,6 +449,25 @@ mod tests {
         let obs: Value = serde_json::from_str(&data.patients[0].resources[1].json).unwrap();
         assert_eq!(obs["subject"]["reference"], "Patient/p-1");
         assert_eq!(obs["id"], "o-1");
+    }
+
+    #[test]
+    fn patients_get_a_readable_name() {
+        let mut data = SandboxData::default();
+        let p = json!({"resourceType": "Patient", "id": "p", "name": [{"family": "Doe", "given": ["Jane", "Q"]}]});
+        data.add_patient(vec![p]).unwrap();
+        assert_eq!(data.patients[0].name, "Jane Q Doe");
+        let t = json!({"resourceType": "Patient", "id": "t", "name": [{"text": "Dr. Who"}]});
+        data.add_patient(vec![t]).unwrap();
+        assert_eq!(data.patients[1].name, "Dr. Who");
+    }
+
+    #[test]
+    fn escape_covers_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
     }
 
     #[test]

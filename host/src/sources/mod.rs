@@ -1,7 +1,12 @@
 //! Sources: where a profile's records come from, and syncing them through a
-//! connector plugin. (Registration by hand is temporary; SMART App Launch
-//! replaces it.) Access tokens are encrypted at rest and handed only to the
-//! host's outbound policy, never to the plugin.
+//! connector plugin. Provider sources are connected through SMART App Launch
+//! (`connect`); a source can also be registered with a token by hand, for
+//! servers outside the catalog. Tokens are encrypted at rest and handed only
+//! to the host's outbound policy, never to the plugin.
+
+pub mod connect;
+
+pub use connect::{CallbackParams, ConnectRequest, Connected, Connections, Started};
 
 use crate::auth::ProfileScope;
 use crate::db::Db;
@@ -23,6 +28,7 @@ macro_rules! select_source {
         concat!(
             "SELECT s.id, s.name, s.kind, s.connector, s.fhir_base_url, s.patient_id, s.status,
              s.last_error, s.last_sync_at, s.created_at, s.cursor IS NOT NULL AS resumable,
+             s.platform, s.endpoint_id, s.next_sync_at, s.scope,
              (SELECT COUNT(*) FROM resources r WHERE r.source_id = s.id) AS resources
              FROM sources s ",
             $tail
@@ -67,6 +73,32 @@ pub enum SourceError {
     /// The stored token cannot be decrypted.
     #[error("the source's stored token cannot be used: {0}")]
     Secret(#[from] SecretError),
+    /// Talking to the provider's authorization server failed.
+    #[error(transparent)]
+    Smart(#[from] crate::smart::SmartError),
+    /// No catalog endpoint with that id.
+    #[error("no catalog endpoint with id {0:?}")]
+    UnknownEndpoint(String),
+    /// The callback's `state` is unknown, used or expired.
+    #[error("this sign-in link is unknown, already used or expired; start connecting again")]
+    UnknownState,
+    /// The source was not connected from the catalog, so it cannot be reconnected.
+    #[error("source {0:?} was registered by hand; it cannot be reconnected through the catalog")]
+    NotConnectable(String),
+    /// The provider no longer accepts the grant; the person must sign in again.
+    #[error("source {0:?} needs reconnecting: the provider no longer accepts Hearth's access")]
+    NeedsReconnect(String),
+    /// A reconnect signed in as someone else.
+    #[error("the provider signed in patient {got:?}, but this source holds patient {expected:?}; sign in as the same person or connect a new source")]
+    OtherPatient {
+        /// The source's patient.
+        expected: String,
+        /// Who signed in.
+        got: String,
+    },
+    /// The host was started without connection support (no catalog, no OAuth client).
+    #[error("connecting providers is not available in this host")]
+    ConnectionsOff,
     /// The database failed.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
@@ -125,10 +157,18 @@ pub struct Source {
     pub resumable: bool,
     /// Resources stored from this source.
     pub resources: u64,
+    /// Catalog platform, for connected sources.
+    pub platform: Option<String>,
+    /// Catalog endpoint, for connected sources.
+    pub endpoint_id: Option<String>,
+    /// When the scheduler syncs it next.
+    pub next_sync_at: Option<String>,
+    /// Scopes the provider granted.
+    pub scope: Option<String>,
 }
 
 /// The result of a successful sync.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SyncResult {
     /// The source.
     pub source_id: String,
@@ -166,6 +206,8 @@ pub struct Sources {
     cipher: TokenCipher,
     plugins: Arc<Plugins>,
     running: Mutex<HashSet<String>>,
+    connections: Option<Connections>,
+    sync_interval: chrono::Duration,
 }
 
 /// Removes a source from the running set when the sync ends, however it ends.
@@ -191,7 +233,28 @@ impl Sources {
             cipher,
             plugins,
             running: Mutex::new(HashSet::new()),
+            connections: None,
+            sync_interval: chrono::Duration::hours(24),
         }
+    }
+
+    /// Enable connecting through SMART App Launch, with periodic re-sync every `interval`.
+    pub fn with_connections(mut self, connections: Connections, interval: std::time::Duration) -> Self {
+        self.connections = Some(connections);
+        self.sync_interval = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::hours(24));
+        self
+    }
+
+    /// Whether `platform` throttles clients (sync it one request stream at a time).
+    pub fn rate_limited(&self, platform: Option<&str>) -> bool {
+        platform
+            .and_then(|p| self.connections.as_ref().and_then(|c| c.catalog.platform(p)))
+            .is_some_and(|q| q.client_rate_limited)
+    }
+
+    /// The database (for the job scheduler, which shares it).
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     /// Mark runs left `running` by a host that stopped mid-sync; their checkpoints stay, so the next sync resumes.
@@ -309,6 +372,50 @@ impl Sources {
 
     /// Sync one source now, resuming from its checkpoint if the last sync was cut short.
     pub async fn sync(&self, scope: &ProfileScope, id: &str) -> Result<SyncResult, SourceError> {
+        self.sync_source(scope.id(), id, None).await
+    }
+
+    /// The connector settings a platform's quirks call for, plus the incremental start.
+    fn connector_settings(&self, platform: Option<&str>, since: Option<&str>) -> Vec<(String, String)> {
+        let mut settings = Vec::new();
+        let quirks = platform.and_then(|p| {
+            self.connections
+                .as_ref()
+                .and_then(|c| c.catalog.platform(p))
+        });
+        if let Some(q) = quirks {
+            if let Some(custom) = &q.custom_op_patient_everything {
+                settings.push(("everything".into(), format!("custom:{custom}")));
+            } else if q.missing_op_patient_everything {
+                settings.push(("everything".into(), "missing".into()));
+            }
+            if !q.client_supported_resources.is_empty() {
+                settings.push((
+                    "extra-types".into(),
+                    q.client_supported_resources.join(","),
+                ));
+            }
+            for (name, value) in &q.client_headers {
+                settings.push((format!("header:{name}"), value.clone()));
+            }
+        }
+        if let Some(since) = since {
+            settings.push(("since".into(), since.to_string()));
+        }
+        settings
+    }
+
+    /// Sync source `id` of profile `profile_id` (the job runner's entry; callers check access first).
+    ///
+    /// The access token is refreshed when it is about to expire, and once more
+    /// if the provider answers 401 mid-sync; the connector then resumes from
+    /// its last checkpoint, so nothing is fetched twice into the store.
+    pub async fn sync_source(
+        &self,
+        profile_id: &str,
+        id: &str,
+        on_batch: Option<crate::plugins::call::OnBatch>,
+    ) -> Result<SyncResult, SourceError> {
         let _guard = {
             let mut running = self
                 .running
@@ -323,103 +430,170 @@ impl Sources {
             }
         };
         let row = sqlx::query(
-            "SELECT kind, connector, fhir_base_url, patient_id, token, cursor FROM sources WHERE id = ? AND profile_id = ?",
+            "SELECT kind, connector, fhir_base_url, patient_id, platform, synced_since, cursor, status
+             FROM sources WHERE id = ? AND profile_id = ?",
         )
         .bind(id)
-        .bind(scope.id())
+        .bind(profile_id)
         .fetch_optional(&self.db)
         .await?
         .ok_or_else(|| SourceError::NotFound(id.to_string()))?;
         if row.try_get::<String, _>("kind")? != "provider" {
             return Err(SourceError::NotSyncable(id.to_string()));
         }
+        let status: String = row.try_get("status")?;
+        if status == "needs-reconnect" || status == "disconnected" {
+            return Err(SourceError::NeedsReconnect(id.to_string()));
+        }
         let connector: String = row.try_get("connector")?;
         let base_url: String = row.try_get("fhir_base_url")?;
+        let patient_id: String = row.try_get("patient_id")?;
         let plugin = self
             .plugins
             .get(&connector)
             .ok_or_else(|| SourceError::UnknownConnector(connector.clone()))?;
-        let token = self.cipher.decrypt(&row.try_get::<Vec<u8>, _>("token")?)?;
-        let allowed = url::Url::parse(&base_url)
+        let platform: Option<String> = row.try_get("platform")?;
+        let resuming = row.try_get::<Option<String>, _>("cursor")?.is_some();
+        let since: Option<String> = if resuming {
+            None
+        } else {
+            row.try_get("synced_since")?
+        };
+        let settings = self.connector_settings(platform.as_deref(), since.as_deref());
+        let allowed: Vec<Origin> = url::Url::parse(&base_url)
             .ok()
             .as_ref()
             .and_then(Origin::of_url)
             .into_iter()
             .collect();
         let started = Instant::now();
+        let started_at = chrono::Utc::now().to_rfc3339();
         let run_id: i64 = sqlx::query_scalar(
             "INSERT INTO sync_runs (source_id, started_at, status) VALUES (?, ?, 'running') RETURNING id",
         )
         .bind(id)
-        .bind(chrono::Utc::now().to_rfc3339())
+        .bind(&started_at)
         .fetch_one(&self.db)
         .await?;
-        let call = SyncCall {
-            context: SyncContext {
-                source_id: id.to_string(),
-                fhir_base_url: base_url,
-                patient_id: row.try_get("patient_id")?,
-                cursor: row.try_get("cursor")?,
-                settings: Vec::new(),
-            },
-            allowed,
-            bearer_token: Some(token),
-        };
 
-        let (result, progress) = self
-            .plugins
-            .sync(
-                &plugin,
-                call,
-                self.records.clone(),
-                Checkpoints {
-                    db: self.db.clone(),
+        let mut refreshed = false;
+        let mut total = SyncReport::default();
+        let outcome = loop {
+            let token = match self.access_token(id, false).await {
+                Ok(t) => t,
+                Err(e) => break Err(e),
+            };
+            let cursor: Option<String> = sqlx::query_scalar("SELECT cursor FROM sources WHERE id = ?")
+                .bind(id)
+                .fetch_one(&self.db)
+                .await?;
+            let call = SyncCall {
+                context: SyncContext {
+                    source_id: id.to_string(),
+                    fhir_base_url: base_url.clone(),
+                    patient_id: patient_id.clone(),
+                    cursor,
+                    settings: settings.clone(),
                 },
-            )
-            .await;
-        let now = chrono::Utc::now().to_rfc3339();
-        match result {
-            Ok(report) => {
-                sqlx::query("UPDATE sources SET cursor = NULL, status = 'ok', last_error = NULL, last_sync_at = ? WHERE id = ?")
-                    .bind(&now)
-                    .bind(id)
-                    .execute(&self.db)
-                    .await?;
+                allowed: allowed.clone(),
+                bearer_token: Some(token),
+                on_batch: on_batch.clone(),
+            };
+            let (result, progress) = self
+                .plugins
+                .sync(
+                    &plugin,
+                    call,
+                    self.records.clone(),
+                    Checkpoints {
+                        db: self.db.clone(),
+                    },
+                )
+                .await;
+            match result {
+                Ok(report) => {
+                    total.add(&report);
+                    total.strategy = report.strategy;
+                    break Ok(());
+                }
+                Err(failure) if progress.unauthorized && !refreshed => {
+                    // The token died mid-sync: refresh once and resume from the checkpoint.
+                    total.emitted += progress.emitted;
+                    total.stored += progress.stored;
+                    refreshed = true;
+                    tracing::info!(source = %id, error = %failure, "the provider answered 401; refreshing the token and resuming");
+                    if let Err(e) = self.access_token(id, true).await {
+                        break Err(e);
+                    }
+                }
+                Err(failure) => {
+                    let mut progress = progress;
+                    progress.emitted += total.emitted;
+                    progress.stored += total.stored;
+                    if progress.unauthorized {
+                        self.mark_needs_reconnect(id, "the provider refused a freshly refreshed token")
+                            .await?;
+                    }
+                    break Err(SourceError::Plugin { failure, progress });
+                }
+            }
+        };
+        let now = chrono::Utc::now();
+        match outcome {
+            Ok(()) => {
+                let next = (now + self.sync_interval).to_rfc3339();
+                sqlx::query(
+                    "UPDATE sources SET cursor = NULL, status = 'ok', last_error = NULL, last_sync_at = ?,
+                     synced_since = ?, next_sync_at = CASE WHEN endpoint_id IS NULL THEN next_sync_at ELSE ? END
+                     WHERE id = ?",
+                )
+                .bind(now.to_rfc3339())
+                .bind(&started_at)
+                .bind(&next)
+                .bind(id)
+                .execute(&self.db)
+                .await?;
                 sqlx::query("UPDATE sync_runs SET finished_at = ?, status = 'ok', emitted = ?, stored = ? WHERE id = ?")
-                    .bind(&now)
-                    .bind(report.emitted as i64)
-                    .bind(report.stored as i64)
+                    .bind(now.to_rfc3339())
+                    .bind(total.emitted as i64)
+                    .bind(total.stored as i64)
                     .bind(run_id)
                     .execute(&self.db)
                     .await?;
                 // New rows can change which index is best; refresh the statistics.
                 crate::db::optimize(&self.db).await;
-                let total = self.records.count(Some(id)).await?;
-                tracing::info!(source = %id, emitted = report.emitted, stored = report.stored, total, "sync finished");
+                let count = self.records.count(Some(id)).await?;
+                tracing::info!(source = %id, emitted = total.emitted, stored = total.stored, total = count, "sync finished");
                 Ok(SyncResult {
                     source_id: id.to_string(),
-                    report,
+                    report: total,
                     duration_ms: started.elapsed().as_millis() as u64,
-                    total,
+                    total: count,
                 })
             }
-            Err(failure) => {
-                let message = failure.to_string();
+            Err(e) => {
+                let message = e.to_string();
                 tracing::warn!(source = %id, error = %message, "sync failed");
-                sqlx::query("UPDATE sources SET status = 'error', last_error = ? WHERE id = ?")
-                    .bind(&message)
-                    .bind(id)
-                    .execute(&self.db)
-                    .await?;
+                if !matches!(e, SourceError::NeedsReconnect(_)) {
+                    sqlx::query("UPDATE sources SET status = 'error', last_error = ? WHERE id = ? AND status NOT IN ('needs-reconnect', 'disconnected')")
+                        .bind(&message)
+                        .bind(id)
+                        .execute(&self.db)
+                        .await?;
+                }
+                let (emitted, stored) = match &e {
+                    SourceError::Plugin { progress, .. } => (progress.emitted, progress.stored),
+                    _ => (total.emitted, total.stored),
+                };
                 sqlx::query("UPDATE sync_runs SET finished_at = ?, status = 'failed', emitted = ?, stored = ?, error = ? WHERE id = ?")
-                    .bind(&now)
-                    .bind(progress.emitted as i64)
-                    .bind(progress.stored as i64)
+                    .bind(now.to_rfc3339())
+                    .bind(emitted as i64)
+                    .bind(stored as i64)
                     .bind(&message)
                     .bind(run_id)
                     .execute(&self.db)
                     .await?;
-                Err(SourceError::Plugin { failure, progress })
+                Err(e)
             }
         }
     }
@@ -439,6 +613,10 @@ fn source_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Source, SourceError>
         created_at: row.try_get("created_at")?,
         resumable: row.try_get("resumable")?,
         resources: row.try_get::<i64, _>("resources")? as u64,
+        platform: row.try_get("platform")?,
+        endpoint_id: row.try_get("endpoint_id")?,
+        next_sync_at: row.try_get("next_sync_at")?,
+        scope: row.try_get("scope")?,
     })
 }
 
