@@ -1,0 +1,413 @@
+//! Connecting real providers, end to end over real HTTP: the catalog, SMART
+//! App Launch against the sandbox's authorization server, sync jobs with
+//! token refresh, rate limits, revoked grants, and a host killed mid-sync.
+
+mod common;
+
+use common::{Host, no_redirects};
+use hearth_host::config::PluginLimits;
+use hearth_host::sandbox::{Faults, RunningSandbox, SandboxData, SandboxOptions};
+use serde_json::{Value, json};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Poll a job until it succeeds or fails.
+async fn finished_job(host_base: &str, client: &reqwest::Client, profile: &str, job: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let j: Value = client
+            .get(format!("{host_base}/api/profiles/{profile}/jobs/{job}"))
+            .send()
+            .await
+            .expect("job")
+            .json()
+            .await
+            .expect("json");
+        if matches!(j["status"].as_str(), Some("succeeded" | "failed" | "cancelled")) {
+            return j;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "job did not finish: {j}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn source_of(host: &Host, source: &str) -> Value {
+    let (status, s) = host.get(&host.at(&format!("/sources/{source}"))).await;
+    assert_eq!(status, 200, "{s}");
+    s
+}
+
+fn sandbox_options(faults: &Arc<Faults>) -> SandboxOptions {
+    let mut options = SandboxOptions::with_random_token();
+    options.faults = faults.clone();
+    // Small pages: a sync takes many requests, so faults can land in the middle of one.
+    options.max_page = 40;
+    options.default_page = 40;
+    options
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
+    let data = SandboxData::generated(11, 2, 300);
+    let patients = data.patients();
+    let (patient, _) = patients[1].clone();
+    let faults = Arc::new(Faults::default());
+    let options = sandbox_options(&faults);
+    let static_token = options.token.clone();
+    let sandbox: RunningSandbox = common::sandbox(data, options).await;
+    let root = common::sandbox_root(&sandbox);
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.sandbox_url = Some(url::Url::parse(&root).expect("url"));
+        c.sync_retry = Duration::from_secs(1);
+    })
+    .await;
+    let expected = common::server_total(&sandbox, &static_token, &patient).await;
+
+    // A search finds the sandbox, with an endpoint to connect.
+    let (status, found) = host.get("/api/catalog?q=sandbox").await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["results"][0]["name"], "Hearth Sandbox");
+    let endpoint = &found["results"][0]["portals"][0]["endpoints"][0];
+    assert_eq!(endpoint["url"], format!("{root}/fhir"));
+    let endpoint_id = endpoint["id"].as_str().expect("id");
+
+    // Listen to the profile's events from the start.
+    let events = host
+        .client
+        .get(format!("{}{}", host.base, host.at("/events")))
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(events.status().as_u16(), 200);
+    let collected = tokio::spawn(async move {
+        use futures_util::StreamExt;
+        let mut text = String::new();
+        let mut stream = events.bytes_stream();
+        while let Ok(Some(Ok(chunk))) =
+            tokio::time::timeout(Duration::from_secs(30), stream.next()).await
+        {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if text.contains("\"status\":\"succeeded\"") {
+                break;
+            }
+        }
+        text
+    });
+
+    // Tokens expire after a few requests, so the first sync must refresh mid-way.
+    faults.expire_after_requests(4);
+    let authorize = common::start_connect(&host.client, &host.base, &host.profile, endpoint_id).await;
+    let q: std::collections::HashMap<String, String> = url::Url::parse(&authorize)
+        .expect("url")
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["aud"], format!("{root}/fhir"));
+    assert!(q["scope"].split(' ').any(|s| s == "offline_access"));
+    let callback = common::approve_at_sandbox(&authorize, &patient, "sandbox").await;
+    assert!(callback.contains("/api/smart/callback?"), "{callback}");
+    let (status, connected) = common::callback(&callback).await;
+    assert_eq!(status, 303, "{connected}");
+    // The state is single-use.
+    let (again, problem) = common::callback(&callback).await;
+    assert_eq!(again, 400, "{problem}");
+    assert_eq!(problem["type"], "urn:hearth:problem:unknown-state");
+
+    let source = connected["source_id"].as_str().expect("source").to_string();
+    let job = connected["job"]["id"].as_str().expect("job").to_string();
+    let done = finished_job(&host.base, &host.client, &host.profile, &job).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["progress"]["total"].as_u64(), Some(expected), "{done}");
+    let (_, refreshes) = faults.token_requests();
+    assert!(refreshes >= 1, "the expired token was refreshed ({refreshes} refreshes)");
+    let s = source_of(&host, &source).await;
+    assert_eq!(s["status"], "ok");
+    assert_eq!(s["patient_id"], patient.as_str());
+    assert_eq!(s["resources"].as_u64(), Some(expected), "nothing lost, nothing twice");
+    assert!(s["scope"].as_str().expect("scope").contains("patient/"));
+
+    let text = collected.await.expect("events task");
+    assert!(text.contains("event: progress"), "{text}");
+    assert!(text.contains("\"fetched\":{"), "per-type counts: {text}");
+    assert!(text.contains("event: job"), "{text}");
+    faults.expire_after_requests(u64::MAX);
+
+    // A 429 is waited out: the job is queued again after Retry-After and finishes.
+    faults.rate_limit_next(1, 1);
+    let (status, queued) = host
+        .post(&host.at(&format!("/sources/{source}/sync?wait=false")), &Value::Null)
+        .await;
+    assert_eq!(status, 202, "{queued}");
+    let job = queued["id"].as_str().expect("job");
+    let started = Instant::now();
+    let done = finished_job(&host.base, &host.client, &host.profile, job).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["attempts"], 2, "{done}");
+    assert_eq!(faults.rate_limited(), 1);
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "the retry waited for Retry-After"
+    );
+    assert_eq!(source_of(&host, &source).await["resources"].as_u64(), Some(expected));
+
+    // Jobs are listed with their detail.
+    let (_, jobs) = host.get(&host.at("/jobs")).await;
+    assert!(jobs["jobs"].as_array().expect("jobs").len() >= 2);
+
+    // A revoked grant turns the source into "needs reconnect", in words.
+    faults.revoke_all();
+    faults.expire_access_tokens();
+    let (status, problem) = host
+        .post(&host.at(&format!("/sources/{source}/sync")), &Value::Null)
+        .await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["type"], "urn:hearth:problem:needs-reconnect");
+    let s = source_of(&host, &source).await;
+    assert_eq!(s["status"], "needs-reconnect");
+    assert!(
+        s["last_error"].as_str().expect("error").contains("Reconnect needed"),
+        "{s}"
+    );
+    // The scheduler does not queue it, and a sync request says why.
+    let (status, problem) = host
+        .post(&host.at(&format!("/sources/{source}/sync?wait=false")), &Value::Null)
+        .await;
+    assert_eq!(status, 409, "{problem}");
+
+    // Reconnecting signs in again and the source syncs as before.
+    let (status, started) = host
+        .post(&host.at(&format!("/sources/{source}/reconnect")), &Value::Null)
+        .await;
+    assert_eq!(status, 201, "{started}");
+    let authorize = started["authorize_url"].as_str().expect("url");
+    let callback = common::approve_at_sandbox(authorize, &patient, "sandbox").await;
+    let (status, reconnected) = common::callback(&callback).await;
+    assert_eq!(status, 303, "{reconnected}");
+    assert_eq!(reconnected["reconnected"], true);
+    assert_eq!(reconnected["source_id"], source.as_str());
+    let job = reconnected["job"]["id"].as_str().expect("job");
+    let done = finished_job(&host.base, &host.client, &host.profile, job).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(source_of(&host, &source).await["status"], "ok");
+
+    // Reconnecting as another patient is refused: the source keeps one person's record.
+    let (_, started) = host
+        .post(&host.at(&format!("/sources/{source}/reconnect")), &Value::Null)
+        .await;
+    let other = patients[0].0.clone();
+    let callback = common::approve_at_sandbox(
+        started["authorize_url"].as_str().expect("url"),
+        &other,
+        "sandbox",
+    )
+    .await;
+    let (status, problem) = common::callback(&callback).await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["type"], "urn:hearth:problem:other-patient");
+
+    // Declining at the provider says so.
+    let authorize = common::start_connect(&host.client, &host.base, &host.profile, endpoint_id).await;
+    let browser = no_redirects();
+    let page = browser.get(&authorize).send().await.expect("page").text().await.expect("html");
+    let req = common::hidden_input(&page, "req");
+    let consent = browser
+        .post(format!("{root}/oauth/login"))
+        .form(&[("req", req.as_str()), ("patient", patient.as_str()), ("password", "sandbox")])
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("html");
+    let req = common::hidden_input(&consent, "req");
+    let denied = browser
+        .post(format!("{root}/oauth/consent"))
+        .form(&[("req", req.as_str()), ("decision", "deny")])
+        .send()
+        .await
+        .expect("deny");
+    let location = denied.headers()["location"].to_str().expect("location").to_string();
+    let (status, problem) = common::callback(&location).await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(problem["type"], "urn:hearth:problem:access-denied");
+
+    // Disconnecting forgets the grant and keeps the records.
+    let (status, s) = host
+        .post(&host.at(&format!("/sources/{source}/disconnect")), &Value::Null)
+        .await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["status"], "disconnected");
+    assert_eq!(s["resources"].as_u64(), Some(expected));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_fails_in_words() {
+    let faults = Arc::new(Faults::default());
+    let mut options = sandbox_options(&faults);
+    options.smart_configuration = false;
+    let sandbox = common::sandbox(SandboxData::generated(3, 1, 20), options).await;
+    let root = common::sandbox_root(&sandbox);
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.sandbox_url = Some(url::Url::parse(&root).expect("url"));
+    })
+    .await;
+    // Without a smart-configuration, discovery falls back to the CapabilityStatement.
+    let authorize =
+        common::start_connect(&host.client, &host.base, &host.profile, "hearth-sandbox-r4").await;
+    assert!(authorize.starts_with(&format!("{root}/oauth/authorize?")), "{authorize}");
+    // An unknown endpoint, and a callback with a made-up state.
+    let (status, problem) = host
+        .post(&host.at("/connect"), &json!({"endpoint_id": "nope"}))
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["type"], "urn:hearth:problem:unknown-endpoint");
+    let (status, problem) =
+        common::callback(&format!("{}/api/smart/callback?code=x&state=forged", host.base)).await;
+    assert_eq!(status, 400, "{problem}");
+    // A provider that is down: a precise error, nothing stored.
+    let closed = format!("http://127.0.0.1:{}/", free_port());
+    let host2 = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.sandbox_url = Some(url::Url::parse(&closed).expect("url"));
+    })
+    .await;
+    let (status, problem) = host2
+        .post(&host2.at("/connect"), &json!({"endpoint_id": "hearth-sandbox-r4"}))
+        .await;
+    assert_eq!(status, 502, "{problem}");
+    assert_eq!(problem["type"], "urn:hearth:problem:provider-unreachable");
+    let (_, sources) = host2.get(&host2.at("/sources")).await;
+    assert_eq!(sources["sources"].as_array().map(Vec::len), Some(0), "{sources}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn spawn_hearth(data: &std::path::Path, port: u16, sandbox_root: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .env("HEARTH_DATA_DIR", data)
+        .env("HEARTH_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HEARTH_PLUGINS_DIR", common::plugin_dir("plugins"))
+        .env("HEARTH_SANDBOX_URL", sandbox_root)
+        .env("HEARTH_SANDBOX", "false")
+        .env(
+            "HEARTH_CACHE_DIR",
+            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn hearth")
+}
+
+async fn wait_healthy(base: &str) {
+    let started = Instant::now();
+    while reqwest::get(format!("{base}/api/health")).await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no health answer");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_killed_mid_sync_finishes_the_job_after_restart() {
+    let data = SandboxData::generated(5, 1, 2500);
+    let (patient, _) = data.patients()[0].clone();
+    let faults = Arc::new(Faults::default());
+    let mut options = sandbox_options(&faults);
+    options.auto_approve = true;
+    let static_token = options.token.clone();
+    let sandbox = common::sandbox(data, options).await;
+    let root = common::sandbox_root(&sandbox);
+    let expected = common::server_total(&sandbox, &static_token, &patient).await;
+    // Slow answers keep the sync running long enough to kill the host in the middle.
+    faults.slow(Some(Duration::from_millis(60)));
+
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = spawn_hearth(dir.path(), port, &root);
+    wait_healthy(&base).await;
+    let setup: Value = reqwest::Client::new()
+        .post(format!("{base}/api/setup"))
+        .json(&json!({"username": "owner", "password": common::PASSWORD, "profile_name": "Kim"}))
+        .send()
+        .await
+        .expect("setup")
+        .json()
+        .await
+        .expect("json");
+    let client = common::bearer_client(setup["access_token"].as_str().expect("token"));
+    let me: Value = client.get(format!("{base}/api/me")).send().await.expect("me").json().await.expect("json");
+    let profile = me["profiles"][0]["id"].as_str().expect("profile").to_string();
+    let connected = common::connect_auto(&client, &base, &profile).await;
+    let source = connected["source_id"].as_str().expect("source").to_string();
+    let job = connected["job"]["id"].as_str().expect("job").to_string();
+
+    // Wait for a checkpoint (about 1,000 resources stored), then kill -9.
+    let started = Instant::now();
+    loop {
+        let s: Value = client
+            .get(format!("{base}/api/profiles/{profile}/sources/{source}"))
+            .send()
+            .await
+            .expect("source")
+            .json()
+            .await
+            .expect("json");
+        if s["resumable"] == true {
+            assert!(s["resources"].as_u64().expect("count") < expected, "killed mid-sync");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint: {s}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    let before_restart = faults.requests();
+
+    let mut child = spawn_hearth(dir.path(), port, &root);
+    wait_healthy(&base).await;
+    // The session survives the restart (keys are in the data folder).
+    let done = finished_job(&base, &client, &profile, &job).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert!(done["attempts"].as_i64().expect("attempts") >= 2, "{done}");
+    let resumed_requests = faults.requests() - before_restart;
+    let full_requests = expected.div_ceil(40);
+    assert!(
+        resumed_requests < full_requests,
+        "the rerun resumed from the checkpoint: {resumed_requests} requests, a full sync takes {full_requests}"
+    );
+
+    // Every resource once: the export's (type, id) pairs are exactly the server's count.
+    let bundle: Value = client
+        .get(format!("{base}/api/profiles/{profile}/export"))
+        .send()
+        .await
+        .expect("export")
+        .json()
+        .await
+        .expect("json");
+    let _ = child.kill();
+    let _ = child.wait();
+    let entries = bundle["entry"].as_array().expect("entries");
+    let distinct: std::collections::BTreeSet<(String, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["resource"]["resourceType"].as_str().unwrap_or_default().to_string(),
+                e["resource"]["id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(distinct.len(), entries.len(), "no resource twice");
+    assert_eq!(entries.len() as u64, expected, "no resource lost");
+}
