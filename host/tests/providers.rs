@@ -148,6 +148,9 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
     let done = finished_job(&host.base, &host.client, &host.profile, job).await;
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["attempts"], 2, "{done}");
+    // The second sync is incremental: only what changed since the first began.
+    assert_eq!(done["progress"]["strategy"], "everything-since", "{done}");
+    assert_eq!(done["progress"]["emitted"], 0, "{done}");
     assert_eq!(faults.rate_limited(), 1);
     assert!(
         started.elapsed() >= Duration::from_millis(900),

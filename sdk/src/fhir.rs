@@ -10,6 +10,8 @@ use serde_json::Value;
 pub struct FhirClient {
     base: String,
     requests: u32,
+    /// Headers the platform requires on every request (replacing the default Accept).
+    headers: Vec<(String, String)>,
 }
 
 impl FhirClient {
@@ -18,7 +20,16 @@ impl FhirClient {
         FhirClient {
             base: base.trim_end_matches('/').to_string(),
             requests: 0,
+            headers: vec![("accept".into(), "application/fhir+json".into())],
         }
+    }
+
+    /// Send `name: value` on every request; an `Accept` replaces the default one.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        let name = name.to_ascii_lowercase();
+        self.headers.retain(|(n, _)| *n != name);
+        self.headers.push((name, value.to_string()));
+        self
     }
 
     /// The base URL without trailing slash.
@@ -39,8 +50,12 @@ impl FhirClient {
     /// GET an absolute URL and parse the FHIR JSON answer.
     pub fn get_json(&mut self, url: &str) -> Result<Value, PluginError> {
         self.requests += 1;
-        let response = http::get(url, &[("accept", "application/fhir+json")])
-            .map_err(|e| http_error(url, e))?;
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let response = http::get(url, &headers).map_err(|e| http_error(url, e))?;
         check_status(url, &response)?;
         serde_json::from_slice(&response.body).map_err(|e| {
             PluginError::new(
@@ -145,6 +160,14 @@ impl Capabilities {
                         .as_str()
                         .is_some_and(|d| d.ends_with("/Patient-everything"))
             })
+    }
+
+    /// Whether `resource_type` declares the search parameter `name` (e.g. `_lastUpdated`).
+    pub fn supports_search_param(&self, resource_type: &str, name: &str) -> bool {
+        self.server_resources()
+            .filter(|r| r["type"] == resource_type)
+            .flat_map(|r| r["searchParam"].as_array().into_iter().flatten())
+            .any(|p| p["name"] == name)
     }
 
     /// Resource types that can be searched by `patient`, in the server's order.

@@ -180,7 +180,7 @@ async fn metadata(
         let mut entry = json!({
             "type": ty,
             "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "searchParam": [{"name": "_id", "type": "token"}],
+            "searchParam": [{"name": "_id", "type": "token"}, {"name": "_lastUpdated", "type": "date"}],
         });
         if ty == "Patient" {
             if state.options.everything {
@@ -251,6 +251,11 @@ async fn search(
     let patient = params.remove("patient");
     let id = params.remove("_id");
     params.remove("_format");
+    let updated = params.remove("_lastUpdated");
+    let after = match updated.as_deref().map(updated_filter).transpose() {
+        Ok(f) => f,
+        Err(text) => return outcome(StatusCode::BAD_REQUEST, "invalid", &text),
+    };
     if let Some(unknown) = params.keys().next() {
         return outcome(
             StatusCode::BAD_REQUEST,
@@ -294,7 +299,7 @@ async fn search(
     for p in patients {
         for &i in p.by_type.get(&ty).into_iter().flatten() {
             let r = &p.resources[i];
-            if id.as_ref().is_none_or(|id| *id == r.id) {
+            if id.as_ref().is_none_or(|id| *id == r.id) && after.as_ref().is_none_or(|f| f.keeps(r)) {
                 matches.push(r);
             }
         }
@@ -305,6 +310,9 @@ async fn search(
     }
     if let Some(i) = id {
         query.push(("_id".into(), i));
+    }
+    if let Some(u) = updated {
+        query.push(("_lastUpdated".into(), u));
     }
     let base_url = state.base_url(base);
     let path = format!("{base_url}/{ty}");
@@ -387,10 +395,27 @@ async fn operation(
             &format!("Patient/{id} is not known"),
         );
     };
-    let all: Vec<&Res> = state.data.patients[index].resources.iter().collect();
+    let since = params.remove("_since");
+    let filter = match since.as_deref().map(|s| updated_filter(&format!("gt{s}"))).transpose() {
+        Ok(f) => f,
+        Err(text) => return outcome(StatusCode::BAD_REQUEST, "invalid", &text),
+    };
+    if let Some(unknown) = params.keys().next() {
+        return outcome(
+            StatusCode::BAD_REQUEST,
+            "not-supported",
+            &format!("parameter {unknown} is not supported by $everything"),
+        );
+    }
+    let all: Vec<&Res> = state.data.patients[index]
+        .resources
+        .iter()
+        .filter(|r| filter.as_ref().is_none_or(|f| f.keeps(r)))
+        .collect();
     let base_url = state.base_url(base);
     let path = format!("{base_url}/Patient/{id}/$everything");
-    fhir_json(searchset(&base_url, &path, &[], &all, &page))
+    let query: Vec<(String, String)> = since.map(|s| ("_since".to_string(), s)).into_iter().collect();
+    fhir_json(searchset(&base_url, &path, &query, &all, &page))
 }
 
 /// A searchset Bundle page, built as text from the pre-serialized resources.
@@ -445,4 +470,38 @@ pub(super) fn searchset(
     }
     out.push_str("]}");
     out
+}
+
+/// A `_lastUpdated` comparison (`gt`, `ge`, `lt`, `le` and an instant).
+struct UpdatedFilter {
+    prefix: String,
+    at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl UpdatedFilter {
+    fn keeps(&self, r: &Res) -> bool {
+        // A resource without meta.lastUpdated counts as unchanged since long ago.
+        let Some(t) = r.last_updated else {
+            return matches!(self.prefix.as_str(), "lt" | "le");
+        };
+        match self.prefix.as_str() {
+            "gt" => t > self.at,
+            "ge" => t >= self.at,
+            "lt" => t < self.at,
+            _ => t <= self.at,
+        }
+    }
+}
+
+fn updated_filter(value: &str) -> Result<UpdatedFilter, String> {
+    let (prefix, instant) = value.split_at(value.len().min(2));
+    if !matches!(prefix, "gt" | "ge" | "lt" | "le") {
+        return Err(format!("_lastUpdated {value:?}: use gt, ge, lt or le and an instant"));
+    }
+    let at = chrono::DateTime::parse_from_rfc3339(instant)
+        .map_err(|e| format!("_lastUpdated {value:?}: {e}"))?;
+    Ok(UpdatedFilter {
+        prefix: prefix.to_string(),
+        at,
+    })
 }

@@ -51,6 +51,8 @@ struct Res {
     resource_type: String,
     id: String,
     json: String,
+    /// `meta.lastUpdated`, for `_lastUpdated` and `_since`; none counts as long ago.
+    last_updated: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// One patient's compartment: the Patient and everything belonging to it.
@@ -185,6 +187,9 @@ impl SandboxData {
                 resource_type: ty.clone(),
                 id: id.clone(),
                 json: resource.to_string(),
+                last_updated: resource["meta"]["lastUpdated"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
             };
             // A repeated type/id replaces the earlier copy, as a server would store it.
             match seen.get(&(ty.clone(), id.clone())) {
@@ -497,6 +502,7 @@ mod tests {
                 resource_type: "Observation".into(),
                 id: format!("o{i}"),
                 json: format!(r#"{{"resourceType":"Observation","id":"o{i}"}}"#),
+                last_updated: None,
             })
             .collect();
         let refs: Vec<&Res> = res.iter().collect();

@@ -4,6 +4,12 @@
 //! offers it, otherwise with one `?patient=` search per resource type the
 //! server can search by patient. Every page is emitted to the host and
 //! checkpointed, so an interrupted sync resumes from the last page.
+//!
+//! The host passes the platform's quirks from the catalog as settings:
+//! `everything` (`missing`, or `custom:<query>`), `extra-types` (more types to
+//! search), `header:<Name>` (headers every request needs), and `since` (the
+//! start of the last complete sync, for an incremental `_since` /
+//! `_lastUpdated` pull where the server supports it).
 
 use hearth_plugin_sdk::fhir::FhirClient;
 use hearth_plugin_sdk::sink::Emitter;
@@ -59,7 +65,11 @@ impl Connector for FhirR4 {
                 })?,
             None => DEFAULT_PAGE_SIZE,
         };
+        let quirks = Quirks::from_context(&ctx)?;
         let mut client = FhirClient::new(&ctx.fhir_base_url);
+        for (name, value) in &quirks.headers {
+            client = client.with_header(name, value);
+        }
         let resumed = ctx
             .cursor
             .as_deref()
@@ -73,7 +83,7 @@ impl Connector for FhirR4 {
                 ));
                 cursor
             }
-            None => plan(&mut client, &ctx.patient_id, page_size)?,
+            None => plan(&mut client, &ctx.patient_id, page_size, &quirks)?,
         };
 
         let mut emitter = Emitter::new(EMIT_BATCH);
@@ -106,8 +116,70 @@ impl Connector for FhirR4 {
     }
 }
 
+/// The platform quirks and the incremental start, from the host's settings.
+#[derive(Debug, Default, PartialEq)]
+struct Quirks {
+    /// Do not use `$everything` even if offered.
+    no_everything: bool,
+    /// A query to use instead of `$everything` (the patient is added).
+    custom_everything: Option<String>,
+    /// Types to search besides those the server lists as searchable by patient.
+    extra_types: Vec<String>,
+    /// Headers for every request.
+    headers: Vec<(String, String)>,
+    /// Only what changed after this instant.
+    since: Option<String>,
+}
+
+impl Quirks {
+    fn from_context(ctx: &SyncContext) -> Result<Quirks, PluginError> {
+        let invalid = |m: String| PluginError::new(ErrorKind::InvalidInput, m);
+        let mut q = Quirks::default();
+        for (key, value) in &ctx.settings {
+            match key.as_str() {
+                "page-size" => {}
+                "everything" => match value.as_str() {
+                    "missing" => q.no_everything = true,
+                    v => match v.strip_prefix("custom:") {
+                        Some(query) if !query.is_empty() => {
+                            q.custom_everything = Some(query.to_string())
+                        }
+                        _ => return Err(invalid(format!("everything {v:?}: use missing or custom:<query>"))),
+                    },
+                },
+                "extra-types" => {
+                    for ty in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                        if !ty.bytes().all(|b| b.is_ascii_alphabetic()) {
+                            return Err(invalid(format!("extra-types: {ty:?} is not a resource type")));
+                        }
+                        q.extra_types.push(ty.to_string());
+                    }
+                }
+                "since" => {
+                    let ok = value.len() >= 20
+                        && value.bytes().all(|b| b.is_ascii_digit() || b"-:T.+Z".contains(&b));
+                    if !ok {
+                        return Err(invalid(format!("since {value:?} is not an instant")));
+                    }
+                    q.since = Some(value.clone());
+                }
+                other => match other.strip_prefix("header:") {
+                    Some(name) if !name.is_empty() => q.headers.push((name.to_string(), value.clone())),
+                    _ => log::warn(&format!("ignoring unknown setting {other:?}")),
+                },
+            }
+        }
+        Ok(q)
+    }
+}
+
 /// Decide how to pull this server: `$everything` if offered, else per-type searches.
-fn plan(client: &mut FhirClient, patient: &str, page_size: u32) -> Result<Cursor, PluginError> {
+fn plan(
+    client: &mut FhirClient,
+    patient: &str,
+    page_size: u32,
+    quirks: &Quirks,
+) -> Result<Cursor, PluginError> {
     let caps = client.capabilities()?;
     match caps.fhir_version() {
         Some(v) if v.starts_with("4.") => {}
@@ -122,19 +194,52 @@ fn plan(client: &mut FhirClient, patient: &str, page_size: u32) -> Result<Cursor
         }
     }
     let patient = encode(patient);
-    if caps.supports_patient_everything() {
-        log::info("using Patient/$everything");
+    let since = quirks.since.as_deref().map(encode);
+    if let Some(custom) = &quirks.custom_everything {
+        let joiner = if custom.contains('?') { '&' } else { '?' };
+        log::info("using the platform's own everything query");
         return Ok(Cursor {
-            strategy: "everything".into(),
-            queries: vec![format!("Patient/{patient}/$everything?_count={page_size}")],
+            strategy: "custom".into(),
+            queries: vec![
+                format!("Patient?_id={patient}"),
+                format!("{custom}{joiner}patient={patient}&_count={page_size}"),
+            ],
             index: 0,
             next: None,
         });
     }
-    let mut queries = vec![format!("Patient?_id={patient}")];
-    for ty in caps.patient_searchable_types() {
+    if caps.supports_patient_everything() && !quirks.no_everything {
+        log::info("using Patient/$everything");
+        let mut query = format!("Patient/{patient}/$everything?_count={page_size}");
+        if let Some(since) = &since {
+            query.push_str(&format!("&_since={since}"));
+        }
+        return Ok(Cursor {
+            strategy: if since.is_some() { "everything-since" } else { "everything" }.into(),
+            queries: vec![query],
+            index: 0,
+            next: None,
+        });
+    }
+    let changed = |ty: &str| match &since {
+        Some(since) if caps.supports_search_param(ty, "_lastUpdated") => {
+            format!("&_lastUpdated=gt{since}")
+        }
+        _ => String::new(),
+    };
+    let mut queries = vec![format!("Patient?_id={patient}{}", changed("Patient"))];
+    let mut types = caps.patient_searchable_types();
+    for extra in &quirks.extra_types {
+        if !types.contains(extra) {
+            types.push(extra.clone());
+        }
+    }
+    for ty in types {
         if ty != "Patient" {
-            queries.push(format!("{ty}?patient={patient}&_count={page_size}"));
+            queries.push(format!(
+                "{ty}?patient={patient}&_count={page_size}{}",
+                changed(&ty)
+            ));
         }
     }
     log::info(&format!(
@@ -149,7 +254,7 @@ fn plan(client: &mut FhirClient, patient: &str, page_size: u32) -> Result<Cursor
     })
 }
 
-/// Percent-encode a FHIR id for a URL path or query (ids are `[A-Za-z0-9\-\.]`, but be safe).
+/// Percent-encode a FHIR id or instant for a URL path or query (`+` and `:` too, so a time zone survives).
 fn encode(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     for b in id.bytes() {
@@ -178,6 +283,33 @@ mod tests {
         };
         let text = serde_json::to_string(&c).unwrap();
         assert_eq!(serde_json::from_str::<Cursor>(&text).unwrap(), c);
+    }
+
+    #[test]
+    fn quirks_come_from_settings() {
+        let ctx = |settings: &[(&str, &str)]| SyncContext {
+            source_id: "s".into(),
+            fhir_base_url: "https://x".into(),
+            patient_id: "p".into(),
+            cursor: None,
+            settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        let q = Quirks::from_context(&ctx(&[
+            ("everything", "missing"),
+            ("extra-types", "Coverage, Consent"),
+            ("header:Accept", "application/json+fhir"),
+            ("since", "2026-11-28T10:00:00.5+00:00"),
+        ]))
+        .unwrap();
+        assert!(q.no_everything);
+        assert_eq!(q.extra_types, vec!["Coverage", "Consent"]);
+        assert_eq!(q.headers, vec![("Accept".to_string(), "application/json+fhir".to_string())]);
+        assert_eq!(encode(q.since.as_deref().unwrap()), "2026-11-28T10%3A00%3A00.5%2B00%3A00");
+        let q = Quirks::from_context(&ctx(&[("everything", "custom:ExplanationOfBenefit?_include=*")])).unwrap();
+        assert_eq!(q.custom_everything.as_deref(), Some("ExplanationOfBenefit?_include=*"));
+        assert!(Quirks::from_context(&ctx(&[("since", "yesterday")])).is_err());
+        assert!(Quirks::from_context(&ctx(&[("extra-types", "Bad/Type")])).is_err());
+        assert!(Quirks::from_context(&ctx(&[("everything", "sometimes")])).is_err());
     }
 
     #[test]
