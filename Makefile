@@ -40,6 +40,7 @@ bench: plugins
 	$(CARGO) bench -p hearth-host --bench ingest
 	$(CARGO) bench -p hearth-host --bench auth
 	$(CARGO) bench -p hearth-host --bench queries
+	$(CARGO) bench -p hearth-host --bench providers
 
 clean:
 	rm -rf $(DIST)

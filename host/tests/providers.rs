@@ -414,3 +414,123 @@ async fn a_host_killed_mid_sync_finishes_the_job_after_restart() {
     assert_eq!(distinct.len(), entries.len(), "no resource twice");
     assert_eq!(entries.len() as u64, expected, "no resource lost");
 }
+
+/// The shared fasten-sources catalog, or a small one written here when this checkout has no shared data.
+fn catalog_source(dir: &std::path::Path) -> (std::path::PathBuf, bool) {
+    let shared = common::root().join("../shared/data/fasten-sources");
+    if shared.join("catalog/brands.json").exists() {
+        return (shared, true);
+    }
+    eprintln!("../shared/data is absent: importing a small catalog written by the test");
+    let write = |rel: &str, text: &str| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "definitions/platform/cerner.yaml",
+        "platform_type: cerner\nscopes_supported: [openid, offline_access, patient/Patient.read]\nconfidential: false\nmissing_op_patient_everything: true\n",
+    );
+    write(
+        "catalog/endpoints.json",
+        r#"{"e1": {"id": "e1", "identifiers": [], "last_updated": "2024-01-01T00:00:00Z", "status": "active",
+          "connection_type": "hl7-fhir-rest", "platform_type": "cerner", "url": "https://fhir.example.org/r4/",
+          "authorization_endpoint": "", "token_endpoint": "", "introspection_endpoint": "", "userinfo_endpoint": "",
+          "revoke_endpoint": "", "registration_endpoint": "", "fhir_version": "4.0.1",
+          "smart_configuration_url": "", "fhir_capabilities_url": "", "software_name": "", "software_version": "",
+          "software_release_date": "", "endpoint_ids": []}}"#,
+    );
+    write(
+        "catalog/portals.json",
+        r#"{"p1": {"id": "p1", "identifiers": [], "last_updated": "2024-01-01T00:00:00Z", "name": "StatCare Portal",
+          "logo": "", "portal_website": "", "description": "", "endpoint_ids": ["e1"]}}"#,
+    );
+    write(
+        "catalog/brands.json",
+        r#"{"b1": {"id": "b1", "identifiers": [], "last_updated": "2024-01-01T00:00:00Z", "name": "StatCare Outpatient",
+          "brand_website": "", "hidden": false, "logo": "", "aliases": [],
+          "locations": [{"line": [], "city": "Knoxville", "state": "TN", "postal_code": "37919", "country": "US"}],
+          "telecom": [], "portal_ids": ["p1"], "brand_ids": ["b1"]}}"#,
+    );
+    (dir.to_path_buf(), false)
+}
+
+/// Copy the built R4 connector package into a fresh plugins folder.
+fn plugins_with_r4(dir: &std::path::Path) {
+    let from = common::plugin_dir("plugins").join("fhir-r4");
+    let to = dir.join("fhir-r4");
+    std::fs::create_dir_all(&to).expect("mkdir");
+    for file in ["plugin.toml", "plugin.wasm"] {
+        std::fs::copy(from.join(file), to.join(file)).expect("copy");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_imports_into_connector_packages_and_is_searchable() {
+    let scratch = tempfile::tempdir().expect("dir");
+    let (source, shared) = catalog_source(&scratch.path().join("catalog"));
+    let plugins = scratch.path().join("plugins");
+    plugins_with_r4(&plugins);
+    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["catalog", "import"])
+        .arg(&source)
+        .arg("--plugins")
+        .arg(&plugins)
+        .output()
+        .expect("hearth catalog import");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let packages = if shared { 28 } else { 1 };
+    assert!(
+        stdout.contains(&format!("wrote {packages} connector packages")),
+        "{stdout}"
+    );
+
+    let sandbox = common::sandbox(SandboxData::generated(2, 1, 10), SandboxOptions::with_random_token()).await;
+    let root = common::sandbox_root(&sandbox);
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.plugins_dir = plugins.clone();
+        c.sandbox_url = Some(url::Url::parse(&root).expect("url"));
+    })
+    .await;
+    // Every package loads: the platform packages reuse the R4 component.
+    let (_, loaded) = host.get("/api/plugins").await;
+    assert_eq!(loaded["failures"], json!([]), "{loaded}");
+    assert_eq!(
+        loaded["plugins"].as_array().expect("plugins").len(),
+        packages + 1
+    );
+
+    let (status, found) = host.get("/api/catalog?q=statcare%20outpatient").await;
+    assert_eq!(status, 200, "{found}");
+    let hit = found["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|b| b["name"] == "StatCare Outpatient")
+        .unwrap_or_else(|| panic!("not found: {found}"));
+    let endpoint = &hit["portals"][0]["endpoints"][0];
+    assert_eq!(endpoint["platform"], "cerner");
+    assert_eq!(endpoint["connector"], "cerner");
+    let (_, by_city) = host.get("/api/catalog?q=knoxville%20tn&limit=100").await;
+    assert!(
+        by_city["results"].as_array().expect("results").iter().any(|b| b["name"] == "StatCare Outpatient"),
+        "{by_city}"
+    );
+    let (_, sandbox_hit) = host.get("/api/catalog?q=hearth%20sandbox").await;
+    assert_eq!(sandbox_hit["results"][0]["name"], "Hearth Sandbox");
+    let (status, _) = host.get("/api/catalog?limit=0").await;
+    assert_eq!(status, 400);
+    let (status, _) = host.anon.get(format!("{}/api/catalog", host.base)).send().await.map(|r| (r.status().as_u16(), ())).expect("anon");
+    assert_eq!(status, 401);
+    if shared {
+        let (_, all) = host.get("/api/catalog?limit=1").await;
+        assert!(all["total"].as_u64().expect("total") > 30_000, "{all}");
+    }
+    // A platform that needs credentials Hearth lacks says what to configure.
+    let (status, problem) = host
+        .post(&host.at("/connect"), &json!({"endpoint_id": endpoint["id"]}))
+        .await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["detail"].as_str().expect("detail").contains("[clients.cerner]"), "{problem}");
+}
