@@ -534,3 +534,111 @@ async fn the_catalog_imports_into_connector_packages_and_is_searchable() {
     assert_eq!(status, 409, "{problem}");
     assert!(problem["detail"].as_str().expect("detail").contains("[clients.cerner]"), "{problem}");
 }
+
+fn openssl(args: &[&str]) {
+    let status = Command::new("openssl")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed (.ci/run installs it)");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+/// An RSA key pair as (private key file, public key PEM).
+fn rsa_key(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, String) {
+    let private = dir.join(format!("{name}.pem"));
+    let public = dir.join(format!("{name}.pub.pem"));
+    let p = private.to_str().expect("path");
+    openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", p]);
+    openssl(&["pkey", "-in", p, "-pubout", "-out", public.to_str().expect("path")]);
+    (private, std::fs::read_to_string(public).expect("public key"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confidential_clients_authenticate_with_a_secret_or_a_signed_jwt() {
+    use hearth_host::config::ClientConfig;
+    use hearth_host::sandbox::SandboxClient;
+    let keys = tempfile::tempdir().expect("dir");
+    let (private, public) = rsa_key(keys.path(), "hearth");
+    let (stranger, _) = rsa_key(keys.path(), "stranger");
+    let any = |mut c: SandboxClient| {
+        c.accept_any_redirect = true;
+        c
+    };
+    let mut options = SandboxOptions::with_random_token();
+    options.auto_approve = true;
+    options.clients = vec![
+        any(SandboxClient::confidential("hearth-secret", "s3cret-value", vec![])),
+        any(SandboxClient::asymmetric("hearth-jwt", public, vec![])),
+    ];
+    let sandbox = common::sandbox(SandboxData::generated(4, 1, 30), options).await;
+    let root = common::sandbox_root(&sandbox);
+    let with_client = |client: ClientConfig| {
+        let root = root.clone();
+        move |c: &mut hearth_host::config::Config| {
+            c.sandbox_url = Some(url::Url::parse(&root).expect("url"));
+            c.clients.insert("hearth-sandbox".into(), client);
+        }
+    };
+    let cases = [
+        (
+            "secret",
+            ClientConfig {
+                client_id: "hearth-secret".into(),
+                client_secret: Some("s3cret-value".into()),
+                private_key_file: None,
+                key_id: None,
+            },
+            true,
+        ),
+        (
+            "wrong secret",
+            ClientConfig {
+                client_id: "hearth-secret".into(),
+                client_secret: Some("guess".into()),
+                private_key_file: None,
+                key_id: None,
+            },
+            false,
+        ),
+        (
+            "signed JWT",
+            ClientConfig {
+                client_id: "hearth-jwt".into(),
+                client_secret: None,
+                private_key_file: Some(private.clone()),
+                key_id: Some("k1".into()),
+            },
+            true,
+        ),
+        (
+            "JWT signed by another key",
+            ClientConfig {
+                client_id: "hearth-jwt".into(),
+                client_secret: None,
+                private_key_file: Some(stranger.clone()),
+                key_id: Some("k1".into()),
+            },
+            false,
+        ),
+    ];
+    for (label, client, accepted) in cases {
+        let host = Host::start_with("plugins", PluginLimits::default(), with_client(client)).await;
+        let authorize =
+            common::start_connect(&host.client, &host.base, &host.profile, "hearth-sandbox-r4").await;
+        let r = no_redirects().get(&authorize).send().await.expect("authorize");
+        let location = r.headers()["location"].to_str().expect("location").to_string();
+        let (status, body) = common::callback(&location).await;
+        if accepted {
+            assert_eq!(status, 303, "{label}: {body}");
+            let job = body["job"]["id"].as_str().expect("job");
+            let done = finished_job(&host.base, &host.client, &host.profile, job).await;
+            assert_eq!(done["status"], "succeeded", "{label}: {done}");
+        } else {
+            assert_eq!(status, 502, "{label}: {body}");
+            assert_eq!(body["type"], "urn:hearth:problem:provider-refused", "{label}");
+            assert!(body["detail"].as_str().expect("detail").contains("invalid_client"), "{label}: {body}");
+        }
+    }
+}

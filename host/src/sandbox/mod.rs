@@ -316,6 +316,7 @@ impl SandboxOptions {
                 secret: None,
                 redirect_uris: Vec::new(),
                 accept_any_redirect: true,
+                public_key_pem: None,
             }],
             access_ttl: Duration::from_secs(3600),
             password: "sandbox".into(),

@@ -49,6 +49,8 @@ pub struct SandboxClient {
     pub redirect_uris: Vec<String>,
     /// Also accept any absolute http(s) redirect URI, for clients whose port is only known at run time.
     pub accept_any_redirect: bool,
+    /// The PEM public key of an asymmetric client (`private_key_jwt`, RS384 or ES384).
+    pub public_key_pem: Option<String>,
 }
 
 impl SandboxClient {
@@ -59,6 +61,7 @@ impl SandboxClient {
             secret: None,
             redirect_uris,
             accept_any_redirect: false,
+            public_key_pem: None,
         }
     }
 
@@ -73,6 +76,22 @@ impl SandboxClient {
             secret: Some(secret.into()),
             redirect_uris,
             accept_any_redirect: false,
+            public_key_pem: None,
+        }
+    }
+
+    /// An asymmetric confidential client that authenticates with a JWT signed by the key whose public half is `public_key_pem`.
+    pub fn asymmetric(
+        id: impl Into<String>,
+        public_key_pem: impl Into<String>,
+        redirect_uris: Vec<String>,
+    ) -> SandboxClient {
+        SandboxClient {
+            id: id.into(),
+            secret: None,
+            redirect_uris,
+            accept_any_redirect: false,
+            public_key_pem: Some(public_key_pem.into()),
         }
     }
 
@@ -286,7 +305,8 @@ pub(super) async fn configuration(
         "authorization_endpoint": format!("{root}/oauth/authorize"),
         "token_endpoint": format!("{root}/oauth/token"),
         "revocation_endpoint": format!("{root}/oauth/revoke"),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "scopes_supported": [
             "launch/patient", "offline_access", "online_access",
@@ -296,6 +316,7 @@ pub(super) async fn configuration(
         "code_challenge_methods_supported": ["S256"],
         "capabilities": [
             "launch-standalone", "client-public", "client-confidential-symmetric",
+            "client-confidential-asymmetric",
             "context-standalone-patient", "permission-offline", "permission-patient",
             "permission-v1", "permission-v2",
         ],
@@ -474,6 +495,9 @@ fn authenticate_client<'a>(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Result<&'a SandboxClient, ClientRefused> {
+    if let Some(kind) = form.get("client_assertion_type") {
+        return authenticate_assertion(state, kind, form);
+    }
     let (id, secret) = match basic_credentials(headers) {
         Some(Err(())) => {
             return Err(ClientRefused::client("the Basic credentials are malformed"));
@@ -504,6 +528,11 @@ fn authenticate_client<'a>(
         .iter()
         .find(|c| c.id == id)
         .ok_or_else(|| ClientRefused::client("unknown client"))?;
+    if client.public_key_pem.is_some() {
+        return Err(ClientRefused::client(
+            "this client authenticates with private_key_jwt",
+        ));
+    }
     match (&client.secret, secret.as_deref()) {
         (Some(expected), Some(given)) if constant_eq(expected, given) => Ok(client),
         (Some(_), _) => Err(ClientRefused::client("wrong or missing client secret")),
@@ -512,6 +541,58 @@ fn authenticate_client<'a>(
             "a public client must not send a secret",
         )),
     }
+}
+
+/// `private_key_jwt` (RFC 7523, SMART's asymmetric client authentication):
+/// the assertion must be signed by the client's registered key, name the
+/// client as issuer and subject and this token endpoint as audience, and not
+/// be expired.
+fn authenticate_assertion<'a>(
+    state: &'a Sandbox,
+    kind: &str,
+    form: &HashMap<String, String>,
+) -> Result<&'a SandboxClient, ClientRefused> {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    if kind != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+        return Err(ClientRefused::request("unsupported client_assertion_type"));
+    }
+    let assertion = form
+        .get("client_assertion")
+        .ok_or(ClientRefused::request("client_assertion is missing"))?;
+    let header = jsonwebtoken::decode_header(assertion)
+        .map_err(|_| ClientRefused::client("the client assertion is not a JWT"))?;
+    if !matches!(header.alg, Algorithm::RS384 | Algorithm::ES384) {
+        return Err(ClientRefused::client("the assertion must be signed with RS384 or ES384"));
+    }
+    let unverified = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(assertion)
+        .map_err(|_| ClientRefused::client("the client assertion is not a JWT"))?;
+    let issuer = unverified.claims["iss"].as_str().unwrap_or_default();
+    let client = state
+        .options
+        .clients
+        .iter()
+        .find(|c| c.id == issuer)
+        .ok_or_else(|| ClientRefused::client("unknown client"))?;
+    let pem = client
+        .public_key_pem
+        .as_deref()
+        .ok_or(ClientRefused::client("this client has no registered key"))?;
+    let key = match header.alg {
+        Algorithm::RS384 => DecodingKey::from_rsa_pem(pem.as_bytes()),
+        _ => DecodingKey::from_ec_pem(pem.as_bytes()),
+    }
+    .map_err(|_| ClientRefused::client("the registered key cannot verify this algorithm"))?;
+    let mut validation = Validation::new(header.alg);
+    validation.set_audience(&[format!("{}/oauth/token", state.root)]);
+    validation.set_issuer(&[client.id.as_str()]);
+    validation.sub = Some(client.id.clone());
+    validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+    jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &validation)
+        .map_err(|_| ClientRefused::client("the client assertion does not verify"))?;
+    if form.get("client_id").is_some_and(|id| *id != client.id) {
+        return Err(ClientRefused::request("client_id differs from the assertion"));
+    }
+    Ok(client)
 }
 
 /// A redirect to the client with `params` added to its redirect URI's query.
