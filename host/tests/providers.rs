@@ -642,3 +642,33 @@ async fn confidential_clients_authenticate_with_a_secret_or_a_signed_jwt() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syncs_against_one_provider_host_run_at_most_two_at_a_time() {
+    let data = SandboxData::generated(6, 5, 60);
+    let patients: Vec<String> = data.patients().into_iter().map(|(p, _)| p).collect();
+    let faults = Arc::new(Faults::default());
+    let options = sandbox_options(&faults);
+    let token = options.token.clone();
+    let sandbox = common::sandbox(data, options).await;
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    faults.slow(Some(Duration::from_millis(40)));
+    let mut jobs = Vec::new();
+    for patient in &patients {
+        let source = host.add_source(&sandbox.base_url, patient, &token, "fhir-r4").await;
+        let (status, job) = host
+            .post(&host.at(&format!("/sources/{source}/sync?wait=false")), &Value::Null)
+            .await;
+        assert_eq!(status, 202, "{job}");
+        jobs.push(job["id"].as_str().expect("job").to_string());
+    }
+    for job in &jobs {
+        let done = finished_job(&host.base, &host.client, &host.profile, job).await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+    }
+    assert_eq!(
+        faults.max_in_flight(),
+        2,
+        "five sources on one host: two syncs at a time, one request each"
+    );
+}

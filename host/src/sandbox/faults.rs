@@ -32,6 +32,10 @@ pub struct Faults {
     code_requests: AtomicU64,
     /// `/oauth/token` calls with `grant_type=refresh_token`.
     refresh_requests: AtomicU64,
+    /// FHIR requests being answered right now.
+    in_flight: AtomicU64,
+    /// The most FHIR requests ever answered at once.
+    max_in_flight: AtomicU64,
 }
 
 impl Default for Faults {
@@ -49,7 +53,18 @@ impl Default for Faults {
             expire_countdown: AtomicI64::new(-1),
             code_requests: AtomicU64::new(0),
             refresh_requests: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
         }
+    }
+}
+
+/// A FHIR request being answered; counted out when dropped.
+pub(super) struct InFlight<'a>(&'a Faults);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -61,6 +76,18 @@ fn take(counter: &AtomicU64) -> bool {
 }
 
 impl Faults {
+    /// The most FHIR requests the sandbox has answered at once (to check a client's concurrency limits).
+    pub fn max_in_flight(&self) -> u64 {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Count a FHIR request in until the guard drops.
+    pub(super) fn enter(&self) -> InFlight<'_> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(self)
+    }
+
     /// Answer only the next `n` authenticated requests, then fail with 503 (`None`: never fail).
     pub fn fail_after(&self, n: Option<u64>) {
         let budget = n.map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));

@@ -68,6 +68,7 @@ pub(super) fn routes(state: Arc<Sandbox>, base: FhirBase) -> Router<Arc<Sandbox>
 
 /// The `slow` fault: hold every FHIR response back.
 async fn delay(State(state): State<Arc<Sandbox>>, request: Request, next: Next) -> Response {
+    let _counted = state.options.faults.enter();
     if let Some(d) = state.options.faults.delay() {
         tokio::time::sleep(d).await;
     }
