@@ -27,6 +27,7 @@ pub mod bindings {
 pub mod fhir;
 pub mod http;
 pub mod log;
+pub mod pull;
 pub mod sink;
 
 pub use bindings::Guest as Connector;

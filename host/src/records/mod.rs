@@ -559,6 +559,26 @@ fn stored(row: &sqlx::sqlite::SqliteRow) -> Result<StoredResource, StoreError> {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn an_unchanged_resource_is_not_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open_with_test_source(dir.path()).await;
+        let store = RecordStore::new(db);
+        let batch = vec![
+            parse(r#"{"resourceType":"Patient","id":"p1","name":[{"family":"Ng"}]}"#).unwrap(),
+            parse(r#"{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"}}"#).unwrap(),
+        ];
+        let first = store.upsert_batch("s", &batch).await.unwrap();
+        assert_eq!((first.stored, first.unchanged), (2, 0));
+        let again = store.upsert_batch("s", &batch).await.unwrap();
+        assert_eq!((again.stored, again.unchanged), (0, 2));
+        let changed = vec![
+            parse(r#"{"resourceType":"Observation","id":"o1","status":"amended","code":{"text":"x"}}"#).unwrap(),
+        ];
+        let third = store.upsert_batch("s", &changed).await.unwrap();
+        assert_eq!((third.stored, third.unchanged), (1, 0));
+    }
+
     #[test]
     fn parse_validates_shape() {
         assert!(matches!(parse("{"), Err(InvalidResource::Json(_))));
