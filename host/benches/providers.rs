@@ -8,8 +8,8 @@
 //! from rotting. Without `../shared/data` the catalog part uses a generated
 //! catalog of the same size class and says so.
 
-use hearth_host::catalog::package::{self, read_package_catalog};
 use hearth_host::catalog::CatalogIndex;
+use hearth_host::catalog::package::{self, read_package_catalog};
 use hearth_host::config::{Config, PluginLimits};
 use hearth_host::sandbox::{self, SandboxData, SandboxOptions};
 use hearth_host::server;
@@ -97,7 +97,10 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(&plugins)? {
         let path = entry?.path();
         if path.join("catalog.json").exists() {
-            let id = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let id = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             packs.push((id, read_package_catalog(&path)?));
         }
     }
@@ -108,7 +111,11 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
         index.brands(),
         index.endpoints(),
         started.elapsed().as_secs_f64() * 1000.0,
-        if shared { "" } else { " (no shared data: sandbox only)" }
+        if shared {
+            ""
+        } else {
+            " (no shared data: sandbox only)"
+        }
     );
     let mut samples = Vec::new();
     for _ in 0..rounds {
@@ -120,7 +127,10 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
         }
     }
     let (p50, p99) = percentiles(samples);
-    println!("catalog search in process (n={}): p50 {p50:.3} ms, p99 {p99:.3} ms", rounds * QUERIES.len());
+    println!(
+        "catalog search in process (n={}): p50 {p50:.3} ms, p99 {p99:.3} ms",
+        rounds * QUERIES.len()
+    );
 
     // Over HTTP, and sync throughput, against a real host and the sandbox.
     let data = SandboxData::generated(3, 1, resources);
@@ -143,7 +153,9 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
     };
     let host = server::start(&config).await?;
     let base = format!("http://{}", host.addr);
-    let anon = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     let setup: Value = anon
         .post(format!("{base}/api/setup"))
         .json(&json!({"username": "bench", "password": "a long bench password here", "profile_name": "Bench"}))
@@ -151,28 +163,49 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
         .await?
         .json()
         .await?;
-    let token = setup["access_token"].as_str().unwrap_or_default().to_string();
+    let token = setup["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let client = reqwest::Client::builder()
         .default_headers({
             let mut h = reqwest::header::HeaderMap::new();
-            h.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse()?);
+            h.insert(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {token}").parse()?,
+            );
             h
         })
         .build()?;
-    let me: Value = client.get(format!("{base}/api/me")).send().await?.json().await?;
-    let profile = me["profiles"][0]["id"].as_str().unwrap_or_default().to_string();
+    let me: Value = client
+        .get(format!("{base}/api/me"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let profile = me["profiles"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
 
     let mut samples = Vec::new();
     for _ in 0..rounds {
         for q in QUERIES {
             let t = Instant::now();
-            let r = client.get(format!("{base}/api/catalog")).query(&[("q", q)]).send().await?;
+            let r = client
+                .get(format!("{base}/api/catalog"))
+                .query(&[("q", q)])
+                .send()
+                .await?;
             let _ = r.bytes().await?;
             samples.push(t.elapsed());
         }
     }
     let (p50, p99) = percentiles(samples);
-    println!("catalog search over HTTP (n={}): p50 {p50:.3} ms, p99 {p99:.3} ms", rounds * QUERIES.len());
+    println!(
+        "catalog search over HTTP (n={}): p50 {p50:.3} ms, p99 {p99:.3} ms",
+        rounds * QUERIES.len()
+    );
 
     // Connect the sandbox (auto-approved) and time the first sync job.
     let started = Instant::now();
@@ -187,7 +220,10 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
     let r = anon.get(authorize).send().await?;
     let callback = r.headers()["location"].to_str()?.to_string();
     let connected: Value = anon.get(&callback).send().await?.json().await?;
-    let job = connected["job"]["id"].as_str().unwrap_or_default().to_string();
+    let job = connected["job"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let done = wait_job(&client, &base, &profile, &job).await?;
     let secs = started.elapsed().as_secs_f64();
     let emitted = done["progress"]["emitted"].as_u64().unwrap_or(0);
@@ -198,13 +234,18 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
         done["status"]
     );
     anyhow::ensure!(done["status"] == "succeeded", "sync failed: {done}");
-    anyhow::ensure!(emitted as usize >= resources, "only {emitted} of {resources} resources");
+    anyhow::ensure!(
+        emitted as usize >= resources,
+        "only {emitted} of {resources} resources"
+    );
 
     // An incremental re-sync: nothing changed, so it is quick.
     let source = connected["source_id"].as_str().unwrap_or_default();
     let started = Instant::now();
     let again: Value = client
-        .post(format!("{base}/api/profiles/{profile}/sources/{source}/sync"))
+        .post(format!(
+            "{base}/api/profiles/{profile}/sources/{source}/sync"
+        ))
         .send()
         .await?
         .json()
@@ -218,7 +259,12 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn wait_job(client: &reqwest::Client, base: &str, profile: &str, job: &str) -> anyhow::Result<Value> {
+async fn wait_job(
+    client: &reqwest::Client,
+    base: &str,
+    profile: &str,
+    job: &str,
+) -> anyhow::Result<Value> {
     loop {
         let j: Value = client
             .get(format!("{base}/api/profiles/{profile}/jobs/{job}"))
@@ -226,7 +272,10 @@ async fn wait_job(client: &reqwest::Client, base: &str, profile: &str, job: &str
             .await?
             .json()
             .await?;
-        if matches!(j["status"].as_str(), Some("succeeded" | "failed" | "cancelled")) {
+        if matches!(
+            j["status"].as_str(),
+            Some("succeeded" | "failed" | "cancelled")
+        ) {
             return Ok(j);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -71,7 +71,10 @@ impl std::fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientConfig")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "(set)"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "(set)"),
+            )
             .field("private_key_file", &self.private_key_file)
             .field("key_id", &self.key_id)
             .finish()
@@ -215,7 +218,9 @@ impl Config {
                     _ => {
                         return Err(ConfigError::UnknownKey {
                             key: name,
-                            origin: "the environment (expected HEARTH_CLIENT_<PLATFORM>_ID or _SECRET)".into(),
+                            origin:
+                                "the environment (expected HEARTH_CLIENT_<PLATFORM>_ID or _SECRET)"
+                                    .into(),
                         });
                     }
                 };
@@ -331,11 +336,20 @@ impl Config {
         };
         let parse_url = |key: &'static str, r: Raw| -> Result<url::Url, ConfigError> {
             match url::Url::parse(r.value.trim()) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.query().is_none() => Ok(u),
+                Ok(u)
+                    if matches!(u.scheme(), "http" | "https")
+                        && u.host_str().is_some()
+                        && u.query().is_none() =>
+                {
+                    Ok(u)
+                }
                 _ => Err(ConfigError::Invalid {
                     key,
                     origin: r.origin,
-                    reason: format!("{:?} is not an absolute http(s) URL without a query", r.value),
+                    reason: format!(
+                        "{:?} is not an absolute http(s) URL without a query",
+                        r.value
+                    ),
                 }),
             }
         };
@@ -356,7 +370,9 @@ impl Config {
             None => Duration::from_secs(30),
         };
         let sync_interval = match take("sync_interval_hours") {
-            Some(r) => Duration::from_secs(parse_number("sync_interval_hours", r, 1, 24 * 365)? * 3600),
+            Some(r) => {
+                Duration::from_secs(parse_number("sync_interval_hours", r, 1, 24 * 365)? * 3600)
+            }
             None => Duration::from_secs(24 * 3600),
         };
         Ok(Config {
@@ -408,12 +424,14 @@ fn read_file(
     for (name, value) in table {
         if name == "clients" {
             let toml::Value::Table(platforms) = value else {
-                return Err(file_err("`clients` must be a table of [clients.<platform>]".into()));
+                return Err(file_err(
+                    "`clients` must be a table of [clients.<platform>]".into(),
+                ));
             };
             for (platform, entry) in platforms {
-                let client: ClientConfig = entry
-                    .try_into()
-                    .map_err(|e: toml::de::Error| file_err(format!("[clients.{platform}]: {}", e.message())))?;
+                let client: ClientConfig = entry.try_into().map_err(|e: toml::de::Error| {
+                    file_err(format!("[clients.{platform}]: {}", e.message()))
+                })?;
                 clients.insert(platform, client);
             }
             continue;
@@ -625,11 +643,18 @@ mod tests {
         assert_eq!(c.clients["cerner"].client_secret.as_deref(), Some("s3cret"));
         assert_eq!(c.clients["qualifacts-carelogic"].client_id, "q");
         assert_eq!(c.clients["epic"].key_id.as_deref(), Some("k1"));
-        assert!(!format!("{:?}", c.clients["cerner"]).contains("s3cret"), "secrets are never printed");
+        assert!(
+            !format!("{:?}", c.clients["cerner"]).contains("s3cret"),
+            "secrets are never printed"
+        );
         // A secret without an id, and an unknown field, are refused.
         let err = Config::load(None, env(&[("HEARTH_CLIENT_ACME_SECRET", "x")])).unwrap_err();
         assert!(err.to_string().contains("clients.acme"), "{err}");
-        std::fs::write(&file, "[clients.cerner]\nclient_id = \"a\"\nscope = \"x\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "[clients.cerner]\nclient_id = \"a\"\nscope = \"x\"\n",
+        )
+        .unwrap();
         let err = Config::load(Some(&file), env(&[])).unwrap_err();
         assert!(err.to_string().contains("[clients.cerner]"), "{err}");
     }

@@ -4,11 +4,11 @@ use crate::api::{self, AppState};
 use crate::auth::Auth;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
+use crate::config::join_url;
+use crate::jobs::{Events, Jobs};
 use crate::plugins::Plugins;
 use crate::records::RecordStore;
 use crate::secrets::{TokenCipher, create_private_dir};
-use crate::config::join_url;
-use crate::jobs::{Events, Jobs};
 use crate::smart::SmartClient;
 use crate::sources::{Connections, Sources};
 use anyhow::Context;
@@ -53,7 +53,11 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
         ),
     );
     sources.recover_interrupted().await?;
-    let jobs = Arc::new(Jobs::new(sources.clone(), Events::default(), config.sync_retry));
+    let jobs = Arc::new(Jobs::new(
+        sources.clone(),
+        Events::default(),
+        config.sync_retry,
+    ));
     jobs.recover().await?;
     // Mounted only when this host serves the sandbox itself (not when `sandbox_url` points elsewhere).
     let sandbox = match (&config.sandbox_url, config.sandbox, &sandbox_root) {

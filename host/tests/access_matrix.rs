@@ -215,7 +215,8 @@ impl World {
 
     /// As the owner, a source connected from the catalog (through the auto-approving sandbox).
     async fn connected_source(&self) -> String {
-        let body = common::connect_auto(self.client(Role::Owner), &self.host.base, &self.profile).await;
+        let body =
+            common::connect_auto(self.client(Role::Owner), &self.host.base, &self.profile).await;
         body["source_id"].as_str().expect("source").to_string()
     }
 
@@ -594,15 +595,24 @@ impl World {
                     .expect("authorize");
                 let location = r.headers()["location"].to_str().expect("location");
                 let url = url::Url::parse(location).expect("callback url");
-                (format!("{}?{}", url.path(), url.query().unwrap_or_default()), none)
+                (
+                    format!("{}?{}", url.path(), url.query().unwrap_or_default()),
+                    none,
+                )
             }
             ("POST", "/api/profiles/{profile}/sources/{source}/reconnect") => {
                 let source = self.connected_source().await;
-                (format!("/api/profiles/{p}/sources/{source}/reconnect"), none)
+                (
+                    format!("/api/profiles/{p}/sources/{source}/reconnect"),
+                    none,
+                )
             }
             ("POST", "/api/profiles/{profile}/sources/{source}/disconnect") => {
                 let source = self.connected_source().await;
-                (format!("/api/profiles/{p}/sources/{source}/disconnect"), none)
+                (
+                    format!("/api/profiles/{p}/sources/{source}/disconnect"),
+                    none,
+                )
             }
             ("GET", "/api/profiles/{profile}/jobs") => (format!("/api/profiles/{p}/jobs"), none),
             ("GET", "/api/profiles/{profile}/jobs/{job}") => {
@@ -655,7 +665,9 @@ async fn world() -> World {
         c.sandbox_url = Some(url::Url::parse(&root).expect("url"));
     })
     .await;
-    let hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let hole = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let black_hole = format!("http://{}/fhir", hole.local_addr().expect("addr"));
     tokio::spawn(async move {
         let mut held = Vec::new();

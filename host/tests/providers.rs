@@ -13,7 +13,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Poll a job until it succeeds or fails.
-async fn finished_job(host_base: &str, client: &reqwest::Client, profile: &str, job: &str) -> Value {
+async fn finished_job(
+    host_base: &str,
+    client: &reqwest::Client,
+    profile: &str,
+    job: &str,
+) -> Value {
     let started = Instant::now();
     loop {
         let j: Value = client
@@ -24,7 +29,10 @@ async fn finished_job(host_base: &str, client: &reqwest::Client, profile: &str, 
             .json()
             .await
             .expect("json");
-        if matches!(j["status"].as_str(), Some("succeeded" | "failed" | "cancelled")) {
+        if matches!(
+            j["status"].as_str(),
+            Some("succeeded" | "failed" | "cancelled")
+        ) {
             return j;
         }
         assert!(
@@ -100,7 +108,8 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
 
     // Tokens expire after a few requests, so the first sync must refresh mid-way.
     faults.expire_after_requests(4);
-    let authorize = common::start_connect(&host.client, &host.base, &host.profile, endpoint_id).await;
+    let authorize =
+        common::start_connect(&host.client, &host.base, &host.profile, endpoint_id).await;
     let q: std::collections::HashMap<String, String> = url::Url::parse(&authorize)
         .expect("url")
         .query_pairs()
@@ -124,11 +133,18 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["progress"]["total"].as_u64(), Some(expected), "{done}");
     let (_, refreshes) = faults.token_requests();
-    assert!(refreshes >= 1, "the expired token was refreshed ({refreshes} refreshes)");
+    assert!(
+        refreshes >= 1,
+        "the expired token was refreshed ({refreshes} refreshes)"
+    );
     let s = source_of(&host, &source).await;
     assert_eq!(s["status"], "ok");
     assert_eq!(s["patient_id"], patient.as_str());
-    assert_eq!(s["resources"].as_u64(), Some(expected), "nothing lost, nothing twice");
+    assert_eq!(
+        s["resources"].as_u64(),
+        Some(expected),
+        "nothing lost, nothing twice"
+    );
     assert!(s["scope"].as_str().expect("scope").contains("patient/"));
 
     let text = collected.await.expect("events task");
@@ -140,7 +156,10 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
     // A 429 is waited out: the job is queued again after Retry-After and finishes.
     faults.rate_limit_next(1, 1);
     let (status, queued) = host
-        .post(&host.at(&format!("/sources/{source}/sync?wait=false")), &Value::Null)
+        .post(
+            &host.at(&format!("/sources/{source}/sync?wait=false")),
+            &Value::Null,
+        )
         .await;
     assert_eq!(status, 202, "{queued}");
     let job = queued["id"].as_str().expect("job");
@@ -156,7 +175,10 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
         started.elapsed() >= Duration::from_millis(900),
         "the retry waited for Retry-After"
     );
-    assert_eq!(source_of(&host, &source).await["resources"].as_u64(), Some(expected));
+    assert_eq!(
+        source_of(&host, &source).await["resources"].as_u64(),
+        Some(expected)
+    );
 
     // Jobs are listed with their detail.
     let (_, jobs) = host.get(&host.at("/jobs")).await;
@@ -173,18 +195,27 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
     let s = source_of(&host, &source).await;
     assert_eq!(s["status"], "needs-reconnect");
     assert!(
-        s["last_error"].as_str().expect("error").contains("Reconnect needed"),
+        s["last_error"]
+            .as_str()
+            .expect("error")
+            .contains("Reconnect needed"),
         "{s}"
     );
     // The scheduler does not queue it, and a sync request says why.
     let (status, problem) = host
-        .post(&host.at(&format!("/sources/{source}/sync?wait=false")), &Value::Null)
+        .post(
+            &host.at(&format!("/sources/{source}/sync?wait=false")),
+            &Value::Null,
+        )
         .await;
     assert_eq!(status, 409, "{problem}");
 
     // Reconnecting signs in again and the source syncs as before.
     let (status, started) = host
-        .post(&host.at(&format!("/sources/{source}/reconnect")), &Value::Null)
+        .post(
+            &host.at(&format!("/sources/{source}/reconnect")),
+            &Value::Null,
+        )
         .await;
     assert_eq!(status, 201, "{started}");
     let authorize = started["authorize_url"].as_str().expect("url");
@@ -200,7 +231,10 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
 
     // Reconnecting as another patient is refused: the source keeps one person's record.
     let (_, started) = host
-        .post(&host.at(&format!("/sources/{source}/reconnect")), &Value::Null)
+        .post(
+            &host.at(&format!("/sources/{source}/reconnect")),
+            &Value::Null,
+        )
         .await;
     let other = patients[0].0.clone();
     let callback = common::approve_at_sandbox(
@@ -214,13 +248,25 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
     assert_eq!(problem["type"], "urn:hearth:problem:other-patient");
 
     // Declining at the provider says so.
-    let authorize = common::start_connect(&host.client, &host.base, &host.profile, endpoint_id).await;
+    let authorize =
+        common::start_connect(&host.client, &host.base, &host.profile, endpoint_id).await;
     let browser = no_redirects();
-    let page = browser.get(&authorize).send().await.expect("page").text().await.expect("html");
+    let page = browser
+        .get(&authorize)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
     let req = common::hidden_input(&page, "req");
     let consent = browser
         .post(format!("{root}/oauth/login"))
-        .form(&[("req", req.as_str()), ("patient", patient.as_str()), ("password", "sandbox")])
+        .form(&[
+            ("req", req.as_str()),
+            ("patient", patient.as_str()),
+            ("password", "sandbox"),
+        ])
         .send()
         .await
         .expect("login")
@@ -234,14 +280,20 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
         .send()
         .await
         .expect("deny");
-    let location = denied.headers()["location"].to_str().expect("location").to_string();
+    let location = denied.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
     let (status, problem) = common::callback(&location).await;
     assert_eq!(status, 403, "{problem}");
     assert_eq!(problem["type"], "urn:hearth:problem:access-denied");
 
     // Disconnecting forgets the grant and keeps the records.
     let (status, s) = host
-        .post(&host.at(&format!("/sources/{source}/disconnect")), &Value::Null)
+        .post(
+            &host.at(&format!("/sources/{source}/disconnect")),
+            &Value::Null,
+        )
         .await;
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["status"], "disconnected");
@@ -262,15 +314,21 @@ async fn connecting_fails_in_words() {
     // Without a smart-configuration, discovery falls back to the CapabilityStatement.
     let authorize =
         common::start_connect(&host.client, &host.base, &host.profile, "hearth-sandbox-r4").await;
-    assert!(authorize.starts_with(&format!("{root}/oauth/authorize?")), "{authorize}");
+    assert!(
+        authorize.starts_with(&format!("{root}/oauth/authorize?")),
+        "{authorize}"
+    );
     // An unknown endpoint, and a callback with a made-up state.
     let (status, problem) = host
         .post(&host.at("/connect"), &json!({"endpoint_id": "nope"}))
         .await;
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["type"], "urn:hearth:problem:unknown-endpoint");
-    let (status, problem) =
-        common::callback(&format!("{}/api/smart/callback?code=x&state=forged", host.base)).await;
+    let (status, problem) = common::callback(&format!(
+        "{}/api/smart/callback?code=x&state=forged",
+        host.base
+    ))
+    .await;
     assert_eq!(status, 400, "{problem}");
     // A provider that is down: a precise error, nothing stored.
     let closed = format!("http://127.0.0.1:{}/", free_port());
@@ -279,12 +337,19 @@ async fn connecting_fails_in_words() {
     })
     .await;
     let (status, problem) = host2
-        .post(&host2.at("/connect"), &json!({"endpoint_id": "hearth-sandbox-r4"}))
+        .post(
+            &host2.at("/connect"),
+            &json!({"endpoint_id": "hearth-sandbox-r4"}),
+        )
         .await;
     assert_eq!(status, 502, "{problem}");
     assert_eq!(problem["type"], "urn:hearth:problem:provider-unreachable");
     let (_, sources) = host2.get(&host2.at("/sources")).await;
-    assert_eq!(sources["sources"].as_array().map(Vec::len), Some(0), "{sources}");
+    assert_eq!(
+        sources["sources"].as_array().map(Vec::len),
+        Some(0),
+        "{sources}"
+    );
 }
 
 fn free_port() -> u16 {
@@ -315,7 +380,10 @@ fn spawn_hearth(data: &std::path::Path, port: u16, sandbox_root: &str) -> std::p
 async fn wait_healthy(base: &str) {
     let started = Instant::now();
     while reqwest::get(format!("{base}/api/health")).await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "no health answer");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no health answer"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -349,8 +417,18 @@ async fn a_host_killed_mid_sync_finishes_the_job_after_restart() {
         .await
         .expect("json");
     let client = common::bearer_client(setup["access_token"].as_str().expect("token"));
-    let me: Value = client.get(format!("{base}/api/me")).send().await.expect("me").json().await.expect("json");
-    let profile = me["profiles"][0]["id"].as_str().expect("profile").to_string();
+    let me: Value = client
+        .get(format!("{base}/api/me"))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    let profile = me["profiles"][0]["id"]
+        .as_str()
+        .expect("profile")
+        .to_string();
     let connected = common::connect_auto(&client, &base, &profile).await;
     let source = connected["source_id"].as_str().expect("source").to_string();
     let job = connected["job"]["id"].as_str().expect("job").to_string();
@@ -367,10 +445,16 @@ async fn a_host_killed_mid_sync_finishes_the_job_after_restart() {
             .await
             .expect("json");
         if s["resumable"] == true {
-            assert!(s["resources"].as_u64().expect("count") < expected, "killed mid-sync");
+            assert!(
+                s["resources"].as_u64().expect("count") < expected,
+                "killed mid-sync"
+            );
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint: {s}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no checkpoint: {s}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     child.kill().expect("kill");
@@ -406,7 +490,10 @@ async fn a_host_killed_mid_sync_finishes_the_job_after_restart() {
         .iter()
         .map(|e| {
             (
-                e["resource"]["resourceType"].as_str().unwrap_or_default().to_string(),
+                e["resource"]["resourceType"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 e["resource"]["id"].as_str().unwrap_or_default().to_string(),
             )
         })
@@ -479,14 +566,22 @@ async fn the_catalog_imports_into_connector_packages_and_is_searchable() {
         .output()
         .expect("hearth catalog import");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let packages = if shared { 28 } else { 1 };
     assert!(
         stdout.contains(&format!("wrote {packages} connector packages")),
         "{stdout}"
     );
 
-    let sandbox = common::sandbox(SandboxData::generated(2, 1, 10), SandboxOptions::with_random_token()).await;
+    let sandbox = common::sandbox(
+        SandboxData::generated(2, 1, 10),
+        SandboxOptions::with_random_token(),
+    )
+    .await;
     let root = common::sandbox_root(&sandbox);
     let host = Host::start_with("plugins", PluginLimits::default(), |c| {
         c.plugins_dir = plugins.clone();
@@ -514,14 +609,24 @@ async fn the_catalog_imports_into_connector_packages_and_is_searchable() {
     assert_eq!(endpoint["connector"], "cerner");
     let (_, by_city) = host.get("/api/catalog?q=knoxville%20tn&limit=100").await;
     assert!(
-        by_city["results"].as_array().expect("results").iter().any(|b| b["name"] == "StatCare Outpatient"),
+        by_city["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .any(|b| b["name"] == "StatCare Outpatient"),
         "{by_city}"
     );
     let (_, sandbox_hit) = host.get("/api/catalog?q=hearth%20sandbox").await;
     assert_eq!(sandbox_hit["results"][0]["name"], "Hearth Sandbox");
     let (status, _) = host.get("/api/catalog?limit=0").await;
     assert_eq!(status, 400);
-    let (status, _) = host.anon.get(format!("{}/api/catalog", host.base)).send().await.map(|r| (r.status().as_u16(), ())).expect("anon");
+    let (status, _) = host
+        .anon
+        .get(format!("{}/api/catalog", host.base))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .expect("anon");
     assert_eq!(status, 401);
     if shared {
         let (_, all) = host.get("/api/catalog?limit=1").await;
@@ -529,10 +634,19 @@ async fn the_catalog_imports_into_connector_packages_and_is_searchable() {
     }
     // A platform that needs credentials Hearth lacks says what to configure.
     let (status, problem) = host
-        .post(&host.at("/connect"), &json!({"endpoint_id": endpoint["id"]}))
+        .post(
+            &host.at("/connect"),
+            &json!({"endpoint_id": endpoint["id"]}),
+        )
         .await;
     assert_eq!(status, 409, "{problem}");
-    assert!(problem["detail"].as_str().expect("detail").contains("[clients.cerner]"), "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("[clients.cerner]"),
+        "{problem}"
+    );
 }
 
 fn openssl(args: &[&str]) {
@@ -550,9 +664,27 @@ fn rsa_key(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, String) {
     let private = dir.join(format!("{name}.pem"));
     let public = dir.join(format!("{name}.pub.pem"));
     let p = private.to_str().expect("path");
-    openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", p]);
-    openssl(&["pkey", "-in", p, "-pubout", "-out", public.to_str().expect("path")]);
-    (private, std::fs::read_to_string(public).expect("public key"))
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        p,
+    ]);
+    openssl(&[
+        "pkey",
+        "-in",
+        p,
+        "-pubout",
+        "-out",
+        public.to_str().expect("path"),
+    ]);
+    (
+        private,
+        std::fs::read_to_string(public).expect("public key"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -569,7 +701,11 @@ async fn confidential_clients_authenticate_with_a_secret_or_a_signed_jwt() {
     let mut options = SandboxOptions::with_random_token();
     options.auto_approve = true;
     options.clients = vec![
-        any(SandboxClient::confidential("hearth-secret", "s3cret-value", vec![])),
+        any(SandboxClient::confidential(
+            "hearth-secret",
+            "s3cret-value",
+            vec![],
+        )),
         any(SandboxClient::asymmetric("hearth-jwt", public, vec![])),
     ];
     let sandbox = common::sandbox(SandboxData::generated(4, 1, 30), options).await;
@@ -626,9 +762,17 @@ async fn confidential_clients_authenticate_with_a_secret_or_a_signed_jwt() {
     for (label, client, accepted) in cases {
         let host = Host::start_with("plugins", PluginLimits::default(), with_client(client)).await;
         let authorize =
-            common::start_connect(&host.client, &host.base, &host.profile, "hearth-sandbox-r4").await;
-        let r = no_redirects().get(&authorize).send().await.expect("authorize");
-        let location = r.headers()["location"].to_str().expect("location").to_string();
+            common::start_connect(&host.client, &host.base, &host.profile, "hearth-sandbox-r4")
+                .await;
+        let r = no_redirects()
+            .get(&authorize)
+            .send()
+            .await
+            .expect("authorize");
+        let location = r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_string();
         let (status, body) = common::callback(&location).await;
         if accepted {
             assert_eq!(status, 303, "{label}: {body}");
@@ -637,8 +781,17 @@ async fn confidential_clients_authenticate_with_a_secret_or_a_signed_jwt() {
             assert_eq!(done["status"], "succeeded", "{label}: {done}");
         } else {
             assert_eq!(status, 502, "{label}: {body}");
-            assert_eq!(body["type"], "urn:hearth:problem:provider-refused", "{label}");
-            assert!(body["detail"].as_str().expect("detail").contains("invalid_client"), "{label}: {body}");
+            assert_eq!(
+                body["type"], "urn:hearth:problem:provider-refused",
+                "{label}"
+            );
+            assert!(
+                body["detail"]
+                    .as_str()
+                    .expect("detail")
+                    .contains("invalid_client"),
+                "{label}: {body}"
+            );
         }
     }
 }
@@ -655,9 +808,14 @@ async fn syncs_against_one_provider_host_run_at_most_two_at_a_time() {
     faults.slow(Some(Duration::from_millis(40)));
     let mut jobs = Vec::new();
     for patient in &patients {
-        let source = host.add_source(&sandbox.base_url, patient, &token, "fhir-r4").await;
+        let source = host
+            .add_source(&sandbox.base_url, patient, &token, "fhir-r4")
+            .await;
         let (status, job) = host
-            .post(&host.at(&format!("/sources/{source}/sync?wait=false")), &Value::Null)
+            .post(
+                &host.at(&format!("/sources/{source}/sync?wait=false")),
+                &Value::Null,
+            )
             .await;
         assert_eq!(status, 202, "{job}");
         jobs.push(job["id"].as_str().expect("job").to_string());

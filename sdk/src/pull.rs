@@ -143,27 +143,37 @@ impl Quirks {
                         Some(query) if !query.is_empty() => {
                             q.custom_everything = Some(query.to_string())
                         }
-                        _ => return Err(invalid(format!("everything {v:?}: use missing or custom:<query>"))),
+                        _ => {
+                            return Err(invalid(format!(
+                                "everything {v:?}: use missing or custom:<query>"
+                            )));
+                        }
                     },
                 },
                 "extra-types" => {
                     for ty in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
                         if !ty.bytes().all(|b| b.is_ascii_alphabetic()) {
-                            return Err(invalid(format!("extra-types: {ty:?} is not a resource type")));
+                            return Err(invalid(format!(
+                                "extra-types: {ty:?} is not a resource type"
+                            )));
                         }
                         q.extra_types.push(ty.to_string());
                     }
                 }
                 "since" => {
                     let ok = value.len() >= 20
-                        && value.bytes().all(|b| b.is_ascii_digit() || b"-:T.+Z".contains(&b));
+                        && value
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b"-:T.+Z".contains(&b));
                     if !ok {
                         return Err(invalid(format!("since {value:?} is not an instant")));
                     }
                     q.since = Some(value.clone());
                 }
                 other => match other.strip_prefix("header:") {
-                    Some(name) if !name.is_empty() => q.headers.push((name.to_string(), value.clone())),
+                    Some(name) if !name.is_empty() => {
+                        q.headers.push((name.to_string(), value.clone()))
+                    }
                     _ => log::warn(&format!("ignoring unknown setting {other:?}")),
                 },
             }
@@ -217,7 +227,12 @@ fn plan(
             query.push_str(&format!("&_since={since}"));
         }
         return Ok(Cursor {
-            strategy: if since.is_some() { "everything-since" } else { "everything" }.into(),
+            strategy: if since.is_some() {
+                "everything-since"
+            } else {
+                "everything"
+            }
+            .into(),
             queries: vec![query],
             index: 0,
             next: None,
@@ -292,7 +307,10 @@ mod tests {
             fhir_base_url: "https://x".into(),
             patient_id: "p".into(),
             cursor: None,
-            settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            settings: settings
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         let q = Quirks::from_context(&ctx(&[
             ("everything", "missing"),
@@ -303,10 +321,23 @@ mod tests {
         .unwrap();
         assert!(q.no_everything);
         assert_eq!(q.extra_types, vec!["Coverage", "Consent"]);
-        assert_eq!(q.headers, vec![("Accept".to_string(), "application/json+fhir".to_string())]);
-        assert_eq!(encode(q.since.as_deref().unwrap()), "2026-11-28T10%3A00%3A00.5%2B00%3A00");
-        let q = Quirks::from_context(&ctx(&[("everything", "custom:ExplanationOfBenefit?_include=*")])).unwrap();
-        assert_eq!(q.custom_everything.as_deref(), Some("ExplanationOfBenefit?_include=*"));
+        assert_eq!(
+            q.headers,
+            vec![("Accept".to_string(), "application/json+fhir".to_string())]
+        );
+        assert_eq!(
+            encode(q.since.as_deref().unwrap()),
+            "2026-11-28T10%3A00%3A00.5%2B00%3A00"
+        );
+        let q = Quirks::from_context(&ctx(&[(
+            "everything",
+            "custom:ExplanationOfBenefit?_include=*",
+        )]))
+        .unwrap();
+        assert_eq!(
+            q.custom_everything.as_deref(),
+            Some("ExplanationOfBenefit?_include=*")
+        );
         assert!(Quirks::from_context(&ctx(&[("since", "yesterday")])).is_err());
         assert!(Quirks::from_context(&ctx(&[("extra-types", "Bad/Type")])).is_err());
         assert!(Quirks::from_context(&ctx(&[("everything", "sometimes")])).is_err());

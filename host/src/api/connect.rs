@@ -15,7 +15,10 @@ const CONNECT_ATTEMPTS: i64 = 6;
 pub(super) fn routes(r: Routes) -> Routes {
     r.post("/profiles/{profile}/connect", start)
         .post("/profiles/{profile}/sources/{source}/reconnect", reconnect)
-        .post("/profiles/{profile}/sources/{source}/disconnect", disconnect)
+        .post(
+            "/profiles/{profile}/sources/{source}/disconnect",
+            disconnect,
+        )
         .get("/smart/callback", callback)
 }
 
@@ -88,9 +91,8 @@ async fn callback(
         })),
     )
         .into_response();
-    let location = HeaderValue::from_str(&location).map_err(|e| {
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-    })?;
+    let location = HeaderValue::from_str(&location)
+        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
 }

@@ -53,12 +53,12 @@ async fn sync_now(
             Ok(Json(body).into_response())
         }
         RunOutcome::Ran(Err(e)) => Err(Problem::from(e).with("job_id", job.id)),
-        RunOutcome::Cancelled => Err(Problem::new(
-            StatusCode::CONFLICT,
-            "cancelled",
-            "the sync was cancelled",
-        )
-        .with("job_id", job.id)),
+        RunOutcome::Cancelled => {
+            Err(
+                Problem::new(StatusCode::CONFLICT, "cancelled", "the sync was cancelled")
+                    .with("job_id", job.id),
+            )
+        }
     }
 }
 

@@ -6,9 +6,9 @@ mod account;
 mod admin;
 mod catalog;
 mod connect;
-mod jobs;
 mod data;
 mod extract;
+mod jobs;
 mod manual;
 mod profiles;
 mod transfer;
@@ -267,7 +267,9 @@ impl From<&SourceError> for Problem {
                     S::Refused { .. } | S::NoPatient => {
                         Problem::new(StatusCode::BAD_GATEWAY, "provider-refused", detail)
                     }
-                    S::Denied { .. } => Problem::new(StatusCode::FORBIDDEN, "access-denied", detail),
+                    S::Denied { .. } => {
+                        Problem::new(StatusCode::FORBIDDEN, "access-denied", detail)
+                    }
                     S::NoClient { .. } | S::ClientKey { .. } => {
                         Problem::new(StatusCode::CONFLICT, "provider-not-configured", detail)
                     }
@@ -276,7 +278,9 @@ impl From<&SourceError> for Problem {
             SourceError::UnknownEndpoint(_) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown-endpoint", detail)
             }
-            SourceError::UnknownState => Problem::new(StatusCode::BAD_REQUEST, "unknown-state", detail),
+            SourceError::UnknownState => {
+                Problem::new(StatusCode::BAD_REQUEST, "unknown-state", detail)
+            }
             SourceError::NotConnectable(_) => {
                 Problem::new(StatusCode::CONFLICT, "not-connectable", detail)
             }

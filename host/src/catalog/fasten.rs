@@ -258,10 +258,16 @@ impl FastenCatalog {
     pub fn read(dir: &Path) -> Result<FastenCatalog, CatalogError> {
         let mut problems = Problems::default();
         let platforms = read_platforms(&dir.join("definitions").join("platform"), &mut problems)?;
-        let brands: BTreeMap<String, Brand> =
-            read_records(&dir.join("catalog").join("brands.json"), &mut problems, |b: &Brand| &b.id)?;
-        let portals: BTreeMap<String, Portal> =
-            read_records(&dir.join("catalog").join("portals.json"), &mut problems, |p: &Portal| &p.id)?;
+        let brands: BTreeMap<String, Brand> = read_records(
+            &dir.join("catalog").join("brands.json"),
+            &mut problems,
+            |b: &Brand| &b.id,
+        )?;
+        let portals: BTreeMap<String, Portal> = read_records(
+            &dir.join("catalog").join("portals.json"),
+            &mut problems,
+            |p: &Portal| &p.id,
+        )?;
         let endpoints: BTreeMap<String, Endpoint> = read_records(
             &dir.join("catalog").join("endpoints.json"),
             &mut problems,
@@ -527,6 +533,9 @@ pub(crate) mod tests {
             .replace("{\"p1\": {\"id\": \"p1\"", "{\"p1\": {\"id\": \"p2\"");
         std::fs::write(&portals, text).unwrap();
         let err = FastenCatalog::read(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("portals.json: record p1 says its id is p2"), "{err}");
+        assert!(
+            err.contains("portals.json: record p1 says its id is p2"),
+            "{err}"
+        );
     }
 }

@@ -418,7 +418,13 @@ mod tests {
     }
 
     fn index() -> CatalogIndex {
-        let mut general = brand("b1", "Springfield General Hospital", "Springfield", "IL", "p1");
+        let mut general = brand(
+            "b1",
+            "Springfield General Hospital",
+            "Springfield",
+            "IL",
+            "p1",
+        );
         general.aliases = vec!["SGH".into()];
         let pack = PackageCatalog {
             format: FORMAT,
@@ -461,7 +467,10 @@ mod tests {
                 },
             ],
         };
-        CatalogIndex::build(vec![("acme".into(), pack)], Some("http://127.0.0.1:1/sandbox/"))
+        CatalogIndex::build(
+            vec![("acme".into(), pack)],
+            Some("http://127.0.0.1:1/sandbox/"),
+        )
     }
 
     fn ids(page: &SearchPage) -> Vec<&str> {
@@ -478,7 +487,10 @@ mod tests {
         // Prefixes match: "spr" reaches Springfield and Spring Valley.
         let page = idx.search("spr", 10);
         assert_eq!(page.total, 3);
-        assert_eq!(page.results[0].id, "b4", "the shortest name starting with the query first");
+        assert_eq!(
+            page.results[0].id, "b4",
+            "the shortest name starting with the query first"
+        );
     }
 
     #[test]
@@ -510,13 +522,21 @@ mod tests {
         assert_eq!(endpoint.connector, "fhir-r4");
         assert_eq!(idx.search("", 2).results[0].id, SANDBOX);
         assert_eq!(idx.search("", 2).total, 5);
-        assert!(idx.platform(SANDBOX).unwrap().scopes_supported.contains(&"offline_access".to_string()));
+        assert!(
+            idx.platform(SANDBOX)
+                .unwrap()
+                .scopes_supported
+                .contains(&"offline_access".to_string())
+        );
     }
 
     #[test]
     fn limits_are_capped() {
         let idx = index();
         assert_eq!(idx.search("", 0).results.len(), 1);
-        assert_eq!(idx.search("i", 1000).results.len(), idx.search("i", 1000).total);
+        assert_eq!(
+            idx.search("i", 1000).results.len(),
+            idx.search("i", 1000).total
+        );
     }
 }

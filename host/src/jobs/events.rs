@@ -49,7 +49,13 @@ impl Events {
     }
 
     /// A batch of a running job was stored.
-    pub fn progress<P: Serialize>(&self, profile_id: &str, job_id: &str, source_id: &str, progress: &P) {
+    pub fn progress<P: Serialize>(
+        &self,
+        profile_id: &str,
+        job_id: &str,
+        source_id: &str,
+        progress: &P,
+    ) {
         let mut data = serde_json::to_value(progress).unwrap_or_default();
         data["job_id"] = job_id.into();
         data["source_id"] = source_id.into();

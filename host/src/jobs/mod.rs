@@ -171,7 +171,9 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Job, sqlx::Error> {
 /// so many sources failing together do not retry together; a provider's `Retry-After` wins when longer.
 pub fn backoff(base: Duration, attempt: i64, retry_after: Option<u64>) -> Duration {
     let exp = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
-    let raw = base.saturating_mul(2u32.saturating_pow(exp)).min(MAX_BACKOFF);
+    let raw = base
+        .saturating_mul(2u32.saturating_pow(exp))
+        .min(MAX_BACKOFF);
     let jitter = 0.8 + rand::random::<f64>() * 0.4;
     match retry_after {
         // The provider said when; asking earlier would only be refused again.
@@ -188,7 +190,9 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 fn classify(e: &SourceError) -> (&'static str, bool) {
     match e {
         SourceError::Plugin { failure, .. } => match failure {
-            PluginFailure::Reported { kind, retryable, .. } => {
+            PluginFailure::Reported {
+                kind, retryable, ..
+            } => {
                 let kind = match kind.as_str() {
                     "rate-limited" => "rate-limited",
                     "upstream" => "upstream",
@@ -302,7 +306,10 @@ impl Jobs {
             match row {
                 Some(row) => job_from_row(&row)?,
                 // It finished between the insert and the look-up: queue again.
-                None => return Box::pin(self.enqueue(profile_id, source_id, trigger, max_attempts)).await,
+                None => {
+                    return Box::pin(self.enqueue(profile_id, source_id, trigger, max_attempts))
+                        .await;
+                }
             }
         };
         if inserted.rows_affected() == 1 {
@@ -326,7 +333,10 @@ impl Jobs {
         }
         // The job may have ended before the waiter was registered.
         let current = self.get_any(&job.id).await?;
-        if matches!(current.status.as_str(), "succeeded" | "failed" | "cancelled") {
+        if matches!(
+            current.status.as_str(),
+            "succeeded" | "failed" | "cancelled"
+        ) {
             if let Ok(mut waiters) = self.waiters.lock() {
                 waiters.remove(&job.id);
             }
@@ -451,7 +461,10 @@ impl Jobs {
                 .bind(&source)
                 .execute(&self.db)
                 .await?;
-            if let Err(e) = self.enqueue(&profile, &source, "scheduled", MAX_ATTEMPTS).await {
+            if let Err(e) = self
+                .enqueue(&profile, &source, "scheduled", MAX_ATTEMPTS)
+                .await
+            {
                 tracing::warn!(source = %source, error = %e, "periodic sync not queued");
             }
         }
@@ -459,7 +472,11 @@ impl Jobs {
     }
 
     /// Run the scheduler until the process ends: every `tick`, or at once when a job is queued.
-    pub fn start(self: &Arc<Self>, interval: Duration, tick: Duration) -> tokio::task::JoinHandle<()> {
+    pub fn start(
+        self: &Arc<Self>,
+        interval: Duration,
+        tick: Duration,
+    ) -> tokio::task::JoinHandle<()> {
         let jobs = self.clone();
         let interval = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::hours(24));
         tokio::spawn(async move {
@@ -519,7 +536,8 @@ impl Jobs {
                 }
                 *n += 1;
             }
-            let lease_until = (now() + chrono::Duration::from_std(LEASE).unwrap_or_default()).to_rfc3339();
+            let lease_until =
+                (now() + chrono::Duration::from_std(LEASE).unwrap_or_default()).to_rfc3339();
             let claimed = sqlx::query(
                 "UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
                  started_at = COALESCE(started_at, ?)
@@ -614,7 +632,8 @@ impl Jobs {
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(LEASE / 3).await;
-                    let until = (now() + chrono::Duration::from_std(LEASE).unwrap_or_default()).to_rfc3339();
+                    let until = (now() + chrono::Duration::from_std(LEASE).unwrap_or_default())
+                        .to_rfc3339();
                     let snapshot = progress
                         .lock()
                         .ok()
@@ -668,7 +687,12 @@ impl Jobs {
         self.finish(&job, &snapshot, outcome).await
     }
 
-    async fn finish(&self, job: &Job, progress: &Progress, outcome: RunOutcome) -> Result<(), JobError> {
+    async fn finish(
+        &self,
+        job: &Job,
+        progress: &Progress,
+        outcome: RunOutcome,
+    ) -> Result<(), JobError> {
         let at = now();
         let mut summary = serde_json::to_value(progress).unwrap_or_default();
         match &outcome {
@@ -783,12 +807,23 @@ mod tests {
             },
             progress: Default::default(),
         };
-        assert_eq!(classify(&reported("rate-limited", true)), ("rate-limited", true));
-        assert_eq!(classify(&reported("invalid-input", false)), ("invalid-input", false));
+        assert_eq!(
+            classify(&reported("rate-limited", true)),
+            ("rate-limited", true)
+        );
+        assert_eq!(
+            classify(&reported("invalid-input", false)),
+            ("invalid-input", false)
+        );
         assert_eq!(
             classify(&SourceError::NeedsReconnect("s".into())),
             ("needs-reconnect", false)
         );
-        assert!(classify(&SourceError::Smart(crate::smart::SmartError::Network("x".into()))).1);
+        assert!(
+            classify(&SourceError::Smart(crate::smart::SmartError::Network(
+                "x".into()
+            )))
+            .1
+        );
     }
 }

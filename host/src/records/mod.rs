@@ -566,7 +566,10 @@ mod tests {
         let store = RecordStore::new(db);
         let batch = vec![
             parse(r#"{"resourceType":"Patient","id":"p1","name":[{"family":"Ng"}]}"#).unwrap(),
-            parse(r#"{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"}}"#).unwrap(),
+            parse(
+                r#"{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"}}"#,
+            )
+            .unwrap(),
         ];
         let first = store.upsert_batch("s", &batch).await.unwrap();
         assert_eq!((first.stored, first.unchanged), (2, 0));

@@ -300,7 +300,8 @@ async fn search(
     for p in patients {
         for &i in p.by_type.get(&ty).into_iter().flatten() {
             let r = &p.resources[i];
-            if id.as_ref().is_none_or(|id| *id == r.id) && after.as_ref().is_none_or(|f| f.keeps(r)) {
+            if id.as_ref().is_none_or(|id| *id == r.id) && after.as_ref().is_none_or(|f| f.keeps(r))
+            {
                 matches.push(r);
             }
         }
@@ -397,7 +398,11 @@ async fn operation(
         );
     };
     let since = params.remove("_since");
-    let filter = match since.as_deref().map(|s| updated_filter(&format!("gt{s}"))).transpose() {
+    let filter = match since
+        .as_deref()
+        .map(|s| updated_filter(&format!("gt{s}")))
+        .transpose()
+    {
         Ok(f) => f,
         Err(text) => return outcome(StatusCode::BAD_REQUEST, "invalid", &text),
     };
@@ -415,7 +420,10 @@ async fn operation(
         .collect();
     let base_url = state.base_url(base);
     let path = format!("{base_url}/Patient/{id}/$everything");
-    let query: Vec<(String, String)> = since.map(|s| ("_since".to_string(), s)).into_iter().collect();
+    let query: Vec<(String, String)> = since
+        .map(|s| ("_since".to_string(), s))
+        .into_iter()
+        .collect();
     fhir_json(searchset(&base_url, &path, &query, &all, &page))
 }
 
@@ -497,7 +505,9 @@ impl UpdatedFilter {
 fn updated_filter(value: &str) -> Result<UpdatedFilter, String> {
     let (prefix, instant) = value.split_at(value.len().min(2));
     if !matches!(prefix, "gt" | "ge" | "lt" | "le") {
-        return Err(format!("_lastUpdated {value:?}: use gt, ge, lt or le and an instant"));
+        return Err(format!(
+            "_lastUpdated {value:?}: use gt, ge, lt or le and an instant"
+        ));
     }
     let at = chrono::DateTime::parse_from_rfc3339(instant)
         .map_err(|e| format!("_lastUpdated {value:?}: {e}"))?;

@@ -142,7 +142,9 @@ fn from_well_known(w: WellKnown) -> Result<SmartConfiguration, String> {
 
 /// Read `rest[].security.extension[oauth-uris]` of a CapabilityStatement.
 fn from_capability_statement(statement: &Value) -> Result<SmartConfiguration, String> {
-    if statement["resourceType"] != "CapabilityStatement" && statement["resourceType"] != "Conformance" {
+    if statement["resourceType"] != "CapabilityStatement"
+        && statement["resourceType"] != "Conformance"
+    {
         return Err("not a CapabilityStatement".into());
     }
     let extensions = statement["rest"]
@@ -188,7 +190,10 @@ mod tests {
             }]}}]
         });
         let c = from_capability_statement(&statement).unwrap();
-        assert_eq!(c.authorization_endpoint.as_str(), "https://a.test/authorize");
+        assert_eq!(
+            c.authorization_endpoint.as_str(),
+            "https://a.test/authorize"
+        );
         assert_eq!(c.token_endpoint.as_str(), "https://a.test/token");
         assert_eq!(c.revocation_endpoint, None);
         let bare = json!({"resourceType": "CapabilityStatement", "rest": [{"mode": "server"}]});
@@ -226,7 +231,8 @@ mod tests {
         })
         .unwrap();
         assert!(c.prefers_post_auth());
-        c.token_endpoint_auth_methods.push("client_secret_basic".into());
+        c.token_endpoint_auth_methods
+            .push("client_secret_basic".into());
         assert!(!c.prefers_post_auth());
     }
 }

@@ -45,7 +45,10 @@ impl ClientKey {
                 kid: kid.clone(),
             };
             // A P-256 key parses as EC but cannot sign ES384: find out now, not at the first sync.
-            if candidate.assertion("probe", "https://probe.invalid/").is_ok() {
+            if candidate
+                .assertion("probe", "https://probe.invalid/")
+                .is_ok()
+            {
                 return Ok(candidate);
             }
         }
@@ -102,9 +105,18 @@ mod tests {
             "-out",
             p,
         ]);
-        openssl(&["pkey", "-in", p, "-pubout", "-out", public.to_str().unwrap()]);
+        openssl(&[
+            "pkey",
+            "-in",
+            p,
+            "-pubout",
+            "-out",
+            public.to_str().unwrap(),
+        ]);
         let key = ClientKey::load(&private, Some("k1".into())).unwrap();
-        let jwt = key.assertion("client-1", "https://auth.test/token").unwrap();
+        let jwt = key
+            .assertion("client-1", "https://auth.test/token")
+            .unwrap();
         let header = jsonwebtoken::decode_header(&jwt).unwrap();
         assert_eq!(header.alg, Algorithm::RS384);
         assert_eq!(header.kid.as_deref(), Some("k1"));
@@ -118,10 +130,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(decoded.claims["sub"], "client-1");
-        let lifetime = decoded.claims["exp"].as_i64().unwrap() - decoded.claims["iat"].as_i64().unwrap();
+        let lifetime =
+            decoded.claims["exp"].as_i64().unwrap() - decoded.claims["iat"].as_i64().unwrap();
         assert!(lifetime <= 300);
         // Each assertion is unique, so a server can refuse replays.
-        let again = key.assertion("client-1", "https://auth.test/token").unwrap();
+        let again = key
+            .assertion("client-1", "https://auth.test/token")
+            .unwrap();
         let jti = |t: &str| {
             jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(t)
                 .unwrap()

@@ -74,7 +74,9 @@ pub enum SmartError {
         description: Option<String>,
     },
     /// The token response did not name the patient.
-    #[error("the provider granted access but did not say which patient (no `patient` in the token response)")]
+    #[error(
+        "the provider granted access but did not say which patient (no `patient` in the token response)"
+    )]
     NoPatient,
     /// Hearth has no client registration for this platform.
     #[error(
@@ -177,14 +179,12 @@ impl Registration {
             });
         };
         let key = match &config.private_key_file {
-            Some(path) => Some(
-                jwt::ClientKey::load(path, config.key_id.clone()).map_err(|reason| {
-                    SmartError::ClientKey {
-                        platform: platform.into(),
-                        reason,
-                    }
-                })?,
-            ),
+            Some(path) => Some(jwt::ClientKey::load(path, config.key_id.clone()).map_err(
+                |reason| SmartError::ClientKey {
+                    platform: platform.into(),
+                    reason,
+                },
+            )?),
             None => None,
         };
         if requires_key && key.is_none() {
@@ -515,7 +515,10 @@ mod tests {
             ..configured
         };
         let reg = Registration::resolve("medicare", Some(&with_secret), false, true).unwrap();
-        assert!(!format!("{reg:?}").contains("\"s\""), "secrets are never printed");
+        assert!(
+            !format!("{reg:?}").contains("\"s\""),
+            "secrets are never printed"
+        );
     }
 
     #[test]

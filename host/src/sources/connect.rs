@@ -108,9 +108,7 @@ fn load_config(text: &str) -> Option<SmartConfiguration> {
     Some(SmartConfiguration {
         authorization_endpoint: url::Url::parse(&s.authorization_endpoint).ok()?,
         token_endpoint: url::Url::parse(&s.token_endpoint).ok()?,
-        revocation_endpoint: s
-            .revocation_endpoint
-            .and_then(|r| url::Url::parse(&r).ok()),
+        revocation_endpoint: s.revocation_endpoint.and_then(|r| url::Url::parse(&r).ok()),
         capabilities: s.capabilities,
         token_endpoint_auth_methods: s.token_endpoint_auth_methods,
         scopes_supported: Vec::new(),
@@ -137,9 +135,7 @@ impl Connections {
 
 impl Sources {
     fn connections(&self) -> Result<&Connections, SourceError> {
-        self.connections
-            .as_ref()
-            .ok_or(SourceError::ConnectionsOff)
+        self.connections.as_ref().ok_or(SourceError::ConnectionsOff)
     }
 
     /// Start connecting `endpoint_id` (or reconnecting `source_id`): discover, and build the authorize URL.
@@ -276,7 +272,9 @@ impl Sources {
             .clone();
         let config_text: String = row.try_get("smart_config")?;
         let config = load_config(&config_text).ok_or(SourceError::UnknownState)?;
-        let verifier = self.cipher.decrypt(&row.try_get::<Vec<u8>, _>("verifier")?)?;
+        let verifier = self
+            .cipher
+            .decrypt(&row.try_get::<Vec<u8>, _>("verifier")?)?;
         let reg = connections.registration(&endpoint.platform)?;
         let grant = connections
             .smart
@@ -290,7 +288,10 @@ impl Sources {
             });
         }
         let now = chrono::Utc::now().to_rfc3339();
-        let refresh = grant.refresh_token.as_deref().map(|t| self.cipher.encrypt(t));
+        let refresh = grant
+            .refresh_token
+            .as_deref()
+            .map(|t| self.cipher.encrypt(t));
         let expires = grant.expires_at.map(|t| t.to_rfc3339());
         match reconnect {
             Some(source_id) => {
@@ -391,7 +392,11 @@ impl Sources {
     }
 
     /// The source's access token, refreshed first when it expires within two minutes.
-    pub(super) async fn access_token(&self, id: &str, force_refresh: bool) -> Result<String, SourceError> {
+    pub(super) async fn access_token(
+        &self,
+        id: &str,
+        force_refresh: bool,
+    ) -> Result<String, SourceError> {
         let row = sqlx::query(
             "SELECT token, refresh_token, token_expires_at, smart_config, platform, status FROM sources WHERE id = ?",
         )
@@ -405,7 +410,8 @@ impl Sources {
         }
         let token = self.cipher.decrypt(&row.try_get::<Vec<u8>, _>("token")?)?;
         let expires_at: Option<String> = row.try_get("token_expires_at")?;
-        let soon = (chrono::Utc::now() + chrono::Duration::seconds(REFRESH_MARGIN_SECS)).to_rfc3339();
+        let soon =
+            (chrono::Utc::now() + chrono::Duration::seconds(REFRESH_MARGIN_SECS)).to_rfc3339();
         let expiring = expires_at.as_deref().is_some_and(|e| e < soon.as_str());
         if !force_refresh && !expiring {
             return Ok(token);
@@ -418,14 +424,18 @@ impl Sources {
         ) else {
             if force_refresh {
                 // Rejected and nothing to refresh with: only the person can fix it.
-                self.mark_needs_reconnect(id, "the provider refused the access token and there is no refresh token")
-                    .await?;
+                self.mark_needs_reconnect(
+                    id,
+                    "the provider refused the access token and there is no refresh token",
+                )
+                .await?;
                 return Err(SourceError::NeedsReconnect(id.to_string()));
             }
             return Ok(token);
         };
         let refresh = self.cipher.decrypt(&refresh)?;
-        let config = load_config(&config_text).ok_or(SourceError::NeedsReconnect(id.to_string()))?;
+        let config =
+            load_config(&config_text).ok_or(SourceError::NeedsReconnect(id.to_string()))?;
         let connections = self.connections()?;
         let reg = connections.registration(&platform)?;
         match connections.smart.refresh(&reg, &config, &refresh).await {
@@ -444,7 +454,10 @@ impl Sources {
 
     async fn store_refreshed(&self, id: &str, grant: &Grant) -> Result<(), SourceError> {
         // Without a new refresh token the old one stays valid (no rotation); with one, the old is spent.
-        let refresh = grant.refresh_token.as_deref().map(|t| self.cipher.encrypt(t));
+        let refresh = grant
+            .refresh_token
+            .as_deref()
+            .map(|t| self.cipher.encrypt(t));
         sqlx::query(
             "UPDATE sources SET token = ?, refresh_token = COALESCE(?, refresh_token), token_expires_at = ?,
              scope = COALESCE(?, scope) WHERE id = ?",
@@ -459,7 +472,11 @@ impl Sources {
         Ok(())
     }
 
-    pub(super) async fn mark_needs_reconnect(&self, id: &str, why: &str) -> Result<(), SourceError> {
+    pub(super) async fn mark_needs_reconnect(
+        &self,
+        id: &str,
+        why: &str,
+    ) -> Result<(), SourceError> {
         tracing::warn!(source = %id, reason = %why, "the provider no longer accepts Hearth's access; the source needs reconnecting");
         sqlx::query(
             "UPDATE sources SET status = 'needs-reconnect', last_error = ?, token = x'', refresh_token = NULL, next_sync_at = NULL WHERE id = ?",

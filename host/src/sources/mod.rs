@@ -89,7 +89,9 @@ pub enum SourceError {
     #[error("source {0:?} needs reconnecting: the provider no longer accepts Hearth's access")]
     NeedsReconnect(String),
     /// A reconnect signed in as someone else.
-    #[error("the provider signed in patient {got:?}, but this source holds patient {expected:?}; sign in as the same person or connect a new source")]
+    #[error(
+        "the provider signed in patient {got:?}, but this source holds patient {expected:?}; sign in as the same person or connect a new source"
+    )]
     OtherPatient {
         /// The source's patient.
         expected: String,
@@ -239,16 +241,25 @@ impl Sources {
     }
 
     /// Enable connecting through SMART App Launch, with periodic re-sync every `interval`.
-    pub fn with_connections(mut self, connections: Connections, interval: std::time::Duration) -> Self {
+    pub fn with_connections(
+        mut self,
+        connections: Connections,
+        interval: std::time::Duration,
+    ) -> Self {
         self.connections = Some(connections);
-        self.sync_interval = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::hours(24));
+        self.sync_interval =
+            chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::hours(24));
         self
     }
 
     /// Whether `platform` throttles clients (sync it one request stream at a time).
     pub fn rate_limited(&self, platform: Option<&str>) -> bool {
         platform
-            .and_then(|p| self.connections.as_ref().and_then(|c| c.catalog.platform(p)))
+            .and_then(|p| {
+                self.connections
+                    .as_ref()
+                    .and_then(|c| c.catalog.platform(p))
+            })
             .is_some_and(|q| q.client_rate_limited)
     }
 
@@ -376,7 +387,11 @@ impl Sources {
     }
 
     /// The connector settings a platform's quirks call for, plus the incremental start.
-    fn connector_settings(&self, platform: Option<&str>, since: Option<&str>) -> Vec<(String, String)> {
+    fn connector_settings(
+        &self,
+        platform: Option<&str>,
+        since: Option<&str>,
+    ) -> Vec<(String, String)> {
         let mut settings = Vec::new();
         let quirks = platform.and_then(|p| {
             self.connections
@@ -390,10 +405,7 @@ impl Sources {
                 settings.push(("everything".into(), "missing".into()));
             }
             if !q.client_supported_resources.is_empty() {
-                settings.push((
-                    "extra-types".into(),
-                    q.client_supported_resources.join(","),
-                ));
+                settings.push(("extra-types".into(), q.client_supported_resources.join(",")));
             }
             for (name, value) in &q.client_headers {
                 settings.push((format!("header:{name}"), value.clone()));
@@ -483,10 +495,11 @@ impl Sources {
                 Ok(t) => t,
                 Err(e) => break Err(e),
             };
-            let cursor: Option<String> = sqlx::query_scalar("SELECT cursor FROM sources WHERE id = ?")
-                .bind(id)
-                .fetch_one(&self.db)
-                .await?;
+            let cursor: Option<String> =
+                sqlx::query_scalar("SELECT cursor FROM sources WHERE id = ?")
+                    .bind(id)
+                    .fetch_one(&self.db)
+                    .await?;
             let call = SyncCall {
                 context: SyncContext {
                     source_id: id.to_string(),
@@ -531,8 +544,11 @@ impl Sources {
                     progress.emitted += total.emitted;
                     progress.stored += total.stored;
                     if progress.unauthorized {
-                        self.mark_needs_reconnect(id, "the provider refused a freshly refreshed token")
-                            .await?;
+                        self.mark_needs_reconnect(
+                            id,
+                            "the provider refused a freshly refreshed token",
+                        )
+                        .await?;
                     }
                     break Err(SourceError::Plugin { failure, progress });
                 }

@@ -342,13 +342,24 @@ pub async fn approve_at_sandbox(authorize_url: &str, patient: &str, password: &s
     assert_eq!(page.status().as_u16(), 200, "the sign-in page");
     let root = {
         let u = url::Url::parse(authorize_url).expect("url");
-        format!("{}://{}", u.scheme(), u.host_str().zip(u.port()).map(|(h, p)| format!("{h}:{p}")).expect("host"))
+        format!(
+            "{}://{}",
+            u.scheme(),
+            u.host_str()
+                .zip(u.port())
+                .map(|(h, p)| format!("{h}:{p}"))
+                .expect("host")
+        )
     };
     let html = page.text().await.expect("html");
     let req = hidden_input(&html, "req");
     let consent = browser
         .post(format!("{root}/oauth/login"))
-        .form(&[("req", req.as_str()), ("patient", patient), ("password", password)])
+        .form(&[
+            ("req", req.as_str()),
+            ("patient", patient),
+            ("password", password),
+        ])
         .send()
         .await
         .expect("login");
@@ -378,9 +389,16 @@ pub async fn callback(url: &str) -> (u16, Value) {
 /// Connect the sandbox through an auto-approving authorize endpoint; the callback's body.
 pub async fn connect_auto(client: &reqwest::Client, base: &str, profile: &str) -> Value {
     let authorize = start_connect(client, base, profile, "hearth-sandbox-r4").await;
-    let r = no_redirects().get(&authorize).send().await.expect("authorize");
+    let r = no_redirects()
+        .get(&authorize)
+        .send()
+        .await
+        .expect("authorize");
     assert_eq!(r.status().as_u16(), 302, "auto-approve redirects at once");
-    let location = r.headers()["location"].to_str().expect("location").to_string();
+    let location = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
     let (status, body) = callback(&location).await;
     assert_eq!(status, 303, "{body}");
     body

@@ -562,7 +562,9 @@ fn authenticate_assertion<'a>(
     let header = jsonwebtoken::decode_header(assertion)
         .map_err(|_| ClientRefused::client("the client assertion is not a JWT"))?;
     if !matches!(header.alg, Algorithm::RS384 | Algorithm::ES384) {
-        return Err(ClientRefused::client("the assertion must be signed with RS384 or ES384"));
+        return Err(ClientRefused::client(
+            "the assertion must be signed with RS384 or ES384",
+        ));
     }
     let unverified = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(assertion)
         .map_err(|_| ClientRefused::client("the client assertion is not a JWT"))?;
@@ -590,7 +592,9 @@ fn authenticate_assertion<'a>(
     jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &validation)
         .map_err(|_| ClientRefused::client("the client assertion does not verify"))?;
     if form.get("client_id").is_some_and(|id| *id != client.id) {
-        return Err(ClientRefused::request("client_id differs from the assertion"));
+        return Err(ClientRefused::request(
+            "client_id differs from the assertion",
+        ));
     }
     Ok(client)
 }
