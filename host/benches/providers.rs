@@ -118,14 +118,22 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
         }
     );
     let mut samples = Vec::new();
+    let mut per_query: Vec<(&str, Vec<Duration>)> = QUERIES.iter().map(|q| (*q, Vec::new())).collect();
     for _ in 0..rounds {
-        for q in QUERIES {
+        for (q, times) in per_query.iter_mut() {
             let t = Instant::now();
             let page = index.search(q, 20);
-            samples.push(t.elapsed());
+            let took = t.elapsed();
+            samples.push(took);
+            times.push(took);
             std::hint::black_box(page);
         }
     }
+    let (slowest, slowest_p99) = per_query
+        .into_iter()
+        .map(|(q, t)| (q, percentiles(t).1))
+        .fold(("", 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    println!("slowest query in process: {slowest:?} p99 {slowest_p99:.3} ms");
     let (p50, p99) = percentiles(samples);
     println!(
         "catalog search in process (n={}): p50 {p50:.3} ms, p99 {p99:.3} ms",

@@ -21,6 +21,8 @@ const W_PLACE: u8 = 4;
 const EXACT: u8 = 2;
 /// Query terms beyond this are ignored: nobody types more, and it bounds the work.
 const MAX_TERMS: usize = 8;
+/// Terms this short are answered from precomputed lists.
+const SHORT: usize = 2;
 /// Largest page of results.
 pub const MAX_LIMIT: usize = 100;
 
@@ -99,6 +101,9 @@ pub struct CatalogIndex {
     brands: Vec<Brand>,
     /// (token, brand index, weight), sorted by token.
     tokens: Vec<(Box<str>, u32, u8)>,
+    /// For one- and two-character terms, each brand's best weight, precomputed:
+    /// such a term prefixes a large part of all tokens, and people type them first.
+    short: HashMap<String, Vec<(u32, u8)>>,
     /// Brand indexes in display order for an empty query.
     by_name: Vec<u32>,
     endpoints: HashMap<String, EndpointEntry>,
@@ -222,6 +227,27 @@ impl CatalogIndex {
         }
         index.tokens.sort_unstable();
         index.tokens.dedup();
+        let mut short: HashMap<String, HashMap<u32, u8>> = HashMap::new();
+        for (token, brand, weight) in &index.tokens {
+            for (at, c) in token.char_indices().take(SHORT) {
+                let end = at + c.len_utf8();
+                let w = weight + if end == token.len() { EXACT } else { 0 };
+                let slot = short
+                    .entry(token[..end].to_string())
+                    .or_default()
+                    .entry(*brand)
+                    .or_insert(0);
+                *slot = (*slot).max(w);
+            }
+        }
+        index.short = short
+            .into_iter()
+            .map(|(prefix, brands)| {
+                let mut list: Vec<(u32, u8)> = brands.into_iter().collect();
+                list.sort_unstable();
+                (prefix, list)
+            })
+            .collect();
         let mut by_name: Vec<u32> = (0..index.brands.len() as u32).collect();
         by_name.sort_by(|a, b| {
             let (a, b) = (&index.brands[*a as usize], &index.brands[*b as usize]);
@@ -280,20 +306,27 @@ impl CatalogIndex {
         let mut best = vec![0u8; self.brands.len()];
         let mut candidates: Option<Vec<(u32, u32)>> = None;
         for term in &terms {
-            let start = self
-                .tokens
-                .partition_point(|(t, _, _)| t.as_ref() < term.as_str());
             let mut touched = Vec::new();
-            for (token, brand, weight) in &self.tokens[start..] {
-                if !token.starts_with(term.as_str()) {
-                    break;
-                }
-                let w = weight + if token.as_ref() == term { EXACT } else { 0 };
-                let slot = &mut best[*brand as usize];
-                if *slot == 0 {
+            if term.chars().count() <= SHORT {
+                for (brand, w) in self.short.get(term.as_str()).into_iter().flatten() {
+                    best[*brand as usize] = *w;
                     touched.push(*brand);
                 }
-                *slot = (*slot).max(w);
+            } else {
+                let start = self
+                    .tokens
+                    .partition_point(|(t, _, _)| t.as_ref() < term.as_str());
+                for (token, brand, weight) in &self.tokens[start..] {
+                    if !token.starts_with(term.as_str()) {
+                        break;
+                    }
+                    let w = weight + if token.as_ref() == term { EXACT } else { 0 };
+                    let slot = &mut best[*brand as usize];
+                    if *slot == 0 {
+                        touched.push(*brand);
+                    }
+                    *slot = (*slot).max(w);
+                }
             }
             candidates = Some(match candidates {
                 None => touched
@@ -528,6 +561,31 @@ mod tests {
                 .scopes_supported
                 .contains(&"offline_access".to_string())
         );
+    }
+
+    #[test]
+    fn short_terms_rank_as_long_ones_do() {
+        let idx = index();
+        // "il" is a whole state token for two brands and a prefix of "illinois" for them too.
+        let short = idx.search("il", 10);
+        assert_eq!(ids(&short), vec!["b2", "b1"]);
+        // The precomputed lists find what a scan of every field finds.
+        for term in ["s", "sp", "c", "cl", "h", "i", "tx", "m", "q", "x"] {
+            let scanned = idx
+                .brands
+                .iter()
+                .filter(|b| {
+                    let mut fields = vec![b.name.clone()];
+                    fields.extend(b.aliases.iter().cloned());
+                    fields.extend(b.portals.iter().map(|(_, n, _)| n.clone()));
+                    for l in &b.locations {
+                        fields.extend([l.city.clone(), l.state.clone(), l.postal_code.clone()]);
+                    }
+                    fields.iter().any(|f| words(f).any(|w| w.starts_with(term)))
+                })
+                .count();
+            assert_eq!(idx.search(term, 100).total, scanned, "{term}");
+        }
     }
 
     #[test]
