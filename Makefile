@@ -6,7 +6,7 @@ WASM_OUT := $(TARGET_DIR)/wasm32-wasip2/plugin
 DIST := dist
 
 # id:crate-folder:wasm-name for each plugin package.
-BUILTIN_PLUGINS := fhir-r4:plugins/connectors/fhir-r4:hearth_connector_fhir_r4
+BUILTIN_PLUGINS := fhir-r4:plugins/connectors/fhir-r4:hearth_connector_fhir_r4 fhir-dstu3:plugins/connectors/fhir-dstu3:hearth_connector_fhir_dstu3
 TEST_PLUGINS := test-misbehave:plugins/testing/misbehave:hearth_test_misbehave
 
 .PHONY: run test plugins wasm-target bench lint clean
@@ -21,7 +21,7 @@ wasm-target:
 # Build the plugin components and lay out packages: dist/plugins/<id>/{plugin.toml,plugin.wasm}.
 plugins: wasm-target
 	$(CARGO) build --profile plugin --target wasm32-wasip2 \
-	  -p hearth-connector-fhir-r4 -p hearth-test-misbehave
+	  -p hearth-connector-fhir-r4 -p hearth-connector-fhir-dstu3 -p hearth-test-misbehave
 	@set -e; \
 	pack() { dest=$$1; shift; for spec in "$$@"; do \
 	  IFS=: read -r id dir wasm <<< "$$spec"; \

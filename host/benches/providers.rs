@@ -118,7 +118,8 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
         }
     );
     let mut samples = Vec::new();
-    let mut per_query: Vec<(&str, Vec<Duration>)> = QUERIES.iter().map(|q| (*q, Vec::new())).collect();
+    let mut per_query: Vec<(&str, Vec<Duration>)> =
+        QUERIES.iter().map(|q| (*q, Vec::new())).collect();
     for _ in 0..rounds {
         for (q, times) in per_query.iter_mut() {
             let t = Instant::now();

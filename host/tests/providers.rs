@@ -830,3 +830,131 @@ async fn syncs_against_one_provider_host_run_at_most_two_at_a_time() {
         "five sources on one host: two syncs at a time, one request each"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dstu3_provider_syncs_through_the_dstu3_connector_as_r4() {
+    let data = SandboxData::generated(9, 1, 400);
+    let (patient, _) = data.patients()[0].clone();
+    let mut options = SandboxOptions::with_random_token();
+    options.auto_approve = true;
+    let static_token = options.token.clone();
+    let sandbox = common::sandbox(data, options).await;
+    let root = common::sandbox_root(&sandbox);
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.sandbox_url = Some(url::Url::parse(&root).expect("url"));
+    })
+    .await;
+    // The DSTU3 base says so, and serves DSTU3 shapes.
+    let metadata: Value = reqwest::get(format!("{root}/dstu3/metadata"))
+        .await
+        .expect("metadata")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(metadata["fhirVersion"], "3.0.2");
+    let everything: Value = reqwest::Client::new()
+        .get(format!(
+            "{root}/dstu3/Patient/{patient}/$everything?_count=1000"
+        ))
+        .bearer_auth(&static_token)
+        .send()
+        .await
+        .expect("everything")
+        .json()
+        .await
+        .expect("json");
+    let served = everything["total"].as_u64().expect("total");
+    let dstu3_conditions: Vec<&Value> = everything["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|r| r["resourceType"] == "Condition")
+        .collect();
+    assert!(!dstu3_conditions.is_empty());
+    assert!(
+        dstu3_conditions
+            .iter()
+            .all(|c| c["clinicalStatus"].is_string() || c["clinicalStatus"].is_null()),
+        "DSTU3 codes"
+    );
+
+    let (status, found) = host.get("/api/catalog?q=hearth%20sandbox").await;
+    assert_eq!(status, 200);
+    let dstu3 = &found["results"][0]["portals"][1]["endpoints"][0];
+    assert_eq!(dstu3["connector"], "fhir-dstu3", "{found}");
+    let authorize = common::start_connect(
+        &host.client,
+        &host.base,
+        &host.profile,
+        dstu3["id"].as_str().expect("id"),
+    )
+    .await;
+    let r = no_redirects()
+        .get(&authorize)
+        .send()
+        .await
+        .expect("authorize");
+    let location = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    let (status, connected) = common::callback(&location).await;
+    assert_eq!(status, 303, "{connected}");
+    let job = connected["job"]["id"].as_str().expect("job");
+    let done = finished_job(&host.base, &host.client, &host.profile, job).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["progress"]["emitted"].as_u64(), Some(served), "{done}");
+
+    // What the host stored is R4: every record of the converted types passes the R4 check.
+    let bundle: Value = host
+        .client
+        .get(format!("{}{}", host.base, host.at("/export")))
+        .send()
+        .await
+        .expect("export")
+        .json()
+        .await
+        .expect("json");
+    let mut checked = std::collections::BTreeMap::<String, usize>::new();
+    for entry in bundle["entry"].as_array().expect("entries") {
+        let resource = &entry["resource"];
+        if let Err(problems) = hearth_dstu3::check_r4(resource) {
+            panic!("not R4: {problems:?} in {resource}");
+        }
+        *checked
+            .entry(
+                resource["resourceType"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+            .or_default() += 1;
+    }
+    for ty in [
+        "Patient",
+        "Condition",
+        "Observation",
+        "Encounter",
+        "Immunization",
+        "MedicationRequest",
+    ] {
+        assert!(
+            checked.get(ty).is_some_and(|n| *n > 0),
+            "no {ty} in {checked:?}"
+        );
+    }
+    let condition = bundle["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["resourceType"] == "Condition")
+        .expect("a condition");
+    assert!(
+        condition["clinicalStatus"]["coding"][0]["system"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("condition-clinical")),
+        "{condition}"
+    );
+}

@@ -87,14 +87,25 @@ pub fn pull(ctx: &SyncContext, options: &PullOptions) -> Result<SyncSummary, Plu
     };
 
     let mut emitter = Emitter::new(EMIT_BATCH);
+    let mut skipped: std::collections::BTreeMap<String, u32> = Default::default();
     while cursor.index < cursor.queries.len() {
         let url = match cursor.next.take() {
             Some(next) => next,
             None => client.url(&cursor.queries[cursor.index]),
         };
         let page = client.page(&url)?;
-        for resource in &page.resources {
-            emitter.push(resource)?;
+        for resource in page.resources {
+            let ty = resource["resourceType"].as_str().unwrap_or("?").to_string();
+            match (options.convert)(resource) {
+                Ok(converted) => emitter.push(&converted)?,
+                // One resource that cannot be read must not cost the rest of the record.
+                Err(reason) => {
+                    *skipped.entry(ty).or_insert(0u32) += 1;
+                    if skipped.values().sum::<u32>() <= 20 {
+                        log::warn(&format!("skipped a resource: {reason}"));
+                    }
+                }
+            }
         }
         let query_done = page.next.is_none();
         match page.next {
@@ -108,6 +119,11 @@ pub fn pull(ctx: &SyncContext, options: &PullOptions) -> Result<SyncSummary, Plu
         }
     }
     emitter.flush()?;
+    if !skipped.is_empty() {
+        log::warn(&format!(
+            "skipped resources that could not be converted: {skipped:?}"
+        ));
+    }
     Ok(SyncSummary {
         resources_emitted: emitter.emitted(),
         requests: client.requests(),

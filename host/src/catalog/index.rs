@@ -26,6 +26,9 @@ const SHORT: usize = 2;
 /// Largest page of results.
 pub const MAX_LIMIT: usize = 100;
 
+/// The DSTU3 connector component.
+pub const DSTU3_COMPONENT: &str = "fhir-dstu3";
+
 /// The id of the sandbox brand, portal and platform.
 pub const SANDBOX: &str = "hearth-sandbox";
 
@@ -154,6 +157,7 @@ impl CatalogIndex {
         let mut brand_at: HashMap<String, usize> = HashMap::new();
         let mut packs = packs;
         if let Some(root) = sandbox_root {
+            packs.insert(0, sandbox_dstu3_pack(root));
             packs.insert(0, sandbox_pack(root));
         }
         for (connector, pack) in packs {
@@ -429,6 +433,41 @@ fn sandbox_pack(root: &str) -> (String, PackageCatalog) {
     )
 }
 
+/// The sandbox's DSTU3 base, served by the DSTU3 connector.
+fn sandbox_dstu3_pack(root: &str) -> (String, PackageCatalog) {
+    use super::package::{FORMAT, PackBrand, PackEndpoint, PackPortal};
+    let root = root.trim_end_matches('/');
+    (
+        DSTU3_COMPONENT.to_string(),
+        PackageCatalog {
+            format: FORMAT,
+            platform: SANDBOX.into(),
+            quirks: sandbox_platform(),
+            brands: vec![PackBrand {
+                id: SANDBOX.into(),
+                name: "Hearth Sandbox".into(),
+                aliases: vec!["Demo provider".into(), "Test patients".into()],
+                locations: Vec::new(),
+                website: String::new(),
+                portal_ids: vec![format!("{SANDBOX}-dstu3")],
+            }],
+            portals: vec![PackPortal {
+                id: format!("{SANDBOX}-dstu3"),
+                name: "Hearth Sandbox, older system (FHIR DSTU3)".into(),
+                website: String::new(),
+                endpoint_ids: vec![format!("{SANDBOX}-dstu3")],
+            }],
+            endpoints: vec![PackEndpoint {
+                id: format!("{SANDBOX}-dstu3"),
+                url: format!("{root}/dstu3"),
+                fhir_version: "3.0.2".into(),
+                authorization_endpoint: String::new(),
+                token_endpoint: String::new(),
+            }],
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,6 +594,13 @@ mod tests {
         assert_eq!(endpoint.connector, "fhir-r4");
         assert_eq!(idx.search("", 2).results[0].id, SANDBOX);
         assert_eq!(idx.search("", 2).total, 5);
+        let portals = &page.results[0].portals;
+        assert_eq!(portals.len(), 2, "R4 and DSTU3 portals");
+        assert_eq!(portals[1].endpoints[0].connector, "fhir-dstu3");
+        assert_eq!(
+            portals[1].endpoints[0].url,
+            "http://127.0.0.1:1/sandbox/dstu3"
+        );
         assert!(
             idx.platform(SANDBOX)
                 .unwrap()

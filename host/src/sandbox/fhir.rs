@@ -21,12 +21,22 @@ pub(super) struct FhirBase {
     pub prefix: &'static str,
     /// `CapabilityStatement.fhirVersion`.
     pub fhir_version: &'static str,
+    /// Serve resources converted to DSTU3.
+    pub dstu3: bool,
 }
 
 /// The FHIR R4 base.
 pub(super) const R4: FhirBase = FhirBase {
     prefix: "/fhir",
     fhir_version: "4.0.1",
+    dstu3: false,
+};
+
+/// The FHIR DSTU3 base: the same patients, converted, for the DSTU3 connector.
+pub(super) const DSTU3: FhirBase = FhirBase {
+    prefix: "/dstu3",
+    fhir_version: "3.0.2",
+    dstu3: true,
 };
 
 /// Who a request's bearer token lets read what.
@@ -318,7 +328,7 @@ async fn search(
     }
     let base_url = state.base_url(base);
     let path = format!("{base_url}/{ty}");
-    fhir_json(searchset(&base_url, &path, &query, &matches, &page))
+    fhir_json(searchset(base, &base_url, &path, &query, &matches, &page))
 }
 
 /// The resource `ty/id` in `patient`'s compartment.
@@ -334,6 +344,7 @@ fn find<'a>(patient: &'a SandboxPatient, ty: &str, id: &str) -> Option<&'a Res> 
 
 async fn read(
     State(state): State<Arc<Sandbox>>,
+    Extension(base): Extension<FhirBase>,
     Extension(access): Extension<Access>,
     Path((ty, id)): Path<(String, String)>,
 ) -> Response {
@@ -348,13 +359,23 @@ async fn read(
             .by_id
             .get(patient)
             .map(|&i| &state.data.patients[i]);
-        if let Some(r) = own.and_then(|p| find(p, &ty, &id)) {
-            return fhir_json(r.json.clone());
+        if let Some(body) = own
+            .and_then(|p| find(p, &ty, &id))
+            .and_then(|r| r.body(base))
+        {
+            return fhir_json(body.to_string());
         }
     }
     match state.data.patients.iter().find_map(|p| find(p, &ty, &id)) {
         Some(_) if matches!(access, Access::Patient { .. }) => other_patient(),
-        Some(r) => fhir_json(r.json.clone()),
+        Some(r) => match r.body(base) {
+            Some(body) => fhir_json(body.to_string()),
+            None => outcome(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                &format!("{ty} is not served in FHIR {}", base.fhir_version),
+            ),
+        },
         None => outcome(
             StatusCode::NOT_FOUND,
             "not-found",
@@ -416,7 +437,7 @@ async fn operation(
     let all: Vec<&Res> = state.data.patients[index]
         .resources
         .iter()
-        .filter(|r| filter.as_ref().is_none_or(|f| f.keeps(r)))
+        .filter(|r| filter.as_ref().is_none_or(|f| f.keeps(r)) && r.body(base).is_some())
         .collect();
     let base_url = state.base_url(base);
     let path = format!("{base_url}/Patient/{id}/$everything");
@@ -424,11 +445,12 @@ async fn operation(
         .map(|s| ("_since".to_string(), s))
         .into_iter()
         .collect();
-    fhir_json(searchset(&base_url, &path, &query, &all, &page))
+    fhir_json(searchset(base, &base_url, &path, &query, &all, &page))
 }
 
 /// A searchset Bundle page, built as text from the pre-serialized resources.
 pub(super) fn searchset(
+    version: FhirBase,
     base: &str,
     path: &str,
     query: &[(String, String)],
@@ -474,7 +496,7 @@ pub(super) fn searchset(
         out.push_str(&format!(
             r#"{{"fullUrl":{},"resource":{},"search":{{"mode":"match"}}}}"#,
             json!(format!("{base}/{}/{}", r.resource_type, r.id)),
-            r.json
+            r.body(version).unwrap_or("{}")
         ));
     }
     out.push_str("]}");

@@ -53,6 +53,19 @@ struct Res {
     json: String,
     /// `meta.lastUpdated`, for `_lastUpdated` and `_since`; none counts as long ago.
     last_updated: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// The resource as DSTU3, for the `/dstu3` base (none: a type DSTU3 lacks).
+    json_dstu3: Option<String>,
+}
+
+impl Res {
+    /// The resource as `base` serves it, if that FHIR version has it.
+    fn body(&self, base: fhir::FhirBase) -> Option<&str> {
+        if base.dstu3 {
+            self.json_dstu3.as_deref()
+        } else {
+            Some(&self.json)
+        }
+    }
 }
 
 /// One patient's compartment: the Patient and everything belonging to it.
@@ -190,6 +203,9 @@ impl SandboxData {
                 last_updated: resource["meta"]["lastUpdated"]
                     .as_str()
                     .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+                json_dstu3: hearth_dstu3::to_dstu3(resource.clone())
+                    .ok()
+                    .map(|v| v.to_string()),
             };
             // A repeated type/id replaces the earlier copy, as a server would store it.
             match seen.get(&(ty.clone(), id.clone())) {
@@ -375,7 +391,7 @@ pub fn start(
         data,
         options,
         root,
-        bases: vec![fhir::R4],
+        bases: vec![fhir::R4, fhir::DSTU3],
         auth: Mutex::new(smart::AuthStore::default()),
     });
     let app = router(state);
@@ -394,7 +410,7 @@ pub fn router_at(root: &str, data: SandboxData, options: SandboxOptions) -> Rout
         data,
         options,
         root: root.trim_end_matches('/').to_string(),
-        bases: vec![fhir::R4],
+        bases: vec![fhir::R4, fhir::DSTU3],
         auth: Mutex::new(smart::AuthStore::default()),
     }))
 }
@@ -504,10 +520,12 @@ mod tests {
                 id: format!("o{i}"),
                 json: format!(r#"{{"resourceType":"Observation","id":"o{i}"}}"#),
                 last_updated: None,
+                json_dstu3: None,
             })
             .collect();
         let refs: Vec<&Res> = res.iter().collect();
         let page: Value = serde_json::from_str(&searchset(
+            fhir::R4,
             "http://h/fhir",
             "http://h/fhir/Observation",
             &[("patient".into(), "p".into())],
@@ -527,6 +545,7 @@ mod tests {
             "http://h/fhir/Observation?patient=p&_count=2&_offset=4"
         );
         let last: Value = serde_json::from_str(&searchset(
+            fhir::R4,
             "http://h/fhir",
             "http://h/fhir/Observation",
             &[],
@@ -543,6 +562,7 @@ mod tests {
             "no next link on the last page"
         );
         let beyond: Value = serde_json::from_str(&searchset(
+            fhir::R4,
             "http://h/fhir",
             "http://h/fhir/Observation",
             &[],
