@@ -833,8 +833,31 @@ async fn syncs_against_one_provider_host_run_at_most_two_at_a_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dstu3_provider_syncs_through_the_dstu3_connector_as_r4() {
-    let data = SandboxData::generated(9, 1, 400);
+    let mut data = SandboxData::generated(9, 1, 600);
     let (patient, _) = data.patients()[0].clone();
+    // A second patient with the types the generator does not make.
+    let pref = json!({"reference": "Patient/extra-1"});
+    data.add_patient(vec![
+        json!({"resourceType": "Patient", "id": "extra-1", "name": [{"family": "Okafor", "given": ["Ada"]}], "gender": "female", "birthDate": "1970-02-03"}),
+        json!({"resourceType": "MedicationStatement", "id": "ms-1", "status": "not-taken",
+               "statusReason": [{"text": "side effects"}],
+               "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "197361"}]},
+               "subject": pref, "effectiveDateTime": "2024-03-01",
+               "dosage": [{"text": "1 daily", "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}]}),
+        json!({"resourceType": "DocumentReference", "id": "doc-1", "status": "current",
+               "type": {"coding": [{"system": "http://loinc.org", "code": "34133-9"}]},
+               "category": [{"coding": [{"system": "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category", "code": "clinical-note"}]}],
+               "subject": pref, "date": "2024-03-01T10:00:00Z",
+               "content": [{"attachment": {"contentType": "text/plain", "data": "aGVsbG8="}}],
+               "context": {"encounter": [{"reference": "Encounter/enc-1"}]}}),
+        json!({"resourceType": "AllergyIntolerance", "id": "al-1",
+               "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}]},
+               "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "code": "confirmed"}]},
+               "code": {"text": "Peanut"}, "patient": pref, "recordedDate": "2020-01-01"}),
+        json!({"resourceType": "Encounter", "id": "enc-1", "status": "finished",
+               "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"}, "subject": pref}),
+    ])
+    .expect("extra patient");
     let mut options = SandboxOptions::with_random_token();
     options.auto_approve = true;
     let static_token = options.token.clone();
@@ -938,12 +961,64 @@ async fn a_dstu3_provider_syncs_through_the_dstu3_connector_as_r4() {
         "Encounter",
         "Immunization",
         "MedicationRequest",
+        "Procedure",
+        "DiagnosticReport",
     ] {
         assert!(
             checked.get(ty).is_some_and(|n| *n > 0),
             "no {ty} in {checked:?}"
         );
     }
+
+    // The second patient (auto-approved for the hinted patient): the remaining types.
+    let authorize = common::start_connect(
+        &host.client,
+        &host.base,
+        &host.profile,
+        dstu3["id"].as_str().expect("id"),
+    )
+    .await;
+    let r = no_redirects()
+        .get(format!("{authorize}&login_hint=extra-1"))
+        .send()
+        .await
+        .expect("authorize");
+    let callback = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    let (status, connected) = common::callback(&callback).await;
+    assert_eq!(status, 303, "{connected}");
+    let done = finished_job(
+        &host.base,
+        &host.client,
+        &host.profile,
+        connected["job"]["id"].as_str().expect("job"),
+    )
+    .await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    for (ty, id) in [
+        ("MedicationStatement", "ms-1"),
+        ("DocumentReference", "doc-1"),
+        ("AllergyIntolerance", "al-1"),
+        ("Encounter", "enc-1"),
+    ] {
+        let (status, r) = host.get(&host.at(&format!("/records/{ty}/{id}"))).await;
+        assert_eq!(status, 200, "{ty}: {r}");
+        if let Err(problems) = hearth_dstu3::check_r4(&r) {
+            panic!("{ty} is not R4: {problems:?} in {r}");
+        }
+    }
+    let (_, ms) = host
+        .get(&host.at("/records/MedicationStatement/ms-1"))
+        .await;
+    assert_eq!(ms["status"], "not-taken", "{ms}");
+    assert_eq!(
+        ms["dosage"][0]["doseAndRate"][0]["doseQuantity"]["value"], 1,
+        "{ms}"
+    );
+    let (_, doc) = host.get(&host.at("/records/DocumentReference/doc-1")).await;
+    assert!(doc["context"]["encounter"].is_array(), "{doc}");
     let condition = bundle["entry"]
         .as_array()
         .expect("entries")
