@@ -46,6 +46,10 @@ async fn sync_now(
         return Ok((StatusCode::ACCEPTED, Json(job)).into_response());
     }
     let (job, outcome) = state.jobs.run_now(access.scope.id(), &source).await?;
+    let Some(outcome) = outcome else {
+        // A sync already under way ended as this request joined it: its record says how.
+        return Ok(Json(job).into_response());
+    };
     match &*outcome {
         RunOutcome::Ran(Ok(result)) => {
             let mut body = serde_json::to_value(result).unwrap_or_default();

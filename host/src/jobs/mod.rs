@@ -266,6 +266,21 @@ impl Jobs {
         trigger: &str,
         max_attempts: i64,
     ) -> Result<Job, JobError> {
+        let job = self
+            .enqueue_quietly(profile_id, source_id, trigger, max_attempts)
+            .await?;
+        self.wake.notify_one();
+        Ok(job)
+    }
+
+    /// [`Jobs::enqueue`] without waking the scheduler, so a caller can register a waiter first.
+    async fn enqueue_quietly(
+        &self,
+        profile_id: &str,
+        source_id: &str,
+        trigger: &str,
+        max_attempts: i64,
+    ) -> Result<Job, JobError> {
         let row = sqlx::query("SELECT kind, status FROM sources WHERE id = ? AND profile_id = ?")
             .bind(source_id)
             .bind(profile_id)
@@ -307,8 +322,13 @@ impl Jobs {
                 Some(row) => job_from_row(&row)?,
                 // It finished between the insert and the look-up: queue again.
                 None => {
-                    return Box::pin(self.enqueue(profile_id, source_id, trigger, max_attempts))
-                        .await;
+                    return Box::pin(self.enqueue_quietly(
+                        profile_id,
+                        source_id,
+                        trigger,
+                        max_attempts,
+                    ))
+                    .await;
                 }
             }
         };
@@ -316,22 +336,26 @@ impl Jobs {
             tracing::info!(job = %job.id, source = %source_id, trigger, "sync queued");
             self.events.job(&job);
         }
-        self.wake.notify_one();
         Ok(job)
     }
 
     /// Queue a sync and wait for its next run to end.
+    ///
+    /// The outcome is `None` when the job (one already running, which this
+    /// request joined) ended before the waiter was registered: the job row
+    /// then tells how it went.
     pub async fn run_now(
         &self,
         profile_id: &str,
         source_id: &str,
-    ) -> Result<(Job, Arc<RunOutcome>), JobError> {
-        let job = self.enqueue(profile_id, source_id, "manual", 1).await?;
+    ) -> Result<(Job, Option<Arc<RunOutcome>>), JobError> {
+        let job = self
+            .enqueue_quietly(profile_id, source_id, "manual", 1)
+            .await?;
         let (tx, rx) = oneshot::channel();
         if let Ok(mut waiters) = self.waiters.lock() {
             waiters.entry(job.id.clone()).or_default().push(tx);
         }
-        // The job may have ended before the waiter was registered.
         let current = self.get_any(&job.id).await?;
         if matches!(
             current.status.as_str(),
@@ -340,16 +364,13 @@ impl Jobs {
             if let Ok(mut waiters) = self.waiters.lock() {
                 waiters.remove(&job.id);
             }
-            return Err(JobError::State {
-                id: job.id,
-                status: current.status,
-                action: "waiting",
-            });
+            return Ok((current, None));
         }
+        // Woken only now, so the run cannot end before the waiter is registered.
         self.wake.notify_one();
         let outcome = rx.await.unwrap_or_else(|_| Arc::new(RunOutcome::Cancelled));
         let job = self.get_any(&job.id).await?;
-        Ok((job, outcome))
+        Ok((job, Some(outcome)))
     }
 
     async fn get_any(&self, id: &str) -> Result<Job, JobError> {
