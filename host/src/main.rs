@@ -370,6 +370,7 @@ async fn run_sandbox(
     let running = sandbox::start(listener, data, options)?;
     let root = format!("http://{}", running.addr);
     println!("Hearth sandbox: FHIR R4 at {}", running.base_url);
+    println!("  the same patients as FHIR DSTU3 at {root}/dstu3");
     println!(
         "SMART: client id {} (public, PKCE, any redirect URI); sign-in {login}",
         clients.join(", ")
