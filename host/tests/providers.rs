@@ -407,28 +407,8 @@ async fn a_host_killed_mid_sync_finishes_the_job_after_restart() {
     let base = format!("http://127.0.0.1:{port}");
     let mut child = spawn_hearth(dir.path(), port, &root);
     wait_healthy(&base).await;
-    let setup: Value = reqwest::Client::new()
-        .post(format!("{base}/api/setup"))
-        .json(&json!({"username": "owner", "password": common::PASSWORD, "profile_name": "Kim"}))
-        .send()
-        .await
-        .expect("setup")
-        .json()
-        .await
-        .expect("json");
-    let client = common::bearer_client(setup["access_token"].as_str().expect("token"));
-    let me: Value = client
-        .get(format!("{base}/api/me"))
-        .send()
-        .await
-        .expect("me")
-        .json()
-        .await
-        .expect("json");
-    let profile = me["profiles"][0]["id"]
-        .as_str()
-        .expect("profile")
-        .to_string();
+    let (token, profile) = common::set_up_owner(&base).await;
+    let client = common::bearer_client(&token);
     let connected = common::connect_auto(&client, &base, &profile).await;
     let source = connected["source_id"].as_str().expect("source").to_string();
     let job = connected["job"]["id"].as_str().expect("job").to_string();
@@ -761,19 +741,14 @@ async fn confidential_clients_authenticate_with_a_secret_or_a_signed_jwt() {
     ];
     for (label, client, accepted) in cases {
         let host = Host::start_with("plugins", PluginLimits::default(), with_client(client)).await;
-        let authorize =
-            common::start_connect(&host.client, &host.base, &host.profile, "hearth-sandbox-r4")
-                .await;
-        let r = no_redirects()
-            .get(&authorize)
-            .send()
-            .await
-            .expect("authorize");
-        let location = r.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_string();
-        let (status, body) = common::callback(&location).await;
+        let (status, body) = common::connect_approved(
+            &host.client,
+            &host.base,
+            &host.profile,
+            "hearth-sandbox-r4",
+            None,
+        )
+        .await;
         if accepted {
             assert_eq!(status, 303, "{label}: {body}");
             let job = body["job"]["id"].as_str().expect("job");
@@ -906,23 +881,9 @@ async fn a_dstu3_provider_syncs_through_the_dstu3_connector_as_r4() {
     assert_eq!(status, 200);
     let dstu3 = &found["results"][0]["portals"][1]["endpoints"][0];
     assert_eq!(dstu3["connector"], "fhir-dstu3", "{found}");
-    let authorize = common::start_connect(
-        &host.client,
-        &host.base,
-        &host.profile,
-        dstu3["id"].as_str().expect("id"),
-    )
-    .await;
-    let r = no_redirects()
-        .get(&authorize)
-        .send()
-        .await
-        .expect("authorize");
-    let location = r.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
-    let (status, connected) = common::callback(&location).await;
+    let endpoint = dstu3["id"].as_str().expect("id");
+    let (status, connected) =
+        common::connect_approved(&host.client, &host.base, &host.profile, endpoint, None).await;
     assert_eq!(status, 303, "{connected}");
     let job = connected["job"]["id"].as_str().expect("job");
     let done = finished_job(&host.base, &host.client, &host.profile, job).await;
@@ -971,23 +932,14 @@ async fn a_dstu3_provider_syncs_through_the_dstu3_connector_as_r4() {
     }
 
     // The second patient (auto-approved for the hinted patient): the remaining types.
-    let authorize = common::start_connect(
+    let (status, connected) = common::connect_approved(
         &host.client,
         &host.base,
         &host.profile,
-        dstu3["id"].as_str().expect("id"),
+        endpoint,
+        Some("extra-1"),
     )
     .await;
-    let r = no_redirects()
-        .get(format!("{authorize}&login_hint=extra-1"))
-        .send()
-        .await
-        .expect("authorize");
-    let callback = r.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
-    let (status, connected) = common::callback(&callback).await;
     assert_eq!(status, 303, "{connected}");
     let done = finished_job(
         &host.base,

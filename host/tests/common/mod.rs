@@ -49,6 +49,37 @@ pub struct Host {
     pub token: String,
 }
 
+/// Set up a fresh host at `base` with the administrator `owner` (password
+/// [`PASSWORD`]); their access token and own profile.
+pub async fn set_up_owner(base: &str) -> (String, String) {
+    let setup: Value = reqwest::Client::new()
+        .post(format!("{base}/api/setup"))
+        .json(&json!({"username": "owner", "password": PASSWORD, "display_name": "Olive Owner", "profile_name": "Olive"}))
+        .send()
+        .await
+        .expect("setup")
+        .json()
+        .await
+        .expect("setup json");
+    let token = setup["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_string();
+    let me: Value = bearer_client(&token)
+        .get(format!("{base}/api/me"))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("me json");
+    let profile = me["profiles"][0]["id"]
+        .as_str()
+        .expect("profile")
+        .to_string();
+    (token, profile)
+}
+
 /// A client that sends `token` as a bearer token on every request.
 pub fn bearer_client(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
@@ -94,32 +125,8 @@ impl Host {
         let running = server::start(&config).await.expect("host starts");
         let base = format!("http://{}", running.addr);
         let anon = reqwest::Client::new();
-        let setup: Value = anon
-            .post(format!("{base}/api/setup"))
-            .json(&json!({"username": "owner", "password": PASSWORD, "display_name": "Olive Owner", "profile_name": "Olive"}))
-            .send()
-            .await
-            .expect("setup")
-            .json()
-            .await
-            .expect("setup json");
-        let token = setup["access_token"]
-            .as_str()
-            .expect("access token")
-            .to_string();
+        let (token, profile) = set_up_owner(&base).await;
         let client = bearer_client(&token);
-        let me: Value = client
-            .get(format!("{base}/api/me"))
-            .send()
-            .await
-            .expect("me")
-            .json()
-            .await
-            .expect("me json");
-        let profile = me["profiles"][0]["id"]
-            .as_str()
-            .expect("profile")
-            .to_string();
         Host {
             base,
             running,
@@ -386,9 +393,19 @@ pub async fn callback(url: &str) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-/// Connect the sandbox through an auto-approving authorize endpoint; the callback's body.
-pub async fn connect_auto(client: &reqwest::Client, base: &str, profile: &str) -> Value {
-    let authorize = start_connect(client, base, profile, "hearth-sandbox-r4").await;
+/// Connect `endpoint` at an auto-approving sandbox (for `hint`'s patient, else the first);
+/// the callback's status and body.
+pub async fn connect_approved(
+    client: &reqwest::Client,
+    base: &str,
+    profile: &str,
+    endpoint: &str,
+    hint: Option<&str>,
+) -> (u16, Value) {
+    let mut authorize = start_connect(client, base, profile, endpoint).await;
+    if let Some(hint) = hint {
+        authorize.push_str(&format!("&login_hint={hint}"));
+    }
     let r = no_redirects()
         .get(&authorize)
         .send()
@@ -399,7 +416,12 @@ pub async fn connect_auto(client: &reqwest::Client, base: &str, profile: &str) -
         .to_str()
         .expect("location")
         .to_string();
-    let (status, body) = callback(&location).await;
+    callback(&location).await
+}
+
+/// Connect the sandbox's R4 endpoint through an auto-approving authorize endpoint; the callback's body.
+pub async fn connect_auto(client: &reqwest::Client, base: &str, profile: &str) -> Value {
+    let (status, body) = connect_approved(client, base, profile, "hearth-sandbox-r4", None).await;
     assert_eq!(status, 303, "{body}");
     body
 }
