@@ -45,6 +45,8 @@ pub struct Config {
     pub sync_retry: Duration,
     /// How often a connected source is synced again (`sync_interval_hours`, default 24).
     pub sync_interval: Duration,
+    /// The built browser UI to serve at `/` (`web_dir`; `make run` uses `frontend/dist`).
+    pub web_dir: Option<PathBuf>,
     /// OAuth client registrations per catalog platform (`[clients.<platform>]`).
     pub clients: BTreeMap<String, ClientConfig>,
 }
@@ -151,6 +153,7 @@ const KEYS: &[&str] = &[
     "sandbox_url",
     "sync_interval_hours",
     "sync_retry_secs",
+    "web_dir",
 ];
 
 /// One raw value and where it came from.
@@ -365,6 +368,10 @@ impl Config {
             Some(r) => Some(parse_url("sandbox_url", r)?),
             None => None,
         };
+        let web_dir = match take("web_dir") {
+            Some(r) => Some(parse_path("web_dir", r)?),
+            None => None,
+        };
         let sync_retry = match take("sync_retry_secs") {
             Some(r) => Duration::from_secs(parse_number("sync_retry_secs", r, 1, 86_400)?),
             None => Duration::from_secs(30),
@@ -381,6 +388,7 @@ impl Config {
             sandbox_url,
             sync_interval,
             sync_retry,
+            web_dir,
             clients: BTreeMap::new(),
             max_upload_bytes,
             max_attachment_bytes,

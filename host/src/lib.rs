@@ -18,3 +18,4 @@ pub mod server;
 pub mod smart;
 pub mod sources;
 pub mod synth;
+pub mod web;

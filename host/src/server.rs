@@ -83,6 +83,7 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
         jobs,
         sync_interval: config.sync_interval,
         sandbox,
+        web: crate::web::router(config.web_dir.as_deref()),
     })
 }
 

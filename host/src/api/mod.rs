@@ -67,6 +67,8 @@ pub struct AppState {
     pub sync_interval: std::time::Duration,
     /// The sandbox provider, when this host serves it at `/sandbox`.
     pub sandbox: Option<Router>,
+    /// The browser UI, served at `/`.
+    pub web: Router,
 }
 
 /// Builds the router and, alongside, the list of every route in it, so the
@@ -141,7 +143,8 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
     let sandbox = state.sandbox.clone();
-    let app = Router::new().nest("/api", api);
+    let web = state.web.clone();
+    let app = Router::new().nest("/api", api).fallback_service(web);
     let app = match sandbox {
         Some(sandbox) => app.nest_service("/sandbox", sandbox),
         None => app,
