@@ -7,7 +7,7 @@
 //! (name over alias over portal over place), and exact tokens beat prefixes.
 
 use super::fasten::Platform;
-use super::package::{PackLocation, PackageCatalog};
+use super::package::{FORMAT, PackBrand, PackEndpoint, PackLocation, PackPortal, PackageCatalog};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -157,8 +157,7 @@ impl CatalogIndex {
         let mut brand_at: HashMap<String, usize> = HashMap::new();
         let mut packs = packs;
         if let Some(root) = sandbox_root {
-            packs.insert(0, sandbox_dstu3_pack(root));
-            packs.insert(0, sandbox_pack(root));
+            packs.splice(0..0, sandbox_packs(root));
         }
         for (connector, pack) in packs {
             let platform = Arc::new(pack.quirks);
@@ -398,47 +397,57 @@ impl CatalogIndex {
     }
 }
 
-/// The sandbox as a catalog package, served by the generic R4 connector.
-fn sandbox_pack(root: &str) -> (String, PackageCatalog) {
-    use super::package::{FORMAT, PackBrand, PackEndpoint, PackPortal, R4_COMPONENT};
+/// The sandbox's two bases as catalog packages: R4 for the R4 connector, DSTU3 for the DSTU3 one.
+fn sandbox_packs(root: &str) -> Vec<(String, PackageCatalog)> {
+    use super::package::R4_COMPONENT;
     let root = root.trim_end_matches('/');
-    (
-        R4_COMPONENT.to_string(),
-        PackageCatalog {
-            format: FORMAT,
-            platform: SANDBOX.into(),
-            quirks: sandbox_platform(),
-            brands: vec![PackBrand {
-                id: SANDBOX.into(),
-                name: "Hearth Sandbox".into(),
-                aliases: vec!["Demo provider".into(), "Test patients".into()],
-                locations: Vec::new(),
-                website: String::new(),
-                portal_ids: vec![SANDBOX.into()],
-            }],
-            portals: vec![PackPortal {
-                id: SANDBOX.into(),
-                name: "Hearth Sandbox (synthetic patients)".into(),
-                website: String::new(),
-                endpoint_ids: vec![format!("{SANDBOX}-r4")],
-            }],
-            endpoints: vec![PackEndpoint {
-                id: format!("{SANDBOX}-r4"),
-                url: format!("{root}/fhir"),
-                fhir_version: "4.0.1".into(),
-                authorization_endpoint: String::new(),
-                token_endpoint: String::new(),
-            }],
+    [
+        (
+            R4_COMPONENT,
+            "r4",
+            "fhir",
+            "4.0.1",
+            SANDBOX.to_string(),
+            "Hearth Sandbox (synthetic patients)",
+        ),
+        (
+            DSTU3_COMPONENT,
+            "dstu3",
+            "dstu3",
+            "3.0.2",
+            format!("{SANDBOX}-dstu3"),
+            "Hearth Sandbox, older system (FHIR DSTU3)",
+        ),
+    ]
+    .into_iter()
+    .map(
+        |(component, version, path, fhir_version, portal, portal_name)| {
+            sandbox_pack(
+                component,
+                &portal,
+                portal_name,
+                PackEndpoint {
+                    id: format!("{SANDBOX}-{version}"),
+                    url: format!("{root}/{path}"),
+                    fhir_version: fhir_version.into(),
+                    authorization_endpoint: String::new(),
+                    token_endpoint: String::new(),
+                },
+            )
         },
     )
+    .collect()
 }
 
-/// The sandbox's DSTU3 base, served by the DSTU3 connector.
-fn sandbox_dstu3_pack(root: &str) -> (String, PackageCatalog) {
-    use super::package::{FORMAT, PackBrand, PackEndpoint, PackPortal};
-    let root = root.trim_end_matches('/');
+/// One sandbox base as a package of the "Hearth Sandbox" brand.
+fn sandbox_pack(
+    component: &str,
+    portal: &str,
+    portal_name: &str,
+    endpoint: PackEndpoint,
+) -> (String, PackageCatalog) {
     (
-        DSTU3_COMPONENT.to_string(),
+        component.to_string(),
         PackageCatalog {
             format: FORMAT,
             platform: SANDBOX.into(),
@@ -449,21 +458,15 @@ fn sandbox_dstu3_pack(root: &str) -> (String, PackageCatalog) {
                 aliases: vec!["Demo provider".into(), "Test patients".into()],
                 locations: Vec::new(),
                 website: String::new(),
-                portal_ids: vec![format!("{SANDBOX}-dstu3")],
+                portal_ids: vec![portal.to_string()],
             }],
             portals: vec![PackPortal {
-                id: format!("{SANDBOX}-dstu3"),
-                name: "Hearth Sandbox, older system (FHIR DSTU3)".into(),
+                id: portal.to_string(),
+                name: portal_name.into(),
                 website: String::new(),
-                endpoint_ids: vec![format!("{SANDBOX}-dstu3")],
+                endpoint_ids: vec![endpoint.id.clone()],
             }],
-            endpoints: vec![PackEndpoint {
-                id: format!("{SANDBOX}-dstu3"),
-                url: format!("{root}/dstu3"),
-                fhir_version: "3.0.2".into(),
-                authorization_endpoint: String::new(),
-                token_endpoint: String::new(),
-            }],
+            endpoints: vec![endpoint],
         },
     )
 }
@@ -471,7 +474,6 @@ fn sandbox_dstu3_pack(root: &str) -> (String, PackageCatalog) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::package::{FORMAT, PackBrand, PackEndpoint, PackPortal};
 
     fn brand(id: &str, name: &str, city: &str, state: &str, portal: &str) -> PackBrand {
         PackBrand {
