@@ -54,14 +54,20 @@ struct Res {
     /// `meta.lastUpdated`, for `_lastUpdated` and `_since`; none counts as long ago.
     last_updated: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// The resource as DSTU3, for the `/dstu3` base (none: a type DSTU3 lacks).
-    json_dstu3: Option<String>,
+    /// Converted on first request: most sandboxes are only ever read as R4.
+    json_dstu3: std::sync::OnceLock<Option<String>>,
 }
 
 impl Res {
     /// The resource as `base` serves it, if that FHIR version has it.
     fn body(&self, base: fhir::FhirBase) -> Option<&str> {
         if base.dstu3 {
-            self.json_dstu3.as_deref()
+            self.json_dstu3
+                .get_or_init(|| {
+                    let resource: Value = serde_json::from_str(&self.json).ok()?;
+                    hearth_dstu3::to_dstu3(resource).ok().map(|v| v.to_string())
+                })
+                .as_deref()
         } else {
             Some(&self.json)
         }
@@ -203,9 +209,7 @@ impl SandboxData {
                 last_updated: resource["meta"]["lastUpdated"]
                     .as_str()
                     .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
-                json_dstu3: hearth_dstu3::to_dstu3(resource.clone())
-                    .ok()
-                    .map(|v| v.to_string()),
+                json_dstu3: std::sync::OnceLock::new(),
             };
             // A repeated type/id replaces the earlier copy, as a server would store it.
             match seen.get(&(ty.clone(), id.clone())) {
@@ -520,7 +524,7 @@ mod tests {
                 id: format!("o{i}"),
                 json: format!(r#"{{"resourceType":"Observation","id":"o{i}"}}"#),
                 last_updated: None,
-                json_dstu3: None,
+                json_dstu3: std::sync::OnceLock::new(),
             })
             .collect();
         let refs: Vec<&Res> = res.iter().collect();
