@@ -9,11 +9,27 @@ DIST := dist
 BUILTIN_PLUGINS := fhir-r4:plugins/connectors/fhir-r4:hearth_connector_fhir_r4 fhir-dstu3:plugins/connectors/fhir-dstu3:hearth_connector_fhir_dstu3
 TEST_PLUGINS := test-misbehave:plugins/testing/misbehave:hearth_test_misbehave
 
-.PHONY: run test plugins wasm-target bench lint clean
+.PHONY: run test plugins wasm-target bench lint clean frontend frontend-deps host-debug
 
 run: plugins
 	$(CARGO) build --release -p hearth-host
-	HEARTH_PLUGINS_DIR=$(DIST)/plugins $(TARGET_DIR)/release/hearth serve
+	$(MAKE) frontend HEARTH=$(TARGET_DIR)/release/hearth
+	HEARTH_PLUGINS_DIR=$(DIST)/plugins HEARTH_WEB_DIR=frontend/dist $(TARGET_DIR)/release/hearth serve
+
+# The browser UI. Its API types come from the host's OpenAPI description, so a
+# field renamed in the host fails this build (tsc) rather than a page.
+HEARTH ?= $(TARGET_DIR)/debug/hearth
+frontend: frontend-deps
+	$(HEARTH) openapi > frontend/openapi.json
+	cd frontend && npm run build
+
+frontend-deps: frontend/node_modules/.installed
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+host-debug:
+	$(CARGO) build -p hearth-host
 
 wasm-target:
 	@rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
@@ -29,12 +45,19 @@ plugins: wasm-target
 	  cp $(WASM_OUT)/$$wasm.wasm $$dest/$$id/plugin.wasm; echo "packaged $$dest/$$id"; done; }; \
 	pack $(DIST)/plugins $(BUILTIN_PLUGINS); pack $(DIST)/test-plugins $(TEST_PLUGINS)
 
-test: plugins
+# Rust tests, then the UI's component tests (vitest) and its end-to-end tests
+# in Chromium against a real host and sandbox (screenshots in frontend/e2e/out).
+test: plugins host-debug
+	$(MAKE) frontend HEARTH=$(TARGET_DIR)/debug/hearth
+	cd frontend && npm test
 	$(CARGO) test --workspace --exclude hearth-test-misbehave --all-targets
+	cd frontend && HEARTH_BIN=$(abspath $(TARGET_DIR))/debug/hearth npm run e2e
 
-lint:
+lint: host-debug frontend-deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(TARGET_DIR)/debug/hearth openapi > frontend/openapi.json
+	cd frontend && npm run lint
 
 bench: plugins
 	$(CARGO) bench -p hearth-host --bench ingest
@@ -43,4 +66,4 @@ bench: plugins
 	$(CARGO) bench -p hearth-host --bench providers
 
 clean:
-	rm -rf $(DIST)
+	rm -rf $(DIST) frontend/dist frontend/e2e/out

@@ -61,6 +61,9 @@ enum Command {
         /// Answer 404 for .well-known/smart-configuration (clients must read metadata).
         #[arg(long)]
         no_smart_configuration: bool,
+        /// Wait this long before every FHIR answer (to watch a sync's progress).
+        #[arg(long, default_value_t = 0)]
+        delay_ms: u64,
     },
     /// Manage accounts from the server's console (when no one can sign in).
     User {
@@ -87,6 +90,8 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Print the API's OpenAPI 3.1 description (JSON) to stdout.
+    Openapi,
     /// Write one generated patient as a FHIR collection Bundle.
     Generate {
         /// Generator seed.
@@ -162,6 +167,7 @@ fn main() -> anyhow::Result<()> {
             auto_approve,
             password,
             no_smart_configuration,
+            delay_ms,
         } => {
             init_logging("info");
             let data = match bundles {
@@ -176,6 +182,11 @@ fn main() -> anyhow::Result<()> {
             options.auto_approve = auto_approve;
             options.password = password;
             options.smart_configuration = !no_smart_configuration;
+            if delay_ms > 0 {
+                options
+                    .faults
+                    .slow(Some(std::time::Duration::from_millis(delay_ms)));
+            }
             runtime.block_on(run_sandbox(listen, data, options))
         }
         Command::User { command } => {
@@ -232,6 +243,10 @@ fn main() -> anyhow::Result<()> {
                 s.attachments,
                 config.data_dir.display()
             );
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", hearth_host::api::openapi::document_json());
             Ok(())
         }
         Command::Generate {

@@ -70,6 +70,7 @@ const OWN_204: [u16; 6] = [401, 404, 403, 403, 204, 404];
 /// turns two-factor sign-in on, disable turns it off again.
 const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("GET", "/api/health", PUBLIC_OK),
+    ("GET", "/api/openapi.json", PUBLIC_OK),
     ("GET", "/api/setup", PUBLIC_OK),
     ("POST", "/api/setup", [409; 6]),
     ("POST", "/api/auth/sign-in", PUBLIC_OK),
@@ -111,6 +112,11 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     (
         "GET",
         "/api/profiles/{profile}/records/{type}/{id}/related",
+        READ,
+    ),
+    (
+        "GET",
+        "/api/profiles/{profile}/records/{type}/{id}/provenance",
         READ,
     ),
     ("GET", "/api/profiles/{profile}/fhir/{type}", READ),
@@ -320,8 +326,8 @@ impl World {
         {
             (
                 "GET",
-                "/api/health" | "/api/setup" | "/api/auth/sessions" | "/api/me" | "/api/plugins"
-                | "/api/users" | "/api/audit" | "/api/profiles",
+                "/api/health" | "/api/openapi.json" | "/api/setup" | "/api/auth/sessions"
+                | "/api/me" | "/api/plugins" | "/api/users" | "/api/audit" | "/api/profiles",
             ) => (route.into(), none),
             ("POST", "/api/setup") => (
                 route.into(),
@@ -459,6 +465,10 @@ impl World {
             ),
             ("GET", "/api/profiles/{profile}/records/{type}/{id}/related") => (
                 format!("/api/profiles/{p}/records/Patient/{}/related", self.patient),
+                none,
+            ),
+            ("GET", "/api/profiles/{profile}/records/{type}/{id}/provenance") => (
+                format!("/api/profiles/{p}/records/Patient/{}/provenance", self.patient),
                 none,
             ),
             ("GET", "/api/profiles/{profile}/fhir/{type}") => {

@@ -587,6 +587,32 @@ async fn the_same_fact_from_two_sources_is_shown_once_with_both_sources() {
     assert_eq!(status, 200);
     assert_eq!(source, first);
     assert_eq!(also, vec![format!("{second}/{id}")]);
+    // Its provenance names both sources, the shown copy first, with when each was stored.
+    let (status, provenance) = host
+        .get(&host.at(&format!("/records/Observation/{id}/provenance")))
+        .await;
+    assert_eq!(status, 200, "{provenance}");
+    let copies = provenance["copies"].as_array().expect("copies");
+    let sources: Vec<&str> = copies
+        .iter()
+        .map(|c| c["source_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, [first.as_str(), second.as_str()]);
+    for c in copies {
+        assert_eq!(c["source_kind"], "import");
+        assert_eq!(c["id"], id);
+        assert_eq!(c["version"], 1);
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(c["stored_at"].as_str().unwrap()).is_ok(),
+            "{c}"
+        );
+    }
+    assert_eq!(
+        host.get(&host.at("/records/Observation/no-such-id/provenance"))
+            .await
+            .0,
+        404
+    );
     // The timeline shows it once, naming the other source.
     let day = &obs["effectiveDateTime"].as_str().unwrap()[..10];
     let next = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")

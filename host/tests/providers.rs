@@ -260,8 +260,9 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
         .await
         .expect("html");
     let req = common::hidden_input(&page, "req");
+    let login_url = common::form_action(&authorize, &page, "login");
     let consent = browser
-        .post(format!("{root}/oauth/login"))
+        .post(&login_url)
         .form(&[
             ("req", req.as_str()),
             ("patient", patient.as_str()),
@@ -275,7 +276,7 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
         .expect("html");
     let req = common::hidden_input(&consent, "req");
     let denied = browser
-        .post(format!("{root}/oauth/consent"))
+        .post(common::form_action(&login_url, &consent, "consent"))
         .form(&[("req", req.as_str()), ("decision", "deny")])
         .send()
         .await
@@ -330,6 +331,24 @@ async fn connecting_fails_in_words() {
     ))
     .await;
     assert_eq!(status, 400, "{problem}");
+    // A browser gets the UI's page instead, told what went wrong; a missing code too.
+    for (query, kind) in [
+        ("code=x&state=forged", "unknown-state"),
+        ("state=forged", "invalid-query"),
+    ] {
+        let page = no_redirects()
+            .get(format!("{}/api/smart/callback?{query}", host.base))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+            .await
+            .expect("callback");
+        assert_eq!(page.status().as_u16(), 303, "{query}");
+        let location = page.headers()["location"].to_str().expect("location");
+        assert!(
+            location.starts_with(&format!("../../connect/failed?kind={kind}&detail=")),
+            "{location}"
+        );
+    }
     // A provider that is down: a precise error, nothing stored.
     let closed = format!("http://127.0.0.1:{}/", free_port());
     let host2 = Host::start_with("plugins", PluginLimits::default(), |c| {

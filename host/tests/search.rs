@@ -597,6 +597,11 @@ async fn lab_series_convert_units_across_sources_and_flag_results() {
     assert_eq!(tests["tests"][0]["code"], "2345-7");
     assert_eq!(tests["tests"][0]["count"], 6);
     assert_eq!(tests["tests"][1]["code"], "8867-4");
+    // The list carries the latest result as recorded, with its flag.
+    assert_eq!(
+        tests["tests"][0]["latest"],
+        json!({"id": "x2", "value": 5.5, "unit": "mmol/L", "flag": "normal"})
+    );
     let (status, series) = host
         .get(&host.at("/labs/series?code=http://loinc.org|2345-7"))
         .await;

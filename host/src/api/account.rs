@@ -2,19 +2,48 @@
 //! token refresh, sign-up, one's own sessions, password and second factor.
 
 use super::extract::{CSRF_HEADER, Client, REFRESH_COOKIE, cookie, session_cookies};
+use super::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyAttempts, Unauthenticated,
+    Unprocessable,
+};
 use super::{ApiJson, ApiPath, AppState, Problem, Routes};
+use crate::auth::profiles::Profile;
+use crate::auth::sessions::SessionInfo;
 use crate::auth::sessions::{Issued, REFRESH_TTL, SignIn};
 use crate::auth::tokens::ACCESS_TTL;
+use crate::auth::totp::TotpSetup;
 use crate::auth::users::NewUser;
 use crate::auth::{Caller, User};
+use crate::plugins::{LoadFailure, PluginSummary};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+/// The account routes' description.
+#[derive(OpenApi)]
+#[openapi(paths(
+    health,
+    setup_status,
+    setup,
+    sign_in,
+    sign_up,
+    refresh,
+    sign_out,
+    sessions,
+    revoke_session,
+    me,
+    change_password,
+    totp_begin,
+    totp_confirm,
+    totp_disable,
+    plugins
+))]
+pub(super) struct Doc;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/health", health)
@@ -34,20 +63,99 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/plugins", plugins)
 }
 
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "plugins": state.plugins.summaries().len(),
-        "plugin_failures": state.plugins.failures().len(),
-    }))
+/// `GET /api/health`.
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// Always `ok` when the host answers.
+    status: HealthStatus,
+    /// The host's version.
+    version: &'static str,
+    /// Plugins loaded.
+    plugins: usize,
+    /// Plugin packages that could not be loaded.
+    plugin_failures: usize,
 }
 
-async fn plugins(State(state): State<AppState>, _: Caller) -> Json<serde_json::Value> {
-    Json(json!({
-        "plugins": state.plugins.summaries(),
-        "failures": state.plugins.failures(),
-    }))
+/// The health status.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum HealthStatus {
+    /// Up.
+    Ok,
+}
+
+/// Whether the host is up, its version and how many plugins it loaded.
+#[utoipa::path(
+    get,
+    path = "/api/health",
+    tag = "account",
+    operation_id = "health",
+    responses((status = 200, description = "The host is up", body = Health))
+)]
+async fn health(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: HealthStatus::Ok,
+        version: env!("CARGO_PKG_VERSION"),
+        plugins: state.plugins.summaries().len(),
+        plugin_failures: state.plugins.failures().len(),
+    })
+}
+
+/// `GET /api/plugins`.
+#[derive(Serialize, ToSchema)]
+struct PluginList {
+    /// The loaded plugins.
+    plugins: Vec<PluginSummary>,
+    /// Packages that could not be loaded, and why.
+    failures: Vec<LoadFailure>,
+}
+
+/// The loaded plugins and the packages that failed to load.
+#[utoipa::path(
+    get,
+    path = "/api/plugins",
+    tag = "account",
+    operation_id = "list_plugins",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "The plugins", body = PluginList))
+)]
+async fn plugins(State(state): State<AppState>, _: Caller) -> Json<PluginList> {
+    Json(PluginList {
+        plugins: state.plugins.summaries(),
+        failures: state.plugins.failures().to_vec(),
+    })
+}
+
+/// The token type of a session answer.
+#[derive(Serialize, ToSchema)]
+enum TokenType {
+    /// Send the access token as `Authorization: Bearer <token>`.
+    Bearer,
+}
+
+/// The answer to a successful setup, sign-up, sign-in or refresh.
+#[derive(Serialize, ToSchema)]
+struct SessionAnswer {
+    /// The signed-in account.
+    user: User,
+    /// The new session.
+    session_id: String,
+    /// Always `Bearer`.
+    token_type: TokenType,
+    /// Seconds the access token lives.
+    expires_in: u64,
+    /// Seconds the refresh token lives (unless used).
+    refresh_expires_in: u64,
+    /// Echo it in `X-CSRF-Token` on cookie-authenticated changes.
+    csrf_token: String,
+    /// The access JWT; absent when the tokens were set as cookies (`use_cookies`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    access_token: Option<String>,
+    /// The single-use refresh token; absent when set as a cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    refresh_token: Option<String>,
 }
 
 /// The answer to a successful sign-in, setup or refresh. Browser clients
@@ -59,18 +167,16 @@ fn session_response(
     issued: &Issued,
     use_cookies: bool,
 ) -> Response {
-    let mut body = json!({
-        "user": user,
-        "session_id": issued.session_id,
-        "token_type": "Bearer",
-        "expires_in": ACCESS_TTL.as_secs(),
-        "refresh_expires_in": REFRESH_TTL.as_secs(),
-        "csrf_token": issued.csrf_token,
-    });
-    if !use_cookies {
-        body["access_token"] = issued.access_token.clone().into();
-        body["refresh_token"] = issued.refresh_token.clone().into();
-    }
+    let body = SessionAnswer {
+        user: user.clone(),
+        session_id: issued.session_id.clone(),
+        token_type: TokenType::Bearer,
+        expires_in: ACCESS_TTL.as_secs(),
+        refresh_expires_in: REFRESH_TTL.as_secs(),
+        csrf_token: issued.csrf_token.clone(),
+        access_token: (!use_cookies).then(|| issued.access_token.clone()),
+        refresh_token: (!use_cookies).then(|| issued.refresh_token.clone()),
+    };
     let mut response = (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response();
     if use_cookies {
         for value in session_cookies(Some(issued), state.secure_cookies) {
@@ -80,27 +186,63 @@ fn session_response(
     response
 }
 
-async fn setup_status(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
-    Ok(Json(json!({
-        "setup_needed": state.auth.setup_needed().await?,
-        "signup_allowed": state.auth.signup_allowed(),
-    })))
+/// `GET /api/setup`.
+#[derive(Serialize, ToSchema)]
+struct SetupStatus {
+    /// Whether the first administrator is still to be created (`POST /api/setup`).
+    setup_needed: bool,
+    /// Whether people may sign up by themselves.
+    signup_allowed: bool,
+}
+
+/// Whether first-run setup is needed and whether sign-up is open.
+#[utoipa::path(
+    get,
+    path = "/api/setup",
+    tag = "account",
+    operation_id = "setup_status",
+    responses((status = 200, description = "The setup state", body = SetupStatus))
+)]
+async fn setup_status(State(state): State<AppState>) -> Result<Json<SetupStatus>, Problem> {
+    Ok(Json(SetupStatus {
+        setup_needed: state.auth.setup_needed().await?,
+        signup_allowed: state.auth.signup_allowed(),
+    }))
 }
 
 /// First-run setup: the first administrator and, optionally, their profile's name.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Setup {
+    /// Sign-in name.
     username: String,
+    /// Password (policy-checked).
     password: String,
+    /// Name shown in the UI (default: the username).
     #[serde(default)]
     display_name: Option<String>,
+    /// Name of the administrator's own profile (default: the display name).
     #[serde(default)]
     profile_name: Option<String>,
+    /// Browser clients: deliver the tokens as HttpOnly cookies, not in the body.
     #[serde(default)]
     use_cookies: bool,
 }
 
+/// Create the first administrator (only while no account exists) and sign them in.
+#[utoipa::path(
+    post,
+    path = "/api/setup",
+    tag = "account",
+    operation_id = "setup",
+    request_body = Setup,
+    responses(
+        (status = 201, description = "Set up and signed in; with `use_cookies` the tokens come as cookies", body = SessionAnswer),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn setup(
     State(state): State<AppState>,
     Client(client): Client,
@@ -139,6 +281,21 @@ async fn new_session(
     ))
 }
 
+/// Sign in with a password (and a second factor when it is on).
+#[utoipa::path(
+    post,
+    path = "/api/auth/sign-in",
+    tag = "account",
+    operation_id = "sign_in",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in; with `use_cookies` the tokens come as cookies", body = SessionAnswer),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyAttempts),
+    )
+)]
 async fn sign_in(
     State(state): State<AppState>,
     Client(client): Client,
@@ -155,17 +312,36 @@ async fn sign_in(
 }
 
 /// Self sign-up (when the instance allows it).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SignUp {
+    /// Sign-in name.
     username: String,
+    /// Password (policy-checked).
     password: String,
+    /// Name shown in the UI (default: the username).
     #[serde(default)]
     display_name: Option<String>,
+    /// Browser clients: deliver the tokens as HttpOnly cookies, not in the body.
     #[serde(default)]
     use_cookies: bool,
 }
 
+/// Create one's own account (when the host allows sign-up) and sign in.
+#[utoipa::path(
+    post,
+    path = "/api/auth/sign-up",
+    tag = "account",
+    operation_id = "sign_up",
+    request_body = SignUp,
+    responses(
+        (status = 201, description = "Signed up and signed in", body = SessionAnswer),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn sign_up(
     State(state): State<AppState>,
     Client(client): Client,
@@ -186,14 +362,34 @@ async fn sign_up(
     new_session(&state, &client, &user, body.use_cookies).await
 }
 
-#[derive(Deserialize)]
+/// `POST /api/auth/refresh` from an API client.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshBody {
+    /// The refresh token from the last sign-in or refresh (single-use).
     refresh_token: String,
 }
 
 /// Trade a refresh token for new tokens: from the JSON body (API clients) or
 /// from the refresh cookie plus the CSRF header (browsers).
+#[utoipa::path(
+    post,
+    path = "/api/auth/refresh",
+    tag = "account",
+    operation_id = "refresh",
+    request_body(
+        content = Option<RefreshBody>,
+        description = "API clients send the refresh token; browsers send no body, the refresh cookie and header `X-CSRF-Token`"
+    ),
+    responses(
+        (status = 200, description = "New tokens (as cookies when the cookie was used)", body = SessionAnswer),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn refresh(
     State(state): State<AppState>,
     Client(client): Client,
@@ -253,6 +449,15 @@ async fn refresh(
     ))
 }
 
+/// End the current session (and clear the session cookies).
+#[utoipa::path(
+    post,
+    path = "/api/auth/sign-out",
+    tag = "account",
+    operation_id = "sign_out",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204, description = "Signed out"))
+)]
 async fn sign_out(
     State(state): State<AppState>,
     caller: Caller,
@@ -266,15 +471,44 @@ async fn sign_out(
     Ok(response)
 }
 
+/// `GET /api/auth/sessions`.
+#[derive(Serialize, ToSchema)]
+struct SessionList {
+    /// One's sessions, the current one marked.
+    sessions: Vec<SessionInfo>,
+}
+
+/// One's own sessions.
+#[utoipa::path(
+    get,
+    path = "/api/auth/sessions",
+    tag = "account",
+    operation_id = "list_sessions",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "The sessions", body = SessionList))
+)]
 async fn sessions(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(
-        json!({ "sessions": state.auth.sessions(&caller).await? }),
-    ))
+) -> Result<Json<SessionList>, Problem> {
+    Ok(Json(SessionList {
+        sessions: state.auth.sessions(&caller).await?,
+    }))
 }
 
+/// End one of one's own sessions.
+#[utoipa::path(
+    delete,
+    path = "/api/auth/sessions/{session}",
+    tag = "account",
+    operation_id = "revoke_session",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("session" = String, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "The session ended"),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn revoke_session(
     State(state): State<AppState>,
     caller: Caller,
@@ -288,21 +522,60 @@ async fn revoke_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(json!({
-        "user": caller.user,
-        "session_id": caller.session_id,
-        "profiles": state.auth.profiles(&caller).await?,
-    })))
+/// `GET /api/me`.
+#[derive(Serialize, ToSchema)]
+struct Me {
+    /// The signed-in account.
+    user: User,
+    /// The session this request belongs to.
+    session_id: String,
+    /// The profiles the account has a grant on, with its role on each.
+    profiles: Vec<Profile>,
 }
 
-#[derive(Deserialize)]
+/// The signed-in account, its session and its profiles.
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    tag = "account",
+    operation_id = "me",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "Who is signed in", body = Me))
+)]
+async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, Problem> {
+    let profiles = state.auth.profiles(&caller).await?;
+    Ok(Json(Me {
+        user: caller.user,
+        session_id: caller.session_id,
+        profiles,
+    }))
+}
+
+/// `POST /api/me/password`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordChange {
+    /// The password now.
     current_password: String,
+    /// The new one (policy-checked).
     new_password: String,
 }
 
+/// Change one's password (other sessions end).
+#[utoipa::path(
+    post,
+    path = "/api/me/password",
+    tag = "account",
+    operation_id = "change_password",
+    security(("bearer" = []), ("cookie" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
@@ -316,12 +589,30 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// A request confirmed by one's password.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordOnly {
+    /// The account's password.
     password: String,
 }
 
+/// Start turning on two-factor sign-in: a new secret for the authenticator app.
+#[utoipa::path(
+    post,
+    path = "/api/me/totp",
+    tag = "account",
+    operation_id = "totp_begin",
+    security(("bearer" = []), ("cookie" = [])),
+    request_body = PasswordOnly,
+    responses(
+        (status = 200, description = "The secret; confirm with a code", body = TotpSetup),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn totp_begin(
     State(state): State<AppState>,
     caller: Caller,
@@ -331,12 +622,36 @@ async fn totp_begin(
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(setup)))
 }
 
-#[derive(Deserialize)]
+/// `POST /api/me/totp/confirm`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TotpCode {
+    /// A current code from the authenticator app.
     code: String,
 }
 
+/// The recovery codes, shown once.
+#[derive(Serialize, ToSchema)]
+struct RecoveryCodes {
+    /// Each signs in once instead of an app code.
+    recovery_codes: Vec<String>,
+}
+
+/// Finish turning on two-factor sign-in with a code from the app.
+#[utoipa::path(
+    post,
+    path = "/api/me/totp/confirm",
+    tag = "account",
+    operation_id = "totp_confirm",
+    security(("bearer" = []), ("cookie" = [])),
+    request_body = TotpCode,
+    responses(
+        (status = 200, description = "Two-factor sign-in is on", body = RecoveryCodes),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn totp_confirm(
     State(state): State<AppState>,
     caller: Caller,
@@ -349,10 +664,27 @@ async fn totp_confirm(
         .await?;
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
-        Json(json!({ "recovery_codes": codes })),
+        Json(RecoveryCodes {
+            recovery_codes: codes,
+        }),
     ))
 }
 
+/// Turn two-factor sign-in off.
+#[utoipa::path(
+    post,
+    path = "/api/me/totp/disable",
+    tag = "account",
+    operation_id = "totp_disable",
+    security(("bearer" = []), ("cookie" = [])),
+    request_body = PasswordOnly,
+    responses(
+        (status = 204, description = "Two-factor sign-in is off"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn totp_disable(
     State(state): State<AppState>,
     caller: Caller,

@@ -2,14 +2,29 @@
 //! accounts; they do not thereby see anyone's records.
 
 use super::extract::{Admin, Client};
+use super::openapi::{BadRequest, Conflict, NotFound, Unprocessable};
 use super::{ApiJson, ApiPath, ApiQuery, AppState, Problem, Routes};
-use crate::auth::users::{NewUser, UserChanges};
+use crate::auth::audit::AuditEntry;
+use crate::auth::users::{NewUser, User, UserChanges};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The administration routes' description.
+#[derive(OpenApi)]
+#[openapi(paths(
+    list_users,
+    create_user,
+    get_user,
+    update_user,
+    reset_password,
+    delete_user,
+    audit
+))]
+pub(super) struct Doc;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/users", list_users)
@@ -21,10 +36,46 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/audit", audit)
 }
 
-async fn list_users(State(state): State<AppState>, _: Admin) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(json!({ "users": state.auth.users().await? })))
+/// `GET /api/users`.
+#[derive(Serialize, ToSchema)]
+struct UserList {
+    /// Every account.
+    users: Vec<User>,
 }
 
+/// Every account.
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    tag = "admin",
+    operation_id = "list_users",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The accounts", body = UserList),
+        (status = 403, response = super::openapi::Forbidden),
+    )
+)]
+async fn list_users(State(state): State<AppState>, _: Admin) -> Result<Json<UserList>, Problem> {
+    Ok(Json(UserList {
+        users: state.auth.users().await?,
+    }))
+}
+
+/// Create an account.
+#[utoipa::path(
+    post,
+    path = "/api/users",
+    tag = "admin",
+    operation_id = "create_user",
+    security(("bearer" = []), ("cookie" = [])),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created", body = User),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn create_user(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -35,6 +86,20 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
+/// One account.
+#[utoipa::path(
+    get,
+    path = "/api/users/{user}",
+    tag = "admin",
+    operation_id = "get_user",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("user" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The account", body = User),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_user(
     State(state): State<AppState>,
     _: Admin,
@@ -43,6 +108,23 @@ async fn get_user(
     Ok(Json(state.auth.user(&id).await?))
 }
 
+/// Rename, change the role of, disable or re-enable an account.
+#[utoipa::path(
+    patch,
+    path = "/api/users/{user}",
+    tag = "admin",
+    operation_id = "update_user",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("user" = String, Path, description = "User id")),
+    request_body = UserChanges,
+    responses(
+        (status = 200, description = "The changed account", body = User),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn update_user(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -58,12 +140,30 @@ async fn update_user(
     ))
 }
 
-#[derive(Deserialize)]
+/// `POST /api/users/{user}/password`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewPassword {
+    /// The new password (policy-checked).
     new_password: String,
 }
 
+/// Set a new password for an account (its sessions end).
+#[utoipa::path(
+    post,
+    path = "/api/users/{user}/password",
+    tag = "admin",
+    operation_id = "reset_password",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("user" = String, Path, description = "User id")),
+    request_body = NewPassword,
+    responses(
+        (status = 204, description = "The password is set"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn reset_password(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -78,6 +178,20 @@ async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Delete an account (not the last administrator).
+#[utoipa::path(
+    delete,
+    path = "/api/users/{user}",
+    tag = "admin",
+    operation_id = "delete_user",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("user" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn delete_user(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -88,18 +202,43 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// Query of `GET /api/audit`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
+    /// Entries per page (default 100, 1-1000).
     limit: Option<u32>,
+    /// Only entries with a smaller `id` (the next page).
     before: Option<i64>,
 }
 
+/// `GET /api/audit`.
+#[derive(Serialize, ToSchema)]
+struct AuditList {
+    /// Newest first.
+    entries: Vec<AuditEntry>,
+}
+
+/// The security audit log, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/audit",
+    tag = "admin",
+    operation_id = "list_audit",
+    security(("bearer" = []), ("cookie" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of entries", body = AuditList),
+        (status = 400, response = BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+    )
+)]
 async fn audit(
     State(state): State<AppState>,
     _: Admin,
     ApiQuery(q): ApiQuery<AuditQuery>,
-) -> Result<impl IntoResponse, Problem> {
+) -> Result<Json<AuditList>, Problem> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(Problem::new(
@@ -108,7 +247,7 @@ async fn audit(
             "`limit` must be 1 to 1000",
         ));
     }
-    Ok(Json(
-        json!({ "entries": state.auth.audit().list(limit, q.before).await? }),
-    ))
+    Ok(Json(AuditList {
+        entries: state.auth.audit().list(limit, q.before).await?,
+    }))
 }

@@ -1,5 +1,6 @@
 //! Searching the provider catalog.
 
+use super::openapi::BadRequest;
 use super::{ApiQuery, AppState, Problem, Routes};
 use crate::auth::Caller;
 use crate::catalog::index::MAX_LIMIT;
@@ -7,13 +8,20 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
+
+/// The catalog route's description.
+#[derive(OpenApi)]
+#[openapi(paths(search))]
+pub(super) struct Doc;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/catalog", search)
 }
 
 /// Query of `GET /api/catalog`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct SearchParams {
     /// Words to look for in names, aliases, portals, cities and states.
@@ -24,6 +32,19 @@ struct SearchParams {
     limit: Option<usize>,
 }
 
+/// Search the provider catalog (brands, their portals and endpoints).
+#[utoipa::path(
+    get,
+    path = "/api/catalog",
+    tag = "catalog",
+    operation_id = "search_catalog",
+    security(("bearer" = []), ("cookie" = [])),
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Matching brands, best first", body = crate::catalog::SearchPage),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn search(
     State(state): State<AppState>,
     _: Caller,

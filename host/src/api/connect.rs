@@ -1,13 +1,23 @@
 //! Connecting providers: start a SMART App Launch, the callback, reconnect and disconnect.
 
 use super::extract::{Access, Edit};
+use super::openapi::{
+    BadGateway, BadRequest, Conflict, Forbidden, NotFound, Unavailable, Unprocessable,
+};
 use super::{ApiJson, ApiPath, ApiQuery, AppState, Problem, Routes};
-use crate::sources::{CallbackParams, ConnectRequest};
+use crate::jobs::Job;
+use crate::sources::{CallbackParams, ConnectRequest, Source, Started};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+/// The connect routes' description.
+#[derive(OpenApi)]
+#[openapi(paths(start, reconnect, disconnect, callback))]
+pub(super) struct Doc;
 
 /// Attempts a connect job gets before it fails.
 const CONNECT_ATTEMPTS: i64 = 6;
@@ -22,6 +32,26 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/smart/callback", callback)
 }
 
+/// Start connecting a catalog endpoint: send the person's browser to `authorize_url`.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/connect",
+    tag = "connect",
+    operation_id = "start_connect",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    request_body = ConnectRequest,
+    responses(
+        (status = 201, description = "Started", body = Started),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+        (status = 502, response = BadGateway),
+        (status = 503, response = Unavailable),
+    )
+)]
 async fn start(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -34,6 +64,26 @@ async fn start(
     Ok((StatusCode::CREATED, Json(started)))
 }
 
+/// Start a new authorization for a connected source (e.g. after `needs-reconnect`).
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/sources/{source}/reconnect",
+    tag = "connect",
+    operation_id = "reconnect_source",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("source" = String, Path, description = "Source id"),
+    ),
+    responses(
+        (status = 201, description = "Started", body = Started),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 502, response = BadGateway),
+        (status = 503, response = Unavailable),
+    )
+)]
 async fn reconnect(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -50,6 +100,24 @@ async fn reconnect(
     Ok((StatusCode::CREATED, Json(started)))
 }
 
+/// Disconnect a connected source: its tokens are revoked and dropped, its records stay.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/sources/{source}/disconnect",
+    tag = "connect",
+    operation_id = "disconnect_source",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("source" = String, Path, description = "Source id"),
+    ),
+    responses(
+        (status = 200, description = "The disconnected source", body = Source),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn disconnect(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -59,13 +127,59 @@ async fn disconnect(
     Ok(Json(state.sources.get(&access.scope, &source).await?))
 }
 
+/// What the callback connected (its body; browsers follow `Location`).
+#[derive(Serialize, ToSchema)]
+struct CallbackAnswer {
+    /// The profile the source belongs to.
+    profile_id: String,
+    /// The source created or reconnected.
+    source_id: String,
+    /// Whether the source already existed (a reconnect).
+    reconnected: bool,
+    /// The first sync, queued.
+    job: Job,
+}
+
 /// The provider sends the person's browser here. The `state` is the only
 /// credential: the session cookie does not come along on a cross-site
 /// redirect, and the state is single-use, short-lived and 128 bits of CSPRNG.
+#[utoipa::path(
+    get,
+    path = "/api/smart/callback",
+    tag = "connect",
+    operation_id = "smart_callback",
+    params(CallbackParams),
+    responses(
+        (status = 303, description = "Connected: `Location` leads to the source's page in the UI. A browser \
+            (`Accept: text/html`) is also sent to the UI when connecting fails, to `../../connect/failed?kind=&detail=`; \
+            other clients get the problem", body = CallbackAnswer,
+            headers(("Location" = String, description = "`../../profiles/{profile}/sources/{source}?connected=1&job={job}`"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 502, response = BadGateway),
+        (status = 503, response = Unavailable),
+    )
+)]
 async fn callback(
     State(state): State<AppState>,
-    ApiQuery(params): ApiQuery<CallbackParams>,
-) -> Result<Response, Problem> {
+    headers: HeaderMap,
+    params: Result<ApiQuery<CallbackParams>, Problem>,
+) -> Response {
+    let outcome = match params {
+        Ok(ApiQuery(params)) => finish(&state, params).await,
+        Err(problem) => Err(problem),
+    };
+    match outcome {
+        Ok(response) => response,
+        // A person's browser gets the UI's page in words; API clients get the problem.
+        Err(problem) if wants_page(&headers) => failed_page(problem),
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// Exchange the code, then queue the first sync; 303 to the source's page.
+async fn finish(state: &AppState, params: CallbackParams) -> Result<Response, Problem> {
     let connected = state.sources.finish_connect(params).await?;
     let job = state
         .jobs
@@ -83,16 +197,44 @@ async fn callback(
     );
     let mut response = (
         StatusCode::SEE_OTHER,
-        Json(json!({
-            "profile_id": connected.profile_id,
-            "source_id": connected.source_id,
-            "reconnected": connected.reconnected,
-            "job": job,
-        })),
+        Json(CallbackAnswer {
+            profile_id: connected.profile_id,
+            source_id: connected.source_id,
+            reconnected: connected.reconnected,
+            job,
+        }),
     )
         .into_response();
     let location = HeaderValue::from_str(&location)
         .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
+}
+
+/// Whether the request is a browser navigation (it accepts HTML).
+fn wants_page(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/html"))
+}
+
+/// 303 to the UI's "not connected" page, with the problem's kind and words.
+fn failed_page(problem: Problem) -> Response {
+    tracing::info!(
+        status = %problem.status,
+        kind = problem.kind,
+        detail = %problem.detail,
+        "connecting a provider did not finish; the browser is sent to the UI's page"
+    );
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("kind", problem.kind)
+        .append_pair("detail", &problem.detail)
+        .finish();
+    let location = format!("../../connect/failed?{query}");
+    match HeaderValue::from_str(&location) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(_) => problem.into_response(),
+    }
 }

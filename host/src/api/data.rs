@@ -1,16 +1,37 @@
 //! A profile's sources and records.
 
 use super::extract::{Access, Edit, Read};
+use super::openapi::{BadRequest, FhirResource, NotFound, Unprocessable};
 use super::{ApiJson, ApiPath, ApiQuery, AppState, Problem, Routes};
 use crate::records;
-use crate::records::search::{Cursor, Search, TimelineQuery};
-use crate::sources::NewSource;
+use crate::records::RecordPage;
+use crate::records::provenance::Provenance;
+use crate::records::labs::{LabSeries, LabTest};
+use crate::records::search::{Cursor, Related, Search, TimelinePage, TimelineQuery};
+use crate::sources::{NewSource, Source};
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The data routes' description.
+#[derive(OpenApi)]
+#[openapi(paths(
+    list_sources,
+    create_source,
+    get_source,
+    list_records,
+    get_record,
+    related,
+    provenance,
+    search,
+    timeline,
+    lab_tests,
+    lab_series
+))]
+pub(super) struct Doc;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/profiles/{profile}/sources", list_sources)
@@ -19,29 +40,65 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/profiles/{profile}/records", list_records)
         .get("/profiles/{profile}/records/{type}/{id}", get_record)
         .get("/profiles/{profile}/records/{type}/{id}/related", related)
+        .get("/profiles/{profile}/records/{type}/{id}/provenance", provenance)
         .get("/profiles/{profile}/fhir/{type}", search)
         .get("/profiles/{profile}/timeline", timeline)
         .get("/profiles/{profile}/labs", lab_tests)
         .get("/profiles/{profile}/labs/series", lab_series)
 }
 
+/// `GET …/labs`.
+#[derive(Serialize, ToSchema)]
+struct LabTestList {
+    /// Tests with numeric results.
+    tests: Vec<LabTest>,
+}
+
+/// The lab tests that have numeric results, with each one's latest.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/labs",
+    tag = "data",
+    operation_id = "list_lab_tests",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    responses(
+        (status = 200, description = "The tests", body = LabTestList),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn lab_tests(
     State(state): State<AppState>,
     access: Access<Read>,
-) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(
-        json!({ "tests": state.records.lab_tests(&access.scope).await? }),
-    ))
+) -> Result<Json<LabTestList>, Problem> {
+    Ok(Json(LabTestList {
+        tests: state.records.lab_tests(&access.scope).await?,
+    }))
 }
 
 /// Query of `GET …/labs/series`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct SeriesParams {
     /// `system|code`, or a bare code.
     code: String,
 }
 
+/// One test's numeric results over time, in one unit where UCUM converts.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/labs/series",
+    tag = "data",
+    operation_id = "lab_series",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), SeriesParams),
+    responses(
+        (status = 200, description = "The series", body = LabSeries),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn lab_series(
     State(state): State<AppState>,
     access: Access<Read>,
@@ -73,38 +130,90 @@ async fn lab_series(
 }
 
 /// A searchset Bundle; entries embed the stored JSON verbatim.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = SearchsetBundle)]
 #[serde(rename_all = "camelCase")]
 struct Bundle<'a> {
+    /// `Bundle`.
+    #[schema(value_type = String)]
     resource_type: &'static str,
+    /// `searchset`.
     #[serde(rename = "type")]
+    #[schema(value_type = String)]
     kind: &'static str,
+    /// All matches, when asked for with `_total`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     total: Option<u64>,
+    /// `self`, and `next` when there is another page.
     link: Vec<Link>,
+    /// The matches.
     entry: Vec<Entry<'a>>,
 }
 
-#[derive(Serialize)]
+/// A link of a searchset Bundle.
+#[derive(Serialize, ToSchema)]
+#[schema(as = BundleLink)]
 struct Link {
+    /// `self` or `next`.
+    #[schema(value_type = String)]
     relation: &'static str,
+    /// Absolute URL.
     url: String,
 }
 
-#[derive(Serialize)]
+/// An entry of a searchset Bundle.
+#[derive(Serialize, ToSchema)]
+#[schema(as = BundleEntry)]
 #[serde(rename_all = "camelCase")]
 struct Entry<'a> {
+    /// The record's absolute URL.
     full_url: String,
+    /// The resource as stored.
+    #[schema(value_type = FhirResource)]
     resource: &'a serde_json::value::RawValue,
+    /// `match`.
     search: EntrySearch,
 }
 
-#[derive(Serialize)]
+/// Why an entry is in the Bundle.
+#[derive(Serialize, ToSchema)]
+#[schema(as = BundleEntrySearch)]
 struct EntrySearch {
+    /// `match`.
+    #[schema(value_type = String)]
     mode: &'static str,
 }
 
 /// `GET …/fhir/{type}?…`: FHIR search over the profile, as a searchset Bundle.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/fhir/{type}",
+    tag = "data",
+    operation_id = "fhir_search",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("type" = String, Path, description = "FHIR resource type (`Observation`)"),
+        ("_id" = Option<String>, Query, description = "Comma-separated ids"),
+        ("date" = Option<Vec<String>>, Query, explode, description = "Clinical date with an optional prefix (`ge2020-01-01`); may repeat"),
+        ("_lastUpdated" = Option<Vec<String>>, Query, explode, description = "Last update with an optional prefix; may repeat"),
+        ("code" = Option<String>, Query, description = "Tokens `system|code`, `code` or `system|`, comma-separated"),
+        ("category" = Option<String>, Query, description = "Tokens, comma-separated"),
+        ("component-code" = Option<String>, Query, description = "Tokens, comma-separated"),
+        ("status" = Option<String>, Query, description = "Statuses, comma-separated"),
+        ("_text" = Option<String>, Query, description = "Words to find in the record's text"),
+        ("_sort" = Option<String>, Query, description = "`date`, `-date` (default), `_lastUpdated` or `-_lastUpdated`"),
+        ("_count" = Option<u32>, Query, description = "Page size (default 50, at most 1000)"),
+        ("_total" = Option<String>, Query, description = "`none` (default), `estimate` or `accurate`: fill in `total`"),
+        ("_cursor" = Option<String>, Query, description = "Where the page starts (from a `next` link)"),
+    ),
+    responses(
+        (status = 200, description = "A searchset Bundle", content_type = "application/fhir+json", body = Bundle<'static>),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn search(
     State(state): State<AppState>,
     access: Access<Read>,
@@ -170,19 +279,39 @@ async fn search(
 }
 
 /// Query of `GET …/timeline`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct TimelineParams {
     /// Comma-separated resource types.
     #[serde(rename = "type")]
     types: Option<String>,
+    /// Only this source's records.
     source: Option<String>,
+    /// On or after this date (`YYYY[-MM[-DD]]` or a date-time).
     from: Option<String>,
+    /// Before this date.
     to: Option<String>,
+    /// Page size (default 50, 1-500).
     limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
+/// The profile's records as a timeline, newest first (undated last).
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/timeline",
+    tag = "data",
+    operation_id = "timeline",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), TimelineParams),
+    responses(
+        (status = 200, description = "A page of the timeline", body = TimelinePage),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn timeline(
     State(state): State<AppState>,
     access: Access<Read>,
@@ -217,6 +346,24 @@ async fn timeline(
     Ok(Json(state.records.timeline(&access.scope, &query).await?))
 }
 
+/// What a record references and what references it.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/records/{type}/{id}/related",
+    tag = "data",
+    operation_id = "related_records",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("type" = String, Path, description = "FHIR resource type"),
+        ("id" = String, Path, description = "Resource id"),
+    ),
+    responses(
+        (status = 200, description = "The related records", body = Related),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn related(
     State(state): State<AppState>,
     access: Access<Read>,
@@ -231,6 +378,54 @@ async fn related(
     Ok(Json(related))
 }
 
+/// Where a record came from: each source that sent it, and when it was stored.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/records/{type}/{id}/provenance",
+    tag = "data",
+    operation_id = "record_provenance",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("type" = String, Path, description = "FHIR resource type"),
+        ("id" = String, Path, description = "Resource id"),
+    ),
+    responses(
+        (status = 200, description = "The sources that sent the record", body = Provenance),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+async fn provenance(
+    State(state): State<AppState>,
+    access: Access<Read>,
+    ApiPath((_, resource_type, id)): ApiPath<(String, String, String)>,
+) -> Result<impl IntoResponse, Problem> {
+    check_type_and_id(&resource_type, &id)?;
+    let provenance = state
+        .records
+        .provenance(&access.scope, &resource_type, &id)
+        .await?
+        .ok_or_else(|| not_stored(&resource_type, &id))?;
+    Ok(Json(provenance))
+}
+
+/// Register a FHIR server with a bearer token as a source.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/sources",
+    tag = "data",
+    operation_id = "create_source",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    request_body = NewSource,
+    responses(
+        (status = 201, description = "The new source", body = Source),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn create_source(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -240,15 +435,48 @@ async fn create_source(
     Ok((StatusCode::CREATED, Json(source)))
 }
 
+/// `GET …/sources`.
+#[derive(Serialize, ToSchema)]
+struct SourceList {
+    /// The profile's sources.
+    sources: Vec<Source>,
+}
+
+/// The profile's sources.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/sources",
+    tag = "data",
+    operation_id = "list_sources",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    responses(
+        (status = 200, description = "The sources", body = SourceList),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn list_sources(
     State(state): State<AppState>,
     access: Access<Read>,
-) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(
-        json!({ "sources": state.sources.list(&access.scope).await? }),
-    ))
+) -> Result<Json<SourceList>, Problem> {
+    Ok(Json(SourceList {
+        sources: state.sources.list(&access.scope).await?,
+    }))
 }
 
+/// One source.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/sources/{source}",
+    tag = "data",
+    operation_id = "get_source",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), ("source" = String, Path, description = "Source id")),
+    responses(
+        (status = 200, description = "The source", body = Source),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_source(
     State(state): State<AppState>,
     access: Access<Read>,
@@ -258,15 +486,33 @@ async fn get_source(
 }
 
 /// Query of `GET /api/records`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct RecordQuery {
+    /// Only this resource type.
     #[serde(rename = "type")]
     resource_type: Option<String>,
+    /// 1-based page (default 1).
     page: Option<u64>,
+    /// Page size (default 50, 1-1000).
     per_page: Option<u64>,
 }
 
+/// The profile's stored records, newest first, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/records",
+    tag = "data",
+    operation_id = "list_records",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), RecordQuery),
+    responses(
+        (status = 200, description = "A page of records", body = RecordPage),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn list_records(
     State(state): State<AppState>,
     access: Access<Read>,
@@ -305,6 +551,28 @@ async fn list_records(
     ))
 }
 
+/// One record as received; where it came from rides in headers.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/records/{type}/{id}",
+    tag = "data",
+    operation_id = "get_record",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("type" = String, Path, description = "FHIR resource type"),
+        ("id" = String, Path, description = "Resource id"),
+    ),
+    responses(
+        (status = 200, description = "The resource", content_type = "application/fhir+json", body = FhirResource,
+            headers(
+                ("X-Hearth-Source" = String, description = "The source it came from"),
+                ("X-Hearth-Also-From" = String, description = "Other sources that sent the same fact: `source/id, ...`"),
+            )),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_record(
     State(state): State<AppState>,
     access: Access<Read>,

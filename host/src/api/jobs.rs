@@ -1,16 +1,23 @@
 //! Sync jobs: run now, list, detail, cancel, retry, and the live event stream.
 
 use super::extract::{Access, Edit, Read};
+use super::openapi::{BadGateway, BadRequest, Conflict, Forbidden, NotFound, Unavailable};
 use super::{ApiPath, ApiQuery, AppState, Problem, Routes};
-use crate::jobs::RunOutcome;
+use crate::jobs::{Job, RunOutcome};
+use crate::sources::SyncResult;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The job routes' description.
+#[derive(OpenApi)]
+#[openapi(paths(sync_now, list, get, cancel, retry, events))]
+pub(super) struct Doc;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.post("/profiles/{profile}/sources/{source}/sync", sync_now)
@@ -22,7 +29,8 @@ pub(super) fn routes(r: Routes) -> Routes {
 }
 
 /// Query of `POST …/sync`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct SyncParams {
     /// Wait for the sync to finish (default) or return the queued job at once.
@@ -30,6 +38,49 @@ struct SyncParams {
     wait: Option<bool>,
 }
 
+/// The answer to a sync that was waited for.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum SyncAnswer {
+    /// The sync this request ran, with its job.
+    Ran(SyncDone),
+    /// A sync already under way, which ended as this request joined it: its job says how.
+    Joined(Box<Job>),
+}
+
+/// A sync that ran and succeeded.
+#[derive(Serialize, ToSchema)]
+struct SyncDone {
+    /// What the sync did.
+    #[serde(flatten)]
+    result: SyncResult,
+    /// The job it ran as.
+    job_id: String,
+}
+
+/// Sync a source now: wait for the result (default), or with `wait=false` queue a job.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/sources/{source}/sync",
+    tag = "jobs",
+    operation_id = "sync_source",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("source" = String, Path, description = "Source id"),
+        SyncParams,
+    ),
+    responses(
+        (status = 200, description = "The sync finished: its result, or the job of a sync it joined", body = SyncAnswer),
+        (status = 202, description = "`wait=false`: the queued job", body = Job),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 502, response = BadGateway),
+        (status = 503, response = Unavailable),
+    )
+)]
 async fn sync_now(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -48,37 +99,60 @@ async fn sync_now(
     let (job, outcome) = state.jobs.run_now(access.scope.id(), &source).await?;
     let Some(outcome) = outcome else {
         // A sync already under way ended as this request joined it: its record says how.
-        return Ok(Json(job).into_response());
+        return Ok(Json(SyncAnswer::Joined(Box::new(job))).into_response());
     };
     match &*outcome {
-        RunOutcome::Ran(Ok(result)) => {
-            let mut body = serde_json::to_value(result).unwrap_or_default();
-            body["job_id"] = job.id.into();
-            Ok(Json(body).into_response())
-        }
-        RunOutcome::Ran(Err(e)) => Err(Problem::from(e).with("job_id", job.id)),
+        RunOutcome::Ran(Ok(result)) => Ok(Json(SyncAnswer::Ran(SyncDone {
+            result: result.clone(),
+            job_id: job.id,
+        }))
+        .into_response()),
+        RunOutcome::Ran(Err(e)) => Err(Problem::from(e).in_job(job.id)),
         RunOutcome::Cancelled => {
             Err(
                 Problem::new(StatusCode::CONFLICT, "cancelled", "the sync was cancelled")
-                    .with("job_id", job.id),
+                    .in_job(job.id),
             )
         }
     }
 }
 
 /// Query of `GET …/jobs`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListParams {
+    /// Jobs to list (default 50, 1-500).
     #[serde(default)]
     limit: Option<i64>,
 }
 
+/// `GET …/jobs`.
+#[derive(Serialize, ToSchema)]
+struct JobList {
+    /// Newest first.
+    jobs: Vec<Job>,
+}
+
+/// The profile's sync jobs, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/jobs",
+    tag = "jobs",
+    operation_id = "list_jobs",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), ListParams),
+    responses(
+        (status = 200, description = "The jobs", body = JobList),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     access: Access<Read>,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<impl IntoResponse, Problem> {
+) -> Result<Json<JobList>, Problem> {
     let limit = params.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(Problem::new(
@@ -87,11 +161,27 @@ async fn list(
             "`limit` must be 1-500",
         ));
     }
-    Ok(Json(
-        json!({ "jobs": state.jobs.list(access.scope.id(), limit).await? }),
-    ))
+    Ok(Json(JobList {
+        jobs: state.jobs.list(access.scope.id(), limit).await?,
+    }))
 }
 
+/// One job.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/jobs/{job}",
+    tag = "jobs",
+    operation_id = "get_job",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("job" = String, Path, description = "Job id"),
+    ),
+    responses(
+        (status = 200, description = "The job", body = Job),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get(
     State(state): State<AppState>,
     access: Access<Read>,
@@ -100,6 +190,23 @@ async fn get(
     Ok(Json(state.jobs.get(access.scope.id(), &job).await?))
 }
 
+/// Cancel a queued or running job.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/jobs/{job}/cancel",
+    tag = "jobs",
+    operation_id = "cancel_job",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("job" = String, Path, description = "Job id"),
+    ),
+    responses(
+        (status = 200, description = "The job, cancelled or with the cancel requested", body = Job),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn cancel(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -108,6 +215,23 @@ async fn cancel(
     Ok(Json(state.jobs.cancel(access.scope.id(), &job).await?))
 }
 
+/// Queue a failed or cancelled job again.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/jobs/{job}/retry",
+    tag = "jobs",
+    operation_id = "retry_job",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("job" = String, Path, description = "Job id"),
+    ),
+    responses(
+        (status = 202, description = "The job, queued again", body = Job),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn retry(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -120,6 +244,22 @@ async fn retry(
 }
 
 /// Server-sent events for one profile: `job` when a job changes state, `progress` per stored batch.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/events",
+    tag = "jobs",
+    operation_id = "profile_events",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    responses(
+        (status = 200, description = "A server-sent event stream that does not end. \
+            Event `job`: `data` is JSON of schema `JobEvent` (a job changed state). \
+            Event `progress`: `data` is JSON of schema `ProgressEvent` (a running job stored a batch). \
+            Event `lagged`: `data` is the number of events this listener missed.",
+            content_type = "text/event-stream", body = String),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn events(State(state): State<AppState>, access: Access<Read>) -> impl IntoResponse {
     let profile = access.scope.id().to_string();
     let rx = state.jobs.events().subscribe();

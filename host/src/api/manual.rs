@@ -1,6 +1,10 @@
 //! Records typed in by hand, encounter notes, and attachments.
 
 use super::extract::{Access, Edit, Read};
+use super::openapi::{
+    BadRequest, Binary, Conflict, FhirResource, NotFound, PayloadTooLarge, Unprocessable,
+    UnsupportedMediaType,
+};
 use super::{ApiJson, ApiPath, ApiQuery, AppState, Problem, Routes};
 use axum::Json;
 use axum::body::Body;
@@ -9,6 +13,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The manual routes' description.
+#[derive(OpenApi)]
+#[openapi(paths(create, update, delete, add_note, attach, download))]
+pub(super) struct Doc;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.post("/profiles/{profile}/manual/{type}", create)
@@ -33,6 +43,24 @@ fn created(profile: &str, record: Value) -> Response {
         .into_response()
 }
 
+/// Type in a record: a Condition, MedicationStatement, AllergyIntolerance,
+/// Immunization, Procedure, Encounter, Observation or Practitioner.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/manual/{type}",
+    tag = "manual",
+    operation_id = "create_manual",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), ("type" = String, Path, description = "FHIR resource type (`Condition`)")),
+    request_body(content = FhirResource, description = "The resource; `id` and the subject are filled in"),
+    responses(
+        (status = 201, description = "The stored record; `Location` is its record URL", body = FhirResource,
+            headers(("Location" = String, description = "`/api/profiles/{profile}/records/{type}/{id}`"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -46,6 +74,27 @@ async fn create(
     Ok(created(&profile, stored))
 }
 
+/// Replace a typed-in record.
+#[utoipa::path(
+    put,
+    path = "/api/profiles/{profile}/manual/{type}/{id}",
+    tag = "manual",
+    operation_id = "update_manual",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("type" = String, Path, description = "FHIR resource type"),
+        ("id" = String, Path, description = "Resource id"),
+    ),
+    request_body(content = FhirResource, description = "The whole new resource"),
+    responses(
+        (status = 200, description = "The stored record", body = FhirResource),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -60,6 +109,24 @@ async fn update(
     ))
 }
 
+/// Delete a typed-in record (and an attachment's file).
+#[utoipa::path(
+    delete,
+    path = "/api/profiles/{profile}/manual/{type}/{id}",
+    tag = "manual",
+    operation_id = "delete_manual",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("type" = String, Path, description = "FHIR resource type"),
+        ("id" = String, Path, description = "Resource id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn delete(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -73,12 +140,30 @@ async fn delete(
 }
 
 /// Body of `POST …/encounters/{id}/notes`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewNote {
+    /// The note.
     text: String,
 }
 
+/// Add a note to an encounter.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/encounters/{id}/notes",
+    tag = "manual",
+    operation_id = "add_note",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), ("id" = String, Path, description = "Encounter id")),
+    request_body = NewNote,
+    responses(
+        (status = 201, description = "The stored note; `Location` is its record URL", body = FhirResource,
+            headers(("Location" = String, description = "`/api/profiles/{profile}/records/{type}/{id}`"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn add_note(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -93,7 +178,8 @@ async fn add_note(
 }
 
 /// Query of `POST …/attachments`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AttachParams {
     /// What the document is ("Discharge letter").
@@ -102,6 +188,34 @@ struct AttachParams {
     date: Option<String>,
 }
 
+/// Attach a document (PDF or image): stored as a file, with a DocumentReference.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/attachments",
+    tag = "manual",
+    operation_id = "attach",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), AttachParams),
+    request_body(
+        description = "The file's bytes, with its type as `Content-Type`",
+        content(
+            (Binary = "application/pdf"),
+            (Binary = "image/png"),
+            (Binary = "image/jpeg"),
+            (Binary = "image/gif"),
+            (Binary = "image/webp"),
+        )
+    ),
+    responses(
+        (status = 201, description = "The DocumentReference; its `content[0].attachment.url` is `Binary/{id}`", body = FhirResource,
+            headers(("Location" = String, description = "`/api/profiles/{profile}/records/DocumentReference/{id}`"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn attach(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -135,6 +249,23 @@ async fn attach(
     Ok(created(&profile, document))
 }
 
+/// An attachment's bytes, as the type it was stored with.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/attachments/{id}",
+    tag = "manual",
+    operation_id = "download_attachment",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), ("id" = String, Path, description = "The Binary's id")),
+    responses(
+        (status = 200, description = "The file, with its stored `Content-Type` and a `Content-Disposition`", content(
+            (Binary = "application/pdf"),
+            (Binary = "image/*"),
+            (Binary = "application/octet-stream"),
+        )),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn download(
     State(state): State<AppState>,
     access: Access<Read>,

@@ -10,6 +10,7 @@ mod data;
 mod extract;
 mod jobs;
 mod manual;
+pub mod openapi;
 mod profiles;
 mod transfer;
 
@@ -31,9 +32,10 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use axum::{Json, Router};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 use std::sync::Arc;
+use utoipa::ToSchema;
 
 pub use extract::{Access, Edit, Own, Read};
 
@@ -115,7 +117,8 @@ fn routes() -> Routes {
     let r = profiles::routes(r);
     let r = transfer::routes(r);
     let r = manual::routes(r);
-    data::routes(r)
+    let r = data::routes(r);
+    openapi::routes(r)
 }
 
 /// Every API route as (method, path template), e.g. `(GET, "/api/profiles/{profile}")`.
@@ -161,7 +164,52 @@ pub struct Problem {
     detail: String,
     headers: Vec<(HeaderName, HeaderValue)>,
     /// RFC 9457 extension members, such as where in an upload the problem is.
-    extra: serde_json::Map<String, serde_json::Value>,
+    extensions: Option<Box<ProblemExtensions>>,
+}
+
+/// The extension members a problem may carry.
+#[derive(Debug, Default)]
+struct ProblemExtensions {
+    entry: Option<u64>,
+    line: Option<u64>,
+    path: Option<String>,
+    reason: Option<String>,
+    job_id: Option<String>,
+}
+
+/// The body of every error answer: an RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemBody {
+    /// `urn:hearth:problem:<kind>`, e.g. `urn:hearth:problem:not-found`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The HTTP status's reason phrase.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong, in words.
+    pub detail: String,
+    /// `invalid-entry`: the 0-based position of the refused entry (Bundle) or resource (NDJSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub entry: Option<u64>,
+    /// `invalid-entry` in NDJSON: the 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub line: Option<u64>,
+    /// `invalid-entry`, `invalid-record`: where in the entry or record (`code.coding[0].system`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub path: Option<String>,
+    /// `invalid-entry`, `invalid-record`: why it was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub reason: Option<String>,
+    /// A sync that failed or was cancelled: the job it ran as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub job_id: Option<String>,
 }
 
 impl Problem {
@@ -172,13 +220,29 @@ impl Problem {
             kind,
             detail: detail.into(),
             headers: Vec::new(),
-            extra: serde_json::Map::new(),
+            extensions: None,
         }
     }
 
-    /// Add an extension member to the body.
-    fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Problem {
-        self.extra.insert(name.to_string(), value.into());
+    /// Say where in an upload or record the problem is, and why.
+    fn at(mut self, path: String, reason: String) -> Problem {
+        let e = self.extensions.get_or_insert_default();
+        e.path = Some(path);
+        e.reason = Some(reason);
+        self
+    }
+
+    /// Say which entry (and NDJSON line) of an upload was refused.
+    fn at_entry(mut self, entry: u64, line: Option<u64>) -> Problem {
+        let e = self.extensions.get_or_insert_default();
+        e.entry = Some(entry);
+        e.line = line;
+        self
+    }
+
+    /// Name the sync job the problem happened in.
+    fn in_job(mut self, job_id: String) -> Problem {
+        self.extensions.get_or_insert_default().job_id = Some(job_id);
         self
     }
 
@@ -187,36 +251,50 @@ impl Problem {
         self.headers.push((name, value));
         self
     }
+
+    /// The body this problem is sent as.
+    fn body(self) -> ProblemBody {
+        let e = self.extensions.map(|e| *e).unwrap_or_default();
+        ProblemBody {
+            kind: format!("urn:hearth:problem:{}", self.kind),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            entry: e.entry,
+            line: e.line,
+            path: e.path,
+            reason: e.reason,
+            job_id: e.job_id,
+        }
+    }
 }
 
 impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
         if self.status.is_server_error() {
             tracing::error!(status = %self.status, kind = self.kind, detail = %self.detail, "request failed");
         } else {
             tracing::info!(status = %self.status, kind = self.kind, detail = %self.detail, "request refused");
         }
-        let mut body = json!({
-            "type": format!("urn:hearth:problem:{}", self.kind),
-            "title": self.status.canonical_reason().unwrap_or("Error"),
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
-        if let Some(object) = body.as_object_mut() {
-            object.extend(self.extra);
-        }
+        let status = self.status;
+        let headers = std::mem::take(&mut self.headers);
+        let body = serde_json::to_string(&self.body()).unwrap_or_default();
         let mut response = (
-            self.status,
+            status,
             [(header::CONTENT_TYPE, "application/problem+json")],
-            body.to_string(),
+            body,
         )
             .into_response();
-        for (name, value) in self.headers {
+        for (name, value) in headers {
             response.headers_mut().append(name, value);
         }
         // A refused oversized body is left unread: tell the client this
         // connection ends, so it does not send its next request down it.
-        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -402,16 +480,9 @@ impl From<ImportError> for Problem {
                 line,
                 path,
                 reason,
-            } => {
-                let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-entry", detail)
-                    .with("entry", index)
-                    .with("path", path)
-                    .with("reason", reason);
-                match line {
-                    Some(line) => p.with("line", line),
-                    None => p,
-                }
-            }
+            } => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-entry", detail)
+                .at_entry(index, line)
+                .at(path, reason),
             ImportError::Empty => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "empty-upload", detail)
             }
@@ -428,8 +499,7 @@ impl From<ManualError> for Problem {
         match e {
             ManualError::Invalid(bad) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-record", detail)
-                    .with("path", bad.path)
-                    .with("reason", bad.reason)
+                    .at(bad.path, bad.reason)
             }
             ManualError::NotFound(..) => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
             ManualError::NotEditable(..) => {

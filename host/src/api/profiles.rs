@@ -1,15 +1,32 @@
 //! Profiles and the grants on them.
 
 use super::extract::{Access, Client, Own, Read};
+use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unprocessable};
 use super::{ApiJson, ApiPath, AppState, Problem, Routes};
-use crate::auth::profiles::ProfileFields;
+use crate::auth::profiles::{Grant, Profile, ProfileFields};
 use crate::auth::{Caller, ProfileRole};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+/// The profile routes' description.
+#[derive(OpenApi)]
+#[openapi(paths(
+    list_profiles,
+    create_profile,
+    get_profile,
+    update_profile,
+    delete_profile,
+    list_grants,
+    add_grant,
+    change_grant,
+    remove_grant,
+    transfer
+))]
+pub(super) struct Doc;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/profiles", list_profiles)
@@ -24,15 +41,45 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/profiles/{profile}/transfer", transfer)
 }
 
+/// `GET /api/profiles`.
+#[derive(Serialize, ToSchema)]
+struct ProfileList {
+    /// The profiles the caller has a grant on.
+    profiles: Vec<Profile>,
+}
+
+/// The profiles the caller has a grant on, with their role on each.
+#[utoipa::path(
+    get,
+    path = "/api/profiles",
+    tag = "profiles",
+    operation_id = "list_profiles",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "The profiles", body = ProfileList))
+)]
 async fn list_profiles(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(
-        json!({ "profiles": state.auth.profiles(&caller).await? }),
-    ))
+) -> Result<Json<ProfileList>, Problem> {
+    Ok(Json(ProfileList {
+        profiles: state.auth.profiles(&caller).await?,
+    }))
 }
 
+/// Create a profile; the caller owns it.
+#[utoipa::path(
+    post,
+    path = "/api/profiles",
+    tag = "profiles",
+    operation_id = "create_profile",
+    security(("bearer" = []), ("cookie" = [])),
+    request_body = ProfileFields,
+    responses(
+        (status = 201, description = "Created", body = Profile),
+        (status = 400, response = BadRequest),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn create_profile(
     State(state): State<AppState>,
     caller: Caller,
@@ -43,6 +90,19 @@ async fn create_profile(
     Ok((StatusCode::CREATED, Json(profile)))
 }
 
+/// One profile.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}",
+    tag = "profiles",
+    operation_id = "get_profile",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    responses(
+        (status = 200, description = "The profile", body = Profile),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_profile(
     State(state): State<AppState>,
     access: Access<Read>,
@@ -50,6 +110,22 @@ async fn get_profile(
     Ok(Json(state.auth.profile(&access.scope).await?))
 }
 
+/// Rename a profile or change its birth date (owner).
+#[utoipa::path(
+    patch,
+    path = "/api/profiles/{profile}",
+    tag = "profiles",
+    operation_id = "update_profile",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    request_body = ProfileFields,
+    responses(
+        (status = 200, description = "The changed profile", body = Profile),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn update_profile(
     State(state): State<AppState>,
     access: Access<Own>,
@@ -60,6 +136,19 @@ async fn update_profile(
     ))
 }
 
+/// Delete a profile with all its records and sources (owner).
+#[utoipa::path(
+    delete,
+    path = "/api/profiles/{profile}",
+    tag = "profiles",
+    operation_id = "delete_profile",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn delete_profile(
     State(state): State<AppState>,
     access: Access<Own>,
@@ -69,22 +158,63 @@ async fn delete_profile(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A profile's grants.
+#[derive(Serialize, ToSchema)]
+struct GrantList {
+    /// Who has access, and with which role.
+    grants: Vec<Grant>,
+}
+
+/// Who has access to a profile (owner).
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/grants",
+    tag = "profiles",
+    operation_id = "list_grants",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    responses(
+        (status = 200, description = "The grants", body = GrantList),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn list_grants(
     State(state): State<AppState>,
     access: Access<Own>,
-) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(
-        json!({ "grants": state.auth.grants(&access.scope).await? }),
-    ))
+) -> Result<Json<GrantList>, Problem> {
+    Ok(Json(GrantList {
+        grants: state.auth.grants(&access.scope).await?,
+    }))
 }
 
-#[derive(Deserialize)]
+/// `POST …/grants`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewGrant {
+    /// Who gets access.
     username: String,
+    /// With which role.
     role: ProfileRole,
 }
 
+/// Give someone access to a profile (owner).
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/grants",
+    tag = "profiles",
+    operation_id = "add_grant",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    request_body = NewGrant,
+    responses(
+        (status = 201, description = "Granted", body = Grant),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn add_grant(
     State(state): State<AppState>,
     access: Access<Own>,
@@ -98,12 +228,31 @@ async fn add_grant(
     Ok((StatusCode::CREATED, Json(grant)))
 }
 
-#[derive(Deserialize)]
+/// `PUT …/grants/{user}`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct GrantRole {
+    /// The new role.
     role: ProfileRole,
 }
 
+/// Change someone's role on a profile (owner).
+#[utoipa::path(
+    put,
+    path = "/api/profiles/{profile}/grants/{user}",
+    tag = "profiles",
+    operation_id = "change_grant",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), ("user" = String, Path, description = "User id")),
+    request_body = GrantRole,
+    responses(
+        (status = 200, description = "The changed grant", body = Grant),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn change_grant(
     State(state): State<AppState>,
     access: Access<Own>,
@@ -120,6 +269,19 @@ async fn change_grant(
 }
 
 /// An owner removes someone's access, or anyone removes their own (leaves).
+#[utoipa::path(
+    delete,
+    path = "/api/profiles/{profile}/grants/{user}",
+    tag = "profiles",
+    operation_id = "remove_grant",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), ("user" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn remove_grant(
     State(state): State<AppState>,
     caller: Caller,
@@ -133,24 +295,43 @@ async fn remove_grant(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// `POST …/transfer`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Transfer {
+    /// The new owner.
     username: String,
     /// The role the current owner keeps (`editor`, `viewer`; absent or null for none).
     #[serde(default)]
     keep: Option<ProfileRole>,
 }
 
+/// Make someone else the owner of a profile (owner).
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/transfer",
+    tag = "profiles",
+    operation_id = "transfer_profile",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    request_body = Transfer,
+    responses(
+        (status = 200, description = "The grants after the transfer", body = GrantList),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn transfer(
     State(state): State<AppState>,
     access: Access<Own>,
     Client(client): Client,
     ApiJson(body): ApiJson<Transfer>,
-) -> Result<impl IntoResponse, Problem> {
+) -> Result<Json<GrantList>, Problem> {
     let grants = state
         .auth
         .transfer_profile(&access.scope, &body.username, body.keep, &client)
         .await?;
-    Ok(Json(json!({ "grants": grants })))
+    Ok(Json(GrantList { grants }))
 }

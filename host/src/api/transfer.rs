@@ -3,15 +3,29 @@
 //! `GET …/export/ndjson/{type}`.
 
 use super::extract::{Access, Edit, Read};
+use super::openapi::{
+    BadRequest, Binary, FhirBundle, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType,
+};
 use super::{ApiPath, ApiQuery, AppState, Problem, Routes};
 use crate::records::{export, import, ips, is_type_name};
+use crate::sources::Source;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The transfer routes' description.
+#[derive(OpenApi)]
+#[openapi(
+    paths(upload, export, export_ndjson),
+    // Named by a query parameter, which utoipa does not collect from.
+    components(schemas(ExportFormat))
+)]
+pub(super) struct Doc;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.post("/profiles/{profile}/imports", upload)
@@ -20,7 +34,8 @@ pub(super) fn routes(r: Routes) -> Routes {
 }
 
 /// Query of `POST …/imports`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct UploadParams {
     /// Name of the new source (default "Upload <date>").
@@ -38,6 +53,46 @@ pub(super) fn media_type(headers: &HeaderMap) -> String {
         .to_ascii_lowercase()
 }
 
+/// What an upload stored.
+#[derive(Serialize, ToSchema)]
+struct ImportAnswer {
+    /// The new source holding the upload.
+    source: Source,
+    /// Resources stored (a type/id given twice counts once).
+    resources: u64,
+    /// Of which, per type.
+    by_type: BTreeMap<String, u64>,
+}
+
+/// Upload a FHIR Bundle or NDJSON; it becomes a new source of the profile.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/imports",
+    tag = "transfer",
+    operation_id = "import_upload",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), UploadParams),
+    request_body(
+        description = "A FHIR R4 Bundle (`application/fhir+json` or `application/json`), or one resource per line \
+            (`application/fhir+ndjson`, `application/ndjson`, `application/x-ndjson`)",
+        content(
+            (FhirBundle = "application/fhir+json"),
+            (FhirBundle = "application/json"),
+            (Binary = "application/fhir+ndjson"),
+            (Binary = "application/ndjson"),
+            (Binary = "application/x-ndjson"),
+        )
+    ),
+    responses(
+        (status = 201, description = "Stored as a new source; `Location` is the source", body = ImportAnswer,
+            headers(("Location" = String, description = "`/api/profiles/{profile}/sources/{source}`"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn upload(
     State(state): State<AppState>,
     access: Access<Edit>,
@@ -90,21 +145,78 @@ async fn upload(
             header::LOCATION,
             format!("/api/profiles/{}/sources/{}", access.scope.id(), source.id),
         )],
-        Json(json!({
-            "source": source,
-            "resources": summary.resources,
-            "by_type": summary.by_type,
-        })),
+        Json(ImportAnswer {
+            source,
+            resources: summary.resources,
+            by_type: summary.by_type,
+        }),
     )
         .into_response())
 }
 
 /// Query of `GET …/export`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ExportParams {
     /// `bundle` (default), `ndjson` (a Bulk Data manifest), `ips` or `zip`.
+    #[param(value_type = Option<ExportFormat>)]
     format: Option<String>,
+}
+
+/// The export formats (schema of the `format` query parameter).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum ExportFormat {
+    /// One FHIR collection Bundle with everything (`application/fhir+json`).
+    Bundle,
+    /// A Bulk Data manifest naming one NDJSON file per type (`application/json`).
+    Ndjson,
+    /// An International Patient Summary document Bundle (`application/fhir+json`).
+    Ips,
+    /// A zip of NDJSON files and attachments (`application/zip`).
+    Zip,
+}
+
+impl ExportFormat {
+    /// The format named `s` in the query.
+    fn parse(s: &str) -> Option<ExportFormat> {
+        match s {
+            "bundle" => Some(ExportFormat::Bundle),
+            "ndjson" => Some(ExportFormat::Ndjson),
+            "ips" => Some(ExportFormat::Ips),
+            "zip" => Some(ExportFormat::Zip),
+            _ => None,
+        }
+    }
+}
+
+/// The Bulk Data manifest of `GET …/export?format=ndjson`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct ExportManifest {
+    /// When the manifest was made (FHIR instant).
+    transaction_time: String,
+    /// The request that made it.
+    request: String,
+    /// Always true: the files need the same credentials.
+    requires_access_token: bool,
+    /// One NDJSON file per resource type.
+    output: Vec<ExportFile>,
+    /// Files of OperationOutcomes; always empty here.
+    error: Vec<ExportFile>,
+}
+
+/// One file of an export manifest.
+#[derive(Serialize, ToSchema)]
+struct ExportFile {
+    /// The resource type.
+    #[serde(rename = "type")]
+    resource_type: String,
+    /// Where to get it (`GET …/export/ndjson/{type}`).
+    url: String,
+    /// Resources in it.
+    count: u64,
 }
 
 /// A response body fed by an export task; a failure part-way is logged and
@@ -144,6 +256,25 @@ fn streamed(
     response
 }
 
+/// Export the whole profile: a FHIR Bundle (default), an NDJSON manifest, an IPS or a zip.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/export",
+    tag = "transfer",
+    operation_id = "export",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), ExportParams),
+    responses(
+        (status = 200, description = "`bundle` and `ips`: a FHIR Bundle; `ndjson`: the manifest; `zip`: the archive", content(
+            (FhirBundle = "application/fhir+json"),
+            (ExportManifest = "application/json"),
+            (Binary = "application/zip"),
+        )),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = super::openapi::Conflict),
+    )
+)]
 async fn export(
     State(state): State<AppState>,
     access: Access<Read>,
@@ -151,8 +282,16 @@ async fn export(
 ) -> Result<Response, Problem> {
     let scope = access.scope;
     let stamp = chrono::Utc::now().format("%Y%m%d");
-    match q.format.as_deref().unwrap_or("bundle") {
-        "bundle" => Ok(streamed(
+    let requested = q.format.as_deref().unwrap_or("bundle");
+    let format = ExportFormat::parse(requested).ok_or_else(|| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!("`format`: {requested:?} is not one of bundle, ndjson, ips, zip"),
+        )
+    })?;
+    match format {
+        ExportFormat::Bundle => Ok(streamed(
             "application/fhir+json",
             Some(format!("hearth-{stamp}.json")),
             move |out| {
@@ -161,7 +300,7 @@ async fn export(
                 )
             },
         )),
-        "zip" => Ok(streamed(
+        ExportFormat::Zip => Ok(streamed(
             "application/zip",
             Some(format!("hearth-{stamp}.zip")),
             move |out| {
@@ -170,7 +309,7 @@ async fn export(
                 )
             },
         )),
-        "ips" => {
+        ExportFormat::Ips => {
             let doc = ips::ips(&state.records, &scope).await?;
             Ok((
                 [(header::CONTENT_TYPE, "application/fhir+json")],
@@ -178,26 +317,45 @@ async fn export(
             )
                 .into_response())
         }
-        "ndjson" => {
+        ExportFormat::Ndjson => {
             let types = state.records.export_types(&scope).await?;
             let base = format!("/api/profiles/{}/export/ndjson", scope.id());
-            Ok(Json(json!({
-                "transactionTime": crate::records::index::format_instant(chrono::Utc::now()),
-                "request": format!("/api/profiles/{}/export?format=ndjson", scope.id()),
-                "requiresAccessToken": true,
-                "output": types.iter().map(|(t, n)| json!({"type": t, "url": format!("{base}/{t}"), "count": n})).collect::<Vec<_>>(),
-                "error": [],
-            }))
+            Ok(Json(ExportManifest {
+                transaction_time: crate::records::index::format_instant(chrono::Utc::now()),
+                request: format!("/api/profiles/{}/export?format=ndjson", scope.id()),
+                requires_access_token: true,
+                output: types
+                    .into_iter()
+                    .map(|(t, n)| ExportFile {
+                        url: format!("{base}/{t}"),
+                        resource_type: t,
+                        count: n,
+                    })
+                    .collect(),
+                error: Vec::new(),
+            })
             .into_response())
         }
-        other => Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-query",
-            format!("`format`: {other:?} is not one of bundle, ndjson, ips, zip"),
-        )),
     }
 }
 
+/// One resource type of the profile as NDJSON (a file of the export manifest).
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/export/ndjson/{type}",
+    tag = "transfer",
+    operation_id = "export_ndjson",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("type" = String, Path, description = "FHIR resource type (`Observation`)"),
+    ),
+    responses(
+        (status = 200, description = "One resource per line", content_type = "application/fhir+ndjson", body = Binary),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn export_ndjson(
     State(state): State<AppState>,
     access: Access<Read>,

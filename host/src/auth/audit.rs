@@ -15,7 +15,7 @@ pub struct Audit {
 }
 
 /// One audit entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// Sequence number (newest is highest).
     pub id: i64,
@@ -24,14 +24,19 @@ pub struct AuditEntry {
     /// What happened (`sign-in`, `sign-in-failed`, `grant-added`, ...).
     pub event: String,
     /// Who did it, if known.
+    #[schema(required)]
     pub actor_id: Option<String>,
     /// The user it was done to, if any.
+    #[schema(required)]
     pub subject: Option<String>,
     /// The profile concerned, if any.
+    #[schema(required)]
     pub profile_id: Option<String>,
     /// The client address.
+    #[schema(required)]
     pub address: Option<String>,
-    /// Non-secret particulars.
+    /// Non-secret particulars (an object; null when none could be read).
+    #[schema(value_type = Option<Object>, required)]
     pub detail: serde_json::Value,
 }
 

@@ -9,7 +9,9 @@ use serde_json::json;
 use sqlx::Row;
 
 /// What a grant lets its user do with a profile. Ordered: each role includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ProfileRole {
     /// Read everything.
@@ -77,13 +79,14 @@ impl ProfileScope {
 }
 
 /// A profile as a user sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     /// Id.
     pub id: String,
     /// The person's name.
     pub name: String,
     /// Their birth date (`YYYY-MM-DD`), if given.
+    #[schema(required)]
     pub birth_date: Option<String>,
     /// When created.
     pub created_at: String,
@@ -92,7 +95,7 @@ pub struct Profile {
 }
 
 /// A new profile, or changes to one.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileFields {
     /// The person's name.
@@ -104,7 +107,7 @@ pub struct ProfileFields {
 }
 
 /// Someone's access to a profile.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Grant {
     /// The user.
     pub user_id: String,

@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 pub const REFRESH_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// Credentials for a sign-in.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     /// Username.
@@ -52,7 +52,7 @@ pub struct Issued {
 }
 
 /// A session as its user sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionInfo {
     /// Id.
     pub id: String,
@@ -63,8 +63,10 @@ pub struct SessionInfo {
     /// When it ends unless used.
     pub expires_at: String,
     /// Browser or client name.
+    #[schema(required)]
     pub user_agent: Option<String>,
     /// Address it signed in from.
+    #[schema(required)]
     pub address: Option<String>,
     /// Whether it is the session making this request.
     pub current: bool,

@@ -16,7 +16,7 @@ const RECOVERY_CODES: usize = 10;
 const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// What a user needs to add Hearth to an authenticator app.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TotpSetup {
     /// The shared secret, base32.
     pub secret: String,

@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::Row;
 
 /// An account's role on the instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum UserRole {
     /// Manages users and sees the audit log (not other people's records).
@@ -35,7 +35,7 @@ impl UserRole {
 }
 
 /// An account as the API shows it (never its hash or second-factor secret).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
     /// Id.
     pub id: String,
@@ -82,7 +82,7 @@ pub(super) fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User, AuthE
 }
 
 /// A new account.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Sign-in name: 1-64 of letters, digits, `.`, `_`, `-`, `@`, starting with a letter or digit.
@@ -98,7 +98,7 @@ pub struct NewUser {
 }
 
 /// Changes an administrator makes to an account.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChanges {
     /// New display name.

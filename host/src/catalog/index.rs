@@ -33,7 +33,7 @@ pub const DSTU3_COMPONENT: &str = "fhir-dstu3";
 pub const SANDBOX: &str = "hearth-sandbox";
 
 /// An endpoint someone can connect to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EndpointEntry {
     /// Catalog id.
     pub id: String,
@@ -54,7 +54,7 @@ pub struct EndpointEntry {
 }
 
 /// A portal in a search result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PortalHit {
     /// Catalog id.
     pub id: String,
@@ -65,7 +65,7 @@ pub struct PortalHit {
 }
 
 /// A brand in a search result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BrandHit {
     /// Catalog id.
     pub id: String,
@@ -80,7 +80,8 @@ pub struct BrandHit {
 }
 
 /// One page of search results.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CatalogPage)]
 pub struct SearchPage {
     /// Best first.
     pub results: Vec<BrandHit>,

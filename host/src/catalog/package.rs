@@ -59,20 +59,25 @@ pub struct PackBrand {
 }
 
 /// A brand's location without street lines.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = CatalogLocation)]
 #[serde(deny_unknown_fields)]
 pub struct PackLocation {
     /// City.
     #[serde(default)]
+    #[schema(required)]
     pub city: String,
     /// State or region.
     #[serde(default)]
+    #[schema(required)]
     pub state: String,
     /// Postal code.
     #[serde(default)]
+    #[schema(required)]
     pub postal_code: String,
     /// Country.
     #[serde(default)]
+    #[schema(required)]
     pub country: String,
 }
 

@@ -1,6 +1,6 @@
 //! Progress and job events, fanned out to each profile's event stream (SSE).
 
-use super::Job;
+use super::{Job, JobProgress};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -16,7 +16,34 @@ pub struct Event {
     /// `job` (a job changed state) or `progress` (a batch was stored).
     pub kind: &'static str,
     /// The job, or the progress so far.
-    pub data: serde_json::Value,
+    pub data: EventData,
+}
+
+/// The `data:` of an event: JSON of a [`JobEvent`] or a [`ProgressEvent`].
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum EventData {
+    /// Sent as event `job`.
+    Job(JobEvent),
+    /// Sent as event `progress`.
+    Progress(ProgressEvent),
+}
+
+/// The data of event `job`: the job as it is now.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct JobEvent(pub Job);
+
+/// The data of event `progress`: a running job's counts after a stored batch.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProgressEvent {
+    /// The job.
+    pub job_id: String,
+    /// The source it syncs.
+    pub source_id: String,
+    /// The counts so far.
+    #[serde(flatten)]
+    pub progress: JobProgress,
 }
 
 /// The event hub.
@@ -44,25 +71,26 @@ impl Events {
         let _ = self.tx.send(Event {
             profile_id: job.profile_id.clone(),
             kind: "job",
-            data: serde_json::to_value(job).unwrap_or_default(),
+            data: EventData::Job(JobEvent(job.clone())),
         });
     }
 
     /// A batch of a running job was stored.
-    pub fn progress<P: Serialize>(
+    pub fn progress(
         &self,
         profile_id: &str,
         job_id: &str,
         source_id: &str,
-        progress: &P,
+        progress: &JobProgress,
     ) {
-        let mut data = serde_json::to_value(progress).unwrap_or_default();
-        data["job_id"] = job_id.into();
-        data["source_id"] = source_id.into();
         let _ = self.tx.send(Event {
             profile_id: profile_id.to_string(),
             kind: "progress",
-            data,
+            data: EventData::Progress(ProgressEvent {
+                job_id: job_id.to_string(),
+                source_id: source_id.to_string(),
+                progress: progress.clone(),
+            }),
         });
     }
 }

@@ -64,7 +64,7 @@ pub enum JobError {
 }
 
 /// A job as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Job {
     /// Id.
     pub id: String,
@@ -75,10 +75,13 @@ pub struct Job {
     /// The source's name.
     pub source_name: String,
     /// `sync`.
+    #[schema(value_type = JobKind)]
     pub kind: String,
     /// `manual`, `connect`, `scheduled` or `retry`.
+    #[schema(value_type = JobTrigger)]
     pub trigger: String,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    #[schema(value_type = JobStatus)]
     pub status: String,
     /// Runs started so far.
     pub attempts: i64,
@@ -87,18 +90,23 @@ pub struct Job {
     /// Earliest time the next run may start.
     pub run_after: String,
     /// What the job did so far (per type fetched, stored, requests).
+    #[schema(required, value_type = Option<JobProgress>)]
     pub progress: Option<serde_json::Value>,
     /// The last error, in words.
+    #[schema(required)]
     pub error: Option<String>,
     /// The last error's class (`rate-limited`, `needs-reconnect`, `upstream`, ...).
+    #[schema(required)]
     pub error_kind: Option<String>,
     /// Whether a cancel was asked for.
     pub cancel_requested: bool,
     /// Created.
     pub created_at: String,
     /// First run started.
+    #[schema(required)]
     pub started_at: Option<String>,
     /// Finished (succeeded, failed or cancelled).
+    #[schema(required)]
     pub finished_at: Option<String>,
 }
 
@@ -111,12 +119,73 @@ pub enum RunOutcome {
     Cancelled,
 }
 
-/// Live progress of a running job.
-#[derive(Debug, Default, Clone, Serialize)]
-struct Progress {
-    fetched: BTreeMap<String, u64>,
-    emitted: u64,
-    stored: u64,
+/// What a job did: live counts while it runs and, once a sync succeeded, its totals.
+#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
+pub struct JobProgress {
+    /// Resources fetched so far, per type.
+    pub fetched: BTreeMap<String, u64>,
+    /// Resources the connector emitted and the host accepted.
+    pub emitted: u64,
+    /// Of those, new or changed and written.
+    pub stored: u64,
+    /// After a successful sync: resources identical to what was stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub unchanged: Option<u64>,
+    /// After a successful sync: HTTP requests the host let through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub requests: Option<u32>,
+    /// After a successful sync: what the connector says it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub strategy: Option<String>,
+    /// After a successful sync: resources stored from the source in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub total: Option<u64>,
+    /// After a successful sync: its wall time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub duration_ms: Option<u64>,
+}
+
+/// A job's kind (the values of `Job.kind`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    /// Sync a source.
+    Sync,
+}
+
+/// What started a job (the values of `Job.trigger`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JobTrigger {
+    /// Someone asked for a sync.
+    Manual,
+    /// A provider was just connected.
+    Connect,
+    /// The scheduler.
+    Scheduled,
+    /// Someone retried a failed or cancelled job.
+    Retry,
+}
+
+/// Where a job is (the values of `Job.status`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    /// Waiting to run (or to run again after a retryable failure).
+    Queued,
+    /// Running now.
+    Running,
+    /// Finished successfully.
+    Succeeded,
+    /// Finished with an error.
+    Failed,
+    /// Cancelled.
+    Cancelled,
 }
 
 /// The jobs service and scheduler.
@@ -622,7 +691,7 @@ impl Jobs {
         let job = self.get_any(id).await?;
         self.events.job(&job);
         tracing::info!(job = %id, source = %job.source_id, attempt = job.attempts, "sync started");
-        let progress = Arc::new(Mutex::new(Progress::default()));
+        let progress = Arc::new(Mutex::new(JobProgress::default()));
         let on_batch: crate::plugins::call::OnBatch = {
             let progress = progress.clone();
             let events = self.events.clone();
@@ -711,25 +780,28 @@ impl Jobs {
     async fn finish(
         &self,
         job: &Job,
-        progress: &Progress,
+        progress: &JobProgress,
         outcome: RunOutcome,
     ) -> Result<(), JobError> {
         let at = now();
-        let mut summary = serde_json::to_value(progress).unwrap_or_default();
+        let mut summary = progress.clone();
+        if let RunOutcome::Ran(Ok(result)) = &outcome {
+            summary.emitted = result.report.emitted;
+            summary.stored = result.report.stored;
+            summary.unchanged = Some(result.report.unchanged);
+            summary.requests = Some(result.report.requests);
+            summary.strategy = Some(result.report.strategy.clone());
+            summary.total = Some(result.total);
+            summary.duration_ms = Some(result.duration_ms);
+        }
+        let summary = serde_json::to_string(&summary).unwrap_or_default();
         match &outcome {
             RunOutcome::Ran(Ok(result)) => {
-                summary["emitted"] = result.report.emitted.into();
-                summary["stored"] = result.report.stored.into();
-                summary["unchanged"] = result.report.unchanged.into();
-                summary["requests"] = result.report.requests.into();
-                summary["strategy"] = result.report.strategy.clone().into();
-                summary["total"] = result.total.into();
-                summary["duration_ms"] = result.duration_ms.into();
                 sqlx::query(
                     "UPDATE jobs SET status = 'succeeded', progress = ?, error = NULL, error_kind = NULL, finished_at = ?,
                      lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
                 )
-                .bind(summary.to_string())
+                .bind(&summary)
                 .bind(at.to_rfc3339())
                 .bind(&job.id)
                 .execute(&self.db)
@@ -751,7 +823,7 @@ impl Jobs {
                          lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
                     )
                     .bind(run_after.to_rfc3339())
-                    .bind(summary.to_string())
+                    .bind(&summary)
                     .bind(&message)
                     .bind(kind)
                     .bind(&job.id)
@@ -768,7 +840,7 @@ impl Jobs {
                         "UPDATE jobs SET status = 'failed', progress = ?, error = ?, error_kind = ?, finished_at = ?,
                          lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
                     )
-                    .bind(summary.to_string())
+                    .bind(&summary)
                     .bind(&message)
                     .bind(kind)
                     .bind(at.to_rfc3339())
@@ -782,7 +854,7 @@ impl Jobs {
                 sqlx::query(
                     "UPDATE jobs SET status = 'cancelled', progress = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
                 )
-                .bind(summary.to_string())
+                .bind(&summary)
                 .bind(at.to_rfc3339())
                 .bind(&job.id)
                 .execute(&self.db)

@@ -6,7 +6,8 @@ use serde::Deserialize;
 pub const SUPPORTED_WIT: &[&str] = &["hearth:plugin@0.1.0"];
 
 /// The kinds of plugin the architecture defines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = PluginKind)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Pulls records from a provider.
@@ -34,7 +35,8 @@ impl std::fmt::Display for Kind {
 }
 
 /// Where a plugin may send HTTP requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = PluginOutbound)]
 #[serde(rename_all = "lowercase")]
 pub enum Outbound {
     /// Nowhere.
@@ -44,7 +46,8 @@ pub enum Outbound {
 }
 
 /// Declared permissions.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = PluginPermissions)]
 #[serde(deny_unknown_fields)]
 pub struct Permissions {
     /// Outbound HTTP.

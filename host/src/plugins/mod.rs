@@ -41,16 +41,17 @@ pub struct LoadedPlugin {
 }
 
 /// A package that could not be loaded, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LoadFailure {
     /// The package folder.
+    #[schema(value_type = String)]
     pub path: PathBuf,
     /// What was wrong.
     pub reason: String,
 }
 
 /// A summary of a loaded plugin for the API.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PluginSummary {
     /// Plugin id.
     pub id: String,
@@ -81,7 +82,7 @@ pub struct SyncCall {
 }
 
 /// The result of a successful connector sync.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct SyncReport {
     /// What the plugin says it did.
     pub strategy: String,

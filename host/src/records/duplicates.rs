@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 const KEY_CHUNK: usize = 900;
 
 /// Where else a shown resource came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AlsoFrom {
     /// The other source.
     pub source_id: String,

@@ -12,62 +12,105 @@ use sqlx::Row;
 use std::collections::HashMap;
 
 /// A test that has numeric results in the profile.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LabTest {
     /// Code system.
     pub system: String,
     /// Code.
     pub code: String,
     /// Name.
+    #[schema(required)]
     pub name: Option<String>,
     /// Number of results.
     pub count: u64,
     /// Date of the latest result.
+    #[schema(required)]
     pub last_date: Option<String>,
+    /// The latest result, as recorded (the list shows it with its flag).
+    #[schema(required)]
+    pub latest: Option<LabLatest>,
+}
+
+/// The latest result of a test.
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct LabLatest {
+    /// The Observation's id.
+    pub id: String,
+    /// The value as recorded.
+    pub value: f64,
+    /// Its unit as recorded.
+    #[schema(required)]
+    pub unit: Option<String>,
+    /// `high`, `low`, `abnormal`, `normal`, or none when nothing says.
+    #[schema(required, value_type = Option<LabFlag>)]
+    pub flag: Option<&'static str>,
 }
 
 /// One result in a series.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct LabPoint {
     /// The Observation's id.
     pub id: String,
     /// The source it came from.
     pub source_id: String,
     /// When.
+    #[schema(required)]
     pub date: Option<String>,
     /// The value in the series' unit (or its own, when not comparable).
     pub value: f64,
     /// The unit of `value`.
+    #[schema(required)]
     pub unit: Option<String>,
     /// The value as recorded.
     pub original_value: f64,
     /// The unit as recorded.
+    #[schema(required)]
     pub original_unit: Option<String>,
     /// Reference range low, in `unit`.
+    #[schema(required)]
     pub low: Option<f64>,
     /// Reference range high, in `unit`.
+    #[schema(required)]
     pub high: Option<f64>,
     /// Interpretation code as recorded.
+    #[schema(required)]
     pub interpretation: Option<String>,
     /// `high`, `low`, `abnormal`, `normal`, or none when nothing says.
+    #[schema(required, value_type = Option<LabFlag>)]
     pub flag: Option<&'static str>,
     /// Whether `value` is in the series' unit (false: no defined conversion).
     pub comparable: bool,
 }
 
 /// A test's results over time, oldest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LabSeries {
     /// Code system.
     pub system: String,
     /// Code.
     pub code: String,
     /// Name (from the latest result).
+    #[schema(required)]
     pub name: Option<String>,
     /// The series' unit (UCUM when known).
+    #[schema(required)]
     pub unit: Option<String>,
     /// The results.
     pub points: Vec<LabPoint>,
+}
+
+/// A result's flag (the values of `LabPoint.flag`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LabFlag {
+    /// Above the range, or interpreted high.
+    High,
+    /// Below the range, or interpreted low.
+    Low,
+    /// Interpreted abnormal.
+    Abnormal,
+    /// Within the range, or interpreted normal.
+    Normal,
 }
 
 /// `high` / `low` / `abnormal` / `normal` from the interpretation, else from the range.
@@ -120,14 +163,17 @@ impl RecordStore {
         // Counts come from `lab_tests` (kept by triggers); the latest date and
         // name are one seek each at the end of the test's index range.
         let rows = sqlx::query(
-            "SELECT t.system, t.code, t.results AS n,
-                    (SELECT v.sort_key FROM observation_values v
-                      WHERE v.profile_id = t.profile_id AND v.code = t.code AND v.system = t.system
-                      ORDER BY v.sort_key DESC LIMIT 1) AS last,
+            "SELECT t.system, t.code, t.results AS n, l.sort_key AS last, l.resource_id AS latest_id,
+                    l.value, COALESCE(l.unit, l.ucum) AS unit, l.low, l.high, l.interpretation,
                     (SELECT v.name FROM observation_values v
                       WHERE v.profile_id = t.profile_id AND v.code = t.code AND v.system = t.system
                         AND v.name IS NOT NULL ORDER BY v.sort_key DESC LIMIT 1) AS name
-             FROM lab_tests t WHERE t.profile_id = ?
+             FROM lab_tests t
+             LEFT JOIN observation_values l ON l.system = t.system AND l.code = t.code
+              AND l.resource = (SELECT v.resource FROM observation_values v
+                      WHERE v.profile_id = t.profile_id AND v.code = t.code AND v.system = t.system
+                      ORDER BY v.sort_key DESC, v.resource DESC LIMIT 1)
+             WHERE t.profile_id = ?
              ORDER BY n DESC, t.system, t.code",
         )
         .bind(scope.id())
@@ -136,12 +182,33 @@ impl RecordStore {
         rows.iter()
             .map(|r| {
                 let last: Option<String> = r.try_get("last")?;
+                let latest = match (
+                    r.try_get::<Option<String>, _>("latest_id")?,
+                    r.try_get::<Option<f64>, _>("value")?,
+                ) {
+                    (Some(id), Some(value)) => {
+                        let interpretation: Option<String> = r.try_get("interpretation")?;
+                        Some(LabLatest {
+                            id,
+                            value,
+                            unit: r.try_get("unit")?,
+                            flag: flag(
+                                interpretation.as_deref(),
+                                value,
+                                r.try_get("low")?,
+                                r.try_get("high")?,
+                            ),
+                        })
+                    }
+                    _ => None,
+                };
                 Ok(LabTest {
                     system: r.try_get("system")?,
                     code: r.try_get("code")?,
                     name: r.try_get("name")?,
                     count: r.try_get::<i64, _>("n")? as u64,
                     last_date: last.filter(|l| !l.is_empty()),
+                    latest,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

@@ -10,6 +10,7 @@ pub mod index;
 pub mod ips;
 pub mod labs;
 pub mod manual;
+pub mod provenance;
 pub mod search;
 pub mod validate;
 
@@ -118,7 +119,7 @@ pub struct BatchOutcome {
 }
 
 /// One stored resource in a listing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StoredResource {
     /// The source it came from.
     pub source_id: String,
@@ -127,8 +128,10 @@ pub struct StoredResource {
     /// `id`.
     pub id: String,
     /// The sort date, if any.
+    #[schema(required)]
     pub sort_date: Option<String>,
     /// The resource as received.
+    #[schema(value_type = crate::api::openapi::FhirResource)]
     pub resource: Box<serde_json::value::RawValue>,
     /// Other sources that sent the same fact (filled where a caller shows provenance).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -136,7 +139,7 @@ pub struct StoredResource {
 }
 
 /// A page of stored resources.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordPage {
     /// Matching resources in all pages.
     pub total: u64,

@@ -546,7 +546,8 @@ pub struct SearchPage {
 }
 
 /// A resource's index summary, for timelines and related lists.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = RecordSummary)]
 pub struct Summary {
     /// `resourceType`.
     pub resource_type: String,
@@ -555,10 +556,13 @@ pub struct Summary {
     /// The source it came from.
     pub source_id: String,
     /// Clinical date, if any.
+    #[schema(required)]
     pub date: Option<String>,
     /// Status, if any.
+    #[schema(required)]
     pub status: Option<String>,
     /// Display text, if any.
+    #[schema(required)]
     pub display: Option<String>,
     /// Other sources that sent the same fact.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -599,16 +603,17 @@ pub struct TimelineQuery {
 }
 
 /// A page of the timeline.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TimelinePage {
     /// Newest first; resources without a date come last.
     pub items: Vec<Summary>,
     /// Cursor for the next page.
+    #[schema(required)]
     pub next_cursor: Option<String>,
 }
 
 /// What a resource references and what references it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Related {
     /// Stored resources it points to.
     pub references: Vec<Summary>,

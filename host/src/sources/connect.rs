@@ -36,7 +36,7 @@ pub struct Connections {
 }
 
 /// `POST …/connect`: which catalog endpoint to connect.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectRequest {
     /// The catalog endpoint id.
@@ -47,7 +47,8 @@ pub struct ConnectRequest {
 }
 
 /// A started connection.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ConnectStarted)]
 pub struct Started {
     /// Send the person's browser here.
     pub authorize_url: String,
@@ -67,7 +68,8 @@ pub struct Connected {
 }
 
 /// The provider's answer at the callback.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackParams {
     /// The authorization code.
     pub code: Option<String>,

@@ -115,7 +115,7 @@ impl From<StoreError> for SourceError {
 }
 
 /// A request to register a source.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSource {
     /// Display name (defaults to the FHIR server's host).
@@ -133,13 +133,14 @@ pub struct NewSource {
 }
 
 /// A registered source (never includes the token).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Source {
     /// Id.
     pub id: String,
     /// Display name.
     pub name: String,
     /// `provider` (synced by a connector), `import` (an upload) or `manual` (typed in).
+    #[schema(value_type = SourceKind)]
     pub kind: String,
     /// Connector plugin id (empty for uploads and typed-in records).
     pub connector: String,
@@ -147,11 +148,14 @@ pub struct Source {
     pub fhir_base_url: String,
     /// Patient id on the server.
     pub patient_id: String,
-    /// `new`, `ok` or `error`.
+    /// `new`, `ok`, `error`, `needs-reconnect` or `disconnected`.
+    #[schema(value_type = SourceStatus)]
     pub status: String,
     /// The last sync error, if the last sync failed.
+    #[schema(required)]
     pub last_error: Option<String>,
     /// When the last successful sync finished.
+    #[schema(required)]
     pub last_sync_at: Option<String>,
     /// When the source was registered.
     pub created_at: String,
@@ -160,17 +164,49 @@ pub struct Source {
     /// Resources stored from this source.
     pub resources: u64,
     /// Catalog platform, for connected sources.
+    #[schema(required)]
     pub platform: Option<String>,
     /// Catalog endpoint, for connected sources.
+    #[schema(required)]
     pub endpoint_id: Option<String>,
     /// When the scheduler syncs it next.
+    #[schema(required)]
     pub next_sync_at: Option<String>,
     /// Scopes the provider granted.
+    #[schema(required)]
     pub scope: Option<String>,
 }
 
+/// Where a source came from (the values of `Source.kind`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Synced from a provider by a connector.
+    Provider,
+    /// An upload.
+    Import,
+    /// Typed in by hand.
+    Manual,
+}
+
+/// How a source's syncing stands (the values of `Source.status`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceStatus {
+    /// Never synced.
+    New,
+    /// The last sync succeeded (uploads and typed-in records are `ok`).
+    Ok,
+    /// The last sync failed (`last_error` says why).
+    Error,
+    /// The provider no longer accepts the stored authorization: reconnect.
+    NeedsReconnect,
+    /// Disconnected by a person; kept records stay.
+    Disconnected,
+}
+
 /// The result of a successful sync.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SyncResult {
     /// The source.
     pub source_id: String,

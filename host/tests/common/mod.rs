@@ -321,6 +321,22 @@ pub fn hidden_input(html: &str, name: &str) -> String {
     tag[v..v + tag[v..].find('"').expect("quote")].to_string()
 }
 
+/// Where form `id` on the page at `page_url` posts to, resolved as a browser would.
+pub fn form_action(page_url: &str, html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no form {id} in {html}"));
+    let tag_start = html[..at].rfind('<').expect("tag start");
+    let tag = &html[tag_start..at + html[at..].find('>').expect("tag end")];
+    let a = tag.find("action=\"").expect("action") + 8;
+    let action = &tag[a..a + tag[a..].find('"').expect("quote")];
+    url::Url::parse(page_url)
+        .and_then(|u| u.join(action))
+        .expect("form action")
+        .to_string()
+}
+
 /// Start connecting `endpoint` as `client`; returns the provider's authorize URL.
 pub async fn start_connect(
     client: &reqwest::Client,
@@ -347,21 +363,11 @@ pub async fn approve_at_sandbox(authorize_url: &str, patient: &str, password: &s
     let browser = no_redirects();
     let page = browser.get(authorize_url).send().await.expect("authorize");
     assert_eq!(page.status().as_u16(), 200, "the sign-in page");
-    let root = {
-        let u = url::Url::parse(authorize_url).expect("url");
-        format!(
-            "{}://{}",
-            u.scheme(),
-            u.host_str()
-                .zip(u.port())
-                .map(|(h, p)| format!("{h}:{p}"))
-                .expect("host")
-        )
-    };
     let html = page.text().await.expect("html");
     let req = hidden_input(&html, "req");
+    let login_url = form_action(authorize_url, &html, "login");
     let consent = browser
-        .post(format!("{root}/oauth/login"))
+        .post(&login_url)
         .form(&[
             ("req", req.as_str()),
             ("patient", patient),
@@ -374,7 +380,7 @@ pub async fn approve_at_sandbox(authorize_url: &str, patient: &str, password: &s
     let html = consent.text().await.expect("html");
     let req = hidden_input(&html, "req");
     let back = browser
-        .post(format!("{root}/oauth/consent"))
+        .post(form_action(&login_url, &html, "consent"))
         .form(&[("req", req.as_str()), ("decision", "allow")])
         .send()
         .await

@@ -95,7 +95,7 @@ pub(super) fn login_page(
         "<h1>Sign in</h1>\
          <p><strong>{client}</strong> asks to read health records from the Hearth sandbox.</p>\
          {alert}\
-         <form method=\"post\" action=\"/oauth/login\" id=\"login\">\
+         <form method=\"post\" action=\"login\" id=\"login\">\
          <input type=\"hidden\" name=\"req\" value=\"{req}\">\
          <p><label for=\"patient\">Patient</label><br>\
          <select id=\"patient\" name=\"patient\" required>{options}</select></p>\
@@ -153,7 +153,7 @@ pub(super) fn consent_page(
         "<h1>Allow access?</h1>\
          <p><strong>{client}</strong> asks to access the records of <strong>{who}</strong>:</p>\
          <ul id=\"scopes\">{items}</ul>{not_offered}\
-         <form method=\"post\" action=\"/oauth/consent\" id=\"consent\">\
+         <form method=\"post\" action=\"consent\" id=\"consent\">\
          <input type=\"hidden\" name=\"req\" value=\"{req}\">\
          <button type=\"submit\" name=\"decision\" value=\"allow\" id=\"allow\">Allow</button>\
          <button type=\"submit\" name=\"decision\" value=\"deny\" id=\"deny\">Deny</button>\

@@ -1,0 +1,34 @@
+// Names for the API's shapes, taken from the routes that return them so the
+// pages follow the host's description whatever its schemas are called.
+import type { paths } from "./schema";
+
+type Json<R> = R extends { content: { "application/json": infer T } } ? T : never;
+/** The JSON body of a GET route's 200 answer. */
+export type Get<P extends keyof paths> = paths[P] extends { get: { responses: { 200: infer R } } } ? Json<R> : never;
+/** The JSON body a POST route takes. */
+export type PostBody<P extends keyof paths> = paths[P] extends {
+  post: { requestBody?: { content: { "application/json": infer B } } };
+}
+  ? B
+  : never;
+
+export type Me = Get<"/api/me">;
+export type User = Me["user"];
+export type MyProfile = Me["profiles"][number];
+export type Session = Get<"/api/auth/sessions">["sessions"][number];
+export type Grant = Get<"/api/profiles/{profile}/grants">["grants"][number];
+export type AdminUser = Get<"/api/users">["users"][number];
+export type AuditEntry = Get<"/api/audit">["entries"][number];
+export type CatalogResult = Get<"/api/catalog">["results"][number];
+export type Source = Get<"/api/profiles/{profile}/sources">["sources"][number];
+export type Job = Get<"/api/profiles/{profile}/jobs">["jobs"][number];
+export type TimelinePage = Get<"/api/profiles/{profile}/timeline">;
+export type TimelineItem = TimelinePage["items"][number];
+export type LabTest = Get<"/api/profiles/{profile}/labs">["tests"][number];
+export type LabSeries = Get<"/api/profiles/{profile}/labs/series">;
+export type LabPoint = LabSeries["points"][number];
+export type Related = Get<"/api/profiles/{profile}/records/{type}/{id}/related">;
+export type PluginList = Get<"/api/plugins">;
+
+/** A FHIR resource as stored: verbatim JSON. */
+export type Resource = { resourceType: string; id?: string; [k: string]: unknown };

@@ -1,0 +1,71 @@
+// How a source is doing, in words and a progress bar.
+import { Badge, Group, Progress, Stack, Text } from "@mantine/core";
+import type { Job, Source } from "../api/types";
+import { fetchedTotal, type LiveProgress } from "../lib/events";
+import { formatCount, relativeTime } from "../lib/format";
+
+const STATUS: Record<string, { label: string; color: string }> = {
+  new: { label: "Waiting for first sync", color: "gray" },
+  ok: { label: "Up to date", color: "green" },
+  error: { label: "Last sync failed", color: "red" },
+  "needs-reconnect": { label: "Needs you to sign in again", color: "orange" },
+  disconnected: { label: "Disconnected", color: "gray" },
+};
+
+export function SourceStatus({ source, syncing }: { source: Source; syncing?: boolean }) {
+  if (syncing) {
+    return (
+      <Badge color="blue" variant="light">
+        Syncing
+      </Badge>
+    );
+  }
+  const s = STATUS[source.status] ?? { label: source.status, color: "gray" };
+  return (
+    <Badge color={s.color} variant="light">
+      {s.label}
+    </Badge>
+  );
+}
+
+/** What kind of source, in words. */
+export function sourceKind(source: Source): string {
+  if (source.kind === "manual") return "Typed in by hand";
+  if (source.kind === "import") return "Uploaded file";
+  return source.endpoint_id ? "Provider portal" : "FHIR server";
+}
+
+/** A running or just-finished sync: a live bar while it runs, full when done. */
+export function SyncProgress({ job, live, label }: { job: Job | undefined; live: LiveProgress | undefined; label: string }) {
+  if (!job && !live) return null;
+  const status = live && (!job || job.status === "queued") ? "running" : (job?.status ?? "running");
+  const done = status === "succeeded";
+  const failed = status === "failed" || status === "cancelled";
+  const finalProgress = (job?.progress ?? null) as { stored?: number; fetched?: Record<string, number> } | null;
+  const received = live ? fetchedTotal(live) : finalProgress ? fetchedTotal({ fetched: finalProgress.fetched ?? {} }) : 0;
+  const stored = live?.stored ?? finalProgress?.stored ?? 0;
+  let words: string;
+  if (status === "queued") words = job?.attempts ? `Waiting to try again ${relativeTime(job.run_after)}` : "Waiting to start…";
+  else if (status === "running") words = received ? `${formatCount(received)} records received so far` : "Connecting to the provider…";
+  else if (done) words = `Finished: ${formatCount(received)} records received, ${formatCount(stored)} new or changed`;
+  else words = status === "cancelled" ? "Stopped" : `Did not finish: ${job?.error ?? "unknown error"}`;
+  return (
+    <Stack gap={4}>
+      <Group justify="space-between" gap="xs">
+        <Text size="sm" id={`progress-label-${job?.id ?? live?.job_id}`}>
+          {words}
+        </Text>
+      </Group>
+      <Progress.Root size="lg" data-status={status}>
+        <Progress.Section
+          value={done || failed ? 100 : status === "queued" ? 0 : 100}
+          animated={status === "running"}
+          striped={status === "running"}
+          color={failed ? "red" : done ? "green" : "blue"}
+          aria-label={label}
+          aria-valuetext={words}
+        />
+      </Progress.Root>
+    </Stack>
+  );
+}

@@ -1,0 +1,177 @@
+import { Anchor, Badge, Button, Card, Code, Collapse, CopyButton, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, useParams } from "react-router";
+import { api, ok } from "../api/client";
+import type { Resource, TimelineItem } from "../api/types";
+import { PageHeader } from "../components/PageHeader";
+import { QueryView } from "../components/PageState";
+import { resourceCard, systemName, typeName } from "../lib/fhir";
+import { formatDate, formatDateTime } from "../lib/format";
+import { possessive, useCurrentProfile } from "../profile";
+
+export default function RecordDetailPage() {
+  const { id: profile, name } = useCurrentProfile();
+  const { type = "", id = "" } = useParams();
+  const path = { profile, type, id };
+  const record = useQuery({
+    queryKey: ["record", profile, type, id],
+    queryFn: () => ok(api.GET("/api/profiles/{profile}/records/{type}/{id}", { params: { path } })) as Promise<Resource>,
+  });
+  const related = useQuery({
+    queryKey: ["related", profile, type, id],
+    queryFn: () => ok(api.GET("/api/profiles/{profile}/records/{type}/{id}/related", { params: { path } })),
+  });
+  const provenance = useQuery({
+    queryKey: ["provenance", profile, type, id],
+    queryFn: () => ok(api.GET("/api/profiles/{profile}/records/{type}/{id}/provenance", { params: { path } })),
+  });
+  const [raw, setRaw] = useState(false);
+
+  return (
+    <QueryView query={record} loading="Loading the record…">
+      {(resource) => {
+        const card = resourceCard(resource);
+        const json = JSON.stringify(resource, null, 2);
+        const isLab = type === "Observation" && card.codes.some((c) => c.system && c.code) && resource.valueQuantity !== undefined;
+        const labCode = card.codes.find((c) => c.system && c.code);
+        return (
+          <>
+            <PageHeader title={card.title} subtitle={`${typeName(type)} in ${possessive(name)} records`} />
+            <Stack>
+              <Card withBorder component="section" aria-label="Details">
+                <Table variant="vertical" layout="fixed" withRowBorders={false}>
+                  <Table.Tbody>
+                    {card.facts.map((f) => (
+                      <Table.Tr key={f.label}>
+                        <Table.Th w={160}>{f.label}</Table.Th>
+                        <Table.Td style={{ overflowWrap: "anywhere" }}>{f.value}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+                {isLab && labCode && (
+                  <Button
+                    mt="sm"
+                    variant="light"
+                    component={Link}
+                    to={`/profiles/${profile}/labs/test?code=${encodeURIComponent(`${labCode.system}|${labCode.code}`)}&highlight=${encodeURIComponent(id)}`}
+                  >
+                    See this test over time
+                  </Button>
+                )}
+              </Card>
+              {card.codes.length > 0 && (
+                <Card withBorder component="section" aria-labelledby="codes-title">
+                  <Title order={2} size="h5" id="codes-title" mb="xs">
+                    Codes
+                  </Title>
+                  <Stack gap={4}>
+                    {card.codes.map((c, i) => (
+                      <Text size="sm" key={i}>
+                        <Badge variant="outline" color="gray" mr={6}>
+                          {systemName(c.system)}
+                        </Badge>
+                        <Code>{c.code ?? "no code"}</Code> {c.display}
+                      </Text>
+                    ))}
+                  </Stack>
+                </Card>
+              )}
+              <Card withBorder component="section" aria-labelledby="provenance-title">
+                <Title order={2} size="h5" id="provenance-title" mb="xs">
+                  Where this came from
+                </Title>
+                <QueryView query={provenance} loading="Loading…">
+                  {(p) => (
+                    <Stack gap={4}>
+                      {p.copies.map((c) => (
+                        <Text size="sm" key={c.source_id}>
+                          <Anchor component={Link} to={`/profiles/${profile}/sources/${c.source_id}`}>
+                            {c.source_name}
+                          </Anchor>
+                          {c.source_kind === "manual" ? " · typed in" : c.source_kind === "import" ? " · uploaded" : ""}
+                          {c.version > 1
+                            ? ` · changed ${formatDateTime(c.stored_at)} (version ${c.version})`
+                            : ` · received ${formatDateTime(c.stored_at)}`}
+                        </Text>
+                      ))}
+                    </Stack>
+                  )}
+                </QueryView>
+              </Card>
+              <Card withBorder component="section" aria-labelledby="related-title">
+                <Title order={2} size="h5" id="related-title" mb="xs">
+                  Related records
+                </Title>
+                <QueryView query={related} loading="Loading related records…">
+                  {(r) =>
+                    r.references.length + r.referenced_by.length === 0 ? (
+                      <Text size="sm" c="dimmed">
+                        No other stored record points to this one, or from it.
+                      </Text>
+                    ) : (
+                      <Stack gap="sm">
+                        <RelatedList profile={profile} title="It refers to" items={r.references} />
+                        <RelatedList profile={profile} title="Referred to by" items={r.referenced_by} />
+                      </Stack>
+                    )
+                  }
+                </QueryView>
+              </Card>
+              <Card withBorder component="section" aria-labelledby="raw-title">
+                <Group justify="space-between">
+                  <Title order={2} size="h5" id="raw-title">
+                    FHIR data
+                  </Title>
+                  <Group gap="xs">
+                    <CopyButton value={json}>
+                      {({ copied, copy }) => (
+                        <Button size="xs" variant="default" onClick={copy}>
+                          {copied ? "Copied" : "Copy"}
+                        </Button>
+                      )}
+                    </CopyButton>
+                    <Button size="xs" variant="default" onClick={() => setRaw((r) => !r)} aria-expanded={raw} aria-controls="raw-json">
+                      {raw ? "Hide" : "Show"} raw JSON
+                    </Button>
+                  </Group>
+                </Group>
+                <Collapse expanded={raw}>
+                  <Code block className="raw-json" id="raw-json" mt="sm" tabIndex={0} aria-label="The record as FHIR JSON">
+                    {json}
+                  </Code>
+                </Collapse>
+              </Card>
+            </Stack>
+          </>
+        );
+      }}
+    </QueryView>
+  );
+}
+
+function RelatedList({ profile, title, items }: { profile: string; title: string; items: TimelineItem[] }) {
+  if (items.length === 0) return null;
+  return (
+    <div>
+      <Text size="sm" fw={600}>
+        {title}
+      </Text>
+      <Stack gap={2} component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }}>
+        {items.map((i) => (
+          <li key={`${i.resource_type}/${i.id}`}>
+            <Anchor component={Link} to={`/profiles/${profile}/records/${i.resource_type}/${encodeURIComponent(i.id)}`} size="sm">
+              {i.display ?? i.id}
+            </Anchor>
+            <Text span size="xs" c="dimmed">
+              {" "}
+              {typeName(i.resource_type)}
+              {i.date ? ` · ${formatDate(i.date)}` : ""}
+            </Text>
+          </li>
+        ))}
+      </Stack>
+    </div>
+  );
+}
