@@ -319,6 +319,32 @@ describe("Hearth in a browser", () => {
     await bobContext.close();
   });
 
+  step_("the other pages load, say whose records they show, and pass the accessibility checks", async () => {
+    const base = `${host.base}/profiles/${await profileId()}`;
+    const pages = [
+      [`${base}`, "Ann Example", "overview"],
+      [`${base}/sources`, "Sources", "sources"],
+      [`${base}/jobs`, "Background jobs", "jobs"],
+      [`${base}/add`, "Add a record", "add-record"],
+      [`${base}/add/Observation`, "Add: measurement", "add-measurement"],
+      [`${host.base}/settings`, "Account settings", "settings"],
+      [`${host.base}/admin/audit`, "Audit log", "audit"],
+      [`${host.base}/connect/failed?kind=access-denied`, "Not connected", "connect-failed"],
+    ];
+    for (const [url, heading, name] of pages) {
+      await page.goto(url);
+      await page.getByRole("heading", { level: 1, name: heading, exact: true }).waitFor();
+      await page.waitForLoadState("networkidle");
+      await checkA11y(name);
+      await shot(name);
+    }
+    // The jobs page lists the connect job as done; the audit log has the sharing.
+    await page.goto(`${base}/jobs`);
+    await page.getByRole("cell", { name: "Just connected" }).waitFor();
+    await page.goto(`${host.base}/admin/audit`);
+    await page.getByRole("cell", { name: "Shared a profile" }).first().waitFor();
+  });
+
   step_("works at phone width", async () => {
     const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, storageState: await context.storageState() });
     const p = await phone.newPage();

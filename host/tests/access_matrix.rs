@@ -468,7 +468,10 @@ impl World {
                 none,
             ),
             ("GET", "/api/profiles/{profile}/records/{type}/{id}/provenance") => (
-                format!("/api/profiles/{p}/records/Patient/{}/provenance", self.patient),
+                format!(
+                    "/api/profiles/{p}/records/Patient/{}/provenance",
+                    self.patient
+                ),
                 none,
             ),
             ("GET", "/api/profiles/{profile}/fhir/{type}") => {

@@ -334,7 +334,7 @@ async fn connecting_fails_in_words() {
     // A browser gets the UI's page instead, told what went wrong; a missing code too.
     for (query, kind) in [
         ("code=x&state=forged", "unknown-state"),
-        ("state=forged", "invalid-query"),
+        ("state=one&state=two", "invalid-query"),
     ] {
         let page = no_redirects()
             .get(format!("{}/api/smart/callback?{query}", host.base))

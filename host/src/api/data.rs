@@ -5,8 +5,8 @@ use super::openapi::{BadRequest, FhirResource, NotFound, Unprocessable};
 use super::{ApiJson, ApiPath, ApiQuery, AppState, Problem, Routes};
 use crate::records;
 use crate::records::RecordPage;
-use crate::records::provenance::Provenance;
 use crate::records::labs::{LabSeries, LabTest};
+use crate::records::provenance::Provenance;
 use crate::records::search::{Cursor, Related, Search, TimelinePage, TimelineQuery};
 use crate::sources::{NewSource, Source};
 use axum::Json;
@@ -40,7 +40,10 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/profiles/{profile}/records", list_records)
         .get("/profiles/{profile}/records/{type}/{id}", get_record)
         .get("/profiles/{profile}/records/{type}/{id}/related", related)
-        .get("/profiles/{profile}/records/{type}/{id}/provenance", provenance)
+        .get(
+            "/profiles/{profile}/records/{type}/{id}/provenance",
+            provenance,
+        )
         .get("/profiles/{profile}/fhir/{type}", search)
         .get("/profiles/{profile}/timeline", timeline)
         .get("/profiles/{profile}/labs", lab_tests)
