@@ -1,8 +1,11 @@
 // How a source is doing, in words and a progress bar.
-import { Badge, Group, Progress, Stack, Text } from "@mantine/core";
+import { Alert, Badge, Button, Group, Modal, Progress, Stack, Text } from "@mantine/core";
+import { useState } from "react";
+import { errorText } from "../api/client";
 import type { Job, Source } from "../api/types";
 import { fetchedTotal, type LiveProgress } from "../lib/events";
 import { formatCount, relativeTime } from "../lib/format";
+import { useSourceActions } from "../lib/sources";
 
 const STATUS: Record<string, { label: string; color: string }> = {
   new: { label: "Waiting for first sync", color: "gray" },
@@ -66,6 +69,63 @@ export function SyncProgress({ job, live, label }: { job: Job | undefined; live:
           aria-valuetext={words}
         />
       </Progress.Root>
+    </Stack>
+  );
+}
+
+/** Sync now or sign in again, and disconnect behind a confirmation; errors in words. */
+export function SourceActions({ profile, source, syncing, size = "sm" }: { profile: string; source: Source; syncing: boolean; size?: "xs" | "sm" }) {
+  const actions = useSourceActions(profile);
+  const [confirm, setConfirm] = useState(false);
+  const failure = actions.sync.error ?? actions.reconnect.error ?? actions.disconnect.error;
+  if (source.kind !== "provider") return null;
+  const signedOut = source.status === "needs-reconnect" || source.status === "disconnected";
+  return (
+    <Stack gap="xs">
+      <Group gap="xs">
+        {signedOut ? (
+          source.endpoint_id && (
+            <Button size={size} onClick={() => actions.reconnect.mutate(source.id)} loading={actions.reconnect.isPending}>
+              Sign in again
+            </Button>
+          )
+        ) : (
+          <Button size={size} variant="default" disabled={syncing} onClick={() => actions.sync.mutate(source.id)}>
+            Sync now
+          </Button>
+        )}
+        {source.endpoint_id && source.status !== "disconnected" && (
+          <Button size={size} variant="subtle" color="red" onClick={() => setConfirm(true)}>
+            Disconnect
+          </Button>
+        )}
+      </Group>
+      {failure && (
+        <Alert color="red" role="alert" title="That did not work">
+          {errorText(failure)}
+        </Alert>
+      )}
+      <Modal opened={confirm} onClose={() => setConfirm(false)} title={`Disconnect ${source.name}?`}>
+        <Stack>
+          <Text size="sm">
+            Hearth will forget its permission to read this portal and stop syncing. The records already here stay; you can sign in again later.
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirm(false)}>
+              Keep connected
+            </Button>
+            <Button
+              color="red"
+              onClick={() => {
+                actions.disconnect.mutate(source.id);
+                setConfirm(false);
+              }}
+            >
+              Disconnect
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
     </Stack>
   );
 }

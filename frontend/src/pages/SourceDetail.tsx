@@ -1,15 +1,14 @@
-import { Alert, Button, Card, Group, Modal, Stack, Table, Text } from "@mantine/core";
+import { Alert, Card, Stack, Table, Text } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
-import { api, errorText, ok } from "../api/client";
+import { api, ok } from "../api/client";
 import { PageHeader } from "../components/PageHeader";
 import { QueryView } from "../components/PageState";
-import { SourceStatus, SyncProgress, sourceKind } from "../components/SourceParts";
+import { SourceActions, SourceStatus, SyncProgress, sourceKind } from "../components/SourceParts";
 import { JobRow } from "./Jobs";
 import { useProfileEvents } from "../lib/events";
 import { formatCount, formatDateTime, relativeTime } from "../lib/format";
-import { isActive, useJobs, useSourceActions } from "../lib/sources";
+import { isActive, useJobs } from "../lib/sources";
 import { possessive, useCurrentProfile } from "../profile";
 
 export default function SourceDetailPage() {
@@ -23,12 +22,9 @@ export default function SourceDetailPage() {
   });
   const jobs = useJobs(profile);
   const { progress } = useProfileEvents(profile);
-  const actions = useSourceActions(profile);
-  const [confirm, setConfirm] = useState(false);
   const mine = (jobs.data?.jobs ?? []).filter((j) => j.source_id === sourceId);
   const latest = mine[0];
   const live = progress[sourceId];
-  const failure = actions.sync.error ?? actions.reconnect.error ?? actions.disconnect.error;
 
   return (
     <QueryView query={source} loading="Loading source…">
@@ -43,11 +39,6 @@ export default function SourceDetailPage() {
             {connected && (
               <Alert color="green" title="Connected" role="status">
                 Hearth can now read these records, and will keep them up to date. The first sync is below.
-              </Alert>
-            )}
-            {failure && (
-              <Alert color="red" role="alert" title="That did not work">
-                {errorText(failure)}
               </Alert>
             )}
             {(latest || live) && (
@@ -101,26 +92,7 @@ export default function SourceDetailPage() {
                 </Table.Tbody>
               </Table>
             </Card>
-            {canEdit && s.kind === "provider" && (
-              <Group>
-                {s.status === "needs-reconnect" || s.status === "disconnected" ? (
-                  s.endpoint_id && (
-                    <Button onClick={() => actions.reconnect.mutate(s.id)} loading={actions.reconnect.isPending}>
-                      Sign in again
-                    </Button>
-                  )
-                ) : (
-                  <Button variant="default" onClick={() => actions.sync.mutate(s.id)} disabled={isActive(latest)}>
-                    Sync now
-                  </Button>
-                )}
-                {s.endpoint_id && s.status !== "disconnected" && (
-                  <Button variant="subtle" color="red" onClick={() => setConfirm(true)}>
-                    Disconnect
-                  </Button>
-                )}
-              </Group>
-            )}
+            {canEdit && <SourceActions profile={profile} source={s} syncing={isActive(latest)} />}
             {mine.length > 0 && (
               <Card withBorder component="section" aria-labelledby="history-title">
                 <Text fw={600} id="history-title" mb="xs">
@@ -146,25 +118,6 @@ export default function SourceDetailPage() {
               </Card>
             )}
           </Stack>
-          <Modal opened={confirm} onClose={() => setConfirm(false)} title={`Disconnect ${s.name}?`}>
-            <Stack>
-              <Text size="sm">Hearth will forget its permission to read this portal and stop syncing. The records already here stay.</Text>
-              <Group justify="flex-end">
-                <Button variant="default" onClick={() => setConfirm(false)}>
-                  Keep connected
-                </Button>
-                <Button
-                  color="red"
-                  onClick={() => {
-                    actions.disconnect.mutate(s.id);
-                    setConfirm(false);
-                  }}
-                >
-                  Disconnect
-                </Button>
-              </Group>
-            </Stack>
-          </Modal>
         </>
       )}
     </QueryView>

@@ -1,14 +1,11 @@
-import { Alert, Anchor, Button, Card, Group, Modal, SimpleGrid, Stack, Text } from "@mantine/core";
-import { useState } from "react";
+import { Anchor, Button, Card, Group, SimpleGrid, Stack, Text } from "@mantine/core";
 import { Link } from "react-router";
-import { errorText } from "../api/client";
-import type { Source } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, QueryView } from "../components/PageState";
-import { SourceStatus, SyncProgress, sourceKind } from "../components/SourceParts";
+import { SourceActions, SourceStatus, SyncProgress, sourceKind } from "../components/SourceParts";
 import { useProfileEvents } from "../lib/events";
 import { formatCount, relativeTime } from "../lib/format";
-import { isActive, latestJobs, useJobs, useSourceActions, useSources } from "../lib/sources";
+import { isActive, latestJobs, useJobs, useSources } from "../lib/sources";
 import { possessive, useCurrentProfile } from "../profile";
 
 export default function SourcesPage() {
@@ -16,10 +13,7 @@ export default function SourcesPage() {
   const sources = useSources(id);
   const jobs = useJobs(id);
   const { progress } = useProfileEvents(id);
-  const actions = useSourceActions(id);
-  const [confirm, setConfirm] = useState<Source | null>(null);
   const latest = latestJobs(jobs.data?.jobs ?? []);
-  const failure = actions.sync.error ?? actions.reconnect.error ?? actions.disconnect.error;
 
   return (
     <>
@@ -34,11 +28,6 @@ export default function SourcesPage() {
           )
         }
       />
-      {failure && (
-        <Alert color="red" role="alert" mb="md" title="That did not work">
-          {errorText(failure)}
-        </Alert>
-      )}
       <QueryView query={sources} loading="Loading sources…">
         {({ sources: list }) =>
           list.length === 0 ? (
@@ -89,26 +78,7 @@ export default function SourcesPage() {
                         </Text>
                       )}
                       {syncing && <SyncProgress job={job} live={progress[s.id]} label={`Sync progress for ${s.name}`} />}
-                      {canEdit && s.kind === "provider" && (
-                        <Group gap="xs">
-                          {s.status === "needs-reconnect" || s.status === "disconnected" ? (
-                            s.endpoint_id && (
-                              <Button size="xs" onClick={() => actions.reconnect.mutate(s.id)} loading={actions.reconnect.isPending}>
-                                Sign in again
-                              </Button>
-                            )
-                          ) : (
-                            <Button size="xs" variant="default" disabled={syncing} onClick={() => actions.sync.mutate(s.id)}>
-                              Sync now
-                            </Button>
-                          )}
-                          {s.endpoint_id && s.status !== "disconnected" && (
-                            <Button size="xs" variant="subtle" color="red" onClick={() => setConfirm(s)}>
-                              Disconnect
-                            </Button>
-                          )}
-                        </Group>
-                      )}
+                      {canEdit && <SourceActions profile={id} source={s} syncing={syncing} size="xs" />}
                     </Stack>
                   </Card>
                 );
@@ -117,27 +87,6 @@ export default function SourcesPage() {
           )
         }
       </QueryView>
-      <Modal opened={confirm !== null} onClose={() => setConfirm(null)} title={`Disconnect ${confirm?.name ?? ""}?`}>
-        <Stack>
-          <Text size="sm">
-            Hearth will forget its permission to read this portal and stop syncing. The records already here stay; you can sign in again later.
-          </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirm(null)}>
-              Keep connected
-            </Button>
-            <Button
-              color="red"
-              onClick={() => {
-                if (confirm) actions.disconnect.mutate(confirm.id);
-                setConfirm(null);
-              }}
-            >
-              Disconnect
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
     </>
   );
 }
