@@ -108,9 +108,11 @@ pub(super) fn routes(r: super::Routes) -> super::Routes {
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
 )]
 async fn openapi_json() -> impl axum::response::IntoResponse {
+    // Built once: the route is public, and the document never changes while the host runs.
+    static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(document_json);
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        document_json(),
+        DOCUMENT.as_str(),
     )
 }
 
