@@ -83,6 +83,59 @@ async fn the_built_ui_is_served_with_client_side_routing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn precompressed_files_go_to_browsers_that_accept_them() {
+    let build = tempfile::tempdir().expect("dir");
+    std::fs::write(build.path().join("index.html"), "<title>plain</title>").expect("index");
+    std::fs::write(build.path().join("index.html.gz"), b"gzip of index").expect("index.gz");
+    std::fs::create_dir(build.path().join("assets")).expect("assets");
+    std::fs::write(build.path().join("assets/app.js"), "console.log(1)").expect("js");
+    std::fs::write(build.path().join("assets/app.js.br"), b"brotli of app").expect("br");
+    std::fs::write(build.path().join("assets/app.js.gz"), b"gzip of app").expect("gz");
+    let dir = build.path().to_path_buf();
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.web_dir = Some(dir)
+    })
+    .await;
+    let get = |path: &str, accept: Option<&str>| {
+        let mut r = host.anon.get(format!("{}{path}", host.base));
+        if let Some(a) = accept {
+            r = r.header("accept-encoding", a);
+        }
+        r.send()
+    };
+    let cases = [
+        (
+            "/assets/app.js",
+            Some("br, gzip"),
+            Some("br"),
+            "brotli of app",
+        ),
+        ("/assets/app.js", Some("gzip"), Some("gzip"), "gzip of app"),
+        ("/assets/app.js", None, None, "console.log(1)"),
+        // Client-side routes get the compressed index too.
+        (
+            "/profiles/p1/timeline",
+            Some("gzip"),
+            Some("gzip"),
+            "gzip of index",
+        ),
+        ("/profiles/p1/timeline", None, None, "<title>plain</title>"),
+    ];
+    for (path, accept, encoding, body) in cases {
+        let r = get(path, accept).await.expect("request");
+        assert_eq!(r.status(), 200, "{path} {accept:?}");
+        assert_eq!(
+            r.headers()
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok()),
+            encoding,
+            "{path} {accept:?}"
+        );
+        assert_eq!(r.text().await.expect("body"), body, "{path} {accept:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_build_the_root_says_how_to_make_one() {
     let host = Host::start("plugins", PluginLimits::default()).await;
     let r = host
