@@ -1,4 +1,4 @@
-import { conceptText, quantityText, rangeText, resourceCard, valueText } from "./fhir";
+import { conceptText, quantityText, rangeText, resourceCard, statusText, valueText } from "./fhir";
 
 describe("concepts and values", () => {
   it("prefers text, then display, then code", () => {
@@ -41,7 +41,7 @@ describe("resource cards", () => {
       { label: "Normal range", value: "13.5–17.5 g/dL" },
       { label: "Flag", value: "High" },
       { label: "When", value: "12 Mar 2024" },
-      { label: "Status", value: "final" },
+      { label: "Status", value: "Final" },
     ]);
     expect(card.codes).toEqual([{ system: "http://loinc.org", code: "718-7", display: "Hemoglobin" }]);
   });
@@ -58,5 +58,16 @@ describe("resource cards", () => {
   });
   it("falls back to the type name for unknown resources", () => {
     expect(resourceCard({ resourceType: "Basic" }).title).toBe("Basic");
+  });
+});
+
+describe("statuses", () => {
+  it("are words, with codes they do not know passed through", () => {
+    expect(statusText("finished")).toBe("Completed");
+    expect(statusText("entered-in-error")).toBe("Entered in error");
+    expect(statusText("something-new")).toBe("something-new");
+    expect(statusText(null)).toBeUndefined();
+    const condition = resourceCard({ resourceType: "Condition", code: { text: "Asthma" }, clinicalStatus: { coding: [{ code: "resolved" }] } });
+    expect(condition.facts).toContainEqual({ label: "Clinical status", value: "Resolved" });
   });
 });

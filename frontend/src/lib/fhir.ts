@@ -169,7 +169,51 @@ export interface Card {
   codes: Coding[];
 }
 
-const status = (v: unknown) => conceptText(v) ?? str(v);
+/** FHIR status codes in plain words; unknown codes pass through. */
+const STATUS_WORDS: Record<string, string> = {
+  active: "Active",
+  inactive: "Inactive",
+  resolved: "Resolved",
+  remission: "In remission",
+  recurrence: "Came back",
+  relapse: "Came back",
+  final: "Final",
+  preliminary: "Preliminary",
+  amended: "Amended",
+  corrected: "Corrected",
+  registered: "Registered",
+  cancelled: "Cancelled",
+  "entered-in-error": "Entered in error",
+  unknown: "Unknown",
+  completed: "Completed",
+  finished: "Completed",
+  "in-progress": "In progress",
+  planned: "Planned",
+  arrived: "Arrived",
+  stopped: "Stopped",
+  "on-hold": "On hold",
+  intended: "Planned",
+  "not-taken": "Not taken",
+  "not-done": "Not done",
+  draft: "Draft",
+  current: "Current",
+  superseded: "Replaced by a newer version",
+  confirmed: "Confirmed",
+  unconfirmed: "Not confirmed",
+  provisional: "Provisional",
+  refuted: "Ruled out",
+};
+
+/** "Completed" for `finished`; the code itself when it has no words here. */
+export function statusText(code: string | null | undefined): string | undefined {
+  if (!code) return undefined;
+  return STATUS_WORDS[code] ?? code;
+}
+
+const status = (v: unknown) => {
+  const words = conceptText(v) ?? str(v);
+  return words ? (statusText(words) ?? words) : undefined;
+};
 
 /** A readable card for any resource; well-known types get their own fields. */
 export function resourceCard(resource: Resource): Card {
@@ -189,7 +233,7 @@ export function resourceCard(resource: Resource): Card {
       add("Flag", arr(r.interpretation).map(conceptText).filter(Boolean).join(", "));
       add("When", when(r, "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued"));
       add("Category", arr(r.category).map(conceptText).filter(Boolean).join(", "));
-      add("Status", str(r.status));
+      add("Status", status(r.status));
       break;
     }
     case "Condition":
@@ -205,7 +249,7 @@ export function resourceCard(resource: Resource): Card {
     case "MedicationStatement":
       title = conceptText(r.medicationCodeableConcept) ?? reference(r.medicationReference);
       codes = codings(r.medicationCodeableConcept);
-      add("Status", str(r.status));
+      add("Status", status(r.status));
       add(
         "Dose",
         arr(r.dosageInstruction ?? r.dosage)
@@ -244,14 +288,14 @@ export function resourceCard(resource: Resource): Card {
       title = conceptText(r.vaccineCode);
       codes = codings(r.vaccineCode);
       add("Given", when(r, "occurrenceDateTime") ?? str(r.occurrenceString));
-      add("Status", str(r.status));
+      add("Status", status(r.status));
       add("Lot", str(r.lotNumber));
       add("Site", conceptText(r.site));
       break;
     case "Procedure":
       title = conceptText(r.code);
       add("When", when(r, "performedDateTime", "performedPeriod"));
-      add("Status", str(r.status));
+      add("Status", status(r.status));
       add("Reason", arr(r.reasonCode).map(conceptText).filter(Boolean).join(", "));
       add("Where", reference(r.location));
       break;
@@ -270,14 +314,14 @@ export function resourceCard(resource: Resource): Card {
           .filter(Boolean)
           .join(", "),
       );
-      add("Status", str(r.status));
+      add("Status", status(r.status));
       break;
     case "DiagnosticReport":
       title = conceptText(r.code);
       add("When", when(r, "effectiveDateTime", "effectivePeriod", "issued"));
       add("Results", arr(r.result).length ? `${arr(r.result).length} results` : undefined);
       add("Conclusion", str(r.conclusion));
-      add("Status", str(r.status));
+      add("Status", status(r.status));
       break;
     case "DocumentReference":
       title = conceptText(r.type) ?? str(r.description);
@@ -290,7 +334,7 @@ export function resourceCard(resource: Resource): Card {
           .filter(Boolean)
           .join(", "),
       );
-      add("Status", str(r.status));
+      add("Status", status(r.status));
       break;
     case "Patient":
     case "Practitioner":
@@ -319,7 +363,7 @@ export function resourceCard(resource: Resource): Card {
       break;
     default:
       title = conceptText(r.code) ?? str(r.name) ?? str(r.title) ?? str(r.description);
-      add("Status", str(r.status));
+      add("Status", status(r.status));
       add("Date", when(r, "date", "effectiveDateTime", "period", "created", "authoredOn", "recordedDate"));
   }
   return { title: title ?? typeName(resource.resourceType), facts, codes };

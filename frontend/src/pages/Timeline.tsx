@@ -5,7 +5,7 @@ import { Link, useSearchParams } from "react-router";
 import { api, ok } from "../api/client";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, ErrorState, Loading } from "../components/PageState";
-import { typeName } from "../lib/fhir";
+import { statusText, typeName } from "../lib/fhir";
 import { formatCount } from "../lib/format";
 import { useSources } from "../lib/sources";
 import { CATEGORIES, groupByDay, typesFor } from "../lib/timeline";
@@ -142,7 +142,7 @@ export default function TimelinePage() {
                         </Anchor>
                         <Text size="xs" c="dimmed">
                           {sourceName[i.source_id] ?? "Unknown source"}
-                          {i.status ? ` · ${i.status}` : ""}
+                          {i.status ? ` · ${statusText(i.status)}` : ""}
                         </Text>
                       </div>
                       <Badge variant="light" color="gray" style={{ flexShrink: 0 }}>
