@@ -31,6 +31,16 @@ export function ErrorState({ error, retry, title = "This could not be loaded" }:
   );
 }
 
+/** An action's failure in words (nothing when there is none). */
+export function Failure({ error, title, mb, mt }: { error: unknown; title?: string; mb?: string; mt?: string }) {
+  if (error === null || error === undefined || error === false) return null;
+  return (
+    <Alert color="red" role="alert" title={title} mb={mb} mt={mt}>
+      {errorText(error)}
+    </Alert>
+  );
+}
+
 export function Empty({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
   return (
     <Stack align="center" gap="xs" py="xl" ta="center">

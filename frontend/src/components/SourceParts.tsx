@@ -1,11 +1,11 @@
 // How a source is doing, in words and a progress bar.
-import { Alert, Badge, Button, Group, Modal, Progress, Stack, Text } from "@mantine/core";
+import { Badge, Button, Group, Modal, Progress, Stack, Text } from "@mantine/core";
 import { useState } from "react";
-import { errorText } from "../api/client";
 import type { Job, Source } from "../api/types";
 import { fetchedTotal, type LiveProgress } from "../lib/events";
 import { formatCount, relativeTime } from "../lib/format";
 import { useSourceActions } from "../lib/sources";
+import { Failure } from "./PageState";
 
 const STATUS: Record<string, { label: string; color: string }> = {
   new: { label: "Waiting for first sync", color: "gray" },
@@ -100,11 +100,7 @@ export function SourceActions({ profile, source, syncing, size = "sm" }: { profi
           </Button>
         )}
       </Group>
-      {failure && (
-        <Alert color="red" role="alert" title="That did not work">
-          {errorText(failure)}
-        </Alert>
-      )}
+      <Failure error={failure} title="That did not work" />
       <Modal opened={confirm} onClose={() => setConfirm(false)} title={`Disconnect ${source.name}?`}>
         <Stack>
           <Text size="sm">

@@ -4,9 +4,10 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { Link, useNavigate, useParams } from "react-router";
-import { ApiError, api, errorText, ok } from "../api/client";
+import { ApiError, api, ok } from "../api/client";
 import type { Resource } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
+import { Failure } from "../components/PageState";
 import { FORMS, fieldForPath, formFor, type RecordForm } from "../lib/manual";
 import { possessive, useCurrentProfile } from "../profile";
 
@@ -80,11 +81,7 @@ function RecordFormView({ form, profile, who }: { form: RecordForm; profile: str
             if (f.kind === "number") return <TextInput key={f.name} inputMode="decimal" {...common} />;
             return <TextInput key={f.name} {...common} />;
           })}
-          {failure !== null && (
-            <Alert color="red" role="alert" title="Not saved">
-              {errorText(failure)}
-            </Alert>
-          )}
+          <Failure error={failure} title="Not saved" />
           <Group>
             <Button type="submit" loading={isSubmitting}>
               Save

@@ -1,13 +1,13 @@
 // Find a provider in the catalog and sign in at its portal (SMART App Launch).
-import { Alert, Anchor, Badge, Button, Card, Group, Loader, Stack, Stepper, Text, TextInput } from "@mantine/core";
+import { Anchor, Badge, Button, Card, Group, Loader, Stack, Stepper, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api, errorText, ok } from "../api/client";
+import { api, ok } from "../api/client";
 import type { CatalogResult } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
-import { Empty, ErrorState } from "../components/PageState";
+import { Empty, ErrorState, Failure } from "../components/PageState";
 import { startConnect } from "../lib/sources";
 import { possessive, useCurrentProfile } from "../profile";
 
@@ -61,11 +61,7 @@ export default function ConnectPage() {
           type="search"
           data-autofocus
         />
-        {connect.error && (
-          <Alert color="red" role="alert" title="Could not start connecting">
-            {errorText(connect.error)}
-          </Alert>
-        )}
+        <Failure error={connect.error} title="Could not start connecting" />
         <div aria-live="polite">
           {debounced.length === 0 ? null : results.error ? (
             <ErrorState error={results.error} retry={() => results.refetch()} />

@@ -1,15 +1,15 @@
 // The people whose records this account sees, and who else may see them.
 import { zodResolver } from "@hookform/resolvers/zod";
-import { Alert, Anchor, Badge, Button, Card, Group, Modal, NativeSelect, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Card, Group, Modal, NativeSelect, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { Link } from "react-router";
 import { z } from "zod";
-import { api, errorText, ok } from "../api/client";
+import { api, ok } from "../api/client";
 import type { MyProfile } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
-import { QueryView } from "../components/PageState";
+import { QueryView, Failure } from "../components/PageState";
 import { ageText, formatDate } from "../lib/format";
 import { pastDate, username } from "../lib/forms";
 import { useSession } from "../session";
@@ -96,11 +96,7 @@ function PersonFormView({
           {...register("birth_date")}
           error={errors.birth_date?.message}
         />
-        {failure !== null && (
-          <Alert color="red" role="alert">
-            {errorText(failure)}
-          </Alert>
-        )}
+        <Failure error={failure} />
         <Group justify="flex-end">
           <Button type="submit" loading={isSubmitting}>
             {submitLabel}
@@ -272,11 +268,7 @@ function Sharing({ profile }: { profile: MyProfile }) {
           </Button>
         </Group>
       </form>
-      {(failure !== null || change.error || remove.error) && (
-        <Alert color="red" role="alert">
-          {errorText(failure ?? change.error ?? remove.error)}
-        </Alert>
-      )}
+      <Failure error={failure ?? change.error ?? remove.error} />
     </Stack>
   );
 }

@@ -1,10 +1,10 @@
-import { Alert, Button, Group, Table, Text } from "@mantine/core";
+import { Button, Group, Table, Text } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { api, errorText, ok } from "../api/client";
+import { api, ok } from "../api/client";
 import type { Job } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
-import { Empty, QueryView } from "../components/PageState";
+import { Empty, QueryView, Failure } from "../components/PageState";
 import { useProfileEvents } from "../lib/events";
 import { formatCount, formatDateTime, relativeTime } from "../lib/format";
 import { isActive, useJobs } from "../lib/sources";
@@ -72,11 +72,7 @@ export default function JobsPage() {
   return (
     <>
       <PageHeader title="Background jobs" subtitle={`Syncs of ${possessive(name)} sources, newest first`} />
-      {act.error && (
-        <Alert color="red" role="alert" mb="md">
-          {errorText(act.error)}
-        </Alert>
-      )}
+      <Failure error={act.error} mb="md" />
       <QueryView query={jobs} loading="Loading jobs…">
         {({ jobs: list }) =>
           list.length === 0 ? (

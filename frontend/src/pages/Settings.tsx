@@ -5,9 +5,9 @@ import QRCode from "qrcode";
 import { useEffect, useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
-import { api, errorText, ok } from "../api/client";
+import { api, ok } from "../api/client";
 import { PageHeader } from "../components/PageHeader";
-import { QueryView } from "../components/PageState";
+import { QueryView, Failure } from "../components/PageState";
 import { password as passwordRule } from "../lib/forms";
 import { formatDateTime, relativeTime } from "../lib/format";
 import { useSession } from "../session";
@@ -81,11 +81,7 @@ function PasswordCard() {
               Password changed. Other devices signed in as you have been signed out.
             </Alert>
           )}
-          {failure !== null && (
-            <Alert color="red" role="alert">
-              {errorText(failure)}
-            </Alert>
-          )}
+          <Failure error={failure} />
           <Group>
             <Button type="submit" loading={isSubmitting}>
               Change password
@@ -202,11 +198,7 @@ function TwoStepCard() {
             )}
           </Group>
         )}
-        {failure && (
-          <Alert color="red" role="alert">
-            {errorText(failure)}
-          </Alert>
-        )}
+        <Failure error={failure} />
       </Stack>
     </Card>
   );
@@ -264,11 +256,7 @@ function SessionsCard() {
           </Table.ScrollContainer>
         )}
       </QueryView>
-      {revoke.error && (
-        <Alert color="red" role="alert" mt="xs">
-          {errorText(revoke.error)}
-        </Alert>
-      )}
+      <Failure error={revoke.error} mt="xs" />
     </Card>
   );
 }

@@ -1,11 +1,12 @@
 // First run: the administrator's account and the first person's profile;
 // the third step (connecting a provider) is the connect page itself.
 import { zodResolver } from "@hookform/resolvers/zod";
-import { Alert, Button, Container, Group, Paper, PasswordInput, Stack, Stepper, Text, TextInput, Title } from "@mantine/core";
+import { Button, Container, Group, Paper, PasswordInput, Stack, Stepper, Text, TextInput, Title } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useForm } from "react-hook-form";
-import { api, errorText, ok } from "../api/client";
+import { api, ok } from "../api/client";
+import { Failure } from "../components/PageState";
 import { setupSchema, type SetupForm } from "../lib/forms";
 import { ME } from "../session";
 
@@ -95,11 +96,7 @@ export function SetupPage() {
                 </Title>
                 <Text size="sm">Start with one person, usually yourself. You can add children, partners or parents afterwards.</Text>
                 <TextInput label="Their name" required {...register("profile_name")} error={errors.profile_name?.message} data-autofocus />
-                {failure !== null && (
-                  <Alert color="red" title="Setup did not finish" role="alert">
-                    {errorText(failure)}
-                  </Alert>
-                )}
+                <Failure error={failure} title="Setup did not finish" />
                 <Group justify="space-between">
                   <Button variant="default" onClick={() => setStep(0)}>
                     Back

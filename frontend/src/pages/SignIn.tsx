@@ -4,7 +4,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useForm } from "react-hook-form";
 import { Link, useSearchParams } from "react-router";
-import { ApiError, api, errorText, ok } from "../api/client";
+import { ApiError, api, ok } from "../api/client";
+import { Failure } from "../components/PageState";
 import { z } from "zod";
 import { password, signInSchema, username, type SignInForm } from "../lib/forms";
 import { ME } from "../session";
@@ -86,11 +87,7 @@ export function SignInPage({ signupAllowed }: { signupAllowed: boolean }) {
                   </Anchor>
                 </>
               )}
-              {failure !== null && (
-                <Alert color="red" role="alert" title="Not signed in">
-                  {errorText(failure)}
-                </Alert>
-              )}
+              <Failure error={failure} title="Not signed in" />
               <Button type="submit" loading={isSubmitting} fullWidth>
                 Sign in
               </Button>
@@ -161,11 +158,7 @@ export function SignUpPage() {
               error={errors.password?.message}
             />
             <PasswordInput label="Password again" required autoComplete="new-password" {...register("confirm")} error={errors.confirm?.message} />
-            {failure !== null && (
-              <Alert color="red" role="alert">
-                {errorText(failure)}
-              </Alert>
-            )}
+            <Failure error={failure} />
             <Button type="submit" loading={isSubmitting} fullWidth>
               Create account
             </Button>

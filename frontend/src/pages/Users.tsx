@@ -20,10 +20,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
-import { api, errorText, ok } from "../api/client";
+import { api, ok } from "../api/client";
 import type { AdminUser } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
-import { QueryView } from "../components/PageState";
+import { QueryView, Failure } from "../components/PageState";
 import { password, username } from "../lib/forms";
 import { formatDate } from "../lib/format";
 import { useSession } from "../session";
@@ -59,11 +59,7 @@ export default function UsersPage() {
       <PageHeader title="Users" subtitle="Everyone who can sign in to this Hearth" />
       <Stack>
         <NewUserCard onCreated={refresh} />
-        {failure && (
-          <Alert color="red" role="alert">
-            {errorText(failure)}
-          </Alert>
-        )}
+        <Failure error={failure} />
         <QueryView query={users} loading="Loading accounts…">
           {({ users: list }) => (
             <Table.ScrollContainer minWidth={640}>
@@ -224,11 +220,7 @@ function NewUserCard({ onCreated }: { onCreated: () => unknown }) {
               Account {created} created. Share a person's records with them from Family and sharing.
             </Alert>
           )}
-          {failure !== null && (
-            <Alert color="red" role="alert">
-              {errorText(failure)}
-            </Alert>
-          )}
+          <Failure error={failure} />
           <Group>
             <Button type="submit" loading={isSubmitting}>
               Create account
@@ -264,11 +256,7 @@ function ResetPasswordModal({ user, onClose }: { user: AdminUser | null; onClose
         <Text size="sm" c="dimmed">
           Their other sessions end; tell them the new password.
         </Text>
-        {reset.error && (
-          <Alert color="red" role="alert">
-            {errorText(reset.error)}
-          </Alert>
-        )}
+        <Failure error={reset.error} />
         <Group justify="flex-end">
           <Button onClick={() => reset.mutate()} disabled={!check.success} loading={reset.isPending}>
             Set password
