@@ -1,8 +1,18 @@
 //! Converts FHIR resources between DSTU3 (3.0.x) and R4 (4.0.1) as `serde_json::Value`,
 //! following the HL7 R3↔R4 version maps (`https://hl7.org/fhir/R4/<type>-version-maps.html`).
 //!
-//! - [`to_r4`] turns a DSTU3 resource into R4, [`to_dstu3`] goes back for the core types,
-//!   and [`check_r4`] is a structural R4 check used to prove the output is well formed.
+//! - [`to_r4`] turns a DSTU3 resource into R4, and [`to_dstu3`] goes back for the core types.
+//! - [`check_r4_issues`] is a strict structural R4 check, the gate a resource passes before it
+//!   is stored: FHIR JSON rules everywhere in the tree (no `null`, `{}`, `[]` or blank
+//!   strings), a real R4 `resourceType`, and for the types it has tables for (the core types,
+//!   the pass-through types and Bundle) element names, cardinalities, typed primitives
+//!   (booleans, integers in range, decimals as numbers, dates, dateTimes with a timezone,
+//!   codes, ids, URIs, base64, ...), choice types, required bindings and the insides of the
+//!   common datatypes (Coding, CodeableConcept, Quantity, Reference, Identifier, Period,
+//!   HumanName, Address, ContactPoint, Attachment, Annotation, Extension, Meta, Narrative,
+//!   Timing, Dosage, ...) with their invariants. Each problem is an [`Issue`] with a
+//!   FHIRPath-like path (`code.coding[0].system`); [`check_r4`] gives the same problems as
+//!   `Type.path: reason` strings.
 //! - DSTU3 data R4 has no element for is kept in the official cross-version extensions
 //!   (`http://hl7.org/fhir/3.0/StructureDefinition/extension-<Path>`), and R4 data that
 //!   DSTU3 cannot hold in `http://hl7.org/fhir/4.0/StructureDefinition/extension-<Path>`,
@@ -17,6 +27,8 @@
 #![deny(missing_docs)]
 
 mod check;
+mod detect;
+mod prim;
 mod r3_to_r4;
 mod r4_to_r3;
 mod spec;
@@ -24,7 +36,8 @@ mod util;
 
 use serde_json::Value;
 
-pub use check::check_r4;
+pub use check::{Issue, check_r4, check_r4_issues};
+pub use detect::{FhirVersion, dstu3_evidence};
 
 /// Why a resource could not be converted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -17,6 +17,7 @@ pub(crate) fn convert(mut v: Value) -> Result<Value, ConvertError> {
         return Err(ConvertError::NotAnObject);
     };
     if rt == "Bundle" {
+        fill_goal_subjects(&mut o);
         return convert_bundle(o, convert);
     }
     let out_type = match rt.as_str() {
@@ -752,6 +753,14 @@ fn care_plan(o: &mut Obj) -> Res {
 
 fn goal(o: &mut Obj) -> Res {
     let p = "Goal";
+    if !o.contains_key("subject") {
+        return Err(ConvertError::Invalid {
+            path: format!("{p}.subject"),
+            reason: "missing, and R4 requires it (in a Bundle it is taken from the CarePlan or \
+                     Condition that names the goal, or from the only Patient)"
+                .into(),
+        });
+    }
     if let Some(st) = take(o, "status") {
         let s = st.as_str().unwrap_or_default();
         // R4 split the status into lifecycle and achievement.
@@ -778,6 +787,78 @@ fn goal(o: &mut Obj) -> Res {
     }
     widen(o, "target");
     Ok(())
+}
+
+/// R4 requires `Goal.subject`, DSTU3 does not (Synthea's DSTU3 goals have none). In a bundle
+/// the goal's patient is known from context: the CarePlan that lists the goal, else a
+/// Condition the goal addresses, else the bundle's only Patient.
+fn fill_goal_subjects(bundle: &mut Obj) {
+    let Some(Value::Array(entries)) = bundle.get("entry") else {
+        return;
+    };
+    let found: Vec<(usize, Value)> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e["resource"]["resourceType"] == "Goal")
+        .filter(|(_, e)| e["resource"].get("subject").is_none())
+        .filter_map(|(i, e)| goal_subject(entries, e).map(|s| (i, s)))
+        .collect();
+    if let Some(Value::Array(entries)) = bundle.get_mut("entry") {
+        for (i, subject) in found {
+            if let Some(Value::Object(goal)) = entries[i].get_mut("resource") {
+                goal.insert("subject".into(), subject);
+            }
+        }
+    }
+}
+
+/// The subject of the goal in `goal_entry`, from the rest of the bundle.
+fn goal_subject(entries: &[Value], goal_entry: &Value) -> Option<Value> {
+    let goal_names = entry_names(goal_entry);
+    let of_type = |rt: &'static str| {
+        entries
+            .iter()
+            .filter(move |e| e["resource"]["resourceType"] == rt)
+    };
+    let subject = |e: &Value| e["resource"].get("subject").cloned();
+    let from_care_plan = of_type("CarePlan")
+        .find(|cp| references(&cp["resource"]["goal"]).any(|r| goal_names.contains(&r)))
+        .and_then(subject);
+    let from_condition = || {
+        let addressed: Vec<String> = references(&goal_entry["resource"]["addresses"]).collect();
+        of_type("Condition")
+            .find(|c| entry_names(c).iter().any(|n| addressed.contains(n)))
+            .and_then(subject)
+    };
+    let only_patient = || {
+        let mut patients = of_type("Patient");
+        let patient = patients.next()?;
+        let name = entry_names(patient).into_iter().next()?;
+        patients
+            .next()
+            .is_none()
+            .then(|| json!({ "reference": name }))
+    };
+    from_care_plan.or_else(from_condition).or_else(only_patient)
+}
+
+/// The names a bundle entry can be referenced by: its fullUrl, then `Type/id`.
+fn entry_names(entry: &Value) -> Vec<String> {
+    let res = &entry["resource"];
+    let full_url = entry["fullUrl"].as_str().map(str::to_string);
+    let local = match (res["resourceType"].as_str(), res["id"].as_str()) {
+        (Some(rt), Some(id)) => Some(format!("{rt}/{id}")),
+        _ => None,
+    };
+    full_url.into_iter().chain(local).collect()
+}
+
+/// The `reference` strings of a Reference array.
+fn references(v: &Value) -> impl Iterator<Item = String> + '_ {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["reference"].as_str().map(str::to_string))
 }
 
 fn care_team(o: &mut Obj) -> Res {

@@ -106,7 +106,7 @@ fn dstu3_status_codes_that_changed_are_rejected() {
                "medicationReference": {"reference": "Medication/m"}, "subject": {"reference": "Patient/p"},
                "priority": "high"}),
         json!({"resourceType": "DocumentReference", "status": "current", "docStatus": "appended",
-               "content": [{"attachment": {}}]}),
+               "content": [{"attachment": {"url": "Binary/b"}}]}),
     ];
     for c in cases {
         assert!(check_r4(&c).is_err(), "{c}");
@@ -149,7 +149,7 @@ fn codeable_concept_status_needs_the_bound_system_and_code() {
 #[test]
 fn shapes_and_cardinalities_are_checked() {
     let d = json!({"resourceType": "DocumentReference", "status": "current",
-        "content": [{"attachment": {}}], "context": {"encounter": {"reference": "Encounter/e"}}});
+        "content": [{"attachment": {"url": "Binary/b"}}], "context": {"encounter": {"reference": "Encounter/e"}}});
     assert_eq!(
         check_r4(&d),
         Err(vec![

@@ -661,3 +661,44 @@ fn bundle_entries_and_contained_resources_are_converted() {
     assert_eq!(cond["contained"][0]["reasonCode"], json!([{"text": "x"}]));
     assert_eq!(check_r4(cond), Ok(()));
 }
+
+#[test]
+fn goals_without_a_subject_get_it_from_their_bundle_or_are_rejected() {
+    // R4 requires Goal.subject; DSTU3 does not, and Synthea's DSTU3 goals have none.
+    let goal = json!({"resourceType": "Goal", "id": "g", "status": "in-progress",
+        "description": {"text": "A1c < 7"}, "addresses": [{"reference": "urn:uuid:c"}]});
+    match to_r4(goal.clone()) {
+        Err(ConvertError::Invalid { path, .. }) => assert_eq!(path, "Goal.subject"),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    let entry = |url: &str, res: Value| json!({"fullUrl": url, "resource": res});
+    let patient = entry("urn:uuid:p", json!({"resourceType": "Patient", "id": "p"}));
+    let condition = entry(
+        "urn:uuid:c",
+        json!({"resourceType": "Condition", "clinicalStatus": "active",
+            "subject": {"reference": "urn:uuid:p2"}}),
+    );
+    let plan = entry(
+        "urn:uuid:cp",
+        json!({"resourceType": "CarePlan", "status": "active", "intent": "order",
+            "subject": {"reference": "urn:uuid:p3"}, "goal": [{"reference": "Goal/g"}]}),
+    );
+    let subject_in = |entries: Vec<Value>| {
+        let b = json!({"resourceType": "Bundle", "type": "collection", "entry": entries});
+        let r4 = to_r4(b).unwrap_or_else(|e| panic!("bundle conversion failed: {e}"));
+        assert_eq!(hearth_dstu3::check_r4_issues(&r4), vec![]);
+        r4["entry"][0]["resource"]["subject"]["reference"].clone()
+    };
+    let g = entry("urn:uuid:g", goal);
+    // The CarePlan that lists the goal comes first, then an addressed Condition, then the
+    // bundle's only Patient.
+    assert_eq!(
+        subject_in(vec![g.clone(), patient.clone(), condition.clone(), plan]),
+        "urn:uuid:p3"
+    );
+    assert_eq!(
+        subject_in(vec![g.clone(), patient.clone(), condition]),
+        "urn:uuid:p2"
+    );
+    assert_eq!(subject_in(vec![g, patient]), "urn:uuid:p");
+}
