@@ -50,6 +50,8 @@ fn config(data: &std::path::Path) -> Config {
         max_upload_bytes: 64 << 20,
         max_attachment_bytes: 1 << 20,
         sandbox: false,
+        // The sandbox providers these runs sync from listen on loopback.
+        allow_private_provider_addresses: true,
         ..Config::defaults()
     }
 }

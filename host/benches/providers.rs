@@ -76,7 +76,7 @@ fn import_catalog(plugins: &Path) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let started = Instant::now();
-    let report = package::import(&shared, plugins)?;
+    let report = package::import(&shared, plugins, package::ImportMode::Replace)?;
     println!(
         "catalog import: {} packages, {} endpoints, {} brands in {:.2} s",
         report.packages.len(),
@@ -157,6 +157,8 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
         log: "warn".into(),
         limits: PluginLimits::default(),
         sandbox: false,
+        // The sandbox providers these runs sync from listen on loopback.
+        allow_private_provider_addresses: true,
         sandbox_url: Some(url::Url::parse(&sandbox_root)?),
         ..Config::defaults()
     };

@@ -89,6 +89,8 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
         max_upload_bytes: 4 << 30,
         max_attachment_bytes: 1 << 20,
         sandbox: false,
+        // The sandbox providers these runs sync from listen on loopback.
+        allow_private_provider_addresses: true,
         ..Config::defaults()
     };
     let state = server::build_state(&config, &config.public_url_for(config.listen)).await?;

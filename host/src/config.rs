@@ -47,8 +47,17 @@ pub struct Config {
     pub sync_interval: Duration,
     /// The built browser UI to serve at `/` (`web_dir`; `make run` uses `frontend/dist`).
     pub web_dir: Option<PathBuf>,
-    /// OAuth client registrations per catalog platform (`[clients.<platform>]`).
+    /// OAuth client registrations per catalog platform (`[clients.<platform>]`);
+    /// `[clients.custom]` is the client id for providers added by their URL,
+    /// and `[clients."<FHIR base URL>"]` one for a single such provider.
     pub clients: BTreeMap<String, ClientConfig>,
+    /// Let people add providers whose address is on this machine or a private
+    /// network (`allow_private_provider_addresses`, default false: such URLs
+    /// are refused, so nobody can point the host at its own services).
+    pub allow_private_provider_addresses: bool,
+    /// Let people add FHIR servers that need no sign-in at all, such as public
+    /// test servers (`allow_open_servers`, default false).
+    pub allow_open_servers: bool,
 }
 
 /// Hearth's registration with one platform's authorization servers.
@@ -154,6 +163,8 @@ const KEYS: &[&str] = &[
     "sync_interval_hours",
     "sync_retry_secs",
     "web_dir",
+    "allow_private_provider_addresses",
+    "allow_open_servers",
 ];
 
 /// One raw value and where it came from.
@@ -325,6 +336,14 @@ impl Config {
             Some(r) => parse_bool("allow_signup", r)?,
             None => false,
         };
+        let allow_private_provider_addresses = match take("allow_private_provider_addresses") {
+            Some(r) => parse_bool("allow_private_provider_addresses", r)?,
+            None => false,
+        };
+        let allow_open_servers = match take("allow_open_servers") {
+            Some(r) => parse_bool("allow_open_servers", r)?,
+            None => false,
+        };
         let secure_cookies = match take("secure_cookies") {
             Some(r) => parse_bool("secure_cookies", r)?,
             None => false,
@@ -393,6 +412,8 @@ impl Config {
             max_upload_bytes,
             max_attachment_bytes,
             allow_signup,
+            allow_private_provider_addresses,
+            allow_open_servers,
             secure_cookies,
             data_dir,
             listen,
@@ -524,6 +545,25 @@ mod tests {
         assert_eq!(c.plugins_dir, PathBuf::from("./data/plugins"));
         assert_eq!(c.limits, PluginLimits::default());
         assert!(!c.allow_signup, "self sign-up is off by default");
+        assert!(
+            !c.allow_private_provider_addresses && !c.allow_open_servers,
+            "providers added by URL are public and need a sign-in by default"
+        );
+    }
+
+    #[test]
+    fn provider_switches_read_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hearth.toml");
+        std::fs::write(&file, "allow_open_servers = true\n").unwrap();
+        let c = Config::load(
+            Some(&file),
+            env(&[("HEARTH_ALLOW_PRIVATE_PROVIDER_ADDRESSES", "true")]),
+        )
+        .unwrap();
+        assert!(c.allow_open_servers && c.allow_private_provider_addresses);
+        let err = Config::load(None, env(&[("HEARTH_ALLOW_OPEN_SERVERS", "perhaps")])).unwrap_err();
+        assert!(err.to_string().contains("allow_open_servers"), "{err}");
     }
 
     #[test]

@@ -61,6 +61,9 @@ enum Command {
         /// Answer 404 for .well-known/smart-configuration (clients must read metadata).
         #[arg(long)]
         no_smart_configuration: bool,
+        /// Let clients register themselves (RFC 7591 at /oauth/register), as a custom provider might.
+        #[arg(long)]
+        dynamic_registration: bool,
         /// Wait this long before every FHIR answer (to watch a sync's progress).
         #[arg(long, default_value_t = 0)]
         delay_ms: u64,
@@ -116,6 +119,10 @@ enum CatalogCommand {
         /// Plugins folder to write (default: the configured `plugins_dir`); must hold the `fhir-r4` package.
         #[arg(long)]
         plugins: Option<PathBuf>,
+        /// Make the installed catalog exactly this one (other platforms' packages are removed);
+        /// by default the import is merged into what is installed.
+        #[arg(long)]
+        replace: bool,
     },
 }
 
@@ -167,6 +174,7 @@ fn main() -> anyhow::Result<()> {
             auto_approve,
             password,
             no_smart_configuration,
+            dynamic_registration,
             delay_ms,
         } => {
             init_logging("info");
@@ -182,6 +190,7 @@ fn main() -> anyhow::Result<()> {
             options.auto_approve = auto_approve;
             options.password = password;
             options.smart_configuration = !no_smart_configuration;
+            options.dynamic_registration = dynamic_registration;
             if delay_ms > 0 {
                 options
                     .faults
@@ -195,14 +204,25 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(user_command(config, command))
         }
         Command::Catalog {
-            command: CatalogCommand::Import { dir, plugins },
+            command:
+                CatalogCommand::Import {
+                    dir,
+                    plugins,
+                    replace,
+                },
         } => {
             init_logging("warn");
             let plugins = match plugins {
                 Some(p) => p,
                 None => Config::load(cli.config.as_deref(), std::env::vars())?.plugins_dir,
             };
-            let report = hearth_host::catalog::package::import(&dir, &plugins)?;
+            use hearth_host::catalog::package::{ImportMode, import};
+            let mode = if replace {
+                ImportMode::Replace
+            } else {
+                ImportMode::Merge
+            };
+            let report = import(&dir, &plugins, mode)?;
             let endpoints: usize = report.packages.values().sum();
             println!(
                 "wrote {} connector packages ({} endpoints, {} brands) into {}",

@@ -25,7 +25,7 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
     let keys = TokenKeys::load_or_create(&config.data_dir)?;
     let auth = Auth::new(db.clone(), keys, cipher.clone(), config.allow_signup)?;
     auth.prune_sessions().await?;
-    let mut plugins = Plugins::new(config.limits.clone())
+    let plugins = Plugins::new(config.limits.clone())
         .map_err(|e| anyhow::anyhow!("starting the plugin engine: {e:#}"))?;
     plugins
         .load_dir(
@@ -34,7 +34,7 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
         )
         .await;
     let sandbox_root = config.sandbox_root(public_url);
-    let catalog = Arc::new(crate::catalog::index_installed(
+    let catalog = Arc::new(crate::catalog::Catalog::new(
         &plugins,
         sandbox_root.as_ref().map(|u| u.as_str()),
     ));
@@ -43,14 +43,19 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
     records.reindex_stale().await?;
     let smart = SmartClient::new(&join_url(public_url, "api/smart/callback"))?;
     let sources = Arc::new(
-        Sources::new(db, records.clone(), cipher, plugins.clone()).with_connections(
-            Connections {
-                smart,
-                catalog: catalog.clone(),
-                clients: config.clients.clone(),
-            },
-            config.sync_interval,
-        ),
+        Sources::new(db, records.clone(), cipher, plugins.clone())
+            .with_connections(
+                Connections {
+                    smart,
+                    catalog: catalog.clone(),
+                    clients: config.clients.clone(),
+                },
+                config.sync_interval,
+            )
+            .with_policy(crate::sources::ProviderPolicy {
+                allow_private_addresses: config.allow_private_provider_addresses,
+                allow_open_servers: config.allow_open_servers,
+            }),
     );
     sources.recover_interrupted().await?;
     let jobs = Arc::new(Jobs::new(

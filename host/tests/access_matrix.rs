@@ -60,6 +60,8 @@ const EDIT: [u16; 6] = [401, 404, 403, 200, 200, 404];
 const EDIT_201: [u16; 6] = [401, 404, 403, 201, 201, 404];
 const EDIT_204: [u16; 6] = [401, 404, 403, 204, 204, 404];
 const EDIT_202: [u16; 6] = [401, 404, 403, 202, 202, 404];
+/// Allowed, and then refused for what the body says (a deterministic answer with no network).
+const EDIT_422: [u16; 6] = [401, 404, 403, 422, 422, 404];
 /// The callback carries no session: its single-use `state` is the credential.
 const SEE_OTHER: [u16; 6] = [303; 6];
 const OWN: [u16; 6] = [401, 404, 403, 403, 200, 404];
@@ -89,6 +91,7 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("POST", "/api/users/{user}/password", ADMIN_204),
     ("DELETE", "/api/users/{user}", ADMIN_204),
     ("GET", "/api/audit", ADMIN),
+    ("POST", "/api/admin/catalog/reload", ADMIN),
     ("GET", "/api/profiles", SIGNED_IN),
     ("POST", "/api/profiles", SIGNED_IN_201),
     ("GET", "/api/profiles/{profile}", READ),
@@ -142,6 +145,11 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("GET", "/api/profiles/{profile}/attachments/{id}", READ),
     ("GET", "/api/catalog", SIGNED_IN),
     ("POST", "/api/profiles/{profile}/connect", EDIT_201),
+    (
+        "POST",
+        "/api/profiles/{profile}/providers/discover",
+        EDIT_422,
+    ),
     ("GET", "/api/smart/callback", SEE_OTHER),
     (
         "POST",
@@ -329,6 +337,7 @@ impl World {
                 "/api/health" | "/api/openapi.json" | "/api/setup" | "/api/auth/sessions"
                 | "/api/me" | "/api/plugins" | "/api/users" | "/api/audit" | "/api/profiles",
             ) => (route.into(), none),
+            ("POST", "/api/admin/catalog/reload") => (route.into(), none),
             ("POST", "/api/setup") => (
                 route.into(),
                 (
@@ -592,6 +601,10 @@ impl World {
             ("POST", "/api/profiles/{profile}/connect") => (
                 format!("/api/profiles/{p}/connect"),
                 (Some(json!({"endpoint_id": "hearth-sandbox-r4"})), None),
+            ),
+            ("POST", "/api/profiles/{profile}/providers/discover") => (
+                format!("/api/profiles/{p}/providers/discover"),
+                (Some(json!({"url": "ftp://fhir.example.org/r4"})), None),
             ),
             ("GET", "/api/smart/callback") => {
                 let authorize = common::start_connect(

@@ -835,7 +835,7 @@ async fn typed_in_records_are_validated_per_type() {
     let valid: Vec<Value> = vec![
         json!({"resourceType": "Condition", "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44054006", "display": "Diabetes"}]}, "onsetDateTime": "2019-03-01", "note": [{"text": "Found at a check-up"}]}),
         json!({"resourceType": "MedicationStatement", "status": "active", "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "860975"}]}, "effectiveDateTime": "2019-03-02"}),
-        json!({"resourceType": "AllergyIntolerance", "code": {"text": "Peanuts"}, "criticality": "high", "category": ["food"]}),
+        json!({"resourceType": "AllergyIntolerance", "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}]}, "code": {"text": "Peanuts"}, "criticality": "high", "category": ["food"]}),
         json!({"resourceType": "Immunization", "status": "completed", "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "140"}]}, "occurrenceDateTime": "2024-10-01"}),
         json!({"resourceType": "Procedure", "status": "completed", "code": {"text": "Appendectomy"}, "performedDateTime": "2010-06-01"}),
         json!({"resourceType": "Encounter", "status": "finished", "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"}, "period": {"start": "2024-10-01T09:00:00+02:00", "end": "2024-10-01T09:30:00+02:00"}}),
@@ -938,7 +938,7 @@ async fn typed_in_records_are_validated_per_type() {
         &host,
         &host.profile,
         "application/fhir+ndjson",
-        b"{\"resourceType\":\"Condition\",\"id\":\"ehr1\",\"code\":{\"text\":\"x\"}}\n".to_vec(),
+        b"{\"resourceType\":\"Condition\",\"id\":\"ehr1\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p\"}}\n".to_vec(),
     )
     .await;
     let (status, problem) = common::call(

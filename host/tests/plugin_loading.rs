@@ -54,7 +54,7 @@ async fn bad_packages_are_reported_and_good_ones_load() {
     );
     package(dir.path(), "e-no-wasm", Some(&manifest("empty")), None);
 
-    let mut plugins = Plugins::new(PluginLimits::default()).unwrap();
+    let plugins = Plugins::new(PluginLimits::default()).unwrap();
     plugins.load_dir(dir.path(), cache.path()).await;
     let loaded: Vec<String> = plugins.summaries().into_iter().map(|s| s.id).collect();
     assert_eq!(loaded, vec!["fhir-r4"]);
@@ -97,7 +97,7 @@ async fn components_are_precompiled_once_and_damaged_cache_is_rebuilt() {
     let source = common::plugin_dir("plugins");
     let cache = tempfile::tempdir().unwrap();
 
-    let mut first = Plugins::new(PluginLimits::default()).unwrap();
+    let first = Plugins::new(PluginLimits::default()).unwrap();
     first.load_dir(&source, cache.path()).await;
     assert_eq!(first.get("fhir-r4").unwrap().cache, CacheUse::Compiled);
     let all: Vec<_> = fs::read_dir(cache.path())
@@ -117,12 +117,12 @@ async fn components_are_precompiled_once_and_damaged_cache_is_rebuilt() {
         .collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
 
-    let mut second = Plugins::new(PluginLimits::default()).unwrap();
+    let second = Plugins::new(PluginLimits::default()).unwrap();
     second.load_dir(&source, cache.path()).await;
     assert_eq!(second.get("fhir-r4").unwrap().cache, CacheUse::Hit);
 
     fs::write(&cached[0], b"damaged").unwrap();
-    let mut third = Plugins::new(PluginLimits::default()).unwrap();
+    let third = Plugins::new(PluginLimits::default()).unwrap();
     third.load_dir(&source, cache.path()).await;
     assert_eq!(third.get("fhir-r4").unwrap().cache, CacheUse::Compiled);
     assert!(third.failures().is_empty());

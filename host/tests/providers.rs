@@ -646,6 +646,102 @@ async fn the_catalog_imports_into_connector_packages_and_is_searchable() {
             .contains("[clients.cerner]"),
         "{problem}"
     );
+
+    // A one-platform folder imported while the host runs: merged by default,
+    // so every other platform stays, and found after a reload, no restart.
+    let extra = scratch.path().join("extra");
+    one_platform_catalog(&extra);
+    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["catalog", "import"])
+        .arg(&extra)
+        .arg("--plugins")
+        .arg(&plugins)
+        .output()
+        .expect("hearth catalog import");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, before) = host.get("/api/catalog?q=zeta%20family").await;
+    assert_eq!(
+        before["results"],
+        json!([]),
+        "not before the reload: {before}"
+    );
+    let (status, _) = common::call(
+        &host.anon,
+        &host.base,
+        reqwest::Method::POST,
+        "/api/admin/catalog/reload",
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, reloaded) = host.post("/api/admin/catalog/reload", &json!({})).await;
+    assert_eq!(status, 200, "{reloaded}");
+    assert_eq!(
+        reloaded["plugins"].as_u64(),
+        Some(packages as u64 + 2),
+        "{reloaded}"
+    );
+    assert_eq!(reloaded["plugin_failures"].as_u64(), Some(0), "{reloaded}");
+    let (_, after) = host.get("/api/catalog?q=zeta%20family").await;
+    let zeta = &after["results"][0];
+    assert_eq!(zeta["name"], "Zeta Family Practice", "{after}");
+    assert_eq!(zeta["portals"][0]["endpoints"][0]["connector"], "zetacare");
+    let (_, statcare) = host.get("/api/catalog?q=statcare%20outpatient").await;
+    assert!(
+        statcare["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .any(|b| b["name"] == "StatCare Outpatient"),
+        "the earlier platform stays: {statcare}"
+    );
+    let (_, loaded) = host.get("/api/plugins").await;
+    assert!(
+        loaded["plugins"]
+            .as_array()
+            .expect("plugins")
+            .iter()
+            .any(|p| p["id"] == "zetacare"),
+        "{loaded}"
+    );
+}
+
+/// A fasten-sources folder with one platform (`zetacare`) and one brand.
+fn one_platform_catalog(dir: &std::path::Path) {
+    let write = |rel: &str, text: &str| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "definitions/platform/zetacare.yaml",
+        "platform_type: zetacare\nscopes_supported: [openid, offline_access, patient/*.read]\nconfidential: false\n",
+    );
+    write(
+        "catalog/endpoints.json",
+        r#"{"z1": {"id": "z1", "identifiers": [], "last_updated": "2026-01-01T00:00:00Z", "status": "active",
+          "connection_type": "hl7-fhir-rest", "platform_type": "zetacare", "url": "https://fhir.zeta.example/r4/",
+          "authorization_endpoint": "", "token_endpoint": "", "introspection_endpoint": "", "userinfo_endpoint": "",
+          "revoke_endpoint": "", "registration_endpoint": "", "fhir_version": "4.0.1",
+          "smart_configuration_url": "", "fhir_capabilities_url": "", "software_name": "", "software_version": "",
+          "software_release_date": "", "endpoint_ids": []}}"#,
+    );
+    write(
+        "catalog/portals.json",
+        r#"{"zp": {"id": "zp", "identifiers": [], "last_updated": "2026-01-01T00:00:00Z", "name": "Zeta Portal",
+          "logo": "", "portal_website": "", "description": "", "endpoint_ids": ["z1"]}}"#,
+    );
+    write(
+        "catalog/brands.json",
+        r#"{"zb": {"id": "zb", "identifiers": [], "last_updated": "2026-01-01T00:00:00Z", "name": "Zeta Family Practice",
+          "brand_website": "", "hidden": false, "logo": "", "aliases": [],
+          "locations": [{"line": [], "city": "Duluth", "state": "MN", "postal_code": "55802", "country": "US"}],
+          "telecom": [], "portal_ids": ["zp"], "brand_ids": ["zb"]}}"#,
+    );
 }
 
 fn openssl(args: &[&str]) {

@@ -48,7 +48,7 @@ fn patient_bundle() -> Value {
         json!({"resourceType": "Encounter", "id": "e1", "status": "finished", "class": {"code": "AMB"},
                "type": [{"text": "Annual checkup"}], "subject": {"reference": "Patient/p1"},
                "period": {"start": "2021-03-04T09:00:00Z"}}),
-        json!({"resourceType": "Condition", "id": "c1", "clinicalStatus": {"coding": [{"code": "active"}]},
+        json!({"resourceType": "Condition", "id": "c1", "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44054006", "display": "Diabetes mellitus type 2"}]},
                "subject": {"reference": "Patient/p1"}, "encounter": {"reference": "Encounter/e1"},
                "onsetDateTime": "2021-03-04"}),

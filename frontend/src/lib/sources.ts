@@ -2,6 +2,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ok } from "../api/client";
 import type { Job } from "../api/types";
+import { typeName } from "./fhir";
+import { formatCount } from "./format";
 
 export function useSources(profile: string) {
   return useQuery({
@@ -38,6 +40,31 @@ export async function startConnect(profile: string, endpointId: string, name?: s
   return r.authorize_url;
 }
 
+/** Start connecting a provider that is not in the catalog, by its FHIR base URL. */
+export async function startConnectByUrl(profile: string, fhirBaseUrl: string, name?: string): Promise<string> {
+  const r = await ok(
+    api.POST("/api/profiles/{profile}/connect", {
+      params: { path: { profile } },
+      body: { fhir_base_url: fhirBaseUrl, ...(name ? { name } : {}) },
+    }),
+  );
+  return r.authorize_url;
+}
+
+/** How Hearth would connect a provider it found, in words. */
+export function connectHow(mode: string): string {
+  switch (mode) {
+    case "smart":
+      return "You sign in at the provider's own page, and Hearth brings in the records.";
+    case "smart-register":
+      return "Hearth registers itself with the provider first, then you sign in at the provider's own page.";
+    case "open":
+      return "This server asks for no sign-in. Give the patient's id on that server to bring in their records.";
+    default:
+      return "Hearth cannot connect to it.";
+  }
+}
+
 export function useSourceActions(profile: string) {
   const client = useQueryClient();
   const refresh = () => {
@@ -60,4 +87,15 @@ export function useSourceActions(profile: string) {
     onSettled: refresh,
   });
   return { sync, reconnect, disconnect };
+}
+
+/** Resources of one type a sync left out because they were not valid FHIR R4. */
+export type Rejected = { count: number; example: string; path: string; reason: string };
+
+/** What the provider sent that was not valid FHIR R4, in words: one sentence per type. */
+export function leftOut(rejected: Record<string, Rejected> | undefined): string[] {
+  return Object.entries(rejected ?? {}).map(
+    ([type, r]) =>
+      `${formatCount(r.count)} ${typeName(type, r.count !== 1).toLowerCase()} left out as not valid FHIR ` + `(${r.example}: ${r.path} ${r.reason})`,
+  );
 }

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, ok } from "../api/client";
 import type { CatalogResult } from "../api/types";
+import { AddProvider } from "../components/AddProvider";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, ErrorState, Failure } from "../components/PageState";
 import { startConnect } from "../lib/sources";
@@ -85,6 +86,7 @@ export default function ConnectPage() {
             </Stack>
           ) : null}
         </div>
+        <AddProvider profile={id} />
         {!welcome && (
           <Text size="sm">
             Have a file from a portal instead?{" "}

@@ -7,7 +7,7 @@ import { PageHeader } from "../components/PageHeader";
 import { Empty, QueryView, Failure } from "../components/PageState";
 import { useProfileEvents } from "../lib/events";
 import { formatCount, formatDateTime, relativeTime } from "../lib/format";
-import { isActive, useJobs } from "../lib/sources";
+import { isActive, leftOut, type Rejected, useJobs } from "../lib/sources";
 import { possessive, useCurrentProfile } from "../profile";
 
 const TRIGGERS: Record<string, string> = {
@@ -34,9 +34,10 @@ function jobResult(job: Job): string {
 }
 
 function jobRecords(job: Job): string {
-  const p = job.progress as { stored?: number; emitted?: number } | null | undefined;
+  const p = job.progress as { stored?: number; emitted?: number; rejected?: Record<string, Rejected> } | null | undefined;
   if (!p || typeof p.emitted !== "number") return "";
-  return `${formatCount(p.emitted)} received, ${formatCount(p.stored ?? 0)} new or changed`;
+  const counts = `${formatCount(p.emitted)} received, ${formatCount(p.stored ?? 0)} new or changed`;
+  return [counts, ...leftOut(p.rejected)].join(". ");
 }
 
 /** One job as a table row. */

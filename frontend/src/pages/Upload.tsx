@@ -110,6 +110,11 @@ export default function UploadPage() {
                     </List.Item>
                   ))}
                 </List>
+                {upload.data.fhir_version === "3.0" && (
+                  <Text size="sm" mt="xs">
+                    The file was in FHIR DSTU3 (the older version); Hearth converted every record to R4.
+                  </Text>
+                )}
                 <Text size="sm" mt="xs">
                   <Link to={`/profiles/${profile}/timeline?source=${upload.data.source.id}`}>See them on the timeline</Link>
                 </Text>

@@ -22,7 +22,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     update_user,
     reset_password,
     delete_user,
-    audit
+    audit,
+    reload_catalog
 ))]
 pub(super) struct Doc;
 
@@ -34,6 +35,27 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/users/{user}/password", reset_password)
         .delete("/users/{user}", delete_user)
         .get("/audit", audit)
+        .post("/admin/catalog/reload", reload_catalog)
+}
+
+/// Read the plugins folder again: packages a `hearth catalog import` wrote
+/// (or removed) load, and catalog search finds their endpoints, without a restart.
+#[utoipa::path(
+    post,
+    path = "/api/admin/catalog/reload",
+    tag = "admin",
+    operation_id = "reload_catalog",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "What is installed now", body = crate::catalog::ReloadReport),
+        (status = 403, response = super::openapi::Forbidden),
+    )
+)]
+async fn reload_catalog(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Json<crate::catalog::ReloadReport> {
+    Json(state.catalog.reload(&state.plugins).await)
 }
 
 /// `GET /api/users`.

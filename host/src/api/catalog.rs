@@ -65,5 +65,5 @@ async fn search(
             format!("`limit` must be 1-{MAX_LIMIT}"),
         ));
     }
-    Ok(Json(state.catalog.search(&params.q, limit)))
+    Ok(Json(state.catalog.current().search(&params.q, limit)))
 }

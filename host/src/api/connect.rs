@@ -6,6 +6,7 @@ use super::openapi::{
 };
 use super::{ApiJson, ApiPath, ApiQuery, AppState, Problem, Routes};
 use crate::jobs::Job;
+use crate::sources::custom::{DiscoverRequest, ProviderFound};
 use crate::sources::{CallbackParams, ConnectRequest, Source, Started};
 use axum::Json;
 use axum::extract::State;
@@ -16,7 +17,7 @@ use utoipa::{OpenApi, ToSchema};
 
 /// The connect routes' description.
 #[derive(OpenApi)]
-#[openapi(paths(start, reconnect, disconnect, callback))]
+#[openapi(paths(start, discover, reconnect, disconnect, callback))]
 pub(super) struct Doc;
 
 /// Attempts a connect job gets before it fails.
@@ -24,6 +25,7 @@ const CONNECT_ATTEMPTS: i64 = 6;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.post("/profiles/{profile}/connect", start)
+        .post("/profiles/{profile}/providers/discover", discover)
         .post("/profiles/{profile}/sources/{source}/reconnect", reconnect)
         .post(
             "/profiles/{profile}/sources/{source}/disconnect",
@@ -32,7 +34,38 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/smart/callback", callback)
 }
 
-/// Start connecting a catalog endpoint: send the person's browser to `authorize_url`.
+/// Look at a provider's FHIR base URL before connecting it: what it says it
+/// is, its FHIR version, its sign-in endpoints and scopes, and how Hearth
+/// would connect. Addresses on this machine or a private network are
+/// refused unless the administrator allows them.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/providers/discover",
+    tag = "connect",
+    operation_id = "discover_provider",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    request_body = DiscoverRequest,
+    responses(
+        (status = 200, description = "What Hearth found", body = ProviderFound),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 502, response = BadGateway),
+        (status = 503, response = Unavailable),
+    )
+)]
+async fn discover(
+    State(state): State<AppState>,
+    _access: Access<Edit>,
+    ApiJson(request): ApiJson<DiscoverRequest>,
+) -> Result<Json<ProviderFound>, Problem> {
+    Ok(Json(state.sources.discover_provider(&request.url).await?))
+}
+
+/// Start connecting a catalog endpoint, or any SMART provider by its FHIR
+/// base URL: send the person's browser to `authorize_url`.
 #[utoipa::path(
     post,
     path = "/api/profiles/{profile}/connect",
@@ -89,10 +122,7 @@ async fn reconnect(
     access: Access<Edit>,
     ApiPath((_, source)): ApiPath<(String, String)>,
 ) -> Result<impl IntoResponse, Problem> {
-    let request = ConnectRequest {
-        endpoint_id: String::new(),
-        name: None,
-    };
+    let request = ConnectRequest::default();
     let started = state
         .sources
         .start_connect(&access.scope, request, Some(&source))

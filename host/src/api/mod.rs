@@ -62,7 +62,7 @@ pub struct AppState {
     /// Largest attachment.
     pub max_attachment_bytes: u64,
     /// The provider catalog.
-    pub catalog: Arc<crate::catalog::CatalogIndex>,
+    pub catalog: Arc<crate::catalog::Catalog>,
     /// Sync jobs and their events.
     pub jobs: Arc<crate::jobs::Jobs>,
     /// How often connected sources re-sync.
@@ -354,6 +354,11 @@ impl From<&SourceError> for Problem {
                     S::NoClient { .. } | S::ClientKey { .. } => {
                         Problem::new(StatusCode::CONFLICT, "provider-not-configured", detail)
                     }
+                    S::Registration { .. } => Problem::new(
+                        StatusCode::BAD_GATEWAY,
+                        "provider-registration-failed",
+                        detail,
+                    ),
                 }
             }
             SourceError::UnknownEndpoint(_) => {
@@ -370,6 +375,14 @@ impl From<&SourceError> for Problem {
             }
             SourceError::OtherPatient { .. } => {
                 Problem::new(StatusCode::CONFLICT, "other-patient", detail)
+            }
+            SourceError::Address(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "provider-address-refused",
+                detail,
+            ),
+            SourceError::OpenServerRefused(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "open-servers-off", detail)
             }
             SourceError::ConnectionsOff => {
                 Problem::new(StatusCode::SERVICE_UNAVAILABLE, "connections-off", detail)

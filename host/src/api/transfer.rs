@@ -14,6 +14,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hearth_dstu3::FhirVersion;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -53,6 +54,32 @@ pub(super) fn media_type(headers: &HeaderMap) -> String {
         .to_ascii_lowercase()
 }
 
+/// The `fhirVersion` parameter of the media type (`application/fhir+json; fhirVersion=3.0`), if given.
+fn declared_version(headers: &HeaderMap) -> Result<Option<FhirVersion>, Problem> {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(None);
+    };
+    for param in value.split(';').skip(1) {
+        let Some((key, v)) = param.split_once('=') else {
+            continue;
+        };
+        if key.trim().eq_ignore_ascii_case("fhirversion") {
+            let v = v.trim().trim_matches('"');
+            return FhirVersion::parse(v).map(Some).ok_or_else(|| {
+                Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    format!("fhirVersion={v:?}: Hearth reads FHIR R4 (4.0) and DSTU3 (3.0)"),
+                )
+            });
+        }
+    }
+    Ok(None)
+}
+
 /// What an upload stored.
 #[derive(Serialize, ToSchema)]
 struct ImportAnswer {
@@ -62,6 +89,10 @@ struct ImportAnswer {
     resources: u64,
     /// Of which, per type.
     by_type: BTreeMap<String, u64>,
+    /// The FHIR version the upload was read as: `4.0`, or `3.0` (converted to R4 before it was stored).
+    fhir_version: String,
+    /// Why: `declared` (the media type's `fhirVersion`), `default`, or the DSTU3-only shape found and where.
+    version_basis: String,
 }
 
 /// Upload a FHIR Bundle or NDJSON; it becomes a new source of the profile.
@@ -73,8 +104,10 @@ struct ImportAnswer {
     security(("bearer" = []), ("cookie" = [])),
     params(("profile" = String, Path, description = "Profile id"), UploadParams),
     request_body(
-        description = "A FHIR R4 Bundle (`application/fhir+json` or `application/json`), or one resource per line \
-            (`application/fhir+ndjson`, `application/ndjson`, `application/x-ndjson`)",
+        description = "A FHIR Bundle (`application/fhir+json` or `application/json`), or one resource per line \
+            (`application/fhir+ndjson`, `application/ndjson`, `application/x-ndjson`). R4, or DSTU3 converted to R4: \
+            a `fhirVersion` media-type parameter (`3.0`, `4.0`) decides, else a DSTU3-only shape in any resource. \
+            Every resource must pass the strict R4 check.",
         content(
             (FhirBundle = "application/fhir+json"),
             (FhirBundle = "application/json"),
@@ -115,6 +148,7 @@ async fn upload(
             ));
         }
     };
+    let declared = declared_version(&headers)?;
     let name = match q.name.map(|n| n.trim().to_string()) {
         Some(n) if n.is_empty() || n.chars().count() > 200 => {
             return Err(Problem::new(
@@ -135,6 +169,7 @@ async fn upload(
         access.scope.id(),
         &name,
         format,
+        declared,
         &spooled,
     )
     .await?;
@@ -149,6 +184,8 @@ async fn upload(
             source,
             resources: summary.resources,
             by_type: summary.by_type,
+            fhir_version: summary.fhir_version.to_string(),
+            version_basis: summary.version_basis,
         }),
     )
         .into_response())

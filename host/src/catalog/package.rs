@@ -115,6 +115,18 @@ pub struct PackEndpoint {
     pub token_endpoint: String,
 }
 
+/// How an import treats the packages already installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Add to what is installed: platforms the import lacks keep their
+    /// packages, and a platform it has keeps the endpoints, portals and
+    /// brands it does not mention (the import's own records win by id).
+    Merge,
+    /// Make the installed catalog exactly the import: other platforms'
+    /// catalog packages are removed.
+    Replace,
+}
+
 /// What an import wrote.
 #[derive(Debug, Serialize)]
 pub struct ImportReport {
@@ -128,7 +140,11 @@ pub struct ImportReport {
 
 /// Read the fasten-sources folder `source` and write platform packages into `plugins_dir`,
 /// reusing the R4 component found at `plugins_dir/fhir-r4/`.
-pub fn import(source: &Path, plugins_dir: &Path) -> Result<ImportReport, CatalogError> {
+pub fn import(
+    source: &Path,
+    plugins_dir: &Path,
+    mode: ImportMode,
+) -> Result<ImportReport, CatalogError> {
     let catalog = FastenCatalog::read(source)?;
     let base_dir = plugins_dir.join(R4_COMPONENT);
     let base_manifest_path = base_dir.join("plugin.toml");
@@ -148,7 +164,19 @@ pub fn import(source: &Path, plugins_dir: &Path) -> Result<ImportReport, Catalog
         )));
     }
 
-    let packs = split_by_platform(&catalog);
+    let mut packs = split_by_platform(&catalog);
+    if mode == ImportMode::Merge {
+        for pack in packs.values_mut() {
+            let installed = plugins_dir.join(&pack.platform);
+            if installed.join("catalog.json").is_file() {
+                // An unreadable old catalog is replaced, not merged: it could not be served anyway.
+                match read_package_catalog(&installed) {
+                    Ok(old) => merge_into(pack, old),
+                    Err(e) => tracing::warn!(error = %e, "replacing an unreadable catalog package"),
+                }
+            }
+        }
+    }
     let mut report = ImportReport {
         packages: BTreeMap::new(),
         removed: Vec::new(),
@@ -169,8 +197,43 @@ pub fn import(source: &Path, plugins_dir: &Path) -> Result<ImportReport, Catalog
             .packages
             .insert(platform.clone(), pack.endpoints.len());
     }
-    report.removed = remove_stale(plugins_dir, &packs)?;
+    if mode == ImportMode::Replace {
+        report.removed = remove_stale(plugins_dir, &packs)?;
+    }
     Ok(report)
+}
+
+/// Add what `old` has and `new` does not mention to `new` (same platform).
+/// A record in both is the import's, but a brand keeps the portals and a
+/// portal the endpoints it had on this platform.
+fn merge_into(new: &mut PackageCatalog, old: PackageCatalog) {
+    let known: BTreeSet<String> = new.endpoints.iter().map(|e| e.id.clone()).collect();
+    new.endpoints
+        .extend(old.endpoints.into_iter().filter(|e| !known.contains(&e.id)));
+    for portal in old.portals {
+        match new.portals.iter_mut().find(|p| p.id == portal.id) {
+            Some(mine) => union(&mut mine.endpoint_ids, portal.endpoint_ids),
+            None => new.portals.push(portal),
+        }
+    }
+    for brand in old.brands {
+        match new.brands.iter_mut().find(|b| b.id == brand.id) {
+            Some(mine) => union(&mut mine.portal_ids, brand.portal_ids),
+            None => new.brands.push(brand),
+        }
+    }
+    new.endpoints.sort_by(|a, b| a.id.cmp(&b.id));
+    new.portals.sort_by(|a, b| a.id.cmp(&b.id));
+    new.brands.sort_by(|a, b| a.id.cmp(&b.id));
+}
+
+/// Append the ids of `more` that `ids` lacks.
+fn union(ids: &mut Vec<String>, more: Vec<String>) {
+    for id in more {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
 }
 
 /// Group the catalog by platform: each platform's endpoints, and the portals and brands that lead to them.
@@ -421,7 +484,7 @@ mod tests {
             "id = \"gone\"\nname = \"Gone\"\nversion = \"0.1.0\"\nkind = \"connector\"\nwit = \"hearth:plugin@0.1.0\"\n[permissions]\noutbound = \"source\"\n[connector]\nplatform = \"gone\"\ncomponent = \"fhir-r4\"\n",
         );
         write(plugins.path(), "gone/catalog.json", "{}");
-        let report = import(src.path(), plugins.path()).unwrap();
+        let report = import(src.path(), plugins.path(), ImportMode::Replace).unwrap();
         assert_eq!(report.packages, BTreeMap::from([("acme".to_string(), 1)]));
         assert_eq!(report.removed, vec!["gone"]);
         assert_eq!(report.brands, 1);
@@ -445,7 +508,7 @@ mod tests {
         assert_eq!(pack.endpoints[0].url, "https://fhir.acme.test/r4/");
 
         // Importing again replaces the package in place.
-        let again = import(src.path(), plugins.path()).unwrap();
+        let again = import(src.path(), plugins.path(), ImportMode::Replace).unwrap();
         assert_eq!(again.packages.len(), 1);
         let names: Vec<String> = std::fs::read_dir(plugins.path())
             .unwrap()
@@ -457,15 +520,103 @@ mod tests {
         );
     }
 
+    /// A second catalog: one more acme endpoint (e2, its own portal and brand) and a new platform.
+    fn second(dir: &Path) {
+        tiny(dir);
+        let text = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+        write(
+            dir,
+            "definitions/platform/zeta.yaml",
+            &text("definitions/platform/acme.yaml").replace("acme", "zeta"),
+        );
+        let endpoints = text("catalog/endpoints.json");
+        let e1 = &endpoints[endpoints.find("{\"id\"").unwrap()..endpoints.rfind('}').unwrap()];
+        let e2 = e1
+            .replace("\"e1\"", "\"e2\"")
+            .replace("fhir.acme.test", "fhir2.acme.test");
+        let z1 = e1
+            .replace("\"e1\"", "\"z1\"")
+            .replace("\"acme\"", "\"zeta\"");
+        write(
+            dir,
+            "catalog/endpoints.json",
+            &format!("{{\"e2\": {e2}, \"z1\": {z1}}}"),
+        );
+        write(
+            dir,
+            "catalog/portals.json",
+            &text("catalog/portals.json")
+                .replace("\"p1\"", "\"p2\"")
+                .replace("[\"e1\"]", "[\"e2\", \"z1\"]")
+                .replace("Acme MyChart", "Acme Two"),
+        );
+        write(
+            dir,
+            "catalog/brands.json",
+            &text("catalog/brands.json")
+                .replace("\"b1\"", "\"b2\"")
+                .replace("[\"p1\"]", "[\"p2\"]")
+                .replace("Acme General Hospital", "Acme Second Hospital"),
+        );
+    }
+
+    #[test]
+    fn a_merge_keeps_other_platforms_and_endpoints_and_replace_does_not() {
+        let (first, next) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let plugins = tempfile::tempdir().unwrap();
+        tiny(first.path());
+        second(next.path());
+        base_component(plugins.path());
+        import(first.path(), plugins.path(), ImportMode::Replace).unwrap();
+        // A hand-written earlier platform package, as an import of another folder leaves it.
+        let other = tempfile::tempdir().unwrap();
+        tiny(other.path());
+        for f in ["definitions/platform/acme.yaml", "catalog/endpoints.json"] {
+            let p = other.path().join(f);
+            let t = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(&p, t.replace("acme", "other")).unwrap();
+        }
+        std::fs::rename(
+            other.path().join("definitions/platform/acme.yaml"),
+            other.path().join("definitions/platform/other.yaml"),
+        )
+        .unwrap();
+        import(other.path(), plugins.path(), ImportMode::Merge).unwrap();
+        assert!(plugins.path().join("acme/catalog.json").is_file());
+        assert!(plugins.path().join("other/catalog.json").is_file());
+
+        let report = import(next.path(), plugins.path(), ImportMode::Merge).unwrap();
+        assert!(report.removed.is_empty());
+        let acme = read_package_catalog(&plugins.path().join("acme")).unwrap();
+        let ids: Vec<&str> = acme.endpoints.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["e1", "e2"], "the earlier endpoint stays");
+        let brands: Vec<&str> = acme.brands.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(brands, ["Acme General Hospital", "Acme Second Hospital"]);
+        let zeta = read_package_catalog(&plugins.path().join("zeta")).unwrap();
+        assert_eq!(zeta.endpoints.len(), 1);
+        assert!(
+            read_package_catalog(&plugins.path().join("other")).is_ok(),
+            "a platform the import lacks keeps its package"
+        );
+
+        let report = import(next.path(), plugins.path(), ImportMode::Replace).unwrap();
+        assert_eq!(report.removed, ["other"]);
+        let acme = read_package_catalog(&plugins.path().join("acme")).unwrap();
+        assert_eq!(acme.endpoints.len(), 1, "replace keeps only the import's");
+        assert_eq!(acme.endpoints[0].id, "e2");
+    }
+
     #[test]
     fn a_broken_catalog_leaves_the_previous_packages() {
         let src = tempfile::tempdir().unwrap();
         let plugins = tempfile::tempdir().unwrap();
         tiny(src.path());
         base_component(plugins.path());
-        import(src.path(), plugins.path()).unwrap();
+        import(src.path(), plugins.path(), ImportMode::Replace).unwrap();
         write(src.path(), "catalog/brands.json", "{\"b1\": ");
-        let err = import(src.path(), plugins.path()).unwrap_err().to_string();
+        let err = import(src.path(), plugins.path(), ImportMode::Replace)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("brands.json"), "{err}");
         assert!(read_package_catalog(&plugins.path().join("acme")).is_ok());
     }
@@ -475,7 +626,9 @@ mod tests {
         let src = tempfile::tempdir().unwrap();
         let plugins = tempfile::tempdir().unwrap();
         tiny(src.path());
-        let err = import(src.path(), plugins.path()).unwrap_err().to_string();
+        let err = import(src.path(), plugins.path(), ImportMode::Replace)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("make plugins"), "{err}");
     }
 

@@ -148,6 +148,10 @@ pub struct JobProgress {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub duration_ms: Option<u64>,
+    /// After a successful sync: resources the provider sent that were not
+    /// valid R4, per type (left out, not stored).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub rejected: crate::plugins::Rejections,
 }
 
 /// A job's kind (the values of `Job.kind`).
@@ -793,6 +797,7 @@ impl Jobs {
             summary.strategy = Some(result.report.strategy.clone());
             summary.total = Some(result.total);
             summary.duration_ms = Some(result.duration_ms);
+            summary.rejected = result.report.rejected.clone();
         }
         let summary = serde_json::to_string(&summary).unwrap_or_default();
         match &outcome {

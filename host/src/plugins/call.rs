@@ -32,6 +32,8 @@ pub struct SinkState {
     pub emitted: u64,
     /// What storing them did.
     pub outcome: BatchOutcome,
+    /// Resources refused as invalid R4, per type (not stored, not counted as emitted).
+    pub rejected: super::Rejections,
     /// Told after every stored batch (progress events).
     pub on_batch: Option<OnBatch>,
 }
@@ -66,6 +68,7 @@ impl SinkState {
             emitted_bytes: 0,
             emitted: 0,
             outcome: BatchOutcome::default(),
+            rejected: Default::default(),
             on_batch: None,
         }
     }

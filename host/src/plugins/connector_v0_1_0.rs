@@ -90,8 +90,22 @@ impl sink::Host for CallState {
         }
         let mut parsed = Vec::with_capacity(batch.len());
         for (index, text) in batch.iter().enumerate() {
-            match records::parse(text) {
-                Ok(p) => parsed.push(p),
+            match records::parse_admitted(text) {
+                Ok(Ok(p)) => parsed.push(p),
+                // Data the provider sent that is not valid R4: left out and
+                // reported per type in the sync's result, never stored.
+                Ok(Err((resource_type, id, bad))) => {
+                    tracing::warn!(plugin = %self.label, %resource_type, %id, problem = %bad, "refused an emitted resource");
+                    sink.rejected
+                        .entry(resource_type.clone())
+                        .and_modify(|r| r.count += 1)
+                        .or_insert_with(|| crate::plugins::Rejected {
+                            count: 1,
+                            example: format!("{resource_type}/{id}"),
+                            path: bad.path,
+                            reason: bad.reason,
+                        });
+                }
                 Err(e) => {
                     tracing::warn!(plugin = %self.label, index, error = %e, "rejected an emitted batch");
                     return Ok(Err(error(

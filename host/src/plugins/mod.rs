@@ -94,6 +94,9 @@ pub struct SyncReport {
     pub unchanged: u64,
     /// HTTP requests the host let through.
     pub requests: u32,
+    /// Resources the host refused (not valid R4), per type; none were stored.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty", default)]
+    pub rejected: Rejections,
 }
 
 impl SyncReport {
@@ -103,7 +106,29 @@ impl SyncReport {
         self.stored += other.stored;
         self.unchanged += other.unchanged;
         self.requests += other.requests;
+        for (ty, r) in &other.rejected {
+            self.rejected
+                .entry(ty.clone())
+                .and_modify(|mine| mine.count += r.count)
+                .or_insert_with(|| r.clone());
+        }
     }
+}
+
+/// Refused resources per `resourceType`.
+pub type Rejections = std::collections::BTreeMap<String, Rejected>;
+
+/// Resources of one type a connector sent that were not valid R4.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Rejected {
+    /// How many.
+    pub count: u64,
+    /// The first one, as `Type/id`.
+    pub example: String,
+    /// Where it was wrong (a FHIRPath-like path in the resource).
+    pub path: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// Progress of a failed sync, kept for the record.
@@ -119,13 +144,22 @@ pub struct PartialProgress {
     pub unauthorized: bool,
 }
 
+/// What one scan of the plugins folder found.
+#[derive(Default)]
+struct Registry {
+    loaded: BTreeMap<String, Arc<LoadedPlugin>>,
+    failures: Vec<LoadFailure>,
+}
+
 /// The loaded plugins and the machinery to call them.
 pub struct Plugins {
     engine: PluginEngine,
     linker: Linker<CallState>,
     limits: PluginLimits,
-    loaded: BTreeMap<String, Arc<LoadedPlugin>>,
-    failures: Vec<LoadFailure>,
+    /// Replaced whole by a reload; a sync holds its plugin's `Arc` and finishes on the old one.
+    registry: std::sync::RwLock<Arc<Registry>>,
+    /// Where the last load read packages from and cached compiled code, for [`Plugins::reload`].
+    folders: std::sync::Mutex<Option<(PathBuf, PathBuf)>>,
     /// Components by SHA-256: catalog packages share one component, compiled and held once.
     components: std::sync::Mutex<std::collections::HashMap<String, wasmtime::component::Component>>,
 }
@@ -143,19 +177,41 @@ impl Plugins {
             engine,
             linker,
             limits,
-            loaded: BTreeMap::new(),
-            failures: Vec::new(),
+            registry: Default::default(),
+            folders: Default::default(),
             components: Default::default(),
         })
     }
 
-    /// Load every package folder under `dir`, caching compiled code in `cache_dir`.
-    pub async fn load_dir(&mut self, dir: &Path, cache_dir: &Path) {
+    /// Load every package folder under `dir`, caching compiled code in
+    /// `cache_dir`; what was loaded before is replaced.
+    pub async fn load_dir(&self, dir: &Path, cache_dir: &Path) {
+        if let Ok(mut folders) = self.folders.lock() {
+            *folders = Some((dir.to_path_buf(), cache_dir.to_path_buf()));
+        }
+        let registry = self.scan(dir, cache_dir).await;
+        if let Ok(mut current) = self.registry.write() {
+            *current = Arc::new(registry);
+        }
+    }
+
+    /// Scan the folder of the last [`Plugins::load_dir`] again: new and
+    /// changed packages load (a component already compiled is reused),
+    /// removed ones go. Syncs already running finish on what they started with.
+    pub async fn reload(&self) {
+        let folders = self.folders.lock().ok().and_then(|f| f.clone());
+        if let Some((dir, cache_dir)) = folders {
+            self.load_dir(&dir, &cache_dir).await;
+        }
+    }
+
+    async fn scan(&self, dir: &Path, cache_dir: &Path) -> Registry {
+        let mut registry = Registry::default();
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
                 tracing::warn!(dir = %dir.display(), error = %e, "no plugins loaded: cannot read the plugins folder");
-                return;
+                return registry;
             }
         };
         let mut folders: Vec<PathBuf> = entries
@@ -169,8 +225,12 @@ impl Plugins {
                 Ok(plugin) => {
                     tracing::info!(plugin = %plugin.manifest.label(), cache = ?plugin.cache, "plugin loaded");
                     let id = plugin.manifest.id.clone();
-                    if self.loaded.insert(id.clone(), Arc::new(plugin)).is_some() {
-                        self.failures.push(LoadFailure {
+                    if registry
+                        .loaded
+                        .insert(id.clone(), Arc::new(plugin))
+                        .is_some()
+                    {
+                        registry.failures.push(LoadFailure {
                             path: folder.clone(),
                             reason: format!("a second package with id {id:?}; the later one replaced the earlier"),
                         });
@@ -178,12 +238,21 @@ impl Plugins {
                 }
                 Err(reason) => {
                     tracing::error!(package = %folder.display(), %reason, "plugin not loaded");
-                    self.failures.push(LoadFailure {
+                    registry.failures.push(LoadFailure {
                         path: folder,
                         reason,
                     });
                 }
             }
+        }
+        registry
+    }
+
+    fn current(&self) -> Arc<Registry> {
+        match self.registry.read() {
+            Ok(r) => r.clone(),
+            // A panic while swapping left the lock poisoned; the value is still whole.
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
@@ -277,17 +346,18 @@ impl Plugins {
 
     /// The loaded plugin `id`, if any.
     pub fn get(&self, id: &str) -> Option<Arc<LoadedPlugin>> {
-        self.loaded.get(id).cloned()
+        self.current().loaded.get(id).cloned()
     }
 
     /// Every loaded plugin, by id.
-    pub fn loaded(&self) -> impl Iterator<Item = &Arc<LoadedPlugin>> {
-        self.loaded.values()
+    pub fn loaded(&self) -> Vec<Arc<LoadedPlugin>> {
+        self.current().loaded.values().cloned().collect()
     }
 
     /// Summaries of the loaded plugins.
     pub fn summaries(&self) -> Vec<PluginSummary> {
-        self.loaded
+        self.current()
+            .loaded
             .values()
             .map(|p| PluginSummary {
                 id: p.manifest.id.clone(),
@@ -302,8 +372,8 @@ impl Plugins {
     }
 
     /// Packages that failed to load.
-    pub fn failures(&self) -> &[LoadFailure] {
-        &self.failures
+    pub fn failures(&self) -> Vec<LoadFailure> {
+        self.current().failures.clone()
     }
 
     /// Run a connector's `sync` in a fresh store under the configured limits.
@@ -336,10 +406,10 @@ impl Plugins {
         .await;
         let result = classify(&store, &self.limits, outcome);
         let state = store.data();
-        let (emitted, outcome) = state
+        let (emitted, outcome, rejected) = state
             .sink
             .as_ref()
-            .map(|s| (s.emitted, s.outcome))
+            .map(|s| (s.emitted, s.outcome, s.rejected.clone()))
             .unwrap_or_default();
         let signals = &state.outbound.signals;
         let retry_after = signals
@@ -361,6 +431,7 @@ impl Plugins {
                 stored: outcome.stored,
                 unchanged: outcome.unchanged,
                 requests: state.outbound.requests,
+                rejected,
             }),
             Ok(Err(e)) => Err(PluginFailure::Reported {
                 plugin: state.label.clone(),

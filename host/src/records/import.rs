@@ -10,9 +10,11 @@
 //!    batches inside one transaction that also creates the source. Any
 //!    failure rolls all of it back.
 
+use super::intake::{VersionBasis, VersionDetector, admit};
 use super::validate::check_resource;
 use super::{StoreError, upsert_in};
 use crate::db::Db;
+use hearth_dstu3::FhirVersion;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -87,6 +89,10 @@ pub struct ImportSummary {
     pub resources: u64,
     /// Of which, per type.
     pub by_type: BTreeMap<String, u64>,
+    /// The FHIR version the upload was read as (`4.0`, or `3.0` converted to R4).
+    pub fhir_version: &'static str,
+    /// Why that version: `declared`, `default`, or the DSTU3 shape found and where.
+    pub version_basis: String,
 }
 
 /// One entry as read from the upload.
@@ -99,6 +105,14 @@ struct Item {
 }
 
 impl Item {
+    /// Where the entry is, in the uploader's terms (`entry[3]`, `line 4`).
+    fn place(&self) -> String {
+        match self.line {
+            Some(line) => format!("line {line}"),
+            None => format!("entry[{}]", self.index),
+        }
+    }
+
     fn error(&self, format: Format, path: &str, reason: impl Into<String>) -> ImportError {
         let path = match format {
             Format::Bundle if path.is_empty() => format!("entry[{}].resource", self.index),
@@ -335,10 +349,13 @@ fn read_ndjson(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportEr
     }
 }
 
-/// The `Type/id` each entry is stored as, and how many there are.
+/// The `Type/id` each entry is stored as, how many there are, and the version they are in.
 struct Plan {
     urns: HashMap<String, String>,
     resources: u64,
+    version: VersionDetector,
+    /// The file's Patients, as a reference to each (`Patient/id`).
+    patients: Vec<String>,
 }
 
 /// The id an entry is stored under: its own, else what its full URL or PUT
@@ -370,21 +387,32 @@ fn entry_id(item: &Item, resource_type: &str, value: &Value) -> String {
     }
 }
 
-/// Pass 1: check every entry; note what each `urn:` full URL stands for.
-fn plan(file: impl Read, format: Format) -> Result<Plan, ImportError> {
+/// Pass 1: check every entry's shape; note what each `urn:` full URL stands
+/// for and which FHIR version the file is in.
+fn plan(
+    file: impl Read,
+    format: Format,
+    declared: Option<FhirVersion>,
+) -> Result<Plan, ImportError> {
     let mut plan = Plan {
         urns: HashMap::new(),
         resources: 0,
+        version: VersionDetector::new(declared),
+        patients: Vec::new(),
     };
     read_items(file, format, &mut |item: Item| {
         let value: Value = serde_json::from_str(item.resource.get())
             .map_err(|e| item.error(format, "", format!("not valid JSON: {e}")))?;
         check_resource(&value).map_err(|bad| item.error(format, &bad.path, bad.reason))?;
+        plan.version.observe(&value, || item.place());
         let resource_type = value["resourceType"].as_str().unwrap_or_default();
         let id = entry_id(&item, resource_type, &value);
         if let Some(url) = item.full_url.as_deref().filter(|u| u.starts_with("urn:")) {
             plan.urns
                 .insert(url.to_string(), format!("{resource_type}/{id}"));
+        }
+        if resource_type == "Patient" && plan.patients.len() < 2 {
+            plan.patients.push(format!("Patient/{id}"));
         }
         plan.resources += 1;
         Ok(())
@@ -425,10 +453,14 @@ fn rewrite_references(value: &mut Value, urns: &HashMap<String, String>, depth: 
     changed
 }
 
-/// Pass 2's reading half: entries ready to store, in batches.
+/// Pass 2's reading half: entries admitted (converted to R4 when the file
+/// is DSTU3, checked strictly) and ready to store, in batches. A refused
+/// entry stops the import; what was written is rolled back.
 fn prepare(
     file: impl Read,
     format: Format,
+    version: FhirVersion,
+    patient: Option<&str>,
     urns: &HashMap<String, String>,
     send: &mut dyn FnMut(Vec<super::Parsed>) -> bool,
 ) -> Result<(), ImportError> {
@@ -444,6 +476,17 @@ fn prepare(
             .as_str()
             .unwrap_or_default()
             .to_string();
+        // R4 requires a Goal's subject, DSTU3 does not: a one-patient file's goals are that patient's.
+        if version == FhirVersion::Dstu3
+            && resource_type == "Goal"
+            && value.get("subject").is_none()
+            && let (Some(patient), Value::Object(o)) = (patient, &mut value)
+        {
+            o.insert(
+                "subject".into(),
+                serde_json::json!({ "reference": patient }),
+            );
+        }
         let mut changed = rewrite_references(&mut value, urns, 0);
         if value.get("id").is_none() {
             let id = entry_id(&item, &resource_type, &value);
@@ -452,7 +495,10 @@ fn prepare(
                 changed = true;
             }
         }
-        let text = if changed {
+        let value =
+            admit(value, version).map_err(|bad| item.error(format, &bad.path, bad.reason))?;
+        // An R4 entry nobody changed is stored as the bytes it came as.
+        let text = if changed || version != FhirVersion::R4 {
             value.to_string()
         } else {
             item.resource.get().to_string()
@@ -476,19 +522,30 @@ pub async fn import(
     profile: &str,
     name: &str,
     format: Format,
+    declared: Option<FhirVersion>,
     upload: &crate::files::Spooled,
 ) -> Result<ImportSummary, ImportError> {
     let first = upload.open()?;
-    let plan = tokio::task::spawn_blocking(move || plan(first, format))
+    let plan = tokio::task::spawn_blocking(move || plan(first, format, declared))
         .await
         .map_err(|e| ImportError::Io(std::io::Error::other(e)))??;
     let second = upload.open()?;
     let (tx_batches, mut batches) = tokio::sync::mpsc::channel::<Vec<super::Parsed>>(2);
     let urns = plan.urns;
+    let version = plan.version.version();
+    let patient = match plan.patients.as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    };
     let reader = tokio::task::spawn_blocking(move || {
-        prepare(second, format, &urns, &mut |batch| {
-            tx_batches.blocking_send(batch).is_ok()
-        })
+        prepare(
+            second,
+            format,
+            version,
+            patient.as_deref(),
+            &urns,
+            &mut |batch| tx_batches.blocking_send(batch).is_ok(),
+        )
     });
     let mut tx = crate::db::write_tx(db).await?;
     let source_id = crate::sources::insert_local(&mut tx, profile, "import", name).await?;
@@ -512,11 +569,19 @@ pub async fn import(
     tx.commit().await?;
     super::RecordStore::new(db.clone()).reindex_stale().await?;
     crate::db::optimize(db).await;
-    tracing::info!(source = %source_id, profile, resources, "upload imported");
+    let version_basis = match plan.version.basis() {
+        VersionBasis::Declared => "declared".to_string(),
+        VersionBasis::Default => "default".to_string(),
+        VersionBasis::Detected(evidence) => evidence.clone(),
+    };
+    let fhir_version = version.number();
+    tracing::info!(source = %source_id, profile, resources, fhir_version, basis = %version_basis, "upload imported");
     Ok(ImportSummary {
         source_id,
         resources,
         by_type,
+        fhir_version,
+        version_basis,
     })
 }
 
@@ -525,7 +590,7 @@ mod tests {
     use super::*;
 
     fn planned(text: &str, format: Format) -> Result<Plan, ImportError> {
-        plan(text.as_bytes(), format)
+        plan(text.as_bytes(), format, None)
     }
 
     fn entry_error(text: &str, format: Format) -> (u64, Option<u64>, String, String) {
@@ -623,15 +688,24 @@ mod tests {
             {"fullUrl":"urn:uuid:11111111-2222-3333-4444-555555555555",
              "resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},
             {"fullUrl":"urn:uuid:aaaa","resource":{"resourceType":"Observation","id":"obs1",
+             "status":"final","code":{"text":"Weight"},
              "subject":{"reference":"urn:uuid:11111111-2222-3333-4444-555555555555"}}},
-            {"resource":{"resourceType":"Condition"},"request":{"method":"PUT","url":"Condition/c9"}}]}"#;
+            {"resource":{"resourceType":"Condition","subject":{"reference":"Patient/x"}},
+             "request":{"method":"PUT","url":"Condition/c9"}}]}"#;
         let p = planned(bundle, Format::Bundle).unwrap();
         assert_eq!(p.resources, 3);
         let mut stored = Vec::new();
-        prepare(bundle.as_bytes(), Format::Bundle, &p.urns, &mut |batch| {
-            stored.extend(batch);
-            true
-        })
+        prepare(
+            bundle.as_bytes(),
+            Format::Bundle,
+            FhirVersion::R4,
+            None,
+            &p.urns,
+            &mut |batch| {
+                stored.extend(batch);
+                true
+            },
+        )
         .unwrap();
         let ids: Vec<(&str, &str)> = stored
             .iter()

@@ -62,17 +62,38 @@ pub struct ObsValue {
     /// Its name.
     pub name: Option<String>,
     /// The number.
-    pub value: f64,
+    pub value: Decimal,
     /// The unit as written (`unit`, else `code`).
     pub unit: Option<String>,
     /// The UCUM code, when the quantity gives one.
     pub ucum: Option<String>,
     /// Reference range low.
-    pub low: Option<f64>,
+    pub low: Option<Decimal>,
     /// Reference range high.
-    pub high: Option<f64>,
+    pub high: Option<Decimal>,
     /// Interpretation code (`H`, `L`, `N`, `A`, ...).
     pub interpretation: Option<String>,
+}
+
+/// A FHIR decimal: its digits as written, and the nearest `f64` for arithmetic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decimal {
+    /// The nearest double, for flags, charts and unit conversion.
+    pub value: f64,
+    /// The digits exactly as the resource wrote them (`1.50` stays `1.50`).
+    pub text: String,
+}
+
+impl Decimal {
+    /// The decimal in `v`, if it is a JSON number.
+    pub fn from_json(v: &Value) -> Option<Decimal> {
+        let Value::Number(n) = v else { return None };
+        Some(Decimal {
+            value: n.as_f64()?,
+            // With `arbitrary_precision` a number prints the digits it was parsed from.
+            text: n.to_string(),
+        })
+    }
 }
 
 const UCUM_SYSTEM: &str = "http://unitsofmeasure.org";
@@ -80,7 +101,7 @@ const UCUM_SYSTEM: &str = "http://unitsofmeasure.org";
 /// The numeric result held by an Observation or component, if any.
 fn obs_value(holder: &Value, code_field: &Value) -> Option<ObsValue> {
     let q = holder.get("valueQuantity")?;
-    let value = q["value"].as_f64()?;
+    let value = Decimal::from_json(&q["value"])?;
     let coding = code_field["coding"]
         .as_array()?
         .iter()
@@ -102,10 +123,10 @@ fn obs_value(holder: &Value, code_field: &Value) -> Option<ObsValue> {
         ucum,
         low: range
             .and_then(|r| r.pointer("/low/value"))
-            .and_then(Value::as_f64),
+            .and_then(Decimal::from_json),
         high: range
             .and_then(|r| r.pointer("/high/value"))
-            .and_then(Value::as_f64),
+            .and_then(Decimal::from_json),
         interpretation: holder
             .pointer("/interpretation/0/coding/0/code")
             .and_then(Value::as_str)
@@ -614,7 +635,10 @@ mod tests {
         assert_eq!(tokens(&index, "category")[0].1, "vital-signs");
         assert_eq!(tokens(&index, "component-code").len(), 2);
         let systolic = &index.values[0];
-        assert_eq!((systolic.code.as_str(), systolic.value), ("8480-6", 120.0));
+        assert_eq!(
+            (systolic.code.as_str(), systolic.value.value),
+            ("8480-6", 120.0)
+        );
         assert_eq!(index.values.len(), 2, "the panel itself has no value");
         let mut refs = index.refs.clone();
         refs.sort();

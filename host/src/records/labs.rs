@@ -8,6 +8,7 @@
 use super::{RecordStore, StoreError};
 use crate::auth::ProfileScope;
 use serde::Serialize;
+use serde_json::Number;
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -36,8 +37,9 @@ pub struct LabTest {
 pub struct LabLatest {
     /// The Observation's id.
     pub id: String,
-    /// The value as recorded.
-    pub value: f64,
+    /// The value as recorded, with the digits it was written with.
+    #[schema(value_type = f64)]
+    pub value: Number,
     /// Its unit as recorded.
     #[schema(required)]
     pub unit: Option<String>,
@@ -56,22 +58,25 @@ pub struct LabPoint {
     /// When.
     #[schema(required)]
     pub date: Option<String>,
-    /// The value in the series' unit (or its own, when not comparable).
-    pub value: f64,
+    /// The value in the series' unit (or its own, when not comparable); a
+    /// value already in that unit keeps the digits it was written with.
+    #[schema(value_type = f64)]
+    pub value: Number,
     /// The unit of `value`.
     #[schema(required)]
     pub unit: Option<String>,
-    /// The value as recorded.
-    pub original_value: f64,
+    /// The value as recorded, with the digits it was written with.
+    #[schema(value_type = f64)]
+    pub original_value: Number,
     /// The unit as recorded.
     #[schema(required)]
     pub original_unit: Option<String>,
     /// Reference range low, in `unit`.
-    #[schema(required)]
-    pub low: Option<f64>,
+    #[schema(required, value_type = Option<f64>)]
+    pub low: Option<Number>,
     /// Reference range high, in `unit`.
-    #[schema(required)]
-    pub high: Option<f64>,
+    #[schema(required, value_type = Option<f64>)]
+    pub high: Option<Number>,
     /// Interpretation code as recorded.
     #[schema(required)]
     pub interpretation: Option<String>,
@@ -145,15 +150,38 @@ pub fn convert(value: f64, from: &str, to: &str) -> Option<f64> {
         .filter(|v| v.is_finite())
 }
 
+/// A stored decimal: the double for arithmetic, the digits for display.
+#[derive(Clone)]
+struct Stored {
+    value: f64,
+    /// As written; `None` for rows indexed before the digits were kept.
+    text: Option<String>,
+}
+
+impl Stored {
+    /// The number as recorded: its own digits when known.
+    fn exact(&self) -> Number {
+        self.text
+            .as_deref()
+            .and_then(|t| t.parse::<Number>().ok())
+            .unwrap_or_else(|| computed(self.value))
+    }
+}
+
+/// A computed number (a unit conversion); non-finite values never reach here.
+fn computed(value: f64) -> Number {
+    Number::from_f64(value).unwrap_or_else(|| Number::from(0))
+}
+
 struct Raw {
     id: String,
     source_id: String,
     date: String,
-    value: f64,
+    value: Stored,
     unit: Option<String>,
     ucum: Option<String>,
-    low: Option<f64>,
-    high: Option<f64>,
+    low: Option<Stored>,
+    high: Option<Stored>,
     interpretation: Option<String>,
 }
 
@@ -164,7 +192,7 @@ impl RecordStore {
         // name are one seek each at the end of the test's index range.
         let rows = sqlx::query(
             "SELECT t.system, t.code, t.results AS n, l.sort_key AS last, l.resource_id AS latest_id,
-                    l.value, COALESCE(l.unit, l.ucum) AS unit, l.low, l.high, l.interpretation,
+                    l.value, l.value_text, COALESCE(l.unit, l.ucum) AS unit, l.low, l.high, l.interpretation,
                     (SELECT v.name FROM observation_values v
                       WHERE v.profile_id = t.profile_id AND v.code = t.code AND v.system = t.system
                         AND v.name IS NOT NULL ORDER BY v.sort_key DESC LIMIT 1) AS name
@@ -188,9 +216,13 @@ impl RecordStore {
                 ) {
                     (Some(id), Some(value)) => {
                         let interpretation: Option<String> = r.try_get("interpretation")?;
+                        let stored = Stored {
+                            value,
+                            text: r.try_get("value_text")?,
+                        };
                         Some(LabLatest {
                             id,
-                            value,
+                            value: stored.exact(),
                             unit: r.try_get("unit")?,
                             flag: flag(
                                 interpretation.as_deref(),
@@ -305,7 +337,8 @@ impl RecordStore {
         // query itself for a long series.
         let series: Option<String> = sqlx::query_scalar(
             "SELECT json_group_array(json_array(v.resource_id, v.source_id, v.sort_key, v.value, v.unit,
-                    v.ucum, v.low, v.high, v.interpretation) ORDER BY v.sort_key, v.resource)
+                    v.ucum, v.low, v.high, v.interpretation, v.value_text, v.low_text, v.high_text)
+                    ORDER BY v.sort_key, v.resource)
              FROM observation_values v
              WHERE v.profile_id = ? AND v.code = ? AND v.system = ?
              HAVING COUNT(*) > 0",
@@ -328,13 +361,16 @@ impl RecordStore {
             Option<f64>,
             Option<f64>,
             Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
         );
         let rows: Vec<Row> = serde_json::from_str(&series)
             .map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e))))?;
         let raw: Vec<Raw> = rows
             .into_iter()
             .map(
-                |(id, source_id, date, value, unit, ucum, low, high, interpretation)| Raw {
+                |(
                     id,
                     source_id,
                     date,
@@ -343,6 +379,28 @@ impl RecordStore {
                     ucum,
                     low,
                     high,
+                    interpretation,
+                    value_text,
+                    low_text,
+                    high_text,
+                )| Raw {
+                    id,
+                    source_id,
+                    date,
+                    value: Stored {
+                        value,
+                        text: value_text,
+                    },
+                    unit,
+                    ucum,
+                    low: low.map(|value| Stored {
+                        value,
+                        text: low_text,
+                    }),
+                    high: high.map(|value| Stored {
+                        value,
+                        text: high_text,
+                    }),
                     interpretation,
                 },
             )
@@ -374,33 +432,55 @@ impl RecordStore {
             .into_iter()
             .map(|p| {
                 let own = unit_of(&p);
-                let factor = |x: f64| match (&target, &p.ucum, &own) {
-                    (Some(t), _, Some(o)) if t == o => Some(x),
-                    (Some(t), Some(from), _) => convert(x, from, t),
-                    (None, _, None) => Some(x),
-                    _ => None,
+                // Already in the series' unit: the recorded digits, untouched.
+                let same_unit = match (&target, &own) {
+                    (Some(t), Some(o)) => t == o,
+                    (None, None) => true,
+                    _ => false,
                 };
-                let (value, low, high, unit, comparable) = match factor(p.value) {
+                let to_target = |x: &Stored| -> Option<(f64, Number)> {
+                    if same_unit {
+                        return Some((x.value, x.exact()));
+                    }
+                    let (Some(t), Some(from)) = (&target, &p.ucum) else {
+                        return None;
+                    };
+                    let v = convert(x.value, from, t)?;
+                    Some((v, computed(v)))
+                };
+                let recorded = |x: &Stored| (x.value, x.exact());
+                let (value, low, high, unit, comparable) = match to_target(&p.value) {
                     Some(v) => (
                         v,
-                        p.low.and_then(factor),
-                        p.high.and_then(factor),
+                        p.low.as_ref().and_then(to_target),
+                        p.high.as_ref().and_then(to_target),
                         target.clone(),
                         true,
                     ),
-                    None => (p.value, p.low, p.high, own.clone(), false),
+                    None => (
+                        recorded(&p.value),
+                        p.low.as_ref().map(recorded),
+                        p.high.as_ref().map(recorded),
+                        own.clone(),
+                        false,
+                    ),
                 };
                 LabPoint {
-                    flag: flag(p.interpretation.as_deref(), value, low, high),
+                    flag: flag(
+                        p.interpretation.as_deref(),
+                        value.0,
+                        low.as_ref().map(|l| l.0),
+                        high.as_ref().map(|h| h.0),
+                    ),
                     id: p.id,
                     source_id: p.source_id,
                     date: (!p.date.is_empty()).then_some(p.date),
-                    value,
+                    value: value.1,
                     unit,
-                    original_value: p.value,
+                    original_value: p.value.exact(),
                     original_unit: own,
-                    low,
-                    high,
+                    low: low.map(|l| l.1),
+                    high: high.map(|h| h.1),
                     interpretation: p.interpretation,
                     comparable,
                 }

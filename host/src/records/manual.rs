@@ -174,7 +174,8 @@ fn prepare(
         }
     }
     validate::check_manual(resource_type, &value, chrono::Utc::now().date_naive())?;
-    Ok(value)
+    // The same gate as every other intake: typed-in records are R4 that passes the strict check.
+    Ok(super::intake::admit(value, hearth_dstu3::FhirVersion::R4)?)
 }
 
 /// The manual source holding `type/id` in the profile, or why not.

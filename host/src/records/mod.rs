@@ -7,6 +7,7 @@ pub mod duplicates;
 pub mod export;
 pub mod import;
 pub mod index;
+pub mod intake;
 pub mod ips;
 pub mod labs;
 pub mod manual;
@@ -69,7 +70,27 @@ pub struct Parsed {
 pub fn parse(text: &str) -> Result<Parsed, InvalidResource> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| InvalidResource::Json(e.to_string()))?;
-    let Value::Object(object) = &value else {
+    parse_value(text, &value)
+}
+
+/// A refused resource: its type, id, and what is wrong.
+pub type Refused = (String, String, validate::Invalid);
+
+/// [`parse`], then the intake gate's R4 check ([`intake::check`]): the
+/// outer error is a resource that cannot be stored at all (not JSON, no
+/// id), the inner one a resource that is not valid R4.
+pub fn parse_admitted(text: &str) -> Result<Result<Parsed, Refused>, InvalidResource> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| InvalidResource::Json(e.to_string()))?;
+    let parsed = parse_value(text, &value)?;
+    Ok(match intake::check(&value) {
+        Ok(()) => Ok(parsed),
+        Err(bad) => Err((parsed.resource_type, parsed.id, bad)),
+    })
+}
+
+fn parse_value(text: &str, value: &Value) -> Result<Parsed, InvalidResource> {
+    let Value::Object(object) = value else {
         return Err(InvalidResource::NotObject);
     };
     let resource_type = object
@@ -87,7 +108,7 @@ pub fn parse(text: &str) -> Result<Parsed, InvalidResource> {
     // Hash the canonical form so that whitespace or key order changes upstream are not "changes".
     let hash: [u8; 32] = Sha256::digest(value.to_string().as_bytes()).into();
     Ok(Parsed {
-        index: index::extract(&resource_type, &value),
+        index: index::extract(&resource_type, value),
         resource_type,
         id,
         json: text.to_string(),
@@ -494,7 +515,8 @@ async fn write_index(
     for rows in values.chunks(UPSERT_CHUNK / 2) {
         let mut insert = QueryBuilder::<Sqlite>::new(
             "INSERT OR IGNORE INTO observation_values (resource, system, code, profile_id, sort_key,
-             source_id, resource_id, name, value, unit, ucum, low, high, interpretation) ",
+             source_id, resource_id, name, value, unit, ucum, low, high, interpretation,
+             value_text, low_text, high_text) ",
         );
         insert.push_values(rows, |mut row, (r, v)| {
             row.push_bind(r.id)
@@ -505,12 +527,15 @@ async fn write_index(
                 .push_bind(r.source_id.to_string())
                 .push_bind(r.resource_id.to_string())
                 .push_bind(v.name.clone())
-                .push_bind(v.value)
+                .push_bind(v.value.value)
                 .push_bind(v.unit.clone())
                 .push_bind(v.ucum.clone())
-                .push_bind(v.low)
-                .push_bind(v.high)
-                .push_bind(v.interpretation.clone());
+                .push_bind(v.low.as_ref().map(|d| d.value))
+                .push_bind(v.high.as_ref().map(|d| d.value))
+                .push_bind(v.interpretation.clone())
+                .push_bind(v.value.text.clone())
+                .push_bind(v.low.as_ref().map(|d| d.text.clone()))
+                .push_bind(v.high.as_ref().map(|d| d.text.clone()));
         });
         insert.build().execute(&mut **tx).await?;
     }

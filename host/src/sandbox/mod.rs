@@ -318,6 +318,8 @@ pub struct SandboxOptions {
     pub auto_approve: bool,
     /// Serve `.well-known/smart-configuration` (off: 404, so clients must read `metadata`).
     pub smart_configuration: bool,
+    /// Offer dynamic client registration (RFC 7591) of public clients at `/oauth/register`.
+    pub dynamic_registration: bool,
 }
 
 impl SandboxOptions {
@@ -342,6 +344,7 @@ impl SandboxOptions {
             password: "sandbox".into(),
             auto_approve: false,
             smart_configuration: true,
+            dynamic_registration: false,
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct SmartConfiguration {
     pub token_endpoint_auth_methods: Vec<String>,
     /// Scopes the server says it supports.
     pub scopes_supported: Vec<String>,
+    /// Where clients register themselves (RFC 7591), if offered.
+    pub registration_endpoint: Option<url::Url>,
 }
 
 impl SmartConfiguration {
@@ -52,6 +54,8 @@ struct WellKnown {
     token_endpoint_auth_methods_supported: Vec<String>,
     #[serde(default)]
     scopes_supported: Vec<String>,
+    #[serde(default)]
+    registration_endpoint: Option<String>,
 }
 
 /// Discover the endpoints of the FHIR server at `base`.
@@ -137,6 +141,10 @@ fn from_well_known(w: WellKnown) -> Result<SmartConfiguration, String> {
         capabilities: w.capabilities,
         token_endpoint_auth_methods: w.token_endpoint_auth_methods_supported,
         scopes_supported: w.scopes_supported,
+        registration_endpoint: w
+            .registration_endpoint
+            .as_deref()
+            .and_then(|r| endpoint("registration_endpoint", Some(r)).ok()),
     })
 }
 
@@ -169,6 +177,67 @@ fn from_capability_statement(statement: &Value) -> Result<SmartConfiguration, St
         capabilities: Vec::new(),
         token_endpoint_auth_methods: Vec::new(),
         scopes_supported: Vec::new(),
+        registration_endpoint: uri("register").and_then(|r| endpoint("register", Some(r)).ok()),
+    })
+}
+
+/// What a FHIR server says about itself: the answer to "what did Hearth find at this address?".
+#[derive(Debug, Clone)]
+pub struct ServerDescription {
+    /// A name for people: the software or implementation the CapabilityStatement names.
+    pub name: Option<String>,
+    /// `fhirVersion` from the CapabilityStatement.
+    pub fhir_version: Option<String>,
+    /// Its authorization server, when it has one Hearth can use.
+    pub smart: Option<SmartConfiguration>,
+    /// Why there is none, when there is none.
+    pub smart_error: Option<String>,
+    /// Whether the server declares no security at all (an open server).
+    pub open: bool,
+}
+
+/// Read `base`'s CapabilityStatement and find its authorization server.
+pub async fn describe(http: &reqwest::Client, base: &str) -> Result<ServerDescription, SmartError> {
+    let base = base.trim_end_matches('/');
+    let metadata = format!("{base}/metadata");
+    let statement = fetch_json(http, &metadata)
+        .await
+        .map_err(|reason| SmartError::Discovery {
+            base: base.to_string(),
+            reason: format!("no FHIR CapabilityStatement: {reason}"),
+        })?;
+    if statement["resourceType"] != "CapabilityStatement"
+        && statement["resourceType"] != "Conformance"
+    {
+        return Err(SmartError::Discovery {
+            base: base.to_string(),
+            reason: format!("{metadata} is not a CapabilityStatement"),
+        });
+    }
+    fn text(v: &Value) -> Option<&str> {
+        v.as_str().map(str::trim).filter(|t| !t.is_empty())
+    }
+    let name = text(&statement["implementation"]["description"])
+        .or_else(|| text(&statement["software"]["name"]))
+        .or_else(|| text(&statement["title"]))
+        .or_else(|| text(&statement["publisher"]))
+        .or_else(|| text(&statement["name"]))
+        .map(str::to_string);
+    let secured = statement["rest"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|rest| rest.get("security").is_some_and(|s| !s.is_null()));
+    let (smart, smart_error) = match discover(http, base).await {
+        Ok(config) => (Some(config), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    Ok(ServerDescription {
+        name,
+        fhir_version: text(&statement["fhirVersion"]).map(str::to_string),
+        open: smart.is_none() && !secured,
+        smart,
+        smart_error,
     })
 }
 
@@ -228,6 +297,7 @@ mod tests {
             capabilities: vec![],
             token_endpoint_auth_methods_supported: vec!["client_secret_post".into()],
             scopes_supported: vec![],
+            registration_endpoint: None,
         })
         .unwrap();
         assert!(c.prefers_post_auth());

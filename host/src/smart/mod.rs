@@ -86,6 +86,14 @@ pub enum SmartError {
         /// The platform.
         platform: String,
     },
+    /// Dynamic client registration failed.
+    #[error("registering Hearth at {endpoint} failed: {reason}")]
+    Registration {
+        /// The registration endpoint.
+        endpoint: String,
+        /// What failed.
+        reason: String,
+    },
     /// The platform requires a signed client assertion but no key is configured, or the key is unusable.
     #[error("client key for {platform}: {reason}")]
     ClientKey {
@@ -229,6 +237,8 @@ pub struct Grant {
     pub refresh_token: Option<String>,
     /// When the access token expires, if the provider said.
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// How long the access token lives (`expires_in`), in seconds, if the provider said.
+    pub lifetime_secs: Option<i64>,
     /// Granted scopes, space-separated, if the provider said.
     pub scope: Option<String>,
     /// The patient in context.
@@ -265,6 +275,51 @@ impl SmartClient {
     /// Discover the authorization server of the FHIR server at `fhir_base`.
     pub async fn discover(&self, fhir_base: &str) -> Result<SmartConfiguration, SmartError> {
         discovery::discover(&self.http, fhir_base).await
+    }
+
+    /// What the FHIR server at `fhir_base` says about itself and its authorization server.
+    pub async fn describe(
+        &self,
+        fhir_base: &str,
+    ) -> Result<discovery::ServerDescription, SmartError> {
+        discovery::describe(&self.http, fhir_base).await
+    }
+
+    /// Register Hearth as a public client (PKCE, no secret) at `endpoint`
+    /// (OAuth 2.0 Dynamic Client Registration, RFC 7591); the issued client id.
+    pub async fn register(&self, endpoint: &url::Url) -> Result<String, SmartError> {
+        let metadata = serde_json::json!({
+            "client_name": "Hearth",
+            "redirect_uris": [self.redirect.as_str()],
+            "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+        });
+        let fail = |reason: String| SmartError::Registration {
+            endpoint: endpoint.to_string(),
+            reason,
+        };
+        let response = self
+            .http
+            .post(endpoint.clone())
+            .json(&metadata)
+            .send()
+            .await
+            .map_err(|e| fail(error_chain(&e)))?;
+        let status = response.status();
+        let body: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|e| fail(format!("answered {status} without JSON: {e}")))?;
+        if !status.is_success() {
+            let error = body["error"].as_str().unwrap_or("no error code");
+            let description = body["error_description"].as_str().unwrap_or_default();
+            return Err(fail(format!("answered {status}: {error} {description}")));
+        }
+        match body["client_id"].as_str() {
+            Some(id) if !id.is_empty() && id.len() <= 512 => Ok(id.to_string()),
+            _ => Err(fail("the answer has no client_id".into())),
+        }
     }
 
     fn oauth(
@@ -390,15 +445,15 @@ fn grant<E: std::error::Error + 'static>(
 ) -> Result<Grant, SmartError> {
     match response {
         Ok(token) => {
-            let expires_at = token.expires_in().and_then(|d| {
-                chrono::Duration::from_std(d)
-                    .ok()
-                    .map(|d| chrono::Utc::now() + d)
-            });
+            let lifetime = token
+                .expires_in()
+                .and_then(|d| chrono::Duration::from_std(d).ok());
+            let expires_at = lifetime.map(|d| chrono::Utc::now() + d);
             Ok(Grant {
                 access_token: token.access_token().secret().clone(),
                 refresh_token: token.refresh_token().map(|t| t.secret().clone()),
                 expires_at,
+                lifetime_secs: lifetime.map(|d| d.num_seconds()),
                 scope: token.scopes().map(|s| {
                     s.iter()
                         .map(|s| s.to_string())
@@ -443,6 +498,7 @@ mod tests {
             capabilities: capabilities.iter().map(|s| s.to_string()).collect(),
             token_endpoint_auth_methods: vec![],
             scopes_supported: vec![],
+            registration_endpoint: None,
         }
     }
 

@@ -10,7 +10,7 @@
 
 use super::{SourceError, Sources, new_id};
 use crate::auth::ProfileScope;
-use crate::catalog::CatalogIndex;
+use crate::catalog::Catalog;
 use crate::config::ClientConfig;
 use crate::smart::{Grant, Registration, SmartClient, SmartConfiguration, SmartError, scopes_for};
 use serde::{Deserialize, Serialize};
@@ -21,8 +21,19 @@ use std::sync::Arc;
 
 /// How long a started authorization may take.
 const PENDING_TTL_SECS: i64 = 600;
-/// Refresh an access token this long before it expires, so a request never carries a dying one.
+/// Refresh an access token at most this long before it expires, so a request never carries a dying one.
 const REFRESH_MARGIN_SECS: i64 = 120;
+
+/// How long before expiry a token is refreshed: two minutes, or a tenth of
+/// its lifetime when that is shorter. A token that lives 90 seconds is used
+/// for most of them rather than refreshed before every sync; a sync that
+/// outlives it gets a 401, refreshes once and resumes from its checkpoint.
+fn refresh_margin(lifetime_secs: Option<i64>) -> i64 {
+    match lifetime_secs {
+        Some(lifetime) if lifetime > 0 => (lifetime / 10).min(REFRESH_MARGIN_SECS),
+        _ => REFRESH_MARGIN_SECS,
+    }
+}
 
 /// What connecting needs: the OAuth client, the catalog and Hearth's registrations.
 #[derive(Clone)]
@@ -30,17 +41,22 @@ pub struct Connections {
     /// The OAuth client.
     pub smart: SmartClient,
     /// The provider catalog.
-    pub catalog: Arc<CatalogIndex>,
+    pub catalog: Arc<Catalog>,
     /// Client registrations per platform.
     pub clients: BTreeMap<String, ClientConfig>,
 }
 
-/// `POST …/connect`: which catalog endpoint to connect.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// `POST …/connect`: which provider to connect: a catalog endpoint, or any
+/// SMART provider by its FHIR base URL.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectRequest {
-    /// The catalog endpoint id.
-    pub endpoint_id: String,
+    /// The catalog endpoint id (or a custom provider's `custom:…` id).
+    #[serde(default)]
+    pub endpoint_id: Option<String>,
+    /// Instead of `endpoint_id`: the provider's FHIR base URL (see `POST …/providers/discover`).
+    #[serde(default)]
+    pub fhir_base_url: Option<String>,
     /// Display name for the source (default: the endpoint's host).
     #[serde(default)]
     pub name: Option<String>,
@@ -114,12 +130,13 @@ fn load_config(text: &str) -> Option<SmartConfiguration> {
         capabilities: s.capabilities,
         token_endpoint_auth_methods: s.token_endpoint_auth_methods,
         scopes_supported: Vec::new(),
+        registration_endpoint: None,
     })
 }
 
 impl Connections {
-    fn registration(&self, platform: &str) -> Result<Registration, SmartError> {
-        let quirks = self.catalog.platform(platform);
+    pub(super) fn registration(&self, platform: &str) -> Result<Registration, SmartError> {
+        let quirks = self.catalog.current().platform(platform);
         let requires_key = quirks.as_ref().is_some_and(|q| {
             q.token_endpoint_auth_methods_supported
                 .iter()
@@ -136,7 +153,7 @@ impl Connections {
 }
 
 impl Sources {
-    fn connections(&self) -> Result<&Connections, SourceError> {
+    pub(super) fn connections(&self) -> Result<&Connections, SourceError> {
         self.connections.as_ref().ok_or(SourceError::ConnectionsOff)
     }
 
@@ -174,30 +191,34 @@ impl Sources {
                     Some(n) => Some(n.to_string()),
                     None => None,
                 };
-                let endpoint = connections
-                    .catalog
-                    .endpoint(&request.endpoint_id)
-                    .ok_or_else(|| SourceError::UnknownEndpoint(request.endpoint_id.clone()))?;
+                let endpoint = match (&request.endpoint_id, &request.fhir_base_url) {
+                    (Some(id), None) => self.endpoint(id).await?,
+                    (None, Some(url)) => self.add_provider(url, name.as_deref()).await?,
+                    _ => {
+                        return Err(SourceError::Invalid {
+                            field: "endpoint_id",
+                            reason: "give either endpoint_id or fhir_base_url".into(),
+                        });
+                    }
+                };
                 let name = name.unwrap_or_else(|| {
                     url::Url::parse(&endpoint.url)
                         .ok()
                         .and_then(|u| u.host_str().map(str::to_string))
                         .unwrap_or_else(|| endpoint.url.clone())
                 });
-                (request.endpoint_id, name)
+                (endpoint.id, name)
             }
         };
-        let endpoint = connections
-            .catalog
-            .endpoint(&endpoint_id)
-            .ok_or_else(|| SourceError::UnknownEndpoint(endpoint_id.clone()))?
-            .clone();
+        let endpoint = self.endpoint(&endpoint_id).await?;
         if self.plugins.get(&endpoint.connector).is_none() {
             return Err(SourceError::UnknownConnector(endpoint.connector));
         }
-        let reg = connections.registration(&endpoint.platform)?;
+        let reg = self
+            .registration(Some(&endpoint.id), &endpoint.platform)
+            .await?;
         let config = connections.smart.discover(&endpoint.url).await?;
-        let quirks = connections.catalog.platform(&endpoint.platform);
+        let quirks = connections.catalog.current().platform(&endpoint.platform);
         let scopes = scopes_for(
             quirks
                 .as_ref()
@@ -267,17 +288,15 @@ impl Sources {
             field: "code",
             reason: "the provider sent neither a code nor an error".into(),
         })?;
-        let endpoint = connections
-            .catalog
-            .endpoint(&endpoint_id)
-            .ok_or_else(|| SourceError::UnknownEndpoint(endpoint_id.clone()))?
-            .clone();
+        let endpoint = self.endpoint(&endpoint_id).await?;
         let config_text: String = row.try_get("smart_config")?;
         let config = load_config(&config_text).ok_or(SourceError::UnknownState)?;
         let verifier = self
             .cipher
             .decrypt(&row.try_get::<Vec<u8>, _>("verifier")?)?;
-        let reg = connections.registration(&endpoint.platform)?;
+        let reg = self
+            .registration(Some(&endpoint.id), &endpoint.platform)
+            .await?;
         let grant = connections
             .smart
             .exchange(&reg, &config, &code, &verifier)
@@ -310,13 +329,14 @@ impl Sources {
                     });
                 }
                 sqlx::query(
-                    "UPDATE sources SET token = ?, refresh_token = ?, token_expires_at = ?, scope = ?, smart_config = ?,
-                     status = CASE WHEN last_sync_at IS NULL THEN 'new' ELSE 'ok' END, last_error = NULL,
+                    "UPDATE sources SET token = ?, refresh_token = ?, token_expires_at = ?, token_lifetime_secs = ?,
+                     scope = ?, smart_config = ?, status = CASE WHEN last_sync_at IS NULL THEN 'new' ELSE 'ok' END, last_error = NULL,
                      next_sync_at = ? WHERE id = ?",
                 )
                 .bind(self.cipher.encrypt(&grant.access_token))
                 .bind(refresh)
                 .bind(expires)
+                .bind(grant.lifetime_secs)
                 .bind(&grant.scope)
                 .bind(&config_text)
                 .bind((chrono::Utc::now() + self.sync_interval).to_rfc3339())
@@ -335,8 +355,8 @@ impl Sources {
                 let name: String = row.try_get("name")?;
                 sqlx::query(
                     "INSERT INTO sources (id, profile_id, kind, name, connector, fhir_base_url, patient_id, token, refresh_token,
-                     token_expires_at, scope, smart_config, endpoint_id, platform, next_sync_at, created_at)
-                     VALUES (?, ?, 'provider', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     token_expires_at, token_lifetime_secs, scope, smart_config, endpoint_id, platform, next_sync_at, created_at)
+                     VALUES (?, ?, 'provider', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(&source_id)
                 .bind(&profile_id)
@@ -347,6 +367,7 @@ impl Sources {
                 .bind(self.cipher.encrypt(&grant.access_token))
                 .bind(refresh)
                 .bind(expires)
+                .bind(grant.lifetime_secs)
                 .bind(&grant.scope)
                 .bind(&config_text)
                 .bind(&endpoint_id)
@@ -393,14 +414,15 @@ impl Sources {
         Ok(())
     }
 
-    /// The source's access token, refreshed first when it expires within two minutes.
+    /// The source's access token, refreshed first when it is about to expire ([`refresh_margin`]).
     pub(super) async fn access_token(
         &self,
         id: &str,
         force_refresh: bool,
     ) -> Result<String, SourceError> {
         let row = sqlx::query(
-            "SELECT token, refresh_token, token_expires_at, smart_config, platform, status FROM sources WHERE id = ?",
+            "SELECT token, refresh_token, token_expires_at, token_lifetime_secs, smart_config, platform, endpoint_id,
+             status FROM sources WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&self.db)
@@ -412,8 +434,8 @@ impl Sources {
         }
         let token = self.cipher.decrypt(&row.try_get::<Vec<u8>, _>("token")?)?;
         let expires_at: Option<String> = row.try_get("token_expires_at")?;
-        let soon =
-            (chrono::Utc::now() + chrono::Duration::seconds(REFRESH_MARGIN_SECS)).to_rfc3339();
+        let margin = refresh_margin(row.try_get("token_lifetime_secs")?);
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(margin)).to_rfc3339();
         let expiring = expires_at.as_deref().is_some_and(|e| e < soon.as_str());
         if !force_refresh && !expiring {
             return Ok(token);
@@ -439,7 +461,8 @@ impl Sources {
         let config =
             load_config(&config_text).ok_or(SourceError::NeedsReconnect(id.to_string()))?;
         let connections = self.connections()?;
-        let reg = connections.registration(&platform)?;
+        let endpoint_id: Option<String> = row.try_get("endpoint_id")?;
+        let reg = self.registration(endpoint_id.as_deref(), &platform).await?;
         match connections.smart.refresh(&reg, &config, &refresh).await {
             Ok(grant) => {
                 self.store_refreshed(id, &grant).await?;
@@ -462,11 +485,12 @@ impl Sources {
             .map(|t| self.cipher.encrypt(t));
         sqlx::query(
             "UPDATE sources SET token = ?, refresh_token = COALESCE(?, refresh_token), token_expires_at = ?,
-             scope = COALESCE(?, scope) WHERE id = ?",
+             token_lifetime_secs = ?, scope = COALESCE(?, scope) WHERE id = ?",
         )
         .bind(self.cipher.encrypt(&grant.access_token))
         .bind(refresh)
         .bind(grant.expires_at.map(|t| t.to_rfc3339()))
+        .bind(grant.lifetime_secs)
         .bind(&grant.scope)
         .bind(id)
         .execute(&self.db)
@@ -496,6 +520,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_refresh_margin_follows_the_token_lifetime() {
+        assert_eq!(refresh_margin(Some(3600)), 120, "an hour: two minutes");
+        assert_eq!(refresh_margin(Some(90)), 9, "90 s: a tenth");
+        assert_eq!(refresh_margin(Some(1200)), 120);
+        assert_eq!(refresh_margin(None), 120, "unknown lifetime: two minutes");
+        assert_eq!(refresh_margin(Some(0)), 120);
+    }
+
+    #[test]
     fn stored_configuration_round_trips() {
         let c = SmartConfiguration {
             authorization_endpoint: url::Url::parse("https://a.test/authorize").unwrap(),
@@ -504,6 +537,7 @@ mod tests {
             capabilities: vec!["permission-v2".into()],
             token_endpoint_auth_methods: vec!["client_secret_post".into()],
             scopes_supported: vec![],
+            registration_endpoint: None,
         };
         assert_eq!(load_config(&store_config(&c)), Some(c));
         assert_eq!(load_config("{}"), None);

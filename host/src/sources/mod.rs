@@ -4,7 +4,9 @@
 //! servers outside the catalog. Tokens are encrypted at rest and handed only
 //! to the host's outbound policy, never to the plugin.
 
+pub mod address;
 pub mod connect;
+pub mod custom;
 
 pub use connect::{CallbackParams, ConnectRequest, Connected, Connections, Started};
 
@@ -98,6 +100,14 @@ pub enum SourceError {
         /// Who signed in.
         got: String,
     },
+    /// A user-given provider URL may not be fetched (see [`address`]).
+    #[error(transparent)]
+    Address(#[from] address::AddressError),
+    /// The server needs no sign-in, and the administrator has not allowed such servers.
+    #[error(
+        "{0} asks for no sign-in at all; the administrator has not allowed open FHIR servers (allow_open_servers)"
+    )]
+    OpenServerRefused(String),
     /// The host was started without connection support (no catalog, no OAuth client).
     #[error("connecting providers is not available in this host")]
     ConnectionsOff,
@@ -114,6 +124,27 @@ impl From<StoreError> for SourceError {
     }
 }
 
+/// A FHIR base URL as a person typed it, checked: absolute http(s), no
+/// credentials, query or fragment; without its trailing slash.
+pub fn parse_base_url(text: &str) -> Result<url::Url, SourceError> {
+    let invalid = |reason: String| SourceError::Invalid {
+        field: "fhir_base_url",
+        reason,
+    };
+    let base = url::Url::parse(text.trim()).map_err(|e| invalid(format!("not a URL: {e}")))?;
+    if Origin::of_url(&base).is_none() || base.cannot_be_a_base() {
+        return Err(invalid("must be an absolute http or https URL".into()));
+    }
+    if !base.username().is_empty() || base.password().is_some() {
+        return Err(invalid("must not contain credentials".into()));
+    }
+    if base.query().is_some() || base.fragment().is_some() {
+        return Err(invalid("must not have a query or fragment".into()));
+    }
+    let trimmed = base.as_str().trim_end_matches('/').to_string();
+    url::Url::parse(&trimmed).map_err(|e| invalid(format!("not a URL: {e}")))
+}
+
 /// A request to register a source.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -125,8 +156,10 @@ pub struct NewSource {
     pub fhir_base_url: String,
     /// The patient's id on that server.
     pub patient_id: String,
-    /// A bearer access token for that server.
-    pub access_token: String,
+    /// A bearer access token for that server; none for an open server
+    /// (only when the administrator allows them: `allow_open_servers`).
+    #[serde(default)]
+    pub access_token: Option<String>,
     /// Connector plugin id (default `fhir-r4`).
     #[serde(default)]
     pub connector: Option<String>,
@@ -246,6 +279,16 @@ pub struct Sources {
     running: Mutex<HashSet<String>>,
     connections: Option<Connections>,
     sync_interval: chrono::Duration,
+    policy: ProviderPolicy,
+}
+
+/// What the administrator allows for providers people add by their URL.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProviderPolicy {
+    /// Addresses on this machine or a private network (`allow_private_provider_addresses`).
+    pub allow_private_addresses: bool,
+    /// Servers that need no sign-in (`allow_open_servers`).
+    pub allow_open_servers: bool,
 }
 
 /// Removes a source from the running set when the sync ends, however it ends.
@@ -273,7 +316,14 @@ impl Sources {
             running: Mutex::new(HashSet::new()),
             connections: None,
             sync_interval: chrono::Duration::hours(24),
+            policy: ProviderPolicy::default(),
         }
+    }
+
+    /// Apply the administrator's rules for user-given provider URLs.
+    pub fn with_policy(mut self, policy: ProviderPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// Enable connecting through SMART App Launch, with periodic re-sync every `interval`.
@@ -294,7 +344,7 @@ impl Sources {
             .and_then(|p| {
                 self.connections
                     .as_ref()
-                    .and_then(|c| c.catalog.platform(p))
+                    .and_then(|c| c.catalog.current().platform(p))
             })
             .is_some_and(|q| q.client_rate_limited)
     }
@@ -332,36 +382,27 @@ impl Sources {
             field,
             reason: reason.to_string(),
         };
-        let base = url::Url::parse(new.fhir_base_url.trim())
-            .map_err(|e| invalid("fhir_base_url", &format!("not a URL: {e}")))?;
-        if Origin::of_url(&base).is_none() || base.cannot_be_a_base() {
-            return Err(invalid(
-                "fhir_base_url",
-                "must be an absolute http or https URL",
-            ));
-        }
-        if !base.username().is_empty() || base.password().is_some() {
-            return Err(invalid("fhir_base_url", "must not contain credentials"));
-        }
-        if base.query().is_some() || base.fragment().is_some() {
-            return Err(invalid(
-                "fhir_base_url",
-                "must not have a query or fragment",
-            ));
-        }
+        let base = parse_base_url(&new.fhir_base_url)?;
+        address::check(&base, self.policy.allow_private_addresses).await?;
         if !records::is_fhir_id(&new.patient_id) {
             return Err(invalid(
                 "patient_id",
                 "must be a FHIR id: 1-64 of A-Z a-z 0-9 - .",
             ));
         }
-        let token = new.access_token.trim();
-        if token.is_empty() || token.len() > 8192 || !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(invalid(
-                "access_token",
-                "must be 1-8192 printable ASCII characters",
-            ));
-        }
+        let token = match new.access_token.as_deref().map(str::trim) {
+            Some(t)
+                if t.is_empty() || t.len() > 8192 || !t.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                return Err(invalid(
+                    "access_token",
+                    "must be 1-8192 printable ASCII characters",
+                ));
+            }
+            Some(t) => t,
+            None if self.policy.allow_open_servers => "",
+            None => return Err(SourceError::OpenServerRefused(base.to_string())),
+        };
         let connector = new
             .connector
             .unwrap_or_else(|| DEFAULT_CONNECTOR.to_string());
@@ -432,7 +473,7 @@ impl Sources {
         let quirks = platform.and_then(|p| {
             self.connections
                 .as_ref()
-                .and_then(|c| c.catalog.platform(p))
+                .and_then(|c| c.catalog.current().platform(p))
         });
         if let Some(q) = quirks {
             if let Some(custom) = &q.custom_op_patient_everything {
@@ -545,7 +586,8 @@ impl Sources {
                     settings: settings.clone(),
                 },
                 allowed: allowed.clone(),
-                bearer_token: Some(token),
+                // An open server's source has no token: send no Authorization at all.
+                bearer_token: (!token.is_empty()).then_some(token),
                 on_batch: on_batch.clone(),
             };
             let (result, progress) = self

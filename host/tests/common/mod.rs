@@ -119,6 +119,8 @@ impl Host {
             max_upload_bytes: 64 << 20,
             max_attachment_bytes: 1 << 20,
             sandbox: false,
+            // The sandbox providers these runs sync from listen on loopback.
+            allow_private_provider_addresses: true,
             ..Config::defaults()
         };
         adjust(&mut config);
@@ -287,6 +289,8 @@ pub async fn bare_host(adjust: impl FnOnce(&mut Config)) -> (Running, String, te
         max_upload_bytes: 64 << 20,
         max_attachment_bytes: 1 << 20,
         sandbox: false,
+        // The sandbox providers these runs sync from listen on loopback.
+        allow_private_provider_addresses: true,
         ..Config::defaults()
     };
     adjust(&mut config);

@@ -159,6 +159,8 @@ struct RefreshToken {
 /// The authorization server's memory.
 #[derive(Default)]
 pub(super) struct AuthStore {
+    /// Clients that registered themselves (RFC 7591).
+    registered: Vec<SandboxClient>,
     pending: HashMap<String, Pending>,
     codes: HashMap<String, Code>,
     grants: HashMap<u64, Grant>,
@@ -264,6 +266,90 @@ pub(super) fn routes() -> Router<Arc<Sandbox>> {
         .route("/oauth/consent", post(consent))
         .route("/oauth/token", post(token))
         .route("/oauth/revoke", post(revoke))
+        .route("/oauth/register", post(register))
+}
+
+impl Sandbox {
+    /// The client `id`: configured, or registered at `/oauth/register`.
+    fn client(&self, id: &str) -> Option<SandboxClient> {
+        self.options
+            .clients
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+            .or_else(|| self.auth().registered.iter().find(|c| c.id == id).cloned())
+    }
+}
+
+/// `POST /oauth/register`: dynamic client registration (RFC 7591) of a
+/// public client (PKCE, `token_endpoint_auth_method: none`) for its exact
+/// redirect URIs.
+async fn register(State(state): State<Arc<Sandbox>>, body: Bytes) -> Response {
+    let refuse = |error: &str, description: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": error, "error_description": description})),
+        )
+            .into_response()
+    };
+    if !state.options.dynamic_registration {
+        return outcome(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "this sandbox does not offer dynamic client registration",
+        );
+    }
+    let Ok(metadata) = serde_json::from_slice::<Value>(&body) else {
+        return refuse("invalid_client_metadata", "the body is not JSON");
+    };
+    let uris: Vec<String> = metadata["redirect_uris"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u.as_str())
+        .map(str::to_string)
+        .collect();
+    if uris.is_empty()
+        || !uris
+            .iter()
+            .all(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+    {
+        return refuse(
+            "invalid_redirect_uri",
+            "redirect_uris must list absolute http(s) URIs",
+        );
+    }
+    match metadata["token_endpoint_auth_method"].as_str() {
+        None | Some("none") => {}
+        Some(_) => {
+            return refuse(
+                "invalid_client_metadata",
+                "this sandbox registers public clients only (token_endpoint_auth_method: none)",
+            );
+        }
+    }
+    let client = SandboxClient {
+        id: format!("dyn-{}", &random_token()[..16]),
+        secret: None,
+        redirect_uris: uris.clone(),
+        accept_any_redirect: false,
+        public_key_pem: None,
+    };
+    let id = client.id.clone();
+    state.auth().registered.push(client);
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "client_id": id,
+            "client_id_issued_at": chrono::Utc::now().timestamp(),
+            "client_name": metadata["client_name"],
+            "redirect_uris": uris,
+            "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+        })),
+    )
+        .into_response()
 }
 
 /// `rest.security` of the CapabilityStatement: the SMART service and the OAuth URIs.
@@ -300,7 +386,7 @@ pub(super) async fn configuration(
         );
     }
     let root = &state.root;
-    let body = json!({
+    let mut body = json!({
         "issuer": state.base_url(base),
         "authorization_endpoint": format!("{root}/oauth/authorize"),
         "token_endpoint": format!("{root}/oauth/token"),
@@ -321,6 +407,9 @@ pub(super) async fn configuration(
             "permission-v1", "permission-v2",
         ],
     });
+    if state.options.dynamic_registration {
+        body["registration_endpoint"] = json!(format!("{root}/oauth/register"));
+    }
     (
         [(header::CONTENT_TYPE, "application/json")],
         body.to_string(),
@@ -490,11 +579,11 @@ impl ClientRefused {
 }
 
 /// The client a token or revocation request authenticates as (RFC 6749 2.3).
-fn authenticate_client<'a>(
-    state: &'a Sandbox,
+fn authenticate_client(
+    state: &Sandbox,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
-) -> Result<&'a SandboxClient, ClientRefused> {
+) -> Result<SandboxClient, ClientRefused> {
     if let Some(kind) = form.get("client_assertion_type") {
         return authenticate_assertion(state, kind, form);
     }
@@ -523,10 +612,7 @@ fn authenticate_client<'a>(
         },
     };
     let client = state
-        .options
-        .clients
-        .iter()
-        .find(|c| c.id == id)
+        .client(&id)
         .ok_or_else(|| ClientRefused::client("unknown client"))?;
     if client.public_key_pem.is_some() {
         return Err(ClientRefused::client(
@@ -547,11 +633,11 @@ fn authenticate_client<'a>(
 /// the assertion must be signed by the client's registered key, name the
 /// client as issuer and subject and this token endpoint as audience, and not
 /// be expired.
-fn authenticate_assertion<'a>(
-    state: &'a Sandbox,
+fn authenticate_assertion(
+    state: &Sandbox,
     kind: &str,
     form: &HashMap<String, String>,
-) -> Result<&'a SandboxClient, ClientRefused> {
+) -> Result<SandboxClient, ClientRefused> {
     use jsonwebtoken::{Algorithm, DecodingKey, Validation};
     if kind != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
         return Err(ClientRefused::request("unsupported client_assertion_type"));
@@ -570,10 +656,7 @@ fn authenticate_assertion<'a>(
         .map_err(|_| ClientRefused::client("the client assertion is not a JWT"))?;
     let issuer = unverified.claims["iss"].as_str().unwrap_or_default();
     let client = state
-        .options
-        .clients
-        .iter()
-        .find(|c| c.id == issuer)
+        .client(issuer)
         .ok_or_else(|| ClientRefused::client("unknown client"))?;
     let pem = client
         .public_key_pem
@@ -640,7 +723,7 @@ async fn authorize(State(state): State<Arc<Sandbox>>, RawQuery(query): RawQuery)
     let Some(client_id) = get("client_id") else {
         return error_page(StatusCode::BAD_REQUEST, "The request has no client_id.");
     };
-    let Some(client) = state.options.clients.iter().find(|c| c.id == client_id) else {
+    let Some(client) = state.client(client_id) else {
         return error_page(
             StatusCode::BAD_REQUEST,
             &format!("The client {client_id} is not registered with the sandbox."),
@@ -911,8 +994,8 @@ async fn token(State(state): State<Arc<Sandbox>>, headers: HeaderMap, body: Byte
     };
     match grant_type {
         "" => invalid_request("grant_type is missing"),
-        "authorization_code" => code_grant(&state, client, &form),
-        "refresh_token" => refresh_grant(&state, client, &form),
+        "authorization_code" => code_grant(&state, &client, &form),
+        "refresh_token" => refresh_grant(&state, &client, &form),
         other => oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
