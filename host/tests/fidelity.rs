@@ -158,6 +158,28 @@ async fn check_every_output(client: &reqwest::Client, base: &str, profile: &str)
     );
 }
 
+/// A host that synced `patient`'s `resources` from a sandbox (kept running):
+/// the host, the sandbox, the source and the sync's result.
+async fn synced_from_sandbox(
+    patient: &str,
+    resources: Vec<Value>,
+) -> (Host, hearth_host::sandbox::RunningSandbox, String, Value) {
+    let mut data = SandboxData::generated(1, 0, 0);
+    data.add_patient(resources).expect("patient");
+    let options = SandboxOptions::with_random_token();
+    let token = options.token.clone();
+    let sb = common::sandbox(data, options).await;
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let source = host
+        .add_source(&sb.base_url, patient, &token, "fhir-r4")
+        .await;
+    let (status, result) = host
+        .post(&host.at(&format!("/sources/{source}/sync")), &Value::Null)
+        .await;
+    assert_eq!(status, 200, "{result}");
+    (host, sb, source, result)
+}
+
 async fn new_profile(host: &Host, name: &str) -> String {
     let (status, body) = host.post("/api/profiles", &json!({"name": name})).await;
     assert_eq!(status, 201, "{body}");
@@ -196,19 +218,8 @@ async fn decimals_keep_their_digits_from_the_wire_to_every_output_and_a_restore(
         .iter()
         .map(|t| serde_json::from_str(t).expect("test JSON"))
         .collect();
-    let mut data = SandboxData::generated(1, 0, 0);
-    data.add_patient(resources).expect("patient");
-    let options = SandboxOptions::with_random_token();
-    let token = options.token.clone();
-    let sb = common::sandbox(data, options).await;
-    let host = Host::start("plugins", PluginLimits::default()).await;
-
     // Synced from a provider through the wasm connector.
-    let source = host.add_source(&sb.base_url, "p1", &token, "fhir-r4").await;
-    let (status, synced) = host
-        .post(&host.at(&format!("/sources/{source}/sync")), &Value::Null)
-        .await;
-    assert_eq!(status, 200, "{synced}");
+    let (host, _sb, source, synced) = synced_from_sandbox("p1", resources).await;
     assert_eq!(synced["emitted"].as_u64(), Some(6), "{synced}");
     check_every_output(&host.client, &host.base, &host.profile).await;
 
@@ -509,17 +520,7 @@ async fn a_sync_leaves_out_invalid_resources_and_reports_them_per_type() {
         );
     }
     resources.push(json!({"resourceType": "Condition", "id": "cx", "code": {}, "subject": {"reference": "Patient/s1"}}));
-    let mut data = SandboxData::generated(1, 0, 0);
-    data.add_patient(resources).expect("patient");
-    let options = SandboxOptions::with_random_token();
-    let token = options.token.clone();
-    let sb = common::sandbox(data, options).await;
-    let host = Host::start("plugins", PluginLimits::default()).await;
-    let source = host.add_source(&sb.base_url, "s1", &token, "fhir-r4").await;
-    let (status, result) = host
-        .post(&host.at(&format!("/sources/{source}/sync")), &Value::Null)
-        .await;
-    assert_eq!(status, 200, "{result}");
+    let (host, _sb, _source, result) = synced_from_sandbox("s1", resources).await;
     assert_eq!(result["emitted"].as_u64(), Some(2), "{result}");
     let rejected = &result["rejected"];
     assert_eq!(

@@ -508,35 +508,16 @@ fn catalog_source(dir: &std::path::Path) -> (std::path::PathBuf, bool) {
         return (shared, true);
     }
     eprintln!("../shared/data is absent: importing a small catalog written by the test");
-    let write = |rel: &str, text: &str| {
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
-    write(
-        "definitions/platform/cerner.yaml",
-        "platform_type: cerner\nscopes_supported: [openid, offline_access, patient/Patient.read]\nconfidential: false\nmissing_op_patient_everything: true\n",
-    );
-    write(
-        "catalog/endpoints.json",
-        r#"{"e1": {"id": "e1", "identifiers": [], "last_updated": "2024-01-01T00:00:00Z", "status": "active",
-          "connection_type": "hl7-fhir-rest", "platform_type": "cerner", "url": "https://fhir.example.org/r4/",
-          "authorization_endpoint": "", "token_endpoint": "", "introspection_endpoint": "", "userinfo_endpoint": "",
-          "revoke_endpoint": "", "registration_endpoint": "", "fhir_version": "4.0.1",
-          "smart_configuration_url": "", "fhir_capabilities_url": "", "software_name": "", "software_version": "",
-          "software_release_date": "", "endpoint_ids": []}}"#,
-    );
-    write(
-        "catalog/portals.json",
-        r#"{"p1": {"id": "p1", "identifiers": [], "last_updated": "2024-01-01T00:00:00Z", "name": "StatCare Portal",
-          "logo": "", "portal_website": "", "description": "", "endpoint_ids": ["e1"]}}"#,
-    );
-    write(
-        "catalog/brands.json",
-        r#"{"b1": {"id": "b1", "identifiers": [], "last_updated": "2024-01-01T00:00:00Z", "name": "StatCare Outpatient",
-          "brand_website": "", "hidden": false, "logo": "", "aliases": [],
-          "locations": [{"line": [], "city": "Knoxville", "state": "TN", "postal_code": "37919", "country": "US"}],
-          "telecom": [], "portal_ids": ["p1"], "brand_ids": ["b1"]}}"#,
+    small_catalog(
+        dir,
+        &SmallCatalog {
+            platform: "cerner",
+            extra_quirks: "missing_op_patient_everything: true\n",
+            url: "https://fhir.example.org/r4/",
+            portal: "StatCare Portal",
+            brand: "StatCare Outpatient",
+            place: ("Knoxville", "TN", "37919"),
+        },
     );
     (dir.to_path_buf(), false)
 }
@@ -650,7 +631,17 @@ async fn the_catalog_imports_into_connector_packages_and_is_searchable() {
     // A one-platform folder imported while the host runs: merged by default,
     // so every other platform stays, and found after a reload, no restart.
     let extra = scratch.path().join("extra");
-    one_platform_catalog(&extra);
+    small_catalog(
+        &extra,
+        &SmallCatalog {
+            platform: "zetacare",
+            extra_quirks: "",
+            url: "https://fhir.zeta.example/r4/",
+            portal: "Zeta Portal",
+            brand: "Zeta Family Practice",
+            place: ("Duluth", "MN", "55802"),
+        },
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
         .args(["catalog", "import"])
         .arg(&extra)
@@ -710,37 +701,64 @@ async fn the_catalog_imports_into_connector_packages_and_is_searchable() {
     );
 }
 
-/// A fasten-sources folder with one platform (`zetacare`) and one brand.
-fn one_platform_catalog(dir: &std::path::Path) {
+/// What a one-platform fasten-sources folder holds.
+struct SmallCatalog<'a> {
+    platform: &'a str,
+    /// More lines of the platform definition (YAML).
+    extra_quirks: &'a str,
+    url: &'a str,
+    portal: &'a str,
+    brand: &'a str,
+    /// City, state, postal code.
+    place: (&'a str, &'a str, &'a str),
+}
+
+/// Write a fasten-sources folder with one platform, endpoint, portal and brand.
+fn small_catalog(dir: &std::path::Path, c: &SmallCatalog) {
     let write = |rel: &str, text: &str| {
         let path = dir.join(rel);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     };
+    let (platform, (city, state, postal)) = (c.platform, c.place);
+    let id = |kind: &str| format!("{platform}-{kind}");
     write(
-        "definitions/platform/zetacare.yaml",
-        "platform_type: zetacare\nscopes_supported: [openid, offline_access, patient/*.read]\nconfidential: false\n",
+        &format!("definitions/platform/{platform}.yaml"),
+        &format!(
+            "platform_type: {platform}\nscopes_supported: [openid, offline_access, patient/*.read]\nconfidential: false\n{}",
+            c.extra_quirks
+        ),
     );
+    let stamp = r#""identifiers": [], "last_updated": "2026-01-01T00:00:00Z""#;
     write(
         "catalog/endpoints.json",
-        r#"{"z1": {"id": "z1", "identifiers": [], "last_updated": "2026-01-01T00:00:00Z", "status": "active",
-          "connection_type": "hl7-fhir-rest", "platform_type": "zetacare", "url": "https://fhir.zeta.example/r4/",
+        &json!({ id("e"): {"id": id("e"), "identifiers": [], "last_updated": "2026-01-01T00:00:00Z", "status": "active",
+          "connection_type": "hl7-fhir-rest", "platform_type": platform, "url": c.url,
           "authorization_endpoint": "", "token_endpoint": "", "introspection_endpoint": "", "userinfo_endpoint": "",
           "revoke_endpoint": "", "registration_endpoint": "", "fhir_version": "4.0.1",
           "smart_configuration_url": "", "fhir_capabilities_url": "", "software_name": "", "software_version": "",
-          "software_release_date": "", "endpoint_ids": []}}"#,
+          "software_release_date": "", "endpoint_ids": []}})
+        .to_string(),
     );
     write(
         "catalog/portals.json",
-        r#"{"zp": {"id": "zp", "identifiers": [], "last_updated": "2026-01-01T00:00:00Z", "name": "Zeta Portal",
-          "logo": "", "portal_website": "", "description": "", "endpoint_ids": ["z1"]}}"#,
+        &format!(
+            r#"{{"{p}": {{"id": "{p}", {stamp}, "name": "{name}", "logo": "", "portal_website": "", "description": "", "endpoint_ids": ["{e}"]}}}}"#,
+            p = id("p"),
+            e = id("e"),
+            name = c.portal
+        ),
     );
     write(
         "catalog/brands.json",
-        r#"{"zb": {"id": "zb", "identifiers": [], "last_updated": "2026-01-01T00:00:00Z", "name": "Zeta Family Practice",
-          "brand_website": "", "hidden": false, "logo": "", "aliases": [],
-          "locations": [{"line": [], "city": "Duluth", "state": "MN", "postal_code": "55802", "country": "US"}],
-          "telecom": [], "portal_ids": ["zp"], "brand_ids": ["zb"]}}"#,
+        &format!(
+            r#"{{"{b}": {{"id": "{b}", {stamp}, "name": "{name}", "brand_website": "", "hidden": false, "logo": "", "aliases": [],
+              "locations": [{{"line": [], "city": "{city}", "state": "{state}", "postal_code": "{postal}", "country": "US"}}],
+              "telecom": [], "portal_ids": ["{p}"], "brand_ids": ["{b}"]}}}}"#,
+            b = id("b"),
+            p = id("p"),
+            name = c.brand
+        ),
     );
 }
 

@@ -6,7 +6,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 import { api, ok } from "../api/client";
-import { connectHow, startConnectByUrl } from "../lib/sources";
+import { connectHow, startConnect } from "../lib/sources";
 import { Failure } from "./PageState";
 
 export function AddProvider({ profile }: { profile: string }) {
@@ -20,7 +20,7 @@ export function AddProvider({ profile }: { profile: string }) {
   });
   const connect = useMutation({
     mutationFn: async ({ base, name }: { base: string; name?: string }) => {
-      const authorize = await startConnectByUrl(profile, base, name);
+      const authorize = await startConnect(profile, { url: base }, name);
       window.location.assign(authorize);
     },
   });

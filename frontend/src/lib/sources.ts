@@ -30,22 +30,13 @@ export function latestJobs(jobs: Job[]): Record<string, Job> {
 export const isActive = (j: Job | undefined) => j?.status === "queued" || j?.status === "running";
 
 /** Start SMART App Launch: the host answers where to send the browser. */
-export async function startConnect(profile: string, endpointId: string, name?: string): Promise<string> {
+/** Start connecting a catalog endpoint, or (`{ url }`) a provider that is not in the catalog, by its FHIR base URL. */
+export async function startConnect(profile: string, provider: string | { url: string }, name?: string): Promise<string> {
+  const which = typeof provider === "string" ? { endpoint_id: provider } : { fhir_base_url: provider.url };
   const r = await ok(
     api.POST("/api/profiles/{profile}/connect", {
       params: { path: { profile } },
-      body: { endpoint_id: endpointId, ...(name ? { name } : {}) },
-    }),
-  );
-  return r.authorize_url;
-}
-
-/** Start connecting a provider that is not in the catalog, by its FHIR base URL. */
-export async function startConnectByUrl(profile: string, fhirBaseUrl: string, name?: string): Promise<string> {
-  const r = await ok(
-    api.POST("/api/profiles/{profile}/connect", {
-      params: { path: { profile } },
-      body: { fhir_base_url: fhirBaseUrl, ...(name ? { name } : {}) },
+      body: { ...which, ...(name ? { name } : {}) },
     }),
   );
   return r.authorize_url;
