@@ -1,7 +1,7 @@
 //! The official HL7 R4 example resources kept with the FHIRPath test suite (when present)
 //! pass the strict R4 check: they are valid R4 written by the spec's authors.
 
-use std::path::PathBuf;
+mod common;
 
 use serde_json::Value;
 
@@ -10,20 +10,9 @@ const KNOWN_INVALID: &[(&str, &str)] = &[];
 
 #[test]
 fn official_r4_json_examples_pass_check_r4() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fhirpath");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "skipping: {} not found (CI clones do not have it)",
-            dir.display()
-        );
+    let Some(files) = common::shared_json_files("fhirpath") else {
         return;
     };
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
     let mut checked = 0;
     let mut failures = Vec::new();
     for file in &files {
@@ -44,6 +33,6 @@ fn official_r4_json_examples_pass_check_r4() {
         }
     }
     eprintln!("official examples: {checked} checked");
-    assert!(checked > 0, "no JSON example under {}", dir.display());
+    assert!(checked > 0, "no JSON example in the shared fhirpath folder");
     assert!(failures.is_empty(), "{failures:#?}");
 }

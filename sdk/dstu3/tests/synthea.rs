@@ -2,6 +2,8 @@
 //! checks every resource of the shared Synthea R4 bundles as it is (real data guards the
 //! strict check against false positives).
 
+mod common;
+
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -108,20 +110,9 @@ fn is_dstu3(bundle: &Value) -> bool {
 #[test]
 fn synthea_r4_bundles_pass_check_r4_and_survive_a_dstu3_round_trip() {
     // Real R4 data guards the checker against false positives, and the round trip must be exact.
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/synthea/r4");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "skipping: {} not found (CI clones do not have it)",
-            dir.display()
-        );
+    let Some(files) = common::shared_json_files("synthea/r4") else {
         return;
     };
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
     let mut checked = 0;
     let mut round_trips = 0;
     let mut failures = Vec::new();
