@@ -269,6 +269,8 @@ describe("Hearth in a browser", () => {
     await dialog.getByLabel(field("Name")).fill("Sam Example");
     await dialog.getByLabel("Birth date").fill("2019-05-04");
     await dialog.getByRole("button", { name: "Add" }).click();
+    // Checked once the dialog has closed, not while it fades out.
+    await dialog.waitFor({ state: "hidden" });
     const sam = page.getByRole("region", { name: "Sam Example" });
     await sam.waitFor();
     await sam.getByLabel("Share with (username)").fill(MEMBER.username);

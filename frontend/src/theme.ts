@@ -1,4 +1,4 @@
-import { createTheme, type CSSVariablesResolver, type MantineColorsTuple } from "@mantine/core";
+import { createTheme, Modal, type CSSVariablesResolver, type MantineColorsTuple } from "@mantine/core";
 
 // A warm, calm primary with a dark enough shade for AA contrast on white.
 const hearth: MantineColorsTuple = ["#fdf1ec", "#f6e0d6", "#eebfa9", "#e69c7a", "#df7e52", "#db6b39", "#d9612c", "#c0511f", "#a84719", "#8c3a12"];
@@ -9,6 +9,10 @@ export const theme = createTheme({
   colors: { hearth },
   fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
   defaultRadius: "md",
+  components: {
+    // A dialog's ✕ button says what it does to screen readers (it had no name at all).
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" } } }),
+  },
 });
 
 /** Text shades with at least 6:1 contrast on their own light backgrounds. */
