@@ -870,3 +870,128 @@ async fn tampered_expired_and_wrong_algorithm_tokens_are_refused() {
         assert_eq!(status, expected, "{what}: {body}");
     }
 }
+
+/// Send `bodies` to sign-in all at once; the statuses, in order.
+async fn sign_in_burst(host: &Host, bodies: Vec<Value>) -> Vec<u16> {
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let (client, url) = (host.anon.clone(), format!("{}/api/auth/sign-in", host.base));
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.expect("task"));
+    }
+    statuses
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_cannot_outrun_the_throttle() {
+    // The attack: 40 guesses at once, the last one right. Before, each was
+    // checked against a limiter only the finished ones had updated: 39 × 401
+    // and a 200. Now each attempt is reserved before hashing.
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let mut bodies: Vec<Value> = (0..39)
+        .map(|i| json!({"username": "owner", "password": format!("guess number {i} of many")}))
+        .collect();
+    bodies.push(json!({"username": "owner", "password": PASSWORD}));
+    let statuses = sign_in_burst(&host, bodies).await;
+    let evaluated = statuses.iter().filter(|s| matches!(s, 200 | 401)).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(
+        evaluated <= hearth_host::auth::limiter::FREE_FAILURES as usize,
+        "at most the free failures are tried: {statuses:?}"
+    );
+    assert_eq!(
+        evaluated + refused,
+        40,
+        "the rest are told to wait: {statuses:?}"
+    );
+
+    // The same with a second factor: the right password, 40 wrong codes at once.
+    // Wait out the short delay the burst's few failures earned.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (status, setup) = host
+        .post("/api/me/totp", &json!({"password": PASSWORD}))
+        .await;
+    assert_eq!(status, 200, "{setup}");
+    let secret = setup["secret"].as_str().expect("secret").to_string();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let code = hearth_host::auth::totp::code_at(&secret, now).expect("code");
+    let (status, _) = host
+        .post("/api/me/totp/confirm", &json!({"code": code}))
+        .await;
+    assert_eq!(status, 200);
+    // Codes that are surely wrong: none of those valid around now.
+    let valid: Vec<String> = [now - 60, now - 30, now, now + 30, now + 60]
+        .iter()
+        .map(|t| hearth_host::auth::totp::code_at(&secret, *t).expect("code"))
+        .collect();
+    let bodies: Vec<Value> = (0..1000u32)
+        .map(|i| format!("{:06}", 100_000 + i * 7))
+        .filter(|c| !valid.contains(c))
+        .take(40)
+        .map(|wrong| json!({"username": "owner", "password": PASSWORD, "totp_code": wrong}))
+        .collect();
+    let statuses = sign_in_burst(&host, bodies).await;
+    let evaluated = statuses.iter().filter(|s| matches!(s, 200 | 401)).count();
+    assert!(
+        evaluated <= hearth_host::auth::limiter::FREE_FAILURES as usize,
+        "at most the free failures are tried: {statuses:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_sign_ins_is_turned_away_at_once_rather_than_queued() {
+    // 40 sign-ins from 40 addresses (127.0.0.x) for 40 names: none is
+    // throttled, but only a few password checks may wait for the two
+    // hashing slots; the rest are told 503 at once.
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let tasks: Vec<_> = (0..40u8)
+        .map(|i| {
+            let url = format!("{}/api/auth/sign-in", host.base);
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .local_address(std::net::IpAddr::from([127, 0, 1, i + 1]))
+                    .build()
+                    .expect("client");
+                let r = client
+                    .post(url)
+                    .json(&json!({"username": format!("visitor{i}"), "password": "a guess of some length"}))
+                    .send()
+                    .await
+                    .expect("request");
+                let retry = r.headers().get("retry-after").is_some();
+                (r.status().as_u16(), retry)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.expect("task"));
+    }
+    let busy = answers.iter().filter(|(s, _)| *s == 503).count();
+    let checked = answers.iter().filter(|(s, _)| *s == 401).count();
+    assert!(busy > 0, "some are turned away: {answers:?}");
+    assert!(
+        answers
+            .iter()
+            .filter(|(s, _)| *s == 503)
+            .all(|(_, retry)| *retry),
+        "with Retry-After: {answers:?}"
+    );
+    assert_eq!(busy + checked, 40, "{answers:?}");
+}

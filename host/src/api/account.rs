@@ -294,6 +294,7 @@ async fn new_session(
         (status = 401, response = Unauthenticated),
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyAttempts),
+        (status = 503, response = super::openapi::Unavailable),
     )
 )]
 async fn sign_in(

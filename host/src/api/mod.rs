@@ -426,6 +426,8 @@ impl From<AuthError> for Problem {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", detail)
                     .with_header(header::RETRY_AFTER, HeaderValue::from(secs))
             }
+            AuthError::Busy => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", detail)
+                .with_header(header::RETRY_AFTER, HeaderValue::from(1)),
             AuthError::Csrf => Problem::new(StatusCode::FORBIDDEN, "csrf", detail),
             AuthError::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
             AuthError::NotFound(_) => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),

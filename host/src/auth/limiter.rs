@@ -3,6 +3,14 @@
 //! guesses over many addresses still locks the account, and one address
 //! guessing many accounts is slowed too. The caller answers with the same
 //! generic error either way, so the limiter reveals nothing about accounts.
+//!
+//! An attempt is reserved before the password is hashed ([`SignInLimiter::begin`]):
+//! the check, the count and an in-flight mark on both keys happen under one
+//! lock, so parallel guesses cannot all pass a check that only the first
+//! failure would have closed. At most one attempt per account and per address
+//! is in flight; the others are told to retry at once (no queueing behind
+//! argon2). The attempt counts as a failure unless it is settled otherwise,
+//! so a client that hangs up mid-hash still pays for its guess.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -31,7 +39,12 @@ struct Entry {
     failures: u32,
     blocked_until: Instant,
     last_failure: Instant,
+    /// An attempt with this key is being checked now.
+    in_flight: bool,
 }
+
+/// How long a client told "another attempt is in flight" should wait.
+pub const IN_FLIGHT_WAIT: Duration = Duration::from_secs(1);
 
 /// A sign-in attempt must wait this long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -65,9 +78,13 @@ impl SignInLimiter {
         SignInLimiter::default()
     }
 
-    /// Whether a sign-in for `account` from `address` may be tried at `now`.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether a sign-in for `account` from `address` may be tried at `now`, without reserving it.
     pub fn check(&self, account: &str, address: IpAddr, now: Instant) -> Result<(), RetryAfter> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entries = self.lock();
         let wait = keys(account, address)
             .iter()
             .filter_map(|k| entries.get(k))
@@ -82,17 +99,45 @@ impl SignInLimiter {
         }
     }
 
-    /// Count a failed sign-in against the account and the address.
-    pub fn failed(&self, account: &str, address: IpAddr, now: Instant) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+    /// Reserve a sign-in attempt for `account` from `address` at `now`: refused
+    /// while either key is throttled or has an attempt in flight; otherwise
+    /// counted as a failure at once, until [`Attempt::settle`] says otherwise.
+    pub fn begin(
+        &self,
+        account: &str,
+        address: IpAddr,
+        now: Instant,
+    ) -> Result<Attempt<'_>, RetryAfter> {
+        let mut entries = self.lock();
         if entries.len() > PRUNE_ABOVE {
-            entries.retain(|_, e| now.duration_since(e.last_failure) < FORGET_AFTER);
+            entries.retain(|_, e| e.in_flight || now.duration_since(e.last_failure) < FORGET_AFTER);
         }
-        for key in keys(account, address) {
-            let entry = entries.entry(key).or_insert(Entry {
+        let keys = keys(account, address);
+        let live = |e: &&Entry| now.duration_since(e.last_failure) < FORGET_AFTER;
+        let wait = keys
+            .iter()
+            .filter_map(|k| entries.get(k))
+            .filter(live)
+            .map(|e| e.blocked_until.saturating_duration_since(now))
+            .max()
+            .unwrap_or_default();
+        if !wait.is_zero() {
+            return Err(RetryAfter(wait));
+        }
+        if keys
+            .iter()
+            .any(|k| entries.get(k).is_some_and(|e| e.in_flight))
+        {
+            return Err(RetryAfter(IN_FLIGHT_WAIT));
+        }
+        let mut before = [None, None];
+        for (i, key) in keys.iter().enumerate() {
+            before[i] = entries.get(key).copied();
+            let entry = entries.entry(key.clone()).or_insert(Entry {
                 failures: 0,
                 blocked_until: now,
                 last_failure: now,
+                in_flight: false,
             });
             if now.duration_since(entry.last_failure) >= FORGET_AFTER {
                 entry.failures = 0;
@@ -100,15 +145,75 @@ impl SignInLimiter {
             entry.failures += 1;
             entry.last_failure = now;
             entry.blocked_until = now + delay_after(entry.failures);
+            entry.in_flight = true;
         }
+        Ok(Attempt {
+            limiter: self,
+            keys,
+            before,
+            settled: false,
+        })
     }
+}
 
-    /// A successful sign-in clears the account's history. The address keeps
-    /// its own, so signing in to one's own account cannot reset a throttle
-    /// earned by guessing at others.
-    pub fn succeeded(&self, account: &str) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.remove(&Key::Account(account.trim().to_lowercase()));
+/// How a reserved attempt ended, when it was not a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// Signed in: the account's history is cleared; the address is as before
+    /// the attempt (signing in to one's own account cannot clear a throttle
+    /// earned by guessing at others).
+    SignedIn,
+    /// Not a guess (the password was right and a second factor is asked
+    /// for): both keys are as before the attempt.
+    NotCounted,
+}
+
+/// A reserved sign-in attempt; dropped unsettled, it stays counted as a failure.
+#[derive(Debug)]
+pub struct Attempt<'a> {
+    limiter: &'a SignInLimiter,
+    keys: [Key; 2],
+    /// The entries as they were before the attempt, to restore when it was no guess.
+    before: [Option<Entry>; 2],
+    settled: bool,
+}
+
+impl Attempt<'_> {
+    /// The attempt was not a failure.
+    pub fn settle(mut self, how: Settled) {
+        let mut entries = self.limiter.lock();
+        for (key, before) in self.keys.iter().zip(self.before) {
+            let clear = how == Settled::SignedIn && matches!(key, Key::Account(_));
+            match before {
+                Some(entry) if !clear => {
+                    entries.insert(
+                        key.clone(),
+                        Entry {
+                            in_flight: false,
+                            ..entry
+                        },
+                    );
+                }
+                _ => {
+                    entries.remove(key);
+                }
+            }
+        }
+        self.settled = true;
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let mut entries = self.limiter.lock();
+        for key in &self.keys {
+            if let Some(entry) = entries.get_mut(key) {
+                entry.in_flight = false;
+            }
+        }
     }
 }
 
@@ -134,11 +239,8 @@ mod tests {
         let limiter = SignInLimiter::new();
         let t0 = Instant::now();
         for (i, addr) in [A, B, A].into_iter().enumerate() {
-            assert!(
-                limiter.check("Mum@Example.org", addr, t0).is_ok(),
-                "attempt {i}"
-            );
-            limiter.failed("mum@example.org", addr, t0);
+            let attempt = limiter.begin("Mum@Example.org", addr, t0);
+            assert!(attempt.is_ok(), "attempt {i}");
         }
         // Third failure: one second for the account, from any address.
         let fresh = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 7));
@@ -152,7 +254,7 @@ mod tests {
                 .is_ok()
         );
         // Another failure doubles the wait.
-        limiter.failed("mum@example.org", fresh, t0 + Duration::from_secs(1));
+        drop(limiter.begin("mum@example.org", fresh, t0 + Duration::from_secs(1)));
         assert_eq!(
             limiter.check("mum@example.org", fresh, t0 + Duration::from_secs(1)),
             Err(RetryAfter(Duration::from_secs(2)))
@@ -164,7 +266,7 @@ mod tests {
         let limiter = SignInLimiter::new();
         let t0 = Instant::now();
         for account in ["a", "b", "c"] {
-            limiter.failed(account, A, t0);
+            drop(limiter.begin(account, A, t0).expect("free"));
         }
         assert!(
             limiter.check("d", A, t0).is_err(),
@@ -177,24 +279,33 @@ mod tests {
     fn success_clears_and_old_failures_are_forgotten() {
         let limiter = SignInLimiter::new();
         let t0 = Instant::now();
-        for _ in 0..5 {
-            limiter.failed("dad", A, t0);
+        for i in 0..5 {
+            // Each failure waits out the last one's delay.
+            let at = t0 + Duration::from_secs(60 * i);
+            drop(limiter.begin("dad", A, at).expect("after the delay"));
         }
+        let t0 = t0 + Duration::from_secs(240);
         assert!(limiter.check("dad", A, t0).is_err());
         assert!(
             limiter.check("dad", A, t0 + FORGET_AFTER).is_ok(),
             "an hour later the lock is gone"
         );
-        limiter.failed("dad", A, t0 + FORGET_AFTER);
+        drop(limiter.begin("dad", A, t0 + FORGET_AFTER));
         assert!(
             limiter.check("dad", A, t0 + FORGET_AFTER).is_ok(),
             "and counting starts again"
         );
-        for _ in 0..5 {
-            limiter.failed("dad", A, t0 + FORGET_AFTER);
-        }
-        limiter.succeeded("Dad");
         let later = t0 + FORGET_AFTER;
+        for i in 0..4 {
+            drop(limiter.begin("dad", A, later + Duration::from_secs(60 * i)));
+        }
+        let later = later + Duration::from_secs(600);
+        // A guess at someone else from A, then dad signs in from B.
+        drop(limiter.begin("mum", A, later).expect("A is free again"));
+        limiter
+            .begin("Dad", B, later)
+            .expect("dad's delay is over")
+            .settle(Settled::SignedIn);
         assert!(
             limiter.check("dad", B, later).is_ok(),
             "the account is cleared"
@@ -202,6 +313,50 @@ mod tests {
         assert!(
             limiter.check("dad", A, later).is_err(),
             "the guessing address is not"
+        );
+    }
+
+    #[test]
+    fn one_attempt_in_flight_per_account_and_per_address() {
+        let limiter = SignInLimiter::new();
+        let t0 = Instant::now();
+        let first = limiter.begin("ann", A, t0).expect("first");
+        assert_eq!(
+            limiter.begin("ann", B, t0).unwrap_err(),
+            RetryAfter(IN_FLIGHT_WAIT),
+            "the account is busy"
+        );
+        assert_eq!(
+            limiter.begin("bob", A, t0).unwrap_err(),
+            RetryAfter(IN_FLIGHT_WAIT),
+            "the address is busy"
+        );
+        assert!(limiter.begin("bob", B, t0).is_ok(), "others are not");
+        drop(first);
+        assert!(limiter.begin("ann", B, t0).is_ok(), "released when it ends");
+    }
+
+    #[test]
+    fn an_attempt_counts_unless_settled_and_settling_restores() {
+        let limiter = SignInLimiter::new();
+        let t0 = Instant::now();
+        // Three attempts that end without a verdict (a dropped connection) count.
+        for _ in 0..3 {
+            drop(limiter.begin("ann", A, t0).expect("free"));
+        }
+        assert!(limiter.check("ann", B, t0).is_err(), "counted as failures");
+        // A right password that still needs a code counts for nothing.
+        let later = t0 + Duration::from_secs(2);
+        limiter
+            .begin("cy", B, later)
+            .expect("free")
+            .settle(Settled::NotCounted);
+        for _ in 0..2 {
+            drop(limiter.begin("cy", B, later).expect("still free"));
+        }
+        assert!(
+            limiter.check("cy", B, later).is_ok(),
+            "two failures, the first attempt not counted"
         );
     }
 }

@@ -28,6 +28,9 @@ pub use users::{User, UserRole};
 /// At most this many argon2 hashes run at once (each takes 19 MiB), so a
 /// burst of sign-ins cannot exhaust memory or every core.
 const CONCURRENT_HASHES: usize = 2;
+/// Password checks waiting for a hashing slot before more are turned away
+/// at once (503) rather than queued: a burst must not make everyone wait.
+const HASH_QUEUE: usize = 8;
 
 /// Why an authentication or account operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +47,9 @@ pub enum AuthError {
     /// Too many failed sign-ins.
     #[error(transparent)]
     TooManyAttempts(#[from] limiter::RetryAfter),
+    /// Too many password checks are waiting; try again in a moment.
+    #[error("the server is busy checking passwords; try again in a moment")]
+    Busy,
     /// A cookie-authenticated change without the matching CSRF header.
     #[error("missing or wrong X-CSRF-Token header for a cookie-authenticated change")]
     Csrf,
@@ -139,6 +145,8 @@ pub struct Auth {
     cipher: TokenCipher,
     limiter: limiter::SignInLimiter,
     hashing: Arc<Semaphore>,
+    /// Password checks waiting for a `hashing` permit.
+    hash_waiting: Arc<std::sync::atomic::AtomicUsize>,
     /// A hash of a random password, verified against when the username is
     /// unknown so that both answers take the same time.
     decoy_hash: String,
@@ -163,6 +171,7 @@ impl Auth {
             cipher,
             limiter: limiter::SignInLimiter::new(),
             hashing: Arc::new(Semaphore::new(CONCURRENT_HASHES)),
+            hash_waiting: Default::default(),
             decoy_hash,
             allow_signup,
         })
@@ -193,13 +202,34 @@ impl Auth {
             .map_err(|e| AuthError::Internal(e.to_string()))
     }
 
-    /// Verify a password off the async workers, a bounded number at a time.
+    /// Verify a password off the async workers, a bounded number at a time;
+    /// [`AuthError::Busy`] at once when too many are already waiting.
     async fn verify_password(&self, pw: &str, phc: &str) -> Result<bool, AuthError> {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| AuthError::Internal(e.to_string()))?;
+        use std::sync::atomic::Ordering;
+        /// Counts a waiting check for as long as it waits, however the wait ends.
+        struct Waiting(Arc<std::sync::atomic::AtomicUsize>);
+        impl Drop for Waiting {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let _permit = match self.hashing.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let waiting = Waiting(self.hash_waiting.clone());
+                if waiting.0.fetch_add(1, Ordering::SeqCst) >= HASH_QUEUE {
+                    return Err(AuthError::Busy);
+                }
+                let permit = self
+                    .hashing
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| AuthError::Internal(e.to_string()))?;
+                drop(waiting);
+                permit
+            }
+        };
         let (pw, phc) = (pw.to_string(), phc.to_string());
         tokio::task::spawn_blocking(move || password::verify(&pw, &phc))
             .await

@@ -8,6 +8,7 @@
 //! refresh token presented a second time means someone kept a copy: the
 //! whole session is revoked.
 
+use super::limiter;
 use super::users::{select_user, user_from_row};
 use super::{Auth, AuthError, Caller, ClientInfo, User, new_id, now_text, tokens};
 use serde::{Deserialize, Serialize};
@@ -148,7 +149,8 @@ impl Auth {
     ) -> Result<(User, Issued), AuthError> {
         let now = std::time::Instant::now();
         let name = creds.username.trim();
-        self.limiter.check(name, client.address, now)?;
+        // Reserved and counted before any hashing; settled below when it was no failure.
+        let attempt = self.limiter.begin(name, client.address, now)?;
         let row = sqlx::query(
             "SELECT id, password_hash, disabled, totp_enabled FROM users WHERE username = ?",
         )
@@ -170,6 +172,7 @@ impl Auth {
         };
         if totp {
             if creds.totp_code.is_none() && creds.recovery_code.is_none() {
+                attempt.settle(limiter::Settled::NotCounted);
                 return Err(AuthError::TotpRequired);
             }
             if !self
@@ -184,7 +187,7 @@ impl Auth {
                 return Err(self.failed_sign_in(name, client, "second factor").await);
             }
         }
-        self.limiter.succeeded(name);
+        attempt.settle(limiter::Settled::SignedIn);
         let issued = self.start_session(&id, client).await?;
         self.audit
             .record(
@@ -199,9 +202,8 @@ impl Auth {
         Ok((self.user(&id).await?, issued))
     }
 
+    /// Record a failed sign-in (its attempt, dropped unsettled, is counted by the limiter).
     async fn failed_sign_in(&self, name: &str, client: &ClientInfo, what: &str) -> AuthError {
-        self.limiter
-            .failed(name, client.address, std::time::Instant::now());
         // The attempted name is kept (shortened) to spot guessing; it is not a secret.
         let shown: String = name.chars().take(64).collect();
         self.audit
