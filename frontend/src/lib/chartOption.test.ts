@@ -18,6 +18,17 @@ const data: ChartData = {
 };
 
 describe("lab chart option", () => {
+  it("escapes what the tooltip shows: a unit from a provider cannot inject markup", () => {
+    const hostile = { ...data, unit: `<img src=x onerror=alert(1)><a href='https://evil.example/'>x</a>` };
+    const o = labChartOption(hostile) as {
+      tooltip: { formatter: (p: { data?: { value: [number, number]; flag?: string } }) => string };
+    };
+    const html = o.tooltip.formatter({ data: { value: [Date.UTC(2024, 0, 2), 19], flag: "high" } });
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("<a ");
+    expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;&lt;a href=&#39;https://evil.example/&#39;&gt;");
+    expect(html.split("<br/>")).toHaveLength(2);
+  });
   it("stacks the band under the results and marks the flagged point by shape", () => {
     const o = labChartOption(data) as { series: { name: string; stack?: string; data: unknown[] }[] };
     expect(o.series.map((s) => s.name)).toEqual(["range-low", "Normal range", "Result"]);

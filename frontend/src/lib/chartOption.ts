@@ -64,9 +64,16 @@ export function labChartOption(data: ChartData, highlight?: string): Record<stri
         if (!p.data) return "";
         const [t, v] = p.data.value;
         const flag = flagText(p.data.flag);
-        return `${formatDate(new Date(t).toISOString())}<br/>${formatNumber(v)}${unit ? ` ${unit}` : ""}${flag && flag !== "Normal" ? ` (${flag})` : ""}`;
+        // ECharts renders this string as HTML: every value in it is escaped (a unit comes from a provider's data).
+        const text = `${formatNumber(v)}${unit ? ` ${unit}` : ""}${flag && flag !== "Normal" ? ` (${flag})` : ""}`;
+        return `${escapeHtml(formatDate(new Date(t).toISOString()))}<br/>${escapeHtml(text)}`;
       },
     },
     series,
   };
+}
+
+/** Text made safe to place inside HTML (element content or a quoted attribute). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 }
