@@ -238,3 +238,57 @@ async fn tokens_are_encrypted_at_rest_and_never_returned() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_queries_and_uploads_get_4xx_not_500() {
+    // Found by a probe (issue 15, item 15): each of these was a 500 or a wrong page.
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let c = &host.client;
+    // 1,001 repeated date parameters made one SQL statement too large: a 500 with SQL text.
+    let repeated = vec!["date=ge2020"; 1001].join("&");
+    let r = c
+        .get(format!(
+            "{}{}?{repeated}",
+            host.base,
+            host.at("/fhir/Observation")
+        ))
+        .send()
+        .await
+        .unwrap();
+    let p = assert_problem(r, 400, "invalid-query").await;
+    assert!(p["detail"].as_str().unwrap().contains("at most 64"), "{p}");
+    // Invalid UTF-8 in NDJSON: a refusal naming the line.
+    let mut body = b"{\"resourceType\":\"Patient\",\"id\":\"p\"}\n".to_vec();
+    body.extend_from_slice(b"{\"resourceType\":\"Patient\",\"id\":\"\xff\xfe\"}\n");
+    let r = c
+        .post(format!("{}{}", host.base, host.at("/imports")))
+        .header("content-type", "application/fhir+ndjson")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let p = assert_problem(r, 422, "invalid-entry").await;
+    assert_eq!(p["line"], 2, "{p}");
+    assert!(p["reason"].as_str().unwrap().contains("UTF-8"), "{p}");
+    // A page beyond any offset is empty, not page 1 again (its offset wrapped to 0).
+    let r = c
+        .post(format!("{}{}", host.base, host.at("/imports")))
+        .header("content-type", "application/fhir+ndjson")
+        .body("{\"resourceType\":\"Patient\",\"id\":\"p\"}\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let (_, first) = host.get(&host.at("/records?page=1")).await;
+    assert_eq!(
+        first["records"].as_array().map(Vec::len),
+        Some(1),
+        "{first}"
+    );
+    let (status, page) = host
+        .get(&host.at("/records?page=18446744073709551615&per_page=1000"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["records"], json!([]), "{page}");
+    assert_eq!(page["page"], json!(18446744073709551615u64));
+}

@@ -318,17 +318,25 @@ fn read_ndjson(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportEr
     let (mut number, mut index) = (0u64, 0u64);
     loop {
         line.clear();
-        let read = (&mut reader).take(MAX_LINE + 1).read_line(&mut line)?;
-        if read == 0 {
-            return Ok(());
-        }
-        number += 1;
-        let at = |reason: String| ImportError::Entry {
+        let at = |number: u64, reason: String| ImportError::Entry {
             index,
             line: Some(number),
             path: String::new(),
             reason,
         };
+        let read = match (&mut reader).take(MAX_LINE + 1).read_line(&mut line) {
+            Ok(read) => read,
+            // A refusal in words with the line, not a server error.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(at(number + 1, "the line is not UTF-8 text".into()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if read == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let at = |reason: String| at(number, reason);
         if read as u64 > MAX_LINE {
             return Err(at(format!("the line is longer than {MAX_LINE} bytes")));
         }

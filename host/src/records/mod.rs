@@ -301,7 +301,19 @@ impl RecordStore {
         .bind(resource_type)
         .fetch_one(&self.db)
         .await?;
-        let offset = (page.saturating_sub(1)).saturating_mul(per_page);
+        // A page past any possible offset is simply empty (not page 1 again).
+        let Some(offset) = page
+            .checked_sub(1)
+            .and_then(|p| p.checked_mul(per_page))
+            .and_then(|o| i64::try_from(o).ok())
+        else {
+            return Ok(RecordPage {
+                total: total as u64,
+                page,
+                per_page,
+                records: Vec::new(),
+            });
+        };
         let rows = sqlx::query(
             "SELECT r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json
              FROM resources r
@@ -311,7 +323,7 @@ impl RecordStore {
         .bind(scope.id())
         .bind(resource_type)
         .bind(per_page as i64)
-        .bind(offset as i64)
+        .bind(offset)
         .fetch_all(&self.db)
         .await?;
         let records = rows

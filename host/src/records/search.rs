@@ -11,6 +11,9 @@ use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+/// Most parameters one search may have.
+pub const MAX_PARAMETERS: usize = 64;
+
 /// The search parameters understood, for the error that lists them.
 pub const SUPPORTED: &str = "_id, _lastUpdated, date, code, category, component-code, status, _text, _sort, _count, _total, _cursor";
 /// Largest page.
@@ -279,6 +282,16 @@ impl Cursor {
 impl Search {
     /// Parse the query parameters of `GET …/fhir/{resource_type}`.
     pub fn parse(resource_type: &str, params: &[(String, String)]) -> Result<Search, QueryError> {
+        // Each parameter becomes SQL; a thousand repeats would exceed what one statement can hold.
+        if params.len() > MAX_PARAMETERS {
+            return Err(invalid(
+                "parameters",
+                format!(
+                    "{} parameters; a search takes at most {MAX_PARAMETERS}",
+                    params.len()
+                ),
+            ));
+        }
         if !is_type_name(resource_type) {
             return Err(invalid(
                 "type",
