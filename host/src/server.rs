@@ -80,7 +80,9 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
         max_upload_bytes: config.max_upload_bytes,
         max_attachment_bytes: config.max_attachment_bytes,
         auth: Arc::new(auth),
-        secure_cookies: config.secure_cookies,
+        // Over https the cookies are Secure whatever the setting says.
+        secure_cookies: config.secure_cookies || public_url.scheme() == "https",
+        hsts: public_url.scheme() == "https",
         sources,
         records,
         plugins,

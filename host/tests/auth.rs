@@ -995,3 +995,56 @@ async fn a_burst_of_sign_ins_is_turned_away_at_once_rather_than_queued() {
     );
     assert_eq!(busy + checked, 40, "{answers:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_https_cookies_are_secure_and_browsers_keep_to_https() {
+    // Issue 15, item 12: with an https public URL the cookies lacked Secure,
+    // there was no HSTS, and API answers could be cached.
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.public_url = Some(url::Url::parse("https://hearth.example.home").expect("url"));
+    })
+    .await;
+    let r = host
+        .anon
+        .post(format!("{}/api/auth/sign-in", host.base))
+        .json(&json!({"username": "owner", "password": PASSWORD, "use_cookies": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    let cookies = set_cookies(&r);
+    assert!(!cookies.is_empty());
+    assert!(
+        cookies.iter().all(|c| c.contains("; Secure")),
+        "{cookies:?}"
+    );
+    let (status, _) = host.get("/api/me").await;
+    assert_eq!(status, 200);
+    let me = host
+        .client
+        .get(format!("{}/api/me", host.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.headers()["cache-control"], "no-store");
+
+    // Over plain http (a home network without TLS): no HSTS, no Secure, still no-store.
+    let plain = Host::start("plugins", PluginLimits::default()).await;
+    let r = plain
+        .anon
+        .post(format!("{}/api/auth/sign-in", plain.base))
+        .json(&json!({"username": "owner", "password": PASSWORD, "use_cookies": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("strict-transport-security").is_none());
+    assert!(set_cookies(&r).iter().all(|c| !c.contains("Secure")));
+    let health = plain
+        .anon
+        .get(format!("{}/api/health", plain.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.headers()["cache-control"], "no-store");
+}

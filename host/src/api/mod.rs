@@ -35,6 +35,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::ToSchema;
 
 pub use extract::{Access, Edit, Own, Read};
@@ -53,8 +54,10 @@ pub struct AppState {
     pub records: RecordStore,
     /// Plugin host.
     pub plugins: Arc<Plugins>,
-    /// Whether session cookies are marked `Secure`.
+    /// Whether session cookies are marked `Secure` (configured, or Hearth is reached over https).
     pub secure_cookies: bool,
+    /// Whether browsers are told to use https only (`Strict-Transport-Security`): the public URL is https.
+    pub hsts: bool,
     /// Attachment files and spooled uploads.
     pub files: Files,
     /// Largest upload.
@@ -144,13 +147,27 @@ pub fn router(state: AppState) -> Router {
                 "this route does not accept that method",
             )
         })
-        .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        // API answers hold records and tokens: no cache keeps them (a handler may say otherwise).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     let sandbox = state.sandbox.clone();
+    let hsts = state.hsts;
     let web = state.web.clone();
     let app = Router::new().nest("/api", api).fallback_service(web);
     let app = match sandbox {
         Some(sandbox) => app.nest_service("/sandbox", sandbox),
         None => app,
+    };
+    let app = if hsts {
+        app.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        app
     };
     app.layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
