@@ -1118,3 +1118,55 @@ async fn a_dstu3_provider_syncs_through_the_dstu3_connector_as_r4() {
         "{condition}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_finished_after_the_starter_lost_access_connects_nothing() {
+    // Issue 15, item 13: the callback created the source anyway.
+    let mut options = SandboxOptions::with_random_token();
+    options.auto_approve = true;
+    let sandbox = common::sandbox(SandboxData::generated(4, 1, 20), options).await;
+    let root = common::sandbox_root(&sandbox);
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.sandbox_url = Some(url::Url::parse(&root).expect("url"));
+    })
+    .await;
+    let (bob, bob_client) = host.member("bob").await;
+    let (status, _) = host
+        .post(
+            &host.at("/grants"),
+            &json!({"username": "bob", "role": "editor"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let authorize =
+        common::start_connect(&bob_client, &host.base, &host.profile, "hearth-sandbox-r4").await;
+    // While bob is at the provider, the owner stops sharing with him.
+    let (status, _) = common::call(
+        &host.client,
+        &host.base,
+        reqwest::Method::DELETE,
+        &host.at(&format!("/grants/{bob}")),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let r = no_redirects()
+        .get(&authorize)
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(r.status().as_u16(), 302);
+    let location = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    let (status, problem) = common::callback(&location).await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(problem["type"], "urn:hearth:problem:access-revoked");
+    let (_, sources) = host.get(&host.at("/sources")).await;
+    assert_eq!(
+        sources["sources"],
+        json!([]),
+        "nothing connected: {sources}"
+    );
+}

@@ -210,7 +210,13 @@ async fn callback(
 
 /// Exchange the code, then queue the first sync; 303 to the source's page.
 async fn finish(state: &AppState, params: CallbackParams) -> Result<Response, Problem> {
-    let connected = state.sources.finish_connect(params).await?;
+    let auth = state.auth.clone();
+    let connected = state
+        .sources
+        .finish_connect(params, |user, profile| async move {
+            auth.may_edit(&user, &profile).await
+        })
+        .await?;
     let job = state
         .jobs
         .enqueue(

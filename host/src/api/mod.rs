@@ -401,6 +401,9 @@ impl From<&SourceError> for Problem {
             SourceError::OpenServerRefused(_) => {
                 Problem::new(StatusCode::FORBIDDEN, "open-servers-off", detail)
             }
+            SourceError::AccessGone => {
+                Problem::new(StatusCode::FORBIDDEN, "access-revoked", detail)
+            }
             SourceError::ConnectionsOff => {
                 Problem::new(StatusCode::SERVICE_UNAVAILABLE, "connections-off", detail)
             }

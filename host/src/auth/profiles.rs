@@ -247,6 +247,27 @@ impl Auth {
         })
     }
 
+    /// Whether `user` (enabled) may still edit `profile`: asked when work a
+    /// person started finishes later without them (a provider's callback).
+    pub async fn may_edit(&self, user: &str, profile: &str) -> bool {
+        let role: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(
+            "SELECT g.role FROM grants g JOIN users u ON u.id = g.user_id
+             WHERE g.profile_id = ? AND g.user_id = ? AND NOT u.disabled",
+        )
+        .bind(profile)
+        .bind(user)
+        .fetch_optional(&self.db)
+        .await;
+        match role {
+            Ok(Some(role)) => ProfileRole::parse(&role).is_ok_and(|r| r >= ProfileRole::Editor),
+            Ok(None) => false,
+            Err(e) => {
+                tracing::error!(error = %e, "checking a grant failed; refusing");
+                false
+            }
+        }
+    }
+
     /// The profiles `caller` has access to.
     pub async fn profiles(&self, caller: &Caller) -> Result<Vec<Profile>, AuthError> {
         let rows = sqlx::query(

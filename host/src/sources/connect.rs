@@ -259,12 +259,24 @@ impl Sources {
     }
 
     /// Finish at the callback: check the state, exchange the code, and create or reconnect the source.
-    pub async fn finish_connect(&self, params: CallbackParams) -> Result<Connected, SourceError> {
+    ///
+    /// `still_allowed(user, profile)` is asked once the started authorization
+    /// is found: the person who started it may have lost their access since.
+    pub async fn finish_connect<F, Fut>(
+        &self,
+        params: CallbackParams,
+        still_allowed: F,
+    ) -> Result<Connected, SourceError>
+    where
+        F: FnOnce(String, String) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
         let connections = self.connections()?;
         let state = params.state.as_deref().ok_or(SourceError::UnknownState)?;
         // Deleting first makes the state single-use even if the exchange below fails.
         let row = sqlx::query(
-            "DELETE FROM smart_pending WHERE state_hash = ? RETURNING profile_id, endpoint_id, source_id, name, smart_config, verifier, expires_at",
+            "DELETE FROM smart_pending WHERE state_hash = ?
+             RETURNING profile_id, user_id, endpoint_id, source_id, name, smart_config, verifier, expires_at",
         )
         .bind(state_hash(state))
         .fetch_optional(&self.db)
@@ -275,6 +287,11 @@ impl Sources {
             return Err(SourceError::UnknownState);
         }
         let profile_id: String = row.try_get("profile_id")?;
+        let user_id: String = row.try_get("user_id")?;
+        if !still_allowed(user_id.clone(), profile_id.clone()).await {
+            tracing::warn!(profile = %profile_id, user = %user_id, "a connection finished after its starter lost access; nothing connected");
+            return Err(SourceError::AccessGone);
+        }
         let endpoint_id: String = row.try_get("endpoint_id")?;
         let reconnect: Option<String> = row.try_get("source_id")?;
         if let Some(error) = params.error {

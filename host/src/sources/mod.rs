@@ -108,6 +108,11 @@ pub enum SourceError {
         "{0} asks for no sign-in at all; the administrator has not allowed open FHIR servers (allow_open_servers)"
     )]
     OpenServerRefused(String),
+    /// The person who started connecting no longer may edit the profile.
+    #[error(
+        "the person who started connecting no longer has editor access to this profile; nothing was connected"
+    )]
+    AccessGone,
     /// The host was started without connection support (no catalog, no OAuth client).
     #[error("connecting providers is not available in this host")]
     ConnectionsOff,
