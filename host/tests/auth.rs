@@ -1048,3 +1048,31 @@ async fn behind_https_cookies_are_secure_and_browsers_keep_to_https() {
         .unwrap();
     assert_eq!(health.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_re_checks_are_throttled_like_sign_ins() {
+    // Issue 15, item 10: a stolen session could guess the password through
+    // /me/password and /me/totp without limit.
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let (status, _) = host
+            .post(
+                "/api/me/password",
+                &json!({"current_password": format!("wrong guess number {i}"), "new_password": "a brand new passphrase"}),
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(statuses, [403, 403, 403]);
+    let (status, body) = host
+        .post(
+            "/api/me/totp",
+            &json!({"password": "yet another wrong guess"}),
+        )
+        .await;
+    assert_eq!((status, kind(&body)), (429, "too-many-attempts"), "{body}");
+    // The same counts hold for sign-in.
+    let (status, _) = host.sign_in("owner", PASSWORD).await;
+    assert_eq!(status, 429);
+}

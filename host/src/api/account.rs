@@ -575,6 +575,8 @@ struct PasswordChange {
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = super::openapi::Unavailable),
     )
 )]
 async fn change_password(
@@ -612,6 +614,8 @@ struct PasswordOnly {
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = super::openapi::Unavailable),
     )
 )]
 async fn totp_begin(
@@ -684,6 +688,8 @@ async fn totp_confirm(
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = super::openapi::Unavailable),
     )
 )]
 async fn totp_disable(

@@ -108,11 +108,21 @@ impl SignInLimiter {
         address: IpAddr,
         now: Instant,
     ) -> Result<Attempt<'_>, RetryAfter> {
+        self.reserve(keys(account, address).to_vec(), now)
+    }
+
+    /// Reserve a password re-check by a signed-in `account` (changing the
+    /// password, two-step settings): the account's count only, shared with
+    /// sign-in, so a stolen session cannot guess the password either.
+    pub fn begin_recheck(&self, account: &str, now: Instant) -> Result<Attempt<'_>, RetryAfter> {
+        self.reserve(vec![Key::Account(account.trim().to_lowercase())], now)
+    }
+
+    fn reserve(&self, keys: Vec<Key>, now: Instant) -> Result<Attempt<'_>, RetryAfter> {
         let mut entries = self.lock();
         if entries.len() > PRUNE_ABOVE {
             entries.retain(|_, e| e.in_flight || now.duration_since(e.last_failure) < FORGET_AFTER);
         }
-        let keys = keys(account, address);
         let live = |e: &&Entry| now.duration_since(e.last_failure) < FORGET_AFTER;
         let wait = keys
             .iter()
@@ -130,9 +140,9 @@ impl SignInLimiter {
         {
             return Err(RetryAfter(IN_FLIGHT_WAIT));
         }
-        let mut before = [None, None];
-        for (i, key) in keys.iter().enumerate() {
-            before[i] = entries.get(key).copied();
+        let mut before = Vec::with_capacity(keys.len());
+        for key in &keys {
+            before.push(entries.get(key).copied());
             let entry = entries.entry(key.clone()).or_insert(Entry {
                 failures: 0,
                 blocked_until: now,
@@ -172,9 +182,9 @@ pub enum Settled {
 #[derive(Debug)]
 pub struct Attempt<'a> {
     limiter: &'a SignInLimiter,
-    keys: [Key; 2],
+    keys: Vec<Key>,
     /// The entries as they were before the attempt, to restore when it was no guess.
-    before: [Option<Entry>; 2],
+    before: Vec<Option<Entry>>,
     settled: bool,
 }
 
@@ -182,7 +192,7 @@ impl Attempt<'_> {
     /// The attempt was not a failure.
     pub fn settle(mut self, how: Settled) {
         let mut entries = self.limiter.lock();
-        for (key, before) in self.keys.iter().zip(self.before) {
+        for (key, before) in self.keys.iter().zip(&self.before) {
             let clear = how == Settled::SignedIn && matches!(key, Key::Account(_));
             match before {
                 Some(entry) if !clear => {
@@ -190,7 +200,7 @@ impl Attempt<'_> {
                         key.clone(),
                         Entry {
                             in_flight: false,
-                            ..entry
+                            ..*entry
                         },
                     );
                 }

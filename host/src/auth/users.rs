@@ -413,18 +413,24 @@ impl Auth {
         Ok(())
     }
 
-    /// Check the caller's current password, given in `field`.
+    /// Check the caller's current password, given in `field`. Throttled like
+    /// a sign-in (the same counts): a stolen session must not become a way to
+    /// guess the password.
     pub(super) async fn check_current_password(
         &self,
         caller: &Caller,
         field: &str,
         password: &str,
     ) -> Result<(), AuthError> {
+        let attempt = self
+            .limiter
+            .begin_recheck(&caller.user.username, std::time::Instant::now())?;
         let phc: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
             .bind(&caller.user.id)
             .fetch_one(&self.db)
             .await?;
         if self.verify_password(password, &phc).await? {
+            attempt.settle(super::limiter::Settled::NotCounted);
             Ok(())
         } else {
             Err(AuthError::Forbidden(format!(
