@@ -18,4 +18,5 @@ pub mod server;
 pub mod smart;
 pub mod sources;
 pub mod synth;
+pub mod text;
 pub mod web;

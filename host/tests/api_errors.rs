@@ -292,3 +292,54 @@ async fn hostile_queries_and_uploads_get_4xx_not_500() {
     assert_eq!(page["records"], json!([]), "{page}");
     assert_eq!(page["page"], json!(18446744073709551615u64));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_and_bidi_characters_are_refused_in_typed_text() {
+    // Issue 15, item 17: NUL, ESC and U+202E were accepted in names and notes.
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let (status, p) = host
+        .post("/api/profiles", &json!({"name": "Sam\u{202E}gnp.exe"}))
+        .await;
+    assert_eq!(status, 422, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("bidirectional text control"),
+        "{p}"
+    );
+    let (status, p) = host
+        .post(
+            &host.at("/manual/Condition"),
+            &json!({"resourceType": "Condition",
+                "code": {"text": "Asthma"}, "onsetDateTime": "2019-03-01",
+                "note": [{"text": "fine\u{1b}[2Jgone"}]}),
+        )
+        .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(p["path"], "note[0].text", "{p}");
+    let r = host
+        .client
+        .post(format!("{}{}?name=a%00b", host.base, host.at("/imports")))
+        .header("content-type", "application/fhir+ndjson")
+        .body("{\"resourceType\":\"Patient\",\"id\":\"p\"}\n")
+        .send()
+        .await
+        .unwrap();
+    let p = assert_problem(r, 422, "invalid-field").await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("control character"),
+        "{p}"
+    );
+    // Line breaks in a note are fine.
+    let (status, p) = host
+        .post(
+            &host.at("/manual/Condition"),
+            &json!({"resourceType": "Condition",
+                "code": {"text": "Asthma"}, "onsetDateTime": "2019-03-01",
+                "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+                "note": [{"text": "first line\nsecond line"}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{p}");
+}

@@ -157,7 +157,16 @@ async fn upload(
                 "`name`: must be 1-200 characters",
             ));
         }
-        Some(n) => n,
+        Some(n) => {
+            crate::text::check_line(&n).map_err(|e| {
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-field",
+                    format!("`name`: {e}"),
+                )
+            })?;
+            n
+        }
         None => format!("Upload {}", chrono::Utc::now().format("%Y-%m-%d %H:%M")),
     };
     let spooled = state

@@ -124,12 +124,10 @@ pub struct Grant {
 /// Check a profile name.
 pub fn check_profile_name(name: &str) -> Result<String, AuthError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(AuthError::invalid(
-            "name",
-            "must be 1-100 characters without control characters",
-        ));
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AuthError::invalid("name", "must be 1-100 characters"));
     }
+    crate::text::check_line(name).map_err(|e| AuthError::invalid("name", e.to_string()))?;
     Ok(name.to_string())
 }
 

@@ -131,12 +131,13 @@ pub fn check_username(name: &str) -> Result<(), AuthError> {
 
 fn clean_display_name(name: Option<&str>, fallback: &str) -> Result<String, AuthError> {
     let name = name.map(str::trim).unwrap_or(fallback);
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.is_empty() || name.chars().count() > 100 {
         return Err(AuthError::invalid(
             "display_name",
-            "must be 1-100 characters without control characters",
+            "must be 1-100 characters",
         ));
     }
+    crate::text::check_line(name).map_err(|e| AuthError::invalid("display_name", e.to_string()))?;
     Ok(name.to_string())
 }
 

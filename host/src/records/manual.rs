@@ -130,6 +130,36 @@ async fn store_one(
     Ok(())
 }
 
+/// Every string a person typed into a record: no control characters but
+/// line breaks and tabs, and no bidirectional controls; the first one's path.
+fn typed_text(value: &Value, path: &mut String) -> Result<(), ManualError> {
+    match value {
+        Value::String(s) => crate::text::check_text(s).map_err(|e| invalid(path, &e.to_string())),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                typed_text(item, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Object(o) => {
+            for (key, item) in o {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                typed_text(item, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Fill in what the host owns (id, patient, last update) and check the rest.
 fn prepare(
     resource_type: &str,
@@ -143,6 +173,7 @@ fn prepare(
             &format!("manual entry supports {}", TYPES.join(", ")),
         ));
     }
+    typed_text(&value, &mut String::new())?;
     let Value::Object(object) = &mut value else {
         return Err(invalid("", "a record must be a JSON object"));
     };
@@ -323,6 +354,7 @@ impl RecordStore {
         if text.is_empty() || text.len() > 100_000 {
             return Err(invalid("text", "must be 1-100000 characters"));
         }
+        crate::text::check_text(text).map_err(|e| invalid("text", &e.to_string()))?;
         let mut tx = crate::db::write_tx(&self.db).await?;
         let exists: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM resources WHERE profile_id = ? AND resource_type = 'Encounter' AND resource_id = ? LIMIT 1",
@@ -387,6 +419,7 @@ impl RecordStore {
         if title.is_empty() || title.chars().count() > 200 {
             return Err(invalid("title", "must be 1-200 characters"));
         }
+        crate::text::check_line(title).map_err(|e| invalid("title", &e.to_string()))?;
         if let Some(d) = date
             && !validate::is_date_time(d)
         {

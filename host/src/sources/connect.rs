@@ -188,7 +188,13 @@ impl Sources {
                             reason: "must be 1-200 characters".into(),
                         });
                     }
-                    Some(n) => Some(n.to_string()),
+                    Some(n) => {
+                        crate::text::check_line(n).map_err(|e| SourceError::Invalid {
+                            field: "name",
+                            reason: e.to_string(),
+                        })?;
+                        Some(n.to_string())
+                    }
                     None => None,
                 };
                 let endpoint = match (&request.endpoint_id, &request.fhir_base_url) {

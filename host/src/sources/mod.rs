@@ -419,7 +419,10 @@ impl Sources {
             Some(n) if n.is_empty() || n.len() > 200 => {
                 return Err(invalid("name", "must be 1-200 characters"));
             }
-            Some(n) => n,
+            Some(n) => {
+                crate::text::check_line(&n).map_err(|e| invalid("name", &e.to_string()))?;
+                n
+            }
             None => base.host_str().unwrap_or("FHIR server").to_string(),
         };
         let id = new_id();
