@@ -1076,3 +1076,84 @@ async fn password_re_checks_are_throttled_like_sign_ins() {
     let (status, _) = host.sign_in("owner", PASSWORD).await;
     assert_eq!(status, 429);
 }
+
+/// Open `path` as an event stream with `client`; a task that ends (true) when the server closes it within `within`.
+fn stream_ends_within(
+    client: &reqwest::Client,
+    url: String,
+    within: std::time::Duration,
+) -> tokio::task::JoinHandle<bool> {
+    let client = client.clone();
+    tokio::spawn(async move {
+        use futures_util::StreamExt;
+        let r = client.get(url).send().await.expect("events");
+        assert_eq!(r.status(), 200);
+        let mut body = r.bytes_stream();
+        tokio::time::timeout(within, async {
+            while let Some(chunk) = body.next().await {
+                if chunk.is_err() {
+                    break;
+                }
+            }
+        })
+        .await
+        .is_ok()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_streams_end_when_access_ends() {
+    // Issue 15, item 7: a stream kept delivering after the grant was removed
+    // and the user signed out.
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let (vic, vic_client) = host.member("vic").await;
+    let share = || async {
+        let (status, _) = host
+            .post(
+                &host.at("/grants"),
+                &json!({"username": "vic", "role": "viewer"}),
+            )
+            .await;
+        assert_eq!(status, 201);
+    };
+    share().await;
+    let url = format!("{}{}", host.base, host.at("/events"));
+    let within = std::time::Duration::from_secs(15);
+
+    let ended = stream_ends_within(&vic_client, url.clone(), within);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, _) = common::call(
+        &host.client,
+        &host.base,
+        reqwest::Method::DELETE,
+        &host.at(&format!("/grants/{vic}")),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert!(
+        ended.await.expect("task"),
+        "the stream ends when the grant goes"
+    );
+
+    share().await;
+    let ended = stream_ends_within(&vic_client, url.clone(), within);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, _) = common::call(
+        &vic_client,
+        &host.base,
+        reqwest::Method::POST,
+        "/api/auth/sign-out",
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert!(ended.await.expect("task"), "the stream ends at sign-out");
+
+    // The owner's own stream stays open while access holds.
+    let kept = stream_ends_within(&host.client, url, std::time::Duration::from_secs(7));
+    assert!(
+        !kept.await.expect("task"),
+        "a reader with access keeps the stream"
+    );
+}

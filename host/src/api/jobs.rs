@@ -12,6 +12,9 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
+
+/// How often an open event stream checks that its reader may still read.
+const STREAM_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// The job routes' description.
@@ -261,28 +264,62 @@ async fn retry(
     )
 )]
 async fn events(State(state): State<AppState>, access: Access<Read>) -> impl IntoResponse {
-    let profile = access.scope.id().to_string();
-    let rx = state.jobs.events().subscribe();
-    let stream = futures_util::stream::unfold(rx, move |mut rx| {
-        let profile = profile.clone();
-        async move {
-            loop {
-                match rx.recv().await {
-                    Ok(event) if event.profile_id == profile => {
+    /// What the stream carries between events.
+    struct Watch {
+        rx: tokio::sync::broadcast::Receiver<crate::jobs::events::Event>,
+        tick: tokio::time::Interval,
+        auth: std::sync::Arc<crate::auth::Auth>,
+        profile: String,
+        user: String,
+        session: String,
+    }
+    impl Watch {
+        /// Whether the session is live and its user may still read the profile.
+        async fn allowed(&self) -> bool {
+            self.auth
+                .may_watch(&self.session, &self.user, &self.profile)
+                .await
+        }
+    }
+    let mut tick = tokio::time::interval(STREAM_RECHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let watch = Watch {
+        rx: state.jobs.events().subscribe(),
+        tick,
+        auth: state.auth.clone(),
+        profile: access.scope.id().to_string(),
+        user: access.caller.user.id.clone(),
+        session: access.caller.session_id.clone(),
+    };
+    // Access is checked before each event and every few seconds between
+    // them: a sign-out, a revoked session or a removed grant ends the stream.
+    let stream = futures_util::stream::unfold(watch, |mut w| async move {
+        loop {
+            tokio::select! {
+                _ = w.tick.tick() => {
+                    if !w.allowed().await {
+                        return None;
+                    }
+                }
+                received = w.rx.recv() => match received {
+                    Ok(event) if event.profile_id == w.profile => {
+                        if !w.allowed().await {
+                            return None;
+                        }
                         let sse = SseEvent::default()
                             .event(event.kind)
                             .json_data(&event.data)
                             .unwrap_or_else(|_| SseEvent::default().event(event.kind));
-                        return Some((Ok::<_, std::convert::Infallible>(sse), rx));
+                        return Some((Ok::<_, std::convert::Infallible>(sse), w));
                     }
                     Ok(_) => continue,
                     // A slow reader is told what it missed rather than silently skipping.
                     Err(RecvError::Lagged(n)) => {
                         let sse = SseEvent::default().event("lagged").data(n.to_string());
-                        return Some((Ok(sse), rx));
+                        return Some((Ok(sse), w));
                     }
                     Err(RecvError::Closed) => return None,
-                }
+                },
             }
         }
     });

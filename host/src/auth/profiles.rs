@@ -266,6 +266,32 @@ impl Auth {
         }
     }
 
+    /// Whether `session` is live (not revoked or expired, its user enabled)
+    /// and its `user` still holds a grant on `profile`: asked again and
+    /// again by long-lived reads such as the event stream.
+    pub async fn may_watch(&self, session: &str, user: &str, profile: &str) -> bool {
+        let found: Result<Option<i64>, sqlx::Error> = sqlx::query_scalar(
+            "SELECT 1 FROM sessions s
+               JOIN users u ON u.id = s.user_id
+               JOIN grants g ON g.user_id = s.user_id AND g.profile_id = ?
+             WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?
+               AND NOT u.disabled",
+        )
+        .bind(profile)
+        .bind(session)
+        .bind(user)
+        .bind(super::now_text())
+        .fetch_optional(&self.db)
+        .await;
+        match found {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                tracing::error!(error = %e, "checking a stream's access failed; closing it");
+                false
+            }
+        }
+    }
+
     /// The profiles `caller` has access to.
     pub async fn profiles(&self, caller: &Caller) -> Result<Vec<Profile>, AuthError> {
         let rows = sqlx::query(
