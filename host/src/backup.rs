@@ -20,6 +20,12 @@ use std::path::{Path, PathBuf};
 const KEY_FILES: &[&str] = &["keys/token.key", "keys/jwt.key"];
 /// Marks a zip as a Hearth backup.
 const FORMAT: &str = "hearth-backup";
+/// A backup never expands beyond this many times its own size (a database of
+/// JSON compresses well, not a thousandfold): more is a zip bomb, refused
+/// before it fills the disk.
+const MAX_EXPANSION: u64 = 100;
+/// ... nor beyond this floor, whatever a tiny archive's ratio.
+const MIN_EXPANSION_LIMIT: u64 = 64 << 20;
 const VERSION: u64 = 1;
 
 /// Held by a running server: one server per data folder, and no restore under it.
@@ -265,6 +271,11 @@ fn extract(from: &Path, staging: &Path) -> anyhow::Result<u64> {
     );
     crate::secrets::create_private_dir(&staging.join("keys"))?;
     crate::secrets::create_private_dir(&staging.join("attachments"))?;
+    let limit = fs::metadata(from)?
+        .len()
+        .saturating_mul(MAX_EXPANSION)
+        .max(MIN_EXPANSION_LIMIT);
+    let mut written: u64 = 0;
     let mut attachments = 0;
     let mut seen_db = false;
     for i in 0..zip.len() {
@@ -283,6 +294,11 @@ fn extract(from: &Path, staging: &Path) -> anyhow::Result<u64> {
             if n == 0 {
                 break;
             }
+            written += n as u64;
+            ensure!(
+                written <= limit,
+                "the backup expands to more than {limit} bytes, {MAX_EXPANSION} times its size: not a Hearth backup (a zip bomb?); nothing was restored"
+            );
             hasher.update(&buf[..n]);
             out.write_all(&buf[..n])?;
         }
@@ -298,7 +314,14 @@ fn extract(from: &Path, staging: &Path) -> anyhow::Result<u64> {
     }
     ensure!(seen_db, "the backup holds no database");
     for key in KEY_FILES {
-        ensure!(staging.join(key).exists(), "the backup lacks {key}");
+        let path = staging.join(key);
+        ensure!(path.exists(), "the backup lacks {key}");
+        let len = fs::metadata(&path)?.len();
+        ensure!(
+            len == crate::secrets::KEY_LEN as u64,
+            "{key} in the backup is damaged: {len} bytes, not {}",
+            crate::secrets::KEY_LEN
+        );
     }
     Ok(attachments)
 }
@@ -321,6 +344,83 @@ mod tests {
         ] {
             assert!(!known_entry(bad), "{bad}");
         }
+    }
+
+    /// Writes one file's content into the archive.
+    type Content<'a> = &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>;
+
+    /// A zip holding a backup manifest and `files` (name, content), deflated.
+    fn archive(path: &Path, files: &[(&str, Content)]) {
+        let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("backup.json", options).unwrap();
+        zip.write_all(
+            serde_json::json!({"format": FORMAT, "version": VERSION})
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap();
+        for (name, write) in files {
+            zip.start_file(*name, options).unwrap();
+            write(&mut zip).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_zip_bomb_is_refused_before_it_fills_the_disk() {
+        // Issue 15, item 14: a 3 MB zip wrote 3 GiB.
+        let dir = tempfile::tempdir().unwrap();
+        let bomb = dir.path().join("bomb.zip");
+        let zeros = vec![0u8; 1 << 20];
+        archive(
+            &bomb,
+            &[("hearth.db", &|w: &mut dyn Write| {
+                for _ in 0..200 {
+                    w.write_all(&zeros)?;
+                }
+                Ok(())
+            })],
+        );
+        let size = fs::metadata(&bomb).unwrap().len();
+        assert!(size < 1 << 20, "200 MiB of zeros deflate to {size} bytes");
+        let data = dir.path().join("data");
+        let err = restore(&data, &bomb, false).await.unwrap_err().to_string();
+        assert!(err.contains("zip bomb"), "{err}");
+        let left: Vec<_> = fs::read_dir(&data)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(
+            left.iter().all(|n| n == "hearth.lock"),
+            "nothing restored, staging removed: {left:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_empty_key_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let backup = dir.path().join("b.zip");
+        archive(
+            &backup,
+            &[
+                ("hearth.db", &|w: &mut dyn Write| {
+                    w.write_all(b"not checked before the keys")
+                }),
+                ("keys/token.key", &|_: &mut dyn Write| Ok(())),
+                ("keys/jwt.key", &|w: &mut dyn Write| w.write_all(&[7u8; 32])),
+            ],
+        );
+        let err = restore(&dir.path().join("data"), &backup, false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("keys/token.key in the backup is damaged: 0 bytes"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-const KEY_LEN: usize = 32;
+/// Bytes in every key file.
+pub const KEY_LEN: usize = 32;
 const NONCE_LEN: usize = 24;
 
 /// Failure to load, create or use a secret.
