@@ -239,6 +239,21 @@ async fn tokens_are_encrypted_at_rest_and_never_returned() {
     }
 }
 
+/// Upload `body` as NDJSON into the owner's profile (`query` after the path).
+async fn ndjson_upload(
+    host: &Host,
+    query: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    host.client
+        .post(format!("{}{}{query}", host.base, host.at("/imports")))
+        .header("content-type", "application/fhir+ndjson")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_queries_and_uploads_get_4xx_not_500() {
     // Found by a probe (issue 15, item 15): each of these was a 500 or a wrong page.
@@ -260,24 +275,12 @@ async fn hostile_queries_and_uploads_get_4xx_not_500() {
     // Invalid UTF-8 in NDJSON: a refusal naming the line.
     let mut body = b"{\"resourceType\":\"Patient\",\"id\":\"p\"}\n".to_vec();
     body.extend_from_slice(b"{\"resourceType\":\"Patient\",\"id\":\"\xff\xfe\"}\n");
-    let r = c
-        .post(format!("{}{}", host.base, host.at("/imports")))
-        .header("content-type", "application/fhir+ndjson")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = ndjson_upload(&host, "", body).await;
     let p = assert_problem(r, 422, "invalid-entry").await;
     assert_eq!(p["line"], 2, "{p}");
     assert!(p["reason"].as_str().unwrap().contains("UTF-8"), "{p}");
     // A page beyond any offset is empty, not page 1 again (its offset wrapped to 0).
-    let r = c
-        .post(format!("{}{}", host.base, host.at("/imports")))
-        .header("content-type", "application/fhir+ndjson")
-        .body("{\"resourceType\":\"Patient\",\"id\":\"p\"}\n")
-        .send()
-        .await
-        .unwrap();
+    let r = ndjson_upload(&host, "", "{\"resourceType\":\"Patient\",\"id\":\"p\"}\n").await;
     assert_eq!(r.status().as_u16(), 201);
     let (_, first) = host.get(&host.at("/records?page=1")).await;
     assert_eq!(
@@ -318,14 +321,12 @@ async fn control_and_bidi_characters_are_refused_in_typed_text() {
         .await;
     assert_eq!(status, 422, "{p}");
     assert_eq!(p["path"], "note[0].text", "{p}");
-    let r = host
-        .client
-        .post(format!("{}{}?name=a%00b", host.base, host.at("/imports")))
-        .header("content-type", "application/fhir+ndjson")
-        .body("{\"resourceType\":\"Patient\",\"id\":\"p\"}\n")
-        .send()
-        .await
-        .unwrap();
+    let r = ndjson_upload(
+        &host,
+        "?name=a%00b",
+        "{\"resourceType\":\"Patient\",\"id\":\"p\"}\n",
+    )
+    .await;
     let p = assert_problem(r, 422, "invalid-field").await;
     assert!(
         p["detail"].as_str().unwrap().contains("control character"),

@@ -204,6 +204,16 @@ async fn sign_out_ends_the_session_and_sessions_can_be_listed_and_revoked() {
     assert_eq!(r.status(), 401);
 }
 
+/// The owner signs in as a browser does (`use_cookies`).
+async fn cookie_sign_in(host: &Host) -> reqwest::Response {
+    host.anon
+        .post(format!("{}/api/auth/sign-in", host.base))
+        .json(&json!({"username": "owner", "password": PASSWORD, "use_cookies": true}))
+        .send()
+        .await
+        .unwrap()
+}
+
 fn set_cookies(r: &reqwest::Response) -> Vec<String> {
     r.headers()
         .get_all("set-cookie")
@@ -224,13 +234,7 @@ fn cookie_value(cookies: &[String], name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_sessions_use_httponly_cookies_and_a_csrf_header() {
     let host = Host::start("plugins", PluginLimits::default()).await;
-    let r = host
-        .anon
-        .post(format!("{}/api/auth/sign-in", host.base))
-        .json(&json!({"username": "owner", "password": PASSWORD, "use_cookies": true}))
-        .send()
-        .await
-        .unwrap();
+    let r = cookie_sign_in(&host).await;
     assert_eq!(r.status(), 200);
     let cookies = set_cookies(&r);
     let body: Value = r.json().await.unwrap();
@@ -1004,13 +1008,7 @@ async fn behind_https_cookies_are_secure_and_browsers_keep_to_https() {
         c.public_url = Some(url::Url::parse("https://hearth.example.home").expect("url"));
     })
     .await;
-    let r = host
-        .anon
-        .post(format!("{}/api/auth/sign-in", host.base))
-        .json(&json!({"username": "owner", "password": PASSWORD, "use_cookies": true}))
-        .send()
-        .await
-        .unwrap();
+    let r = cookie_sign_in(&host).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
     let cookies = set_cookies(&r);
@@ -1031,13 +1029,7 @@ async fn behind_https_cookies_are_secure_and_browsers_keep_to_https() {
 
     // Over plain http (a home network without TLS): no HSTS, no Secure, still no-store.
     let plain = Host::start("plugins", PluginLimits::default()).await;
-    let r = plain
-        .anon
-        .post(format!("{}/api/auth/sign-in", plain.base))
-        .json(&json!({"username": "owner", "password": PASSWORD, "use_cookies": true}))
-        .send()
-        .await
-        .unwrap();
+    let r = cookie_sign_in(&plain).await;
     assert!(r.headers().get("strict-transport-security").is_none());
     assert!(set_cookies(&r).iter().all(|c| !c.contains("Secure")));
     let health = plain
