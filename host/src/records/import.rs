@@ -187,6 +187,14 @@ impl Sink<'_> {
             }
         }
         let resource = e.resource.ok_or_else(|| at("resource", "is required"))?;
+        // As for an NDJSON line: one resource may not be larger than this,
+        // refused before it is parsed again (each parse costs its size over).
+        if resource.get().len() as u64 > MAX_LINE {
+            return Err(at(
+                "resource",
+                &format!("is larger than {MAX_LINE} bytes, the most one resource may be"),
+            ));
+        }
         (self.on_item)(Item {
             index,
             line: None,
@@ -672,6 +680,20 @@ mod tests {
             ),
             Err(ImportError::Empty)
         ));
+    }
+
+    #[test]
+    fn one_oversized_resource_in_a_bundle_is_refused_as_in_ndjson() {
+        // Issue 15, item 9: one 200 MB string cost ~9 times its size in memory.
+        let huge = "x".repeat(MAX_LINE as usize + 1);
+        let text = format!(
+            r#"{{"resourceType":"Bundle","type":"collection","entry":[
+                {{"resource":{{"resourceType":"Patient","id":"p"}}}},
+                {{"resource":{{"resourceType":"Binary","id":"b","data":"{huge}"}}}}]}}"#
+        );
+        let (index, _, path, reason) = entry_error(&text, Format::Bundle);
+        assert_eq!((index, path.as_str()), (1, "entry[1].resource"));
+        assert!(reason.contains("larger than"), "{reason}");
     }
 
     #[test]
