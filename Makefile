@@ -14,7 +14,7 @@ TEST_PLUGINS := test-misbehave:plugins/testing/misbehave:hearth_test_misbehave
 run: plugins
 	$(CARGO) build --release -p hearth-host
 	$(MAKE) frontend HEARTH=$(TARGET_DIR)/release/hearth
-	HEARTH_PLUGINS_DIR=$(DIST)/plugins HEARTH_WEB_DIR=frontend/dist $(TARGET_DIR)/release/hearth serve
+	HEARTH_PLUGINS_DIR=$(DIST)/plugins HEARTH_WEB_DIR=frontend/dist HEARTH_SANDBOX=$${HEARTH_SANDBOX:-true} $(TARGET_DIR)/release/hearth serve
 
 # The browser UI. Its API types come from the host's OpenAPI description, so a
 # field renamed in the host fails this build (tsc) rather than a page.

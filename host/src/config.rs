@@ -36,7 +36,9 @@ pub struct Config {
     /// `http://` and the address the server is bound to); providers redirect
     /// back to `<public_url>/api/smart/callback`.
     pub public_url: Option<url::Url>,
-    /// Serve the sandbox provider at `<public_url>/sandbox` (`sandbox`, default true).
+    /// Serve the sandbox provider at `<public_url>/sandbox` (`sandbox`, default
+    /// false: a made-up provider has no place in a family's instance unless
+    /// asked for; `make run` turns it on).
     pub sandbox: bool,
     /// Where the catalog's "Hearth Sandbox" points instead (`sandbox_url`;
     /// default `<public_url>/sandbox` when `sandbox` is on, else nowhere).
@@ -381,7 +383,7 @@ impl Config {
         };
         let sandbox = match take("sandbox") {
             Some(r) => parse_bool("sandbox", r)?,
-            None => true,
+            None => false,
         };
         let sandbox_url = match take("sandbox_url") {
             Some(r) => Some(parse_url("sandbox_url", r)?),
@@ -642,6 +644,12 @@ mod tests {
         let c = Config::load(None, env(&[("HEARTH_LISTEN", "0.0.0.0:8080")])).unwrap();
         let public = c.public_url_for(c.listen);
         assert_eq!(public.as_str(), "http://localhost:8080/");
+        assert_eq!(c.sandbox_root(&public), None, "no sandbox unless asked for");
+        let c = Config::load(
+            None,
+            env(&[("HEARTH_LISTEN", "0.0.0.0:8080"), ("HEARTH_SANDBOX", "on")]),
+        )
+        .unwrap();
         assert_eq!(
             c.sandbox_root(&public).as_ref().map(|u| u.as_str()),
             Some("http://localhost:8080/sandbox")

@@ -69,7 +69,15 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
         (None, true, Some(root)) => Some(crate::sandbox::router_at(
             root.as_str(),
             crate::sandbox::SandboxData::generated(1, 3, 1500),
-            crate::sandbox::SandboxOptions::with_random_token(),
+            // Its one client may send people back only to this host's own callback, so its
+            // sign-in page cannot be used to bounce a browser to any other site.
+            crate::sandbox::SandboxOptions {
+                clients: vec![crate::sandbox::SandboxClient::public(
+                    crate::smart::SANDBOX_CLIENT_ID,
+                    vec![join_url(public_url, "api/smart/callback").to_string()],
+                )],
+                ..crate::sandbox::SandboxOptions::with_random_token()
+            },
         )),
         _ => None,
     };

@@ -1170,3 +1170,50 @@ async fn a_connection_finished_after_the_starter_lost_access_connects_nothing() 
         "nothing connected: {sources}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_built_in_sandbox_is_opt_in_and_sends_browsers_only_to_this_host() {
+    // Issue 15, item 11: `/sandbox/oauth/authorize?redirect_uri=https://evil.example`
+    // redirected anywhere, and every instance served the sandbox.
+    let plain = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.sandbox = hearth_host::config::Config::defaults().sandbox;
+    })
+    .await;
+    let (_, found) = plain.get("/api/catalog?q=hearth%20sandbox").await;
+    assert_eq!(
+        found["results"],
+        json!([]),
+        "not unless asked for (host at {}): {found}",
+        plain.base
+    );
+
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| c.sandbox = true).await;
+    let (_, found) = host.get("/api/catalog?q=hearth%20sandbox").await;
+    assert_eq!(found["results"][0]["name"], "Hearth Sandbox", "{found}");
+    let authorize = |redirect: &str| {
+        format!(
+            "{}/sandbox/oauth/authorize?response_type=code&client_id=hearth&redirect_uri={}&scope=launch%2Fpatient&state=s&aud={}/sandbox/fhir&code_challenge=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG&code_challenge_method=S256",
+            host.base,
+            url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>(),
+            host.base
+        )
+    };
+    let r = no_redirects()
+        .get(authorize("https://evil.example/cb"))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(r.status().as_u16(), 400, "no redirect to another site");
+    assert!(r.headers().get("location").is_none());
+    let own = format!("{}/api/smart/callback", host.base);
+    let r = no_redirects()
+        .get(authorize(&own))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "its own callback gets the sign-in page"
+    );
+}
