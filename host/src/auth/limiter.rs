@@ -82,7 +82,9 @@ impl SignInLimiter {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether a sign-in for `account` from `address` may be tried at `now`, without reserving it.
+    /// Whether a sign-in for `account` from `address` may be tried at `now`,
+    /// without reserving it (what the tests read the state through).
+    #[cfg(test)]
     pub fn check(&self, account: &str, address: IpAddr, now: Instant) -> Result<(), RetryAfter> {
         let entries = self.lock();
         let wait = keys(account, address)

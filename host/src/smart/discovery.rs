@@ -58,6 +58,14 @@ struct WellKnown {
     registration_endpoint: Option<String>,
 }
 
+/// The server's `.well-known/smart-configuration`, if it has a usable one.
+async fn well_known(http: &reqwest::Client, base: &str) -> Result<SmartConfiguration, String> {
+    let url = format!("{base}/.well-known/smart-configuration");
+    let doc = fetch_json(http, &url).await?;
+    let w = serde_json::from_value::<WellKnown>(doc).map_err(|e| format!("{url}: {e}"))?;
+    from_well_known(w)
+}
+
 /// Discover the endpoints of the FHIR server at `base`.
 pub async fn discover(
     http: &reqwest::Client,
@@ -68,15 +76,7 @@ pub async fn discover(
         base: base.to_string(),
         reason,
     };
-    let well_known = format!("{base}/.well-known/smart-configuration");
-    let first = match fetch_json(http, &well_known).await {
-        Ok(doc) => match serde_json::from_value::<WellKnown>(doc) {
-            Ok(w) => from_well_known(w),
-            Err(e) => Err(format!("{well_known}: {e}")),
-        },
-        Err(e) => Err(e),
-    };
-    let first_error = match first {
+    let first_error = match well_known(http, base).await {
         Ok(config) => return Ok(config),
         Err(e) => e,
     };
@@ -228,9 +228,13 @@ pub async fn describe(http: &reqwest::Client, base: &str) -> Result<ServerDescri
         .into_iter()
         .flatten()
         .any(|rest| rest.get("security").is_some_and(|s| !s.is_null()));
-    let (smart, smart_error) = match discover(http, base).await {
+    // The statement is already here: the fallback reads it rather than fetching it again.
+    let (smart, smart_error) = match well_known(http, base).await {
         Ok(config) => (Some(config), None),
-        Err(e) => (None, Some(e.to_string())),
+        Err(first) => match from_capability_statement(&statement) {
+            Ok(config) => (Some(config), None),
+            Err(e) => (None, Some(format!("{first}; and {metadata}: {e}"))),
+        },
     };
     Ok(ServerDescription {
         name,
