@@ -225,6 +225,60 @@ describe("Hearth in a browser", () => {
     await page.getByTestId("lab-chart").waitFor();
   });
 
+  step_("markup in a lab result's unit and name shows as text in the chart's tooltip, not as HTML", async () => {
+    // A provider's file with HTML where the unit and the test's name belong.
+    const hostile = `<img src=x onerror=alert(1)><a href='https://evil.example/'>evil</a>`;
+    const observation = {
+      resourceType: "Observation",
+      id: "hostile-1",
+      status: "final",
+      code: { coding: [{ system: "urn:e2e:hostile", code: "x1" }], text: hostile },
+      subject: { reference: "Patient/p" },
+      effectiveDateTime: "2024-03-01",
+      valueQuantity: { value: 5, unit: hostile },
+    };
+    const csrf = (await context.cookies()).find((c) => c.name === "hearth_csrf")?.value ?? "";
+    const upload = await page.request.post(`${host.base}/api/profiles/${await profileId()}/imports`, {
+      headers: { "X-CSRF-Token": csrf, "Content-Type": "application/fhir+json" },
+      data: JSON.stringify({ resourceType: "Bundle", type: "collection", entry: [{ resource: observation }] }),
+    });
+    assert.equal(upload.status(), 201, await upload.text());
+    const dialogs = [];
+    const onDialog = (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    };
+    page.on("dialog", onDialog);
+    try {
+      await page.goto(`${host.base}/profiles/${await profileId()}/labs`);
+      await page.getByRole("link", { name: hostile, exact: true }).click();
+      const chart = page.getByTestId("lab-chart");
+      await chart.waitFor();
+      // ECharts draws the result as a small filled SVG path; hovering it shows the tooltip (a div beside the SVG).
+      const point = await chart.evaluate((el) => {
+        const marks = [...el.querySelectorAll("svg path")]
+          .filter((p) => p.getAttribute("fill") && p.getAttribute("fill") !== "none")
+          .map((p) => p.getBoundingClientRect())
+          .filter((r) => r.width > 0 && r.width < 20 && r.height > 0 && r.height < 20);
+        return marks.length === 1 ? { x: marks[0].x + marks[0].width / 2, y: marks[0].y + marks[0].height / 2 } : null;
+      });
+      assert.ok(point, "one result drawn on the chart");
+      await page.mouse.move(point.x, point.y);
+      const tooltip = page.locator('[data-testid="lab-chart"] > div:not(:has(svg))');
+      await tooltip.waitFor();
+      await shot("lab-chart-hostile-tooltip");
+      assert.equal(await tooltip.locator("img").count(), 0, "no <img> element in the tooltip");
+      assert.equal(await tooltip.locator('a[href*="evil.example"]').count(), 0, "no link to evil.example in the tooltip");
+      assert.ok((await tooltip.innerText()).includes("<img src=x"), "the markup is shown as text");
+      assert.equal(await page.locator('img[src="x"], a[href*="evil.example"]').count(), 0, "nor anywhere else on the page");
+      // An injected <img src=x onerror=…> would fire once its request fails (the host's CSP also refuses inline handlers).
+      await page.waitForTimeout(500);
+      assert.deepEqual(dialogs, [], "no alert was shown");
+    } finally {
+      page.off("dialog", onDialog);
+    }
+  });
+
   step_("uploading a bundle with a bad entry says which entry was wrong and stores nothing", async () => {
     const sourcesBefore = await (await page.request.get(`${host.base}/api/profiles/${await profileId()}/sources`)).json();
     await nav("Upload records").click();

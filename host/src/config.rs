@@ -60,6 +60,15 @@ pub struct Config {
     /// Let people add FHIR servers that need no sign-in at all, such as public
     /// test servers (`allow_open_servers`, default false).
     pub allow_open_servers: bool,
+    /// How many connections the listener holds (`max_connections`, default
+    /// 4096, lowered to fit the open-file limit) and how long it waits for a
+    /// client's request headers or next body bytes (`request_timeout_secs`, default 30).
+    pub connections: crate::listener::ConnectionLimits,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the
+    /// client (`trusted_proxies`: addresses or CIDR ranges, comma-separated or
+    /// a TOML array; default none, so those headers are ignored and nobody can
+    /// claim another address to dodge sign-in throttling).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Hearth's registration with one platform's authorization servers.
@@ -167,6 +176,9 @@ const KEYS: &[&str] = &[
     "web_dir",
     "allow_private_provider_addresses",
     "allow_open_servers",
+    "max_connections",
+    "request_timeout_secs",
+    "trusted_proxies",
 ];
 
 /// One raw value and where it came from.
@@ -403,7 +415,24 @@ impl Config {
             }
             None => Duration::from_secs(24 * 3600),
         };
+        let defaults = crate::listener::ConnectionLimits::default();
+        let connections = crate::listener::ConnectionLimits {
+            max_connections: match take("max_connections") {
+                Some(r) => parse_number("max_connections", r, 16, 1_000_000)? as usize,
+                None => defaults.max_connections,
+            },
+            request_timeout: match take("request_timeout_secs") {
+                Some(r) => Duration::from_secs(parse_number("request_timeout_secs", r, 1, 3600)?),
+                None => defaults.request_timeout,
+            },
+        };
+        let trusted_proxies = match take("trusted_proxies") {
+            Some(r) => parse_networks("trusted_proxies", r)?,
+            None => Vec::new(),
+        };
         Ok(Config {
+            connections,
+            trusted_proxies,
             public_url,
             sandbox,
             sandbox_url,
@@ -478,6 +507,12 @@ fn read_file(
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
+            // Lists (trusted_proxies) read like their comma-separated form in a variable.
+            toml::Value::Array(items) if items.iter().all(|i| i.is_str()) => items
+                .iter()
+                .filter_map(|i| i.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
             other => {
                 return Err(ConfigError::Invalid {
                     key,
@@ -492,6 +527,25 @@ fn read_file(
         raw.insert(key, Raw { value, origin });
     }
     Ok(())
+}
+
+/// Addresses or CIDR ranges, comma-separated; a bare address is a range of one.
+fn parse_networks(key: &'static str, r: Raw) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    r.value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| ConfigError::Invalid {
+                    key,
+                    origin: r.origin.clone(),
+                    reason: format!("{item:?} is not an IP address or CIDR range"),
+                })
+        })
+        .collect()
 }
 
 fn parse_path(key: &'static str, r: Raw) -> Result<PathBuf, ConfigError> {
@@ -566,6 +620,37 @@ mod tests {
         assert!(c.allow_open_servers && c.allow_private_provider_addresses);
         let err = Config::load(None, env(&[("HEARTH_ALLOW_OPEN_SERVERS", "perhaps")])).unwrap_err();
         assert!(err.to_string().contains("allow_open_servers"), "{err}");
+    }
+
+    #[test]
+    fn connection_limits_and_trusted_proxies_read_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hearth.toml");
+        std::fs::write(
+            &file,
+            "trusted_proxies = [\"10.0.0.7\", \"fd00::/8\"]\nmax_connections = 500\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), env(&[("HEARTH_REQUEST_TIMEOUT_SECS", "5")])).unwrap();
+        assert_eq!(c.connections.max_connections, 500);
+        assert_eq!(c.connections.request_timeout, Duration::from_secs(5));
+        let proxies: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(proxies, ["10.0.0.7/32", "fd00::/8"]);
+        let c = Config::load(
+            None,
+            env(&[("HEARTH_TRUSTED_PROXIES", "192.168.1.0/24 , ::1")]),
+        )
+        .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(Config::defaults().trusted_proxies.is_empty());
+        let err = Config::load(
+            None,
+            env(&[("HEARTH_TRUSTED_PROXIES", "10.0.0.1,proxy.lan")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("\"proxy.lan\""), "{err}");
+        let err = Config::load(None, env(&[("HEARTH_MAX_CONNECTIONS", "3")])).unwrap_err();
+        assert!(err.to_string().contains("max_connections"), "{err}");
     }
 
     #[test]

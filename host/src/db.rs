@@ -40,6 +40,19 @@ pub async fn open(data_dir: &Path) -> Result<Db, DbError> {
         .pragma("journal_size_limit", (64 << 20).to_string());
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                use sqlx::Connection;
+                // SQLite ends a transaction by itself on some failures (disk
+                // full, I/O errors); the driver still counts it as open, so
+                // its rollback fails and every later BEGIN on this connection
+                // would be refused ("non-zero transaction depth"). Such a
+                // connection is closed instead of reused. The ping waits for
+                // the rollback a dropped transaction queued.
+                conn.ping().await?;
+                Ok(!conn.is_in_transaction())
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|source| DbError::Open {
@@ -57,6 +70,41 @@ pub async fn open(data_dir: &Path) -> Result<Db, DbError> {
 /// immediate one waits its turn instead.
 pub async fn write_tx(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     db.begin_with("BEGIN IMMEDIATE").await
+}
+
+/// Whether `e`, or an error that caused it, is SQLite reporting the database
+/// busy or locked: another writer held it past the busy wait. Such a failure
+/// is temporary, so the API answers 503 with `Retry-After`, not 500.
+pub fn is_busy(e: &(dyn std::error::Error + 'static)) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    const SQLITE_LOCKED: i32 = 6;
+    use sqlx::error::DatabaseError;
+    // Extended codes keep the primary code in their low byte.
+    let busy_code = |db: &dyn DatabaseError| {
+        let primary = db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .map(|c| c & 0xff);
+        matches!(primary, Some(SQLITE_BUSY | SQLITE_LOCKED))
+    };
+    let mut next = Some(e);
+    while let Some(err) = next {
+        // The driver's error may sit in the chain as itself, boxed, or bare.
+        let found = if let Some(sqlx::Error::Database(db)) = err.downcast_ref::<sqlx::Error>() {
+            busy_code(db.as_ref())
+        } else if let Some(db) = err.downcast_ref::<Box<dyn DatabaseError>>() {
+            busy_code(db.as_ref())
+        } else if let Some(db) = err.downcast_ref::<sqlx::sqlite::SqliteError>() {
+            busy_code(db)
+        } else {
+            false
+        };
+        if found {
+            return true;
+        }
+        next = err.source();
+    }
+    false
 }
 
 /// Refresh the query planner's statistics where they are missing or stale.
@@ -91,6 +139,72 @@ pub async fn open_with_test_source(dir: &Path) -> Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_transaction_sqlite_ended_by_itself_does_not_poison_the_pool() {
+        // Issue 15, item 5: after a disk-full import every later sign-in failed
+        // with "attempted to call begin_with at non-zero transaction depth".
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(dir.path()).await.unwrap();
+        sqlx::query("CREATE TABLE t (n INTEGER)")
+            .execute(&db)
+            .await
+            .unwrap();
+        {
+            let mut tx = write_tx(&db).await.unwrap();
+            sqlx::query("INSERT INTO t VALUES (0)")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            // What a full disk or an I/O error does: SQLite rolls the
+            // transaction back by itself, behind the driver's back.
+            sqlx::raw_sql("ROLLBACK").execute(&mut *tx).await.unwrap();
+        }
+        for n in 1..=20 {
+            let mut tx = write_tx(&db)
+                .await
+                .unwrap_or_else(|e| panic!("write {n} could not begin: {e}"));
+            sqlx::query("INSERT INTO t VALUES (?)")
+                .bind(n)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            count, 20,
+            "the rolled-back row is gone, every later one kept"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_database_held_by_another_writer_is_reported_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(dir.path()).await.unwrap();
+        let holder = write_tx(&db).await.unwrap();
+        let impatient = SqlitePool::connect_with(
+            SqliteConnectOptions::new()
+                .filename(dir.path().join("hearth.db"))
+                .busy_timeout(Duration::ZERO),
+        )
+        .await
+        .unwrap();
+        let busy = write_tx(&impatient).await.unwrap_err();
+        assert!(is_busy(&busy), "{busy}");
+        // Wrapped in a domain error, it is still recognised.
+        let wrapped = crate::records::StoreError::from(busy);
+        assert!(is_busy(&wrapped), "{wrapped}");
+        drop(holder);
+        let other = sqlx::query("SELECT * FROM no_such_table")
+            .execute(&db)
+            .await
+            .unwrap_err();
+        assert!(!is_busy(&other), "{other}");
+    }
 
     /// A database from before the record index (migrations 1-2 only) keeps
     /// every resource through the upgrade and gets its index rebuilt.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod files;
 pub mod jobs;
+pub mod listener;
 pub mod plugins;
 pub mod records;
 pub mod sandbox;

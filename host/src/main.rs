@@ -374,6 +374,9 @@ fn init_logging(filter: &str) {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let _lock = hearth_host::backup::InstanceLock::acquire(&config.data_dir)?;
+    // Idle clients cost a descriptor each; take all the system allows before capping them.
+    let open_files = hearth_host::listener::raise_open_file_limit();
+    tracing::debug!(?open_files, "open-file limit");
     let mut running = hearth_host::server::start(&config).await?;
     tokio::select! {
         result = &mut running.task => { result??; }

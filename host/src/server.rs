@@ -6,6 +6,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::config::join_url;
 use crate::jobs::{Events, Jobs};
+use crate::listener::ConnectionLimits;
 use crate::plugins::Plugins;
 use crate::records::RecordStore;
 use crate::secrets::{TokenCipher, create_private_dir};
@@ -99,6 +100,7 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
         sync_interval: config.sync_interval,
         sandbox,
         web: crate::web::router(config.web_dir.as_deref()),
+        trusted_proxies: config.trusted_proxies.clone().into(),
     })
 }
 
@@ -119,15 +121,13 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The serving task; ends when `shutdown` fires.
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Running {
     /// Ask the server to stop after in-flight requests finish.
     pub fn shutdown(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.shutdown.cancel();
     }
 }
 
@@ -138,32 +138,39 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let public_url = config.public_url_for(listener.local_addr()?);
     let state = build_state(config, &public_url).await?;
-    serve(listener, state)
+    serve_with(listener, state, config.connections)
 }
 
-/// Serve `state` on an already bound listener.
+/// Serve `state` on an already bound listener with the default connection limits.
 pub fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Running> {
+    serve_with(listener, state, ConnectionLimits::default())
+}
+
+/// Serve `state` on an already bound listener within `limits`.
+pub fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    limits: ConnectionLimits,
+) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     // Syncs are queued, retried and re-run on schedule while the host serves.
     let scheduler = state
         .jobs
         .start(state.sync_interval, std::time::Duration::from_secs(5));
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    // Peer addresses feed sign-in throttling and the audit log.
-    let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        scheduler.abort();
-        served
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let app = api::router(state);
+    let task = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            let served = crate::listener::serve(listener, app, limits, shutdown).await;
+            scheduler.abort();
+            served
+        }
     });
-    tracing::info!(%addr, "Hearth is listening");
+    tracing::info!(%addr, max_connections = limits.cap_for(crate::listener::open_file_limit()), "Hearth is listening");
     Ok(Running {
         addr,
         task,
-        shutdown: Some(tx),
+        shutdown,
     })
 }

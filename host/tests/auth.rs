@@ -1148,3 +1148,131 @@ async fn event_streams_end_when_access_ends() {
         "a reader with access keeps the stream"
     );
 }
+
+/// A client whose connections come from loopback address `127.0.<a>.<b>`.
+fn from_address(a: u8, b: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, a, b]))
+        .build()
+        .expect("client")
+}
+
+/// Sign in with `body` through `client`, adding `headers`; the status.
+async fn sign_in_via(
+    host: &Host,
+    client: &reqwest::Client,
+    body: Value,
+    headers: &[(&str, &str)],
+) -> u16 {
+    let mut request = client
+        .post(format!("{}/api/auth/sign-in", host.base))
+        .json(&body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("request").status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_guessing_wrong_cannot_lock_an_owner_out_of_their_own_device() {
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    // The owner signed in on this browser before; it keeps a device cookie,
+    // sent to the sign-in route only and kept past sign-out.
+    let first = cookie_sign_in(&host).await;
+    assert_eq!(first.status(), 200);
+    let cookies = set_cookies(&first);
+    let device = cookie_value(&cookies, "hearth_device");
+    let device_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("hearth_device="))
+        .unwrap();
+    assert!(
+        device_cookie.contains("HttpOnly") && device_cookie.contains("Path=/api/auth/sign-in"),
+        "{device_cookie}"
+    );
+    // API clients get the same token in the body.
+    let (status, api) = host.sign_in("owner", PASSWORD).await;
+    assert_eq!(status, 200);
+    let app_device = api["device_token"]
+        .as_str()
+        .expect("device token")
+        .to_string();
+
+    // A stranger elsewhere guesses the owner's password seven times.
+    let stranger = from_address(2, 1);
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let wrong = json!({"username": "owner", "password": "is it sunflower1?"});
+        statuses.push(sign_in_via(&host, &stranger, wrong, &[]).await);
+    }
+    assert_eq!(&statuses[..3], [401, 401, 401], "{statuses:?}");
+    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+
+    // From a new device the account is throttled, whatever the password...
+    let owner = from_address(3, 1);
+    let right = json!({"username": "owner", "password": PASSWORD});
+    assert_eq!(sign_in_via(&host, &owner, right.clone(), &[]).await, 429);
+    // ...but the owner's own browser and app still get in.
+    let cookie = format!("hearth_device={device}");
+    assert_eq!(
+        sign_in_via(&host, &owner, right.clone(), &[("cookie", &cookie)]).await,
+        200
+    );
+    let mut with_token = right.clone();
+    with_token["device_token"] = json!(app_device);
+    assert_eq!(sign_in_via(&host, &owner, with_token, &[]).await, 200);
+    // A device token is for its own account only.
+    let (_, _) = host.member("sam").await;
+    let sam =
+        json!({"username": "sam", "password": "not sam's password", "device_token": app_device});
+    for _ in 0..3 {
+        assert_eq!(
+            sign_in_via(&host, &from_address(4, 1), sam.clone(), &[]).await,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in_via(&host, &from_address(4, 2), sam.clone(), &[]).await,
+        429,
+        "sam's account is throttled as usual"
+    );
+    // The device's own wrong guesses slow the device down.
+    let mut own = json!({"username": "owner", "password": "a slip of the finger"});
+    own["device_token"] = json!(app_device);
+    for _ in 0..3 {
+        assert_eq!(sign_in_via(&host, &owner, own.clone(), &[]).await, 401);
+    }
+    assert_eq!(sign_in_via(&host, &owner, own, &[]).await, 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own_address() {
+    // The proxy is 127.0.0.1; clients reach Hearth through it.
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]
+    })
+    .await;
+    let proxy = from_address(0, 1);
+    // One client guesses at many accounts until its address is throttled.
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let guess = json!({"username": format!("user{i}"), "password": "a guess of some length"});
+        let via = [("x-forwarded-for", "198.51.100.7")];
+        statuses.push(sign_in_via(&host, &proxy, guess, &via).await);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    // Another client behind the same proxy signs in untroubled.
+    let right = json!({"username": "owner", "password": PASSWORD});
+    let via = [("forwarded", "for=203.0.113.5;proto=https")];
+    assert_eq!(sign_in_via(&host, &proxy, right.clone(), &via).await, 200);
+
+    // A client that is not the proxy cannot name an address of its own choosing.
+    let direct = from_address(5, 1);
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let guess = json!({"username": format!("other{i}"), "password": "a guess of some length"});
+        let fake = format!("192.0.2.{i}");
+        statuses.push(sign_in_via(&host, &direct, guess, &[("x-forwarded-for", &fake)]).await);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+}

@@ -1,7 +1,9 @@
 //! Public and per-user routes: health, first-run setup, sign-in and out,
 //! token refresh, sign-up, one's own sessions, password and second factor.
 
-use super::extract::{CSRF_HEADER, Client, REFRESH_COOKIE, cookie, session_cookies};
+use super::extract::{
+    CSRF_HEADER, Client, DEVICE_COOKIE, REFRESH_COOKIE, cookie, device_cookie, session_cookies,
+};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyAttempts, Unauthenticated,
     Unprocessable,
@@ -156,6 +158,12 @@ struct SessionAnswer {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     refresh_token: Option<String>,
+    /// Keep it and send it with later sign-ins (`device_token`): this device is
+    /// then throttled on its own, so others' wrong guesses cannot lock it out.
+    /// New sessions only; a cookie instead with `use_cookies`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    device_token: Option<String>,
 }
 
 /// The answer to a successful sign-in, setup or refresh. Browser clients
@@ -176,10 +184,18 @@ fn session_response(
         csrf_token: issued.csrf_token.clone(),
         access_token: (!use_cookies).then(|| issued.access_token.clone()),
         refresh_token: (!use_cookies).then(|| issued.refresh_token.clone()),
+        device_token: issued.device_token.clone().filter(|_| !use_cookies),
     };
     let mut response = (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response();
     if use_cookies {
-        for value in session_cookies(Some(issued), state.secure_cookies) {
+        let device = issued
+            .device_token
+            .as_deref()
+            .and_then(|t| device_cookie(t, state.secure_cookies));
+        for value in session_cookies(Some(issued), state.secure_cookies)
+            .into_iter()
+            .chain(device)
+        {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }
@@ -300,8 +316,12 @@ async fn new_session(
 async fn sign_in(
     State(state): State<AppState>,
     Client(client): Client,
-    ApiJson(creds): ApiJson<SignIn>,
+    headers: HeaderMap,
+    ApiJson(mut creds): ApiJson<SignIn>,
 ) -> Result<Response, Problem> {
+    if creds.device_token.is_none() {
+        creds.device_token = cookie(&headers, DEVICE_COOKIE).map(str::to_string);
+    }
     let (user, issued) = state.auth.sign_in(&creds, &client).await?;
     Ok(session_response(
         &state,

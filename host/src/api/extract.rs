@@ -18,6 +18,8 @@ pub const ACCESS_COOKIE: &str = "hearth_access";
 pub const REFRESH_COOKIE: &str = "hearth_refresh";
 /// CSRF cookie (readable by the page, which echoes it in `X-CSRF-Token`).
 pub const CSRF_COOKIE: &str = "hearth_csrf";
+/// Device cookie (HttpOnly, sent to the sign-in route only): this browser signed in before.
+pub const DEVICE_COOKIE: &str = "hearth_device";
 /// The header carrying the CSRF token.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -41,15 +43,16 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// Where the request came from.
 pub struct Client(pub ClientInfo);
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+impl FromRequestParts<AppState> for Client {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        let address = parts
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let address = client_address(peer, &parts.headers, &state.trusted_proxies);
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -60,6 +63,86 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
             user_agent,
         }))
     }
+}
+
+/// The client's address: the peer, unless the peer is a trusted proxy, in
+/// which case the forwarding chain is read from the right (the end the
+/// proxies appended to) and the first hop that is not itself a trusted proxy
+/// is the client. Hops further left were written by that client and could
+/// be anything, so they are never believed. Headers from an untrusted peer
+/// are ignored entirely.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(&canonical(*ip)));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let chain = forwarded_for(headers);
+    let mut client = peer;
+    for hop in chain.iter().rev() {
+        let Some(hop) = hop else {
+            // An unknown or obfuscated hop: stop at the last address known.
+            break;
+        };
+        client = *hop;
+        if !is_trusted(hop) {
+            break;
+        }
+    }
+    canonical(client)
+}
+
+/// An IPv4 address carried as IPv6 (`::ffff:a.b.c.d`) is the IPv4 address.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+/// The hops of `Forwarded: for=` (RFC 7239), else `X-Forwarded-For`, in order;
+/// `None` for a hop that is not an address (`unknown`, an obfuscated name).
+fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    let values = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|hop| !hop.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let forwarded = values(header::FORWARDED.as_str());
+    if !forwarded.is_empty() {
+        return forwarded
+            .iter()
+            .map(|element| {
+                element
+                    .split(';')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
+                    .and_then(|(_, v)| parse_hop(v.trim().trim_matches('"')))
+            })
+            .collect();
+    }
+    values("x-forwarded-for")
+        .iter()
+        .map(|hop| parse_hop(hop))
+        .collect()
+}
+
+/// `192.0.2.1`, `192.0.2.1:4711`, `2001:db8::1` or `[2001:db8::1]:4711`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Ok(addr) = hop.parse::<SocketAddr>() {
+        return Some(addr.ip());
+    }
+    hop.strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(ip, _)| ip.parse().ok())
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -160,6 +243,20 @@ impl<N: Need> FromRequestParts<AppState> for Access<N> {
     }
 }
 
+/// The `Set-Cookie` value carrying a device token. It outlives sessions (sign-out keeps it).
+pub fn device_cookie(token: &str, secure: bool) -> Option<HeaderValue> {
+    let c = cookie::Cookie::build((DEVICE_COOKIE, token.to_string()))
+        .path("/api/auth/sign-in")
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(
+            crate::auth::tokens::DEVICE_TTL.as_secs() as i64,
+        ))
+        .build();
+    HeaderValue::from_str(&c.to_string()).ok()
+}
+
 /// `Set-Cookie` values that deliver a session to a browser, or (with `None`) clear it.
 pub fn session_cookies(
     issued: Option<&crate::auth::sessions::Issued>,
@@ -212,4 +309,70 @@ pub fn session_cookies(
     .into_iter()
     .flatten()
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarding_headers_count_only_from_a_trusted_proxy() {
+        let proxy: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let spoofed = headers(&[("x-forwarded-for", "203.0.113.9")]);
+        // A client that is not a proxy cannot name another address.
+        assert_eq!(
+            client_address(ip("198.51.100.4"), &spoofed, &proxy),
+            ip("198.51.100.4")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.7"), &spoofed, &[]),
+            ip("10.0.0.7"),
+            "no proxies configured: the headers are ignored"
+        );
+        // Through the proxy the client's own hop is used...
+        assert_eq!(
+            client_address(ip("10.0.0.7"), &spoofed, &proxy),
+            ip("203.0.113.9")
+        );
+        // ...and hops the client wrote itself, left of it, are not.
+        let chained = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.8")]);
+        assert_eq!(
+            client_address(ip("10.0.0.7"), &chained, &proxy),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn forwarded_header_wins_and_its_forms_are_read() {
+        let proxy: Vec<ipnet::IpNet> = vec!["::1/128".parse().unwrap()];
+        let both = headers(&[
+            ("forwarded", "for=\"[2001:db8::17]:4711\";proto=https"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ]);
+        assert_eq!(client_address(ip("::1"), &both, &proxy), ip("2001:db8::17"));
+        let v4 = headers(&[("forwarded", "for=192.0.2.60;by=203.0.113.43")]);
+        assert_eq!(client_address(ip("::1"), &v4, &proxy), ip("192.0.2.60"));
+        // An unknown hop stops the walk at the proxy itself.
+        let unknown = headers(&[("forwarded", "for=unknown")]);
+        assert_eq!(client_address(ip("::1"), &unknown, &proxy), ip("::1"));
+        // An IPv4-mapped peer matches an IPv4 range.
+        let mapped: Vec<ipnet::IpNet> = vec!["127.0.0.1/32".parse().unwrap()];
+        let xff = headers(&[("x-forwarded-for", "192.0.2.1")]);
+        assert_eq!(
+            client_address(ip("::ffff:127.0.0.1"), &xff, &mapped),
+            ip("192.0.2.1")
+        );
+    }
 }

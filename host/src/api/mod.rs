@@ -74,6 +74,8 @@ pub struct AppState {
     pub sandbox: Option<Router>,
     /// The browser UI, served at `/`.
     pub web: Router,
+    /// Reverse proxies whose forwarding headers name the client.
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 /// Builds the router and, alongside, the list of every route in it, so the
@@ -241,6 +243,16 @@ impl Problem {
         }
     }
 
+    /// The database was busy with another writer past the wait: temporary.
+    fn database_busy() -> Problem {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database-busy",
+            "the database is busy with another change; try again in a moment",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(1))
+    }
+
     /// Say where in an upload or record the problem is, and why.
     fn at(mut self, path: String, reason: String) -> Problem {
         let e = self.extensions.get_or_insert_default();
@@ -328,6 +340,9 @@ impl From<SourceError> for Problem {
 
 impl From<&SourceError> for Problem {
     fn from(e: &SourceError) -> Problem {
+        if crate::db::is_busy(e) {
+            return Problem::database_busy();
+        }
         let detail = e.to_string();
         match e {
             SourceError::Invalid { .. } => {
@@ -416,6 +431,9 @@ impl From<&SourceError> for Problem {
 
 impl From<crate::jobs::JobError> for Problem {
     fn from(e: crate::jobs::JobError) -> Problem {
+        if crate::db::is_busy(&e) {
+            return Problem::database_busy();
+        }
         use crate::jobs::JobError;
         let detail = e.to_string();
         match e {
@@ -429,6 +447,9 @@ impl From<crate::jobs::JobError> for Problem {
 
 impl From<AuthError> for Problem {
     fn from(e: AuthError) -> Problem {
+        if crate::db::is_busy(&e) {
+            return Problem::database_busy();
+        }
         let detail = e.to_string();
         match e {
             AuthError::Unauthenticated(_) => {
@@ -477,6 +498,9 @@ impl From<QueryError> for Problem {
 
 impl From<SearchError> for Problem {
     fn from(e: SearchError) -> Problem {
+        if crate::db::is_busy(&e) {
+            return Problem::database_busy();
+        }
         match e {
             SearchError::Query(q) => q.into(),
             other => Problem::new(
@@ -505,6 +529,9 @@ impl From<SpoolError> for Problem {
 
 impl From<ImportError> for Problem {
     fn from(e: ImportError) -> Problem {
+        if crate::db::is_busy(&e) {
+            return Problem::database_busy();
+        }
         let detail = e.to_string();
         match e {
             ImportError::Malformed(_) => {
@@ -530,6 +557,9 @@ impl From<ImportError> for Problem {
 
 impl From<ManualError> for Problem {
     fn from(e: ManualError) -> Problem {
+        if crate::db::is_busy(&e) {
+            return Problem::database_busy();
+        }
         let detail = e.to_string();
         match e {
             ManualError::Invalid(bad) => {
@@ -554,6 +584,9 @@ impl From<ManualError> for Problem {
 
 impl From<IpsError> for Problem {
     fn from(e: IpsError) -> Problem {
+        if crate::db::is_busy(&e) {
+            return Problem::database_busy();
+        }
         let detail = e.to_string();
         match e {
             IpsError::NoPatient => Problem::new(StatusCode::CONFLICT, "no-patient", detail),
@@ -566,12 +599,18 @@ impl From<IpsError> for Problem {
 
 impl From<ExportError> for Problem {
     fn from(e: ExportError) -> Problem {
+        if crate::db::is_busy(&e) {
+            return Problem::database_busy();
+        }
         Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
     }
 }
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
+        if crate::db::is_busy(&e) {
+            return Problem::database_busy();
+        }
         Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
     }
 }

@@ -11,6 +11,12 @@
 //! is in flight; the others are told to retry at once (no queueing behind
 //! argon2). The attempt counts as a failure unless it is settled otherwise,
 //! so a client that hangs up mid-hash still pays for its guess.
+//!
+//! Throttling an account lets anyone lock its owner out by guessing wrong on
+//! purpose. So a device that has signed in to the account before (it holds a
+//! signed device token) is throttled on its own key instead
+//! ([`SignInLimiter::begin_known_device`]): strangers' failures neither slow
+//! it nor count against it, and its own failures slow only itself.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -32,6 +38,7 @@ const PRUNE_ABOVE: usize = 10_000;
 enum Key {
     Account(String),
     Address(IpAddr),
+    Device(String),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +118,18 @@ impl SignInLimiter {
         now: Instant,
     ) -> Result<Attempt<'_>, RetryAfter> {
         self.reserve(keys(account, address).to_vec(), now)
+    }
+
+    /// Reserve a sign-in attempt from a device that signed in to the account
+    /// before (`device` is its id from a verified device token): throttled on
+    /// that device alone, so guesses by others at the account or from the
+    /// same address cannot lock it out.
+    pub fn begin_known_device(
+        &self,
+        device: &str,
+        now: Instant,
+    ) -> Result<Attempt<'_>, RetryAfter> {
+        self.reserve(vec![Key::Device(device.to_string())], now)
     }
 
     /// Reserve a password re-check by a signed-in `account` (changing the
@@ -326,6 +345,30 @@ mod tests {
             limiter.check("dad", A, later).is_err(),
             "the guessing address is not"
         );
+    }
+
+    #[test]
+    fn a_known_device_is_not_locked_out_by_strangers_and_pays_for_its_own_guesses() {
+        let limiter = SignInLimiter::new();
+        let t0 = Instant::now();
+        for _ in 0..FREE_FAILURES {
+            drop(limiter.begin("gran", A, t0).expect("free"));
+        }
+        assert!(
+            limiter.begin("gran", B, t0).is_err(),
+            "the account is throttled"
+        );
+        // Gran's own browser still gets through, from the very same address too.
+        limiter
+            .begin_known_device("d1", t0)
+            .expect("a known device is not throttled by others")
+            .settle(Settled::SignedIn);
+        // Its own failures throttle it alone.
+        for _ in 0..FREE_FAILURES {
+            drop(limiter.begin_known_device("d1", t0).expect("free failures"));
+        }
+        assert!(limiter.begin_known_device("d1", t0).is_err());
+        assert!(limiter.begin_known_device("d2", t0).is_ok());
     }
 
     #[test]

@@ -37,6 +37,11 @@ pub struct SignIn {
     /// Browser clients: deliver the tokens as HttpOnly cookies, not in the body.
     #[serde(default)]
     pub use_cookies: bool,
+    /// The device token from an earlier sign-in on this device (browsers send
+    /// it as a cookie): this device is then throttled on its own, so others'
+    /// wrong guesses cannot lock it out.
+    #[serde(default)]
+    pub device_token: Option<String>,
 }
 
 /// Tokens issued at sign-in or refresh. Never logged.
@@ -50,6 +55,8 @@ pub struct Issued {
     pub refresh_token: String,
     /// CSRF token for cookie-authenticated changes.
     pub csrf_token: String,
+    /// Vouches for this device at later sign-ins (new sessions only, not refreshes).
+    pub device_token: Option<String>,
 }
 
 /// A session as its user sees it.
@@ -149,14 +156,27 @@ impl Auth {
     ) -> Result<(User, Issued), AuthError> {
         let now = std::time::Instant::now();
         let name = creds.username.trim();
-        // Reserved and counted before any hashing; settled below when it was no failure.
-        let attempt = self.limiter.begin(name, client.address, now)?;
         let row = sqlx::query(
             "SELECT id, password_hash, disabled, totp_enabled FROM users WHERE username = ?",
         )
         .bind(name)
         .fetch_optional(&self.db)
         .await?;
+        // A device that signed in to this very account before has a throttle of its own.
+        let known_device = creds
+            .device_token
+            .as_deref()
+            .and_then(|t| self.keys.verify_device(t).ok())
+            .filter(|device| {
+                row.as_ref()
+                    .and_then(|r| r.try_get::<String, _>("id").ok())
+                    .is_some_and(|id| id == device.sub)
+            });
+        // Reserved and counted before any hashing; settled below when it was no failure.
+        let attempt = match &known_device {
+            Some(device) => self.limiter.begin_known_device(&device.did, now)?,
+            None => self.limiter.begin(name, client.address, now)?,
+        };
         let (id, phc, disabled, totp) = match &row {
             Some(r) => (
                 Some(r.try_get::<String, _>("id")?),
@@ -252,6 +272,7 @@ impl Auth {
             session_id: session,
             refresh_token: refresh,
             csrf_token: csrf,
+            device_token: self.keys.issue_device(user, SystemTime::now()).ok(),
         })
     }
 
@@ -352,6 +373,7 @@ impl Auth {
             session_id: session,
             refresh_token: refresh,
             csrf_token,
+            device_token: None,
         };
         Ok((self.user(&user).await?, issued))
     }

@@ -11,8 +11,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long an access token lives.
 pub const ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long a device token vouches for a browser or app that signed in.
+pub const DEVICE_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 const ISSUER: &str = "hearth";
 const AUDIENCE: &str = "hearth-api";
+/// Device tokens have their own audience, so one can never pass as an access token.
+const DEVICE_AUDIENCE: &str = "hearth-device";
 
 /// What an access token says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +28,25 @@ pub struct Claims {
     /// A random id, so no two tokens are alike.
     pub jti: String,
     /// Token purpose; always `access` here.
+    pub typ: String,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: u64,
+    /// Expires at (seconds since the epoch).
+    pub exp: u64,
+}
+
+/// What a device token says: this device signed in to `sub` before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceClaims {
+    /// The user id.
+    pub sub: String,
+    /// The device's random id: its own sign-in throttle.
+    pub did: String,
+    /// Token purpose; always `device`.
     pub typ: String,
     /// Issuer.
     pub iss: String,
@@ -62,6 +85,7 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    device_validation: Validation,
 }
 
 impl TokenKeys {
@@ -78,7 +102,10 @@ impl TokenKeys {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = 0;
+        let mut device_validation = validation.clone();
+        device_validation.set_audience(&[DEVICE_AUDIENCE]);
         Ok(TokenKeys {
+            device_validation,
             encoding: EncodingKey::from_secret(secret)
                 .map_err(|e| KeyError::Unusable(e.to_string()))?,
             decoding: DecodingKey::from_secret(secret)
@@ -105,6 +132,39 @@ impl TokenKeys {
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|_| TokenError::Invalid)
+    }
+
+    /// Issue a device token for `user`, valid for [`DEVICE_TTL`] from `now`.
+    pub fn issue_device(&self, user: &str, now: SystemTime) -> Result<String, TokenError> {
+        let iat = now
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| TokenError::Invalid)?
+            .as_secs();
+        let claims = DeviceClaims {
+            sub: user.to_string(),
+            did: hex::encode(rand::random::<[u8; 16]>()),
+            typ: "device".into(),
+            iss: ISSUER.into(),
+            aud: DEVICE_AUDIENCE.into(),
+            iat,
+            exp: iat + DEVICE_TTL.as_secs(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|_| TokenError::Invalid)
+    }
+
+    /// Check a device token as [`TokenKeys::verify`] checks an access token.
+    pub fn verify_device(&self, token: &str) -> Result<DeviceClaims, TokenError> {
+        let data =
+            jsonwebtoken::decode::<DeviceClaims>(token, &self.decoding, &self.device_validation)
+                .map_err(|e| match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                    _ => TokenError::Invalid,
+                })?;
+        if data.claims.typ != "device" {
+            return Err(TokenError::Invalid);
+        }
+        Ok(data.claims)
     }
 
     /// Check a token's signature, algorithm, issuer, audience, purpose and expiry.
@@ -146,6 +206,20 @@ mod tests {
             ("user-1", "session-1")
         );
         assert_eq!(claims.exp - claims.iat, 15 * 60);
+    }
+
+    #[test]
+    fn device_and_access_tokens_cannot_stand_in_for_each_other() {
+        let k = keys();
+        let device = k.issue_device("user-1", SystemTime::now()).unwrap();
+        let claims = k.verify_device(&device).unwrap();
+        assert_eq!(claims.sub, "user-1");
+        assert_eq!(claims.did.len(), 32);
+        assert_eq!(k.verify(&device), Err(TokenError::Invalid));
+        let access = k.issue("user-1", "session-1", SystemTime::now()).unwrap();
+        assert_eq!(k.verify_device(&access), Err(TokenError::Invalid));
+        let other = TokenKeys::from_secret(&[8u8; 32]).unwrap();
+        assert_eq!(other.verify_device(&device), Err(TokenError::Invalid));
     }
 
     #[test]
