@@ -41,6 +41,7 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
     ));
     let plugins = Arc::new(plugins);
     let records = RecordStore::new(db.clone());
+    crate::records::staging::discard_abandoned(&db).await?;
     records.reindex_stale().await?;
     let smart = SmartClient::new(&join_url(public_url, "api/smart/callback"))?;
     let sources = Arc::new(
@@ -101,6 +102,7 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
         sandbox,
         web: crate::web::router(config.web_dir.as_deref()),
         trusted_proxies: config.trusted_proxies.clone().into(),
+        imports: Arc::new(tokio::sync::Semaphore::new(api::MAX_CONCURRENT_IMPORTS)),
     })
 }
 

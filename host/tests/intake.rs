@@ -1150,3 +1150,108 @@ async fn first_records_typed_in_at_once_share_one_manual_source() {
         "eight conditions and the profile's Patient"
     );
 }
+
+/// `n` dated glucose-like results with LOINC `code` (and their Patient), as NDJSON.
+fn many_results(n: usize, code: &str) -> Vec<u8> {
+    use std::fmt::Write;
+    let mut out = String::from("{\"resourceType\":\"Patient\",\"id\":\"p\"}\n");
+    let start = chrono::NaiveDate::from_ymd_opt(1950, 1, 1).expect("date");
+    for i in 0..n {
+        let day = start + chrono::Days::new(i as u64);
+        writeln!(
+            out,
+            r#"{{"resourceType":"Observation","id":"r{code}-{i}","status":"final","code":{{"coding":[{{"system":"http://loinc.org","code":"{code}"}}]}},"subject":{{"reference":"Patient/p"}},"effectiveDateTime":"{day}","valueQuantity":{{"value":{},"unit":"mg/dL","system":"http://unitsofmeasure.org","code":"mg/dL"}}}}"#,
+            80 + i % 40
+        )
+        .expect("write");
+    }
+    out.into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_uploads_hold_up_no_other_write_and_show_nothing_until_done() {
+    // Issue 15, item 4: during a 60,000-resource import, sign-in and profile
+    // creation failed with "database is locked" after ten seconds.
+    let host = host().await;
+    let n = 40_000;
+    let watch = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(host.data.path().join("hearth.db"))
+            .read_only(true),
+    )
+    .await
+    .expect("read-only view of the database");
+    let staged = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(DISTINCT s.id) FROM sources s JOIN resources r ON r.source_id = s.id
+             WHERE s.status = 'staging'",
+        )
+        .fetch_one(&watch)
+        .await
+        .expect("count staged uploads")
+    };
+    let send = |code: &str| {
+        let request = host
+            .client
+            .post(format!(
+                "{}/api/profiles/{}/imports",
+                host.base, host.profile
+            ))
+            .header("content-type", "application/fhir+ndjson")
+            .body(many_results(n, code));
+        tokio::spawn(async move {
+            let r = request.send().await.expect("upload");
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        })
+    };
+    let first = send("2345-7");
+    let second = send("2339-0");
+    let waited = std::time::Instant::now();
+    while staged().await < 2 {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(300),
+            "the uploads never started writing"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // A third upload does not queue behind them: it is turned away at once.
+    let (status, body) = upload(
+        &host,
+        &host.profile,
+        "application/fhir+ndjson",
+        many_results(1, "1558-6"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (503, Some("urn:hearth:problem:imports-busy")),
+        "{body}"
+    );
+    // Meanwhile everyone else can sign in and change things.
+    let (status, body) = host.sign_in("owner", common::PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    let visitor = new_profile(&host, "Visitor").await;
+    assert!(!visitor.is_empty());
+    // Nothing of the uploads is shown while they are written.
+    assert_eq!(shown(&host, &host.profile).await, 0);
+    let (_, sources) = host
+        .get(&format!("/api/profiles/{}/sources", host.profile))
+        .await;
+    assert_eq!(sources["sources"].as_array().map(Vec::len), Some(0), "{sources}");
+    assert!(
+        staged().await >= 1,
+        "both uploads finished before the writes above: they did not run during an import"
+    );
+
+    for upload in [first, second] {
+        let (status, body) = upload.await.expect("upload task");
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["resources"], n as u64 + 1);
+    }
+    assert_eq!(shown(&host, &host.profile).await, 2 * (n as u64 + 1));
+    assert_eq!(staged().await, 0);
+}

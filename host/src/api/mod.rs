@@ -76,7 +76,13 @@ pub struct AppState {
     pub web: Router,
     /// Reverse proxies whose forwarding headers name the client.
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// Uploads being imported at once, at most [`MAX_CONCURRENT_IMPORTS`].
+    pub imports: Arc<tokio::sync::Semaphore>,
 }
+
+/// Uploads imported at the same time; each one holds its parse state and a
+/// stream of batches, so a few at once is plenty for a family.
+pub const MAX_CONCURRENT_IMPORTS: usize = 2;
 
 /// Builds the router and, alongside, the list of every route in it, so the
 /// access-matrix test can insist that each route is covered.

@@ -12,7 +12,7 @@ use crate::sources::Source;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hearth_dstu3::FhirVersion;
 use serde::{Deserialize, Serialize};
@@ -124,6 +124,7 @@ struct ImportAnswer {
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
+        (status = 503, response = super::openapi::Unavailable),
     )
 )]
 async fn upload(
@@ -169,6 +170,18 @@ async fn upload(
         }
         None => format!("Upload {}", chrono::Utc::now().format("%Y-%m-%d %H:%M")),
     };
+    // Taken before the body is read, so a refused upload costs nothing.
+    let _slot = state.imports.clone().try_acquire_owned().map_err(|_| {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "imports-busy",
+            format!(
+                "{} uploads are being imported now; send this one again when one of them is done",
+                super::MAX_CONCURRENT_IMPORTS
+            ),
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(10))
+    })?;
     let spooled = state
         .files
         .spool(body.into_data_stream(), state.max_upload_bytes)

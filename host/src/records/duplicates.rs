@@ -64,7 +64,7 @@ pub(super) async fn dedupe(
     }
     let keys: Vec<(&IndexRow, &String)> = changed
         .iter()
-        .filter(|r| r.profile.is_some())
+        .filter(|r| r.matched.is_some())
         .flat_map(|r| r.index.keys.iter().map(move |k| (r, k)))
         .collect();
     if keys.is_empty() {
@@ -75,7 +75,7 @@ pub(super) async fn dedupe(
             "INSERT OR IGNORE INTO resource_keys (profile_id, key, resource) ",
         );
         insert.push_values(rows, |mut row, (r, key)| {
-            row.push_bind(r.profile.map(str::to_string))
+            row.push_bind(r.matched.map(str::to_string))
                 .push_bind((*key).clone())
                 .push_bind(r.id);
         });
@@ -127,7 +127,7 @@ pub(super) async fn dedupe(
         .collect();
     let profile_of: HashMap<i64, &str> = changed
         .iter()
-        .filter_map(|r| r.profile.map(|p| (r.id, p)))
+        .filter_map(|r| r.matched.map(|p| (r.id, p)))
         .collect();
     let mut hide =
         QueryBuilder::<Sqlite>::new("UPDATE resources SET profile_id = NULL WHERE id IN (");

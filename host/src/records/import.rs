@@ -7,12 +7,13 @@
 //!    names; the first bad entry stops the import, naming its index, path
 //!    and reason, before anything is written;
 //! 2. rewrite `urn:` references to `Type/id`, and store the entries in
-//!    batches inside one transaction that also creates the source. Any
-//!    failure rolls all of it back.
+//!    batches, a transaction each, into a hidden staging source that is
+//!    published in one short transaction at the end ([`super::staging`]).
+//!    Any failure deletes what was staged; nothing was ever shown.
 
 use super::intake::{VersionBasis, VersionDetector, admit};
 use super::validate::check_resource;
-use super::{StoreError, upsert_in};
+use super::{StoreError, staging, upsert_placed};
 use crate::db::Db;
 use hearth_dstu3::FhirVersion;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -563,26 +564,45 @@ pub async fn import(
             &mut |batch| tx_batches.blocking_send(batch).is_ok(),
         )
     });
-    let mut tx = crate::db::write_tx(db).await?;
-    let source_id = crate::sources::insert_local(&mut tx, profile, "import", name).await?;
-    while let Some(batch) = batches.recv().await {
-        upsert_in(&mut tx, &source_id, &batch).await?;
+    // Staged in a batch per transaction, so other writes go in between, and
+    // shown all at once when every entry is in.
+    let source_id = staging::begin(db, "import", name).await?;
+    let guard = staging::Guard::new(db, &source_id);
+    let shown = staging::placeholder(&source_id);
+    let place = super::Placement {
+        shown: Some(&shown),
+        matched: Some(profile),
+    };
+    let written: Result<(), ImportError> = async {
+        while let Some(batch) = batches.recv().await {
+            let mut tx = crate::db::write_tx(db).await?;
+            upsert_placed(&mut tx, &source_id, &batch, place).await?;
+            tx.commit().await?;
+        }
+        Ok(())
     }
-    reader
+    .await;
+    // A failed write stops the reader (its channel closes); its own error, if any, comes first.
+    let read = reader
         .await
-        .map_err(|e| ImportError::Io(std::io::Error::other(e)))??;
+        .map_err(|e| ImportError::Io(std::io::Error::other(e)))?;
+    if let Err(e) = read.and(written) {
+        drop(guard);
+        return Err(e);
+    }
+    staging::publish(db, &source_id, profile).await?;
+    guard.disarm();
     // The same type/id twice is stored once: count what the source now holds.
     let by_type: BTreeMap<String, u64> = sqlx::query_as::<_, (String, i64)>(
         "SELECT resource_type, COUNT(*) FROM resources WHERE source_id = ? GROUP BY resource_type",
     )
     .bind(&source_id)
-    .fetch_all(&mut *tx)
+    .fetch_all(db)
     .await?
     .into_iter()
     .map(|(ty, n)| (ty, n as u64))
     .collect();
     let resources: u64 = by_type.values().sum();
-    tx.commit().await?;
     super::RecordStore::new(db.clone()).reindex_stale().await?;
     crate::db::optimize(db).await;
     let version_basis = match plan.version.basis() {

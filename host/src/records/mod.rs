@@ -13,6 +13,7 @@ pub mod labs;
 pub mod manual;
 pub mod provenance;
 pub mod search;
+pub mod staging;
 pub mod validate;
 
 use crate::auth::ProfileScope;
@@ -213,7 +214,8 @@ impl RecordStore {
         loop {
             let rows = sqlx::query(
                 "SELECT r.id, r.resource_type, r.resource_id, r.source_id, r.json, s.profile_id FROM resources r
-                 LEFT JOIN sources s ON s.id = r.source_id WHERE r.index_version < ? LIMIT 1000",
+                 LEFT JOIN sources s ON s.id = r.source_id
+                 WHERE r.index_version < ? AND s.status IS NOT 'staging' LIMIT 1000",
             )
             .bind(index::INDEX_VERSION)
             .fetch_all(&self.db)
@@ -260,6 +262,7 @@ impl RecordStore {
                     resource_id: rid,
                     source_id: source,
                     profile: profile.as_deref(),
+                    matched: profile.as_deref(),
                     index: ix,
                 })
                 .collect();
@@ -393,12 +396,38 @@ pub(crate) async fn upsert_in(
     source_id: &str,
     batch: &[Parsed],
 ) -> Result<BatchOutcome, StoreError> {
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let profile: Option<String> = sqlx::query_scalar("SELECT profile_id FROM sources WHERE id = ?")
         .bind(source_id)
         .fetch_optional(&mut **tx)
         .await?
         .flatten();
+    let place = Placement {
+        shown: profile.as_deref(),
+        matched: profile.as_deref(),
+    };
+    upsert_placed(tx, source_id, batch, place).await
+}
+
+/// Where a batch's rows go: the profile they are shown in (`None`: nowhere)
+/// and the profile whose records they are matched against as duplicates.
+/// The two differ only for an upload being staged ([`staging`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Placement<'a> {
+    /// The `profile_id` written on the resource and its index rows.
+    pub shown: Option<&'a str>,
+    /// The profile its identity keys are stored and matched in.
+    pub matched: Option<&'a str>,
+}
+
+/// [`upsert_in`] with the rows placed explicitly.
+pub(crate) async fn upsert_placed(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    source_id: &str,
+    batch: &[Parsed],
+    place: Placement<'_>,
+) -> Result<BatchOutcome, StoreError> {
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let profile = place.shown.map(str::to_string);
     let mut outcome = BatchOutcome::default();
     for chunk in batch.chunks(UPSERT_CHUNK) {
         let mut insert = QueryBuilder::<Sqlite>::new(
@@ -451,7 +480,8 @@ pub(crate) async fn upsert_in(
                     resource_type: &r.resource_type,
                     resource_id: &r.id,
                     source_id,
-                    profile: profile.as_deref(),
+                    profile: place.shown,
+                    matched: place.matched,
                     index: &r.index,
                 });
             }
@@ -470,7 +500,10 @@ struct IndexRow<'a> {
     resource_type: &'a str,
     resource_id: &'a str,
     source_id: &'a str,
+    /// Where its rows are shown.
     profile: Option<&'a str>,
+    /// Where its identity keys are matched.
+    matched: Option<&'a str>,
     index: &'a index::Index,
 }
 
