@@ -12,6 +12,7 @@ pub mod files;
 pub mod jobs;
 pub mod listener;
 pub mod plugins;
+pub mod reach;
 pub mod records;
 pub mod sandbox;
 pub mod secrets;

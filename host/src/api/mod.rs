@@ -383,6 +383,11 @@ impl From<&SourceError> for Problem {
                     S::Discovery { .. } | S::Network(_) => {
                         Problem::new(StatusCode::BAD_GATEWAY, "provider-unreachable", detail)
                     }
+                    S::Address(_) => Problem::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "provider-address-refused",
+                        detail,
+                    ),
                     S::Refused { .. } | S::NoPatient => {
                         Problem::new(StatusCode::BAD_GATEWAY, "provider-refused", detail)
                     }

@@ -75,6 +75,8 @@ pub struct SyncCall {
     pub context: SyncContext,
     /// Origins the plugin may reach.
     pub allowed: Vec<Origin>,
+    /// Which addresses those origins may resolve to.
+    pub reach: crate::reach::Reach,
     /// The bearer token the host attaches to permitted requests.
     pub bearer_token: Option<String>,
     /// Told after every stored batch.
@@ -396,7 +398,7 @@ impl Plugins {
             manifest::Outbound::Source => call.allowed,
             manifest::Outbound::None => Vec::new(),
         };
-        let outbound = Outbound::new(allowed, call.bearer_token.as_deref());
+        let outbound = Outbound::new(allowed, call.bearer_token.as_deref()).reaching(call.reach);
         let state = CallState::new(label, &self.limits, outbound, Some(sink));
         let mut store = new_store(self.engine.engine(), state, &self.limits);
         let outcome = tokio::time::timeout(self.limits.timeout, async {

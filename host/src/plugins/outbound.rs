@@ -141,6 +141,8 @@ pub fn retry_after_secs(value: &str) -> Option<u64> {
 /// The outbound policy of one plugin call, and what happened under it.
 pub struct Outbound {
     allowed: Vec<Origin>,
+    /// The addresses allowed origins may resolve to (`None`: not checked).
+    reach: Option<crate::reach::Reach>,
     bearer: Option<HeaderValue>,
     /// What the provider's answers said.
     pub signals: Arc<Signals>,
@@ -161,11 +163,18 @@ impl Outbound {
         });
         Outbound {
             allowed,
+            reach: None,
             bearer,
             signals: Arc::default(),
             denials: Vec::new(),
             requests: 0,
         }
+    }
+
+    /// Check the address of every request against `reach` before it is sent.
+    pub fn reaching(mut self, reach: crate::reach::Reach) -> Outbound {
+        self.reach = Some(reach);
+        self
     }
 
     /// Why `uri` may not be reached, or `None` if it may.
@@ -226,8 +235,18 @@ impl WasiHttpHooks for Outbound {
         }
         let options = Some(capped(options));
         let signals = self.signals.clone();
+        let reach = self.reach.clone();
         Box::new(async move {
             use http_body_util::BodyExt;
+            // An allowed origin's name may resolve somewhere it must not (a
+            // private address now, or ever): checked on every request.
+            if let Some(reach) = reach
+                && let Some(origin) = Origin::of_uri(request.uri())
+                && let Err(e) = reach.resolve(&origin.host, origin.port).await
+            {
+                tracing::warn!(%origin, error = %e, "plugin request refused: address not allowed");
+                return Err(HttpError::DestinationIpProhibited);
+            }
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
             signals.observe(response.status(), response.headers());
             Ok((
@@ -335,5 +354,57 @@ mod tests {
         assert!(filter(&AUTHORIZATION));
         assert!(filter(&COOKIE));
         assert!(!filter(&http::header::ACCEPT));
+    }
+
+    #[tokio::test]
+    async fn an_allowed_origin_whose_name_resolves_inside_is_refused_before_connecting() {
+        use http_body_util::BodyExt;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // A loopback service that counts who connects.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let seen = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                seen.fetch_add(1, Ordering::SeqCst);
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = [0u8; 1024];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                    .await;
+            }
+        });
+        // The source's origin is allowed by name; the name is this machine.
+        let base = format!("http://localhost:{port}");
+        let request = || {
+            let body = http_body_util::Empty::<bytes::Bytes>::new()
+                .map_err(|never| match never {})
+                .boxed_unsync();
+            http::Request::get(format!("{base}/Patient/p"))
+                .body(body)
+                .unwrap()
+        };
+        let fut = || -> Box<dyn Future<Output = Result<(), HttpError>> + Send> {
+            Box::new(async { Ok(()) })
+        };
+        let mut strict = Outbound::new(vec![origin(&base)], Some("secret"))
+            .reaching(crate::reach::Reach::default());
+        let refused = Box::into_pin(strict.send_request(request(), None, fut())).await;
+        assert!(
+            matches!(refused, Err(HttpError::DestinationIpProhibited)),
+            "{:?}",
+            refused.err()
+        );
+        assert_eq!(connections.load(Ordering::SeqCst), 0, "nothing was sent");
+        // Where the administrator allows private addresses, it goes through.
+        let mut open = Outbound::new(vec![origin(&base)], Some("secret"))
+            .reaching(crate::reach::Reach::anywhere());
+        let (response, _io) = Box::into_pin(open.send_request(request(), None, fut()))
+            .await
+            .expect("allowed");
+        assert_eq!(response.status(), 200);
+        assert_eq!(connections.load(Ordering::SeqCst), 1);
     }
 }

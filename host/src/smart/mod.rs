@@ -57,6 +57,9 @@ pub enum SmartError {
     /// The provider could not be reached or answered something unusable.
     #[error("the provider's authorization server failed: {0}")]
     Network(String),
+    /// The provider's address is one the host may not reach.
+    #[error(transparent)]
+    Address(#[from] crate::reach::ReachError),
     /// The provider refused a token request (`invalid_grant` means the grant is gone).
     #[error("the provider refused: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Refused {
@@ -250,12 +253,18 @@ pub struct Grant {
 pub struct SmartClient {
     http: reqwest::Client,
     redirect: RedirectUrl,
+    reach: crate::reach::Reach,
 }
 
 impl SmartClient {
-    /// A client whose callback is `redirect_uri`.
-    pub fn new(redirect_uri: &url::Url) -> Result<SmartClient, SmartError> {
+    /// A client whose callback is `redirect_uri`, reaching only what `reach` allows.
+    pub fn new(
+        redirect_uri: &url::Url,
+        reach: crate::reach::Reach,
+    ) -> Result<SmartClient, SmartError> {
         let http = reqwest::Client::builder()
+            // Names resolve only to addresses the policy allows, checked at connect time.
+            .dns_resolver(reach.resolver())
             // Following redirects from a token endpoint would leak the code (RFC 9700 4.11).
             .redirect(reqwest::redirect::Policy::none())
             .timeout(HTTP_TIMEOUT)
@@ -264,7 +273,21 @@ impl SmartClient {
             .build()
             .map_err(|e| SmartError::Network(e.to_string()))?;
         let redirect = RedirectUrl::from_url(redirect_uri.clone());
-        Ok(SmartClient { http, redirect })
+        Ok(SmartClient {
+            http,
+            redirect,
+            reach,
+        })
+    }
+
+    /// Refuse `url` before any request when its host may not be reached
+    /// (literal addresses bypass the resolver, so they are checked here).
+    async fn may_reach(&self, url: &str) -> Result<(), SmartError> {
+        match url::Url::parse(url) {
+            Ok(url) => Ok(self.reach.check_url(&url).await?),
+            // An unparsable URL fails in the request itself, with its own error.
+            Err(_) => Ok(()),
+        }
     }
 
     /// The callback URL providers redirect to.
@@ -274,6 +297,7 @@ impl SmartClient {
 
     /// Discover the authorization server of the FHIR server at `fhir_base`.
     pub async fn discover(&self, fhir_base: &str) -> Result<SmartConfiguration, SmartError> {
+        self.may_reach(fhir_base).await?;
         discovery::discover(&self.http, fhir_base).await
     }
 
@@ -282,12 +306,14 @@ impl SmartClient {
         &self,
         fhir_base: &str,
     ) -> Result<discovery::ServerDescription, SmartError> {
+        self.may_reach(fhir_base).await?;
         discovery::describe(&self.http, fhir_base).await
     }
 
     /// Register Hearth as a public client (PKCE, no secret) at `endpoint`
     /// (OAuth 2.0 Dynamic Client Registration, RFC 7591); the issued client id.
     pub async fn register(&self, endpoint: &url::Url) -> Result<String, SmartError> {
+        self.may_reach(endpoint.as_str()).await?;
         let metadata = serde_json::json!({
             "client_name": "Hearth",
             "redirect_uris": [self.redirect.as_str()],
@@ -376,6 +402,7 @@ impl SmartClient {
         code: &str,
         verifier: &str,
     ) -> Result<Grant, SmartError> {
+        self.may_reach(config.token_endpoint.as_str()).await?;
         let body_auth = config.prefers_post_auth();
         let client = self.oauth(reg, config, body_auth);
         let mut request = client
@@ -403,6 +430,7 @@ impl SmartClient {
         config: &SmartConfiguration,
         refresh_token: &str,
     ) -> Result<Grant, SmartError> {
+        self.may_reach(config.token_endpoint.as_str()).await?;
         let body_auth = config.prefers_post_auth();
         let client = self.oauth(reg, config, body_auth);
         let token = RefreshToken::new(refresh_token.to_string());
@@ -504,9 +532,11 @@ mod tests {
 
     #[test]
     fn the_authorize_url_carries_pkce_state_aud_and_scopes() {
-        let client =
-            SmartClient::new(&url::Url::parse("http://hearth.test/api/smart/callback").unwrap())
-                .unwrap();
+        let client = SmartClient::new(
+            &url::Url::parse("http://hearth.test/api/smart/callback").unwrap(),
+            crate::reach::Reach::anywhere(),
+        )
+        .unwrap();
         let reg = Registration::resolve(crate::catalog::SANDBOX, None, false, false).unwrap();
         let scopes: Vec<String> = DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect();
         let a = client.authorize(&reg, &config(&[]), "https://fhir.test/r4", &scopes);

@@ -288,12 +288,24 @@ pub struct Sources {
 }
 
 /// What the administrator allows for providers people add by their URL.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ProviderPolicy {
     /// Addresses on this machine or a private network (`allow_private_provider_addresses`).
     pub allow_private_addresses: bool,
+    /// Host and port reachable whatever the address: the catalog's sandbox.
+    pub own_hosts: Vec<(String, u16)>,
     /// Servers that need no sign-in (`allow_open_servers`).
     pub allow_open_servers: bool,
+}
+
+impl ProviderPolicy {
+    /// The outbound address policy this amounts to.
+    pub fn reach(&self) -> crate::reach::Reach {
+        crate::reach::Reach {
+            allow_private: self.allow_private_addresses,
+            exempt: self.own_hosts.clone(),
+        }
+    }
 }
 
 /// Removes a source from the running set when the sync ends, however it ends.
@@ -594,6 +606,7 @@ impl Sources {
                     settings: settings.clone(),
                 },
                 allowed: allowed.clone(),
+                reach: self.policy.reach(),
                 // An open server's source has no token: send no Authorization at all.
                 bearer_token: (!token.is_empty()).then_some(token),
                 on_batch: on_batch.clone(),
