@@ -64,6 +64,7 @@ bench: plugins
 	$(CARGO) bench -p hearth-host --bench auth
 	$(CARGO) bench -p hearth-host --bench queries
 	$(CARGO) bench -p hearth-host --bench providers
+	$(CARGO) bench -p hearth-host --bench load
 
 clean:
 	rm -rf $(DIST) frontend/dist frontend/e2e/out

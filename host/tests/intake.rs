@@ -1241,7 +1241,11 @@ async fn long_uploads_hold_up_no_other_write_and_show_nothing_until_done() {
     let (_, sources) = host
         .get(&format!("/api/profiles/{}/sources", host.profile))
         .await;
-    assert_eq!(sources["sources"].as_array().map(Vec::len), Some(0), "{sources}");
+    assert_eq!(
+        sources["sources"].as_array().map(Vec::len),
+        Some(0),
+        "{sources}"
+    );
     assert!(
         staged().await >= 1,
         "both uploads finished before the writes above: they did not run during an import"
