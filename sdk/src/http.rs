@@ -177,6 +177,9 @@ fn read_body(body: &IncomingBody) -> Result<Vec<u8>, HttpError> {
 fn error_code(code: ErrorCode) -> HttpError {
     match code {
         ErrorCode::HttpRequestDenied => HttpError::Denied("host not allowed".into()),
+        ErrorCode::DestinationIpProhibited => HttpError::Denied(
+            "the provider's address is on this machine or a private network".into(),
+        ),
         other => HttpError::Failed(format!("{other:?}")),
     }
 }
@@ -184,6 +187,13 @@ fn error_code(code: ErrorCode) -> HttpError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_address_reads_as_a_denial_in_words() {
+        let e = error_code(ErrorCode::DestinationIpProhibited);
+        assert!(matches!(e, HttpError::Denied(_)));
+        assert!(e.to_string().contains("private network"), "{e}");
+    }
 
     #[test]
     fn splits_urls() {
