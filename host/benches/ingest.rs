@@ -6,6 +6,8 @@
 //! `HEARTH_BENCH_RESOURCES`); under `cargo test` it runs a 500-resource smoke
 //! pass so the benchmark cannot rot.
 
+mod common;
+
 use hearth_host::config::{Config, PluginLimits};
 use hearth_host::records::{self, RecordStore};
 use hearth_host::sandbox::{self, SandboxData, SandboxOptions};
@@ -59,33 +61,7 @@ fn config(data: &std::path::Path) -> Config {
 /// Set up a fresh host's administrator and return a client carrying their
 /// token and the API path of their profile.
 async fn sign_up_owner(base: &str) -> anyhow::Result<(reqwest::Client, String)> {
-    let setup: Value = reqwest::Client::new()
-        .post(format!("{base}/api/setup"))
-        .json(&serde_json::json!({"username": "bench", "password": "a bench of steady figures"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = setup["access_token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("setup failed: {setup}"))?;
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {token}").parse()?,
-    );
-    let client = reqwest::Client::builder()
-        .default_headers(headers)
-        .build()?;
-    let me: Value = client
-        .get(format!("{base}/api/me"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let profile = me["profiles"][0]["id"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("no profile: {me}"))?;
+    let (client, profile) = common::set_up_owner(base, "Bench").await?;
     Ok((client, format!("{base}/api/profiles/{profile}")))
 }
 

@@ -10,6 +10,8 @@
 //! and fails if any answer was a 5xx, the import failed, or health ever took
 //! a second or more. Under `cargo test` a small pass keeps it from rotting.
 
+mod common;
+
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
@@ -18,8 +20,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio::sync::Mutex;
-
-const PASSWORD: &str = "a bench of steady figures";
 
 /// How hard to push.
 struct Load {
@@ -86,18 +86,6 @@ fn start_host(data: &std::path::Path) -> anyhow::Result<HostProcess> {
     })
 }
 
-fn bearer(token: &str) -> anyhow::Result<reqwest::Client> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {token}").parse()?,
-    );
-    Ok(reqwest::Client::builder()
-        .default_headers(headers)
-        .timeout(Duration::from_secs(120))
-        .build()?)
-}
-
 /// Latencies (and 5xx answers) per route.
 #[derive(Default)]
 struct Tally {
@@ -146,28 +134,7 @@ async fn run(load: Load) -> anyhow::Result<()> {
 
     // An administrator with a profile of generated records to browse, and a
     // second profile the big upload goes into.
-    let setup: Value = anon
-        .post(format!("{base}/api/setup"))
-        .json(&json!({"username": "bench", "password": PASSWORD, "profile_name": "Browse"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = setup["access_token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("setup failed: {setup}"))?
-        .to_string();
-    let admin = bearer(&token)?;
-    let me: Value = admin
-        .get(format!("{base}/api/me"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let browse = me["profiles"][0]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let (admin, browse) = common::set_up_owner(&base, "Browse").await?;
     let patient = hearth_host::synth::generate_patient(&hearth_host::synth::PatientSpec {
         seed: 7,
         target_resources: 3000,
@@ -203,7 +170,7 @@ async fn run(load: Load) -> anyhow::Result<()> {
     for _ in 0..load.browsers {
         let session: Value = anon
             .post(format!("{base}/api/auth/sign-in"))
-            .json(&json!({"username": "bench", "password": PASSWORD}))
+            .json(&json!({"username": "bench", "password": common::PASSWORD}))
             .send()
             .await?
             .json()
@@ -211,7 +178,7 @@ async fn run(load: Load) -> anyhow::Result<()> {
         let token = session["access_token"]
             .as_str()
             .ok_or_else(|| anyhow::anyhow!("sign-in failed: {session}"))?;
-        browsers.push(bearer(token)?);
+        browsers.push(common::bearer(token)?);
     }
     println!(
         "load: {} browsers, {} idle connections, a {}-resource upload, for {} s",

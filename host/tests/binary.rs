@@ -6,14 +6,6 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_health_with_settings_from_the_environment() {
     let data = tempfile::tempdir().unwrap();
@@ -163,7 +155,7 @@ async fn console_commands_add_users_and_reset_passwords() {
 
 /// Start `hearth` serving `data` on a free port; the child and its base URL once it answers.
 async fn serve(data: &std::path::Path) -> (std::process::Child, String) {
-    let port = free_port();
+    let port = common::free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_hearth"))
         .env("HEARTH_DATA_DIR", data)
         .env("HEARTH_LISTEN", format!("127.0.0.1:{port}"))

@@ -141,17 +141,9 @@ async fn at_the_cap_the_longest_idle_connections_make_room() {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The `hearth` binary under `ulimit_args` (e.g. `-n 256`), serving on a free port.
 fn spawn_limited(data: &std::path::Path, ulimit_args: &str) -> (std::process::Child, String) {
-    let port = free_port();
+    let port = common::free_port();
     let child = Command::new("sh")
         .arg("-c")
         .arg(format!("ulimit {ulimit_args} && exec \"$0\""))

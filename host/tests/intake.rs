@@ -1168,12 +1168,29 @@ fn many_results(n: usize, code: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// A request body whose first bytes go at once and the rest only when `release` fires.
+fn held_back(body: Vec<u8>) -> (tokio::sync::oneshot::Sender<()>, reqwest::Body) {
+    use futures_util::StreamExt;
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let mut head = body;
+    let rest = head.split_off(1024);
+    let first = futures_util::stream::once(async move { head });
+    let then = futures_util::stream::once(async move {
+        let _ = released.await;
+        rest
+    });
+    let stream = first
+        .chain(then)
+        .map(|chunk| Ok::<_, std::io::Error>(bytes::Bytes::from(chunk)));
+    (release, reqwest::Body::wrap_stream(stream))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_uploads_hold_up_no_other_write_and_show_nothing_until_done() {
     // Issue 15, item 4: during a 60,000-resource import, sign-in and profile
     // creation failed with "database is locked" after ten seconds.
     let host = host().await;
-    let n = 40_000;
+    let n: u64 = 40_000;
     let watch = sqlx::SqlitePool::connect_with(
         sqlx::sqlite::SqliteConnectOptions::new()
             .filename(host.data.path().join("hearth.db"))
@@ -1181,16 +1198,15 @@ async fn long_uploads_hold_up_no_other_write_and_show_nothing_until_done() {
     )
     .await
     .expect("read-only view of the database");
-    let staged = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(DISTINCT s.id) FROM sources s JOIN resources r ON r.source_id = s.id
-             WHERE s.status = 'staging'",
-        )
-        .fetch_one(&watch)
-        .await
-        .expect("count staged uploads")
+    let staging = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sources WHERE status = 'staging'")
+            .fetch_one(&watch)
+            .await
+            .expect("count staged uploads")
     };
+    // Two uploads whose bodies are held back take both import slots.
     let send = |code: &str| {
+        let (release, body) = held_back(many_results(n as usize, code));
         let request = host
             .client
             .post(format!(
@@ -1198,64 +1214,71 @@ async fn long_uploads_hold_up_no_other_write_and_show_nothing_until_done() {
                 host.base, host.profile
             ))
             .header("content-type", "application/fhir+ndjson")
-            .body(many_results(n, code));
-        tokio::spawn(async move {
+            .body(body);
+        let task = tokio::spawn(async move {
             let r = request.send().await.expect("upload");
             (
                 r.status().as_u16(),
                 r.json::<Value>().await.unwrap_or(Value::Null),
             )
-        })
+        });
+        (release, task)
     };
-    let first = send("2345-7");
-    let second = send("2339-0");
+    let (release_first, first) = send("2345-7");
+    let (release_second, second) = send("2339-0");
+    // A third upload (into another profile) does not queue behind them: it is
+    // turned away at once, before its body is read.
+    let probe = new_profile(&host, "Probe").await;
     let waited = std::time::Instant::now();
-    while staged().await < 2 {
-        assert!(
-            waited.elapsed() < std::time::Duration::from_secs(300),
-            "the uploads never started writing"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-
-    // A third upload does not queue behind them: it is turned away at once.
-    let (status, body) = upload(
-        &host,
-        &host.profile,
-        "application/fhir+ndjson",
-        many_results(1, "1558-6"),
-    )
-    .await;
-    assert_eq!(
-        (status, body["type"].as_str()),
-        (503, Some("urn:hearth:problem:imports-busy")),
-        "{body}"
-    );
-    // Meanwhile everyone else can sign in and change things.
-    let (status, body) = host.sign_in("owner", common::PASSWORD).await;
-    assert_eq!(status, 200, "{body}");
-    let visitor = new_profile(&host, "Visitor").await;
-    assert!(!visitor.is_empty());
-    // Nothing of the uploads is shown while they are written.
-    assert_eq!(shown(&host, &host.profile).await, 0);
-    let (_, sources) = host
-        .get(&format!("/api/profiles/{}/sources", host.profile))
+    loop {
+        let (status, body) = upload(
+            &host,
+            &probe,
+            "application/fhir+ndjson",
+            many_results(1, "1558-6"),
+        )
         .await;
-    assert_eq!(
-        sources["sources"].as_array().map(Vec::len),
-        Some(0),
-        "{sources}"
-    );
-    assert!(
-        staged().await >= 1,
-        "both uploads finished before the writes above: they did not run during an import"
-    );
+        if status == 503 {
+            assert_eq!(body["type"], "urn:hearth:problem:imports-busy", "{body}");
+            break;
+        }
+        // The two held uploads had not both arrived yet.
+        assert_eq!(status, 201, "{body}");
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(30),
+            "two uploads in progress never filled the import slots"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let _ = release_first.send(());
+    let _ = release_second.send(());
 
+    // While they are written, everyone else signs in and changes things, and
+    // the profile shows none of an upload or all of it, never a part.
+    let mut writes_while_staged = 0;
+    while !(first.is_finished() && second.is_finished()) {
+        let staged_before = staging().await > 0;
+        let (status, body) = host.sign_in("owner", common::PASSWORD).await;
+        assert_eq!(status, 200, "{body}");
+        new_profile(&host, "Visitor").await;
+        let shown = shown(&host, &host.profile).await;
+        assert!(
+            [0, n + 1, 2 * (n + 1)].contains(&shown),
+            "{shown} records shown: part of an upload"
+        );
+        if staged_before && staging().await > 0 {
+            writes_while_staged += 1;
+        }
+    }
+    assert!(
+        writes_while_staged > 0,
+        "no sign-in and profile creation happened while an upload was being written"
+    );
     for upload in [first, second] {
         let (status, body) = upload.await.expect("upload task");
         assert_eq!(status, 201, "{body}");
-        assert_eq!(body["resources"], n as u64 + 1);
+        assert_eq!(body["resources"], n + 1);
     }
-    assert_eq!(shown(&host, &host.profile).await, 2 * (n as u64 + 1));
-    assert_eq!(staged().await, 0);
+    assert_eq!(shown(&host, &host.profile).await, 2 * (n + 1));
+    assert_eq!(staging().await, 0);
 }

@@ -350,7 +350,7 @@ async fn connecting_fails_in_words() {
         );
     }
     // A provider that is down: a precise error, nothing stored.
-    let closed = format!("http://127.0.0.1:{}/", free_port());
+    let closed = format!("http://127.0.0.1:{}/", common::free_port());
     let host2 = Host::start_with("plugins", PluginLimits::default(), |c| {
         c.sandbox_url = Some(url::Url::parse(&closed).expect("url"));
     })
@@ -369,14 +369,6 @@ async fn connecting_fails_in_words() {
         Some(0),
         "{sources}"
     );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 fn spawn_hearth(data: &std::path::Path, port: u16, sandbox_root: &str) -> std::process::Child {
@@ -422,7 +414,7 @@ async fn a_host_killed_mid_sync_finishes_the_job_after_restart() {
     faults.slow(Some(Duration::from_millis(60)));
 
     let dir = tempfile::tempdir().expect("dir");
-    let port = free_port();
+    let port = common::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut child = spawn_hearth(dir.path(), port, &root);
     wait_healthy(&base).await;

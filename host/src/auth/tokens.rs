@@ -116,11 +116,8 @@ impl TokenKeys {
 
     /// Issue an access token for `user` in `session`, valid for [`ACCESS_TTL`] from `now`.
     pub fn issue(&self, user: &str, session: &str, now: SystemTime) -> Result<String, TokenError> {
-        let iat = now
-            .duration_since(UNIX_EPOCH)
-            .map_err(|_| TokenError::Invalid)?
-            .as_secs();
-        let claims = Claims {
+        let iat = epoch_secs(now)?;
+        self.sign(&Claims {
             sub: user.to_string(),
             sid: session.to_string(),
             jti: hex::encode(rand::random::<[u8; 12]>()),
@@ -129,18 +126,13 @@ impl TokenKeys {
             aud: AUDIENCE.into(),
             iat,
             exp: iat + ACCESS_TTL.as_secs(),
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|_| TokenError::Invalid)
+        })
     }
 
     /// Issue a device token for `user`, valid for [`DEVICE_TTL`] from `now`.
     pub fn issue_device(&self, user: &str, now: SystemTime) -> Result<String, TokenError> {
-        let iat = now
-            .duration_since(UNIX_EPOCH)
-            .map_err(|_| TokenError::Invalid)?
-            .as_secs();
-        let claims = DeviceClaims {
+        let iat = epoch_secs(now)?;
+        self.sign(&DeviceClaims {
             sub: user.to_string(),
             did: hex::encode(rand::random::<[u8; 16]>()),
             typ: "device".into(),
@@ -148,37 +140,51 @@ impl TokenKeys {
             aud: DEVICE_AUDIENCE.into(),
             iat,
             exp: iat + DEVICE_TTL.as_secs(),
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        })
+    }
+
+    fn sign(&self, claims: &impl Serialize) -> Result<String, TokenError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
             .map_err(|_| TokenError::Invalid)
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        validation: &Validation,
+    ) -> Result<T, TokenError> {
+        jsonwebtoken::decode::<T>(token, &self.decoding, validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })
     }
 
     /// Check a device token as [`TokenKeys::verify`] checks an access token.
     pub fn verify_device(&self, token: &str) -> Result<DeviceClaims, TokenError> {
-        let data =
-            jsonwebtoken::decode::<DeviceClaims>(token, &self.decoding, &self.device_validation)
-                .map_err(|e| match e.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                    _ => TokenError::Invalid,
-                })?;
-        if data.claims.typ != "device" {
+        let claims: DeviceClaims = self.decode(token, &self.device_validation)?;
+        if claims.typ != "device" {
             return Err(TokenError::Invalid);
         }
-        Ok(data.claims)
+        Ok(claims)
     }
 
     /// Check a token's signature, algorithm, issuer, audience, purpose and expiry.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })?;
-        if data.claims.typ != "access" {
+        let claims: Claims = self.decode(token, &self.validation)?;
+        if claims.typ != "access" {
             return Err(TokenError::Invalid);
         }
-        Ok(data.claims)
+        Ok(claims)
     }
+}
+
+/// Seconds since the epoch at `now`.
+fn epoch_secs(now: SystemTime) -> Result<u64, TokenError> {
+    now.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| TokenError::Invalid)
 }
 
 #[cfg(test)]

@@ -218,6 +218,15 @@ mod tests {
         sqlx::query_scalar(sql).fetch_one(db).await.unwrap()
     }
 
+    /// Rows of the tables an upload writes to, by table.
+    async fn footprint(db: &Db) -> [i64; 3] {
+        [
+            count(db, "SELECT COUNT(*) FROM resources").await,
+            count(db, "SELECT COUNT(*) FROM resource_keys").await,
+            count(db, "SELECT COUNT(*) FROM lab_tests").await,
+        ]
+    }
+
     #[tokio::test]
     async fn staged_records_are_hidden_until_published_and_then_all_shown() {
         let dir = tempfile::tempdir().unwrap();
@@ -287,21 +296,12 @@ mod tests {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let before = (
-            count(&db, "SELECT COUNT(*) FROM resources").await,
-            count(&db, "SELECT COUNT(*) FROM resource_keys").await,
-            count(&db, "SELECT COUNT(*) FROM lab_tests").await,
-        );
+        let before = footprint(&db).await;
         // Staged, then the host stops before publishing.
         stage(&db, &[glucose("1", "90"), glucose("2", "101")]).await;
         stage(&db, &[glucose("3", "99")]).await;
         assert_eq!(discard_abandoned(&db).await.unwrap(), 2);
-        let after = (
-            count(&db, "SELECT COUNT(*) FROM resources").await,
-            count(&db, "SELECT COUNT(*) FROM resource_keys").await,
-            count(&db, "SELECT COUNT(*) FROM lab_tests").await,
-        );
-        assert_eq!(after, before);
+        assert_eq!(footprint(&db).await, before);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM duplicates").await, 0);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM sources").await, 1);
         assert_eq!(discard_abandoned(&db).await.unwrap(), 0);

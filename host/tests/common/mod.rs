@@ -30,6 +30,15 @@ pub fn plugin_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port()
+}
+
 /// The password test accounts use.
 pub const PASSWORD: &str = "a garden of tall sunflowers";
 
