@@ -21,13 +21,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 
 /// Resources per write batch.
 const BATCH: usize = 1000;
 /// Longest NDJSON line (one resource).
 const MAX_LINE: u64 = 64 << 20;
+/// Bytes a Bundle entry (or the Bundle's own fields) may take while it is
+/// read: a resource's limit plus room for the entry around it and the
+/// reader's buffer. Counted as the bytes stream in, so a giant entry is
+/// refused before it is held in memory whole.
+const ENTRY_BUDGET: u64 = MAX_LINE + (2 << 20);
 /// Bundle types an upload may be.
 const BUNDLE_TYPES: &[&str] = &[
     "collection",
@@ -154,6 +161,8 @@ type OnItem<'f> = dyn FnMut(Item) -> Result<(), ImportError> + 'f;
 /// Reads a Bundle's top level, handing each entry to `on_item` as it is read.
 struct Sink<'f> {
     on_item: &'f mut OnItem<'f>,
+    /// Bytes read since the current entry began.
+    read: Rc<Cell<u64>>,
     failure: Option<ImportError>,
     resource_type: Option<String>,
     bundle_type: Option<String>,
@@ -259,6 +268,7 @@ impl<'de> DeserializeSeed<'de> for Entry<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.0.read.set(0);
         let entry = RawEntry::deserialize(d)?;
         self.0.entry(entry).map_err(|e| {
             // The real error travels beside serde's, which only stops the parse.
@@ -280,8 +290,32 @@ fn read_items(
     }
 }
 
+/// Counts what is read into a shared counter and fails past [`ENTRY_BUDGET`].
+struct Budgeted<R> {
+    inner: R,
+    read: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Budgeted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let total = self.read.get() + n as u64;
+        self.read.set(total);
+        if total > ENTRY_BUDGET {
+            return Err(std::io::Error::other("entry too large"));
+        }
+        Ok(n)
+    }
+}
+
 fn read_bundle(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportError> {
+    let read = Rc::new(Cell::new(0));
+    let file = Budgeted {
+        inner: file,
+        read: read.clone(),
+    };
     let mut sink = Sink {
+        read: read.clone(),
         on_item,
         failure: None,
         resource_type: None,
@@ -294,6 +328,15 @@ fn read_bundle(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportEr
         .and_then(|_| de.end());
     if let Some(failure) = sink.failure.take() {
         return Err(failure);
+    }
+    if read.get() > ENTRY_BUDGET {
+        let index = sink.entries;
+        return Err(ImportError::Entry {
+            index,
+            line: None,
+            path: format!("entry[{index}].resource"),
+            reason: format!("is larger than {MAX_LINE} bytes, the most one resource may be"),
+        });
     }
     parsed.map_err(|e| {
         ImportError::Malformed(format!(
@@ -483,7 +526,7 @@ fn prepare(
 ) -> Result<(), ImportError> {
     let mut batch = Vec::with_capacity(BATCH);
     let mut stopped = false;
-    read_items(file, format, &mut |item: Item| {
+    read_items(file, format, &mut |mut item: Item| {
         if stopped {
             return Ok(());
         }
@@ -514,13 +557,16 @@ fn prepare(
         }
         let value =
             admit(value, version).map_err(|bad| item.error(format, &bad.path, bad.reason))?;
-        // An R4 entry nobody changed is stored as the bytes it came as.
+        // An R4 entry nobody changed is stored as the bytes it came as (taken
+        // from the entry, not copied).
         let text = if changed || version != FhirVersion::R4 {
             value.to_string()
         } else {
-            item.resource.get().to_string()
+            let raw = std::mem::replace(&mut item.resource, RawValue::NULL.to_owned());
+            String::from(Box::<str>::from(raw))
         };
-        let parsed = super::parse(&text).map_err(|e| item.error(format, "", e.to_string()))?;
+        let parsed =
+            super::parse_value(text, &value).map_err(|e| item.error(format, "", e.to_string()))?;
         batch.push(parsed);
         if batch.len() == BATCH && !send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))) {
             stopped = true;
@@ -714,6 +760,61 @@ mod tests {
         let (index, _, path, reason) = entry_error(&text, Format::Bundle);
         assert_eq!((index, path.as_str()), (1, "entry[1].resource"));
         assert!(reason.contains("larger than"), "{reason}");
+    }
+
+    #[test]
+    fn a_giant_entry_is_refused_while_it_streams_in_not_after() {
+        // 200 MB of one string, made as it is read: the reader must stop
+        // about one resource's limit in, never buffering the whole entry.
+        struct Giant {
+            head: &'static [u8],
+            left: u64,
+            served: u64,
+        }
+        impl Read for Giant {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = if !self.head.is_empty() {
+                    let n = self.head.len().min(buf.len());
+                    buf[..n].copy_from_slice(&self.head[..n]);
+                    self.head = &self.head[n..];
+                    n
+                } else {
+                    let n = (self.left.min(buf.len() as u64)) as usize;
+                    buf[..n].fill(b'Q');
+                    self.left -= n as u64;
+                    n
+                };
+                self.served += n as u64;
+                Ok(n)
+            }
+        }
+        let mut giant = Giant {
+            head: br#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"p"}},{"resource":{"resourceType":"Binary","id":"b","data":""#,
+            left: 200 << 20,
+            served: 0,
+        };
+        let result = plan(&mut giant, Format::Bundle, None);
+        match result {
+            Err(ImportError::Entry {
+                index,
+                path,
+                reason,
+                ..
+            }) => {
+                assert_eq!((index, path.as_str()), (1, "entry[1].resource"));
+                assert!(reason.contains("larger than"), "{reason}");
+            }
+            other => panic!(
+                "expected the entry refused, got {:?}",
+                other.map(|p| p.resources)
+            ),
+        }
+        // The readers' buffers let it run a few MiB past the budget, not to the end.
+        assert!(
+            giant.served <= ENTRY_BUDGET + (8 << 20),
+            "read {} bytes of a 200 MB entry before refusing it",
+            giant.served
+        );
     }
 
     #[test]

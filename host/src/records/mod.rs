@@ -71,7 +71,7 @@ pub struct Parsed {
 pub fn parse(text: &str) -> Result<Parsed, InvalidResource> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| InvalidResource::Json(e.to_string()))?;
-    parse_value(text, &value)
+    parse_value(text.to_string(), &value)
 }
 
 /// A refused resource: its type, id, and what is wrong.
@@ -83,14 +83,17 @@ pub type Refused = (String, String, validate::Invalid);
 pub fn parse_admitted(text: &str) -> Result<Result<Parsed, Refused>, InvalidResource> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| InvalidResource::Json(e.to_string()))?;
-    let parsed = parse_value(text, &value)?;
+    let parsed = parse_value(text.to_string(), &value)?;
     Ok(match intake::check(&value) {
         Ok(()) => Ok(parsed),
         Err(bad) => Err((parsed.resource_type, parsed.id, bad)),
     })
 }
 
-fn parse_value(text: &str, value: &Value) -> Result<Parsed, InvalidResource> {
+/// [`parse`] for a resource already parsed into `value` from `text` (or
+/// serialized to it), keeping `text` as the stored bytes without a copy: a
+/// large resource is held once as text and once as a value, no more.
+pub(crate) fn parse_value(text: String, value: &Value) -> Result<Parsed, InvalidResource> {
     let Value::Object(object) = value else {
         return Err(InvalidResource::NotObject);
     };
@@ -106,15 +109,32 @@ fn parse_value(text: &str, value: &Value) -> Result<Parsed, InvalidResource> {
         .filter(|id| is_fhir_id(id))
         .ok_or(InvalidResource::Id)?
         .to_string();
-    // Hash the canonical form so that whitespace or key order changes upstream are not "changes".
-    let hash: [u8; 32] = Sha256::digest(value.to_string().as_bytes()).into();
+    // Hash the canonical form so that whitespace or key order changes upstream
+    // are not "changes"; streamed into the hasher, never built as a string.
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, value).map_err(|e| InvalidResource::Json(e.to_string()))?;
+    let hash: [u8; 32] = hasher.0.finalize().into();
     Ok(Parsed {
         index: index::extract(&resource_type, value),
         resource_type,
         id,
-        json: text.to_string(),
+        json: text,
         hash,
     })
+}
+
+/// Feeds serialized JSON straight into a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Whether `s` is a FHIR id: 1 to 64 of `[A-Za-z0-9\-\.]`.
@@ -447,7 +467,8 @@ pub(crate) async fn upsert_placed(
                 .push_bind(ix.status.clone())
                 .push_bind(ix.display.clone())
                 .push_bind(index::INDEX_VERSION)
-                .push_bind(r.json.clone())
+                // Borrowed, not copied: a large resource is not duplicated for the statement.
+                .push_bind(r.json.as_str())
                 .push_bind(now.clone());
         });
         insert.push(
