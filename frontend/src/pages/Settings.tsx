@@ -70,7 +70,7 @@ function PasswordCard() {
               label="New password"
               required
               autoComplete="new-password"
-              description="At least 12 characters."
+              description="At least 12 characters and hard to guess: a few unrelated words work well."
               {...register("new_password")}
               error={errors.new_password?.message}
             />

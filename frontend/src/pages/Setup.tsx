@@ -80,7 +80,7 @@ export function SetupPage() {
                   label="Password"
                   required
                   autoComplete="new-password"
-                  description="At least 12 characters; a few words together work well."
+                  description="At least 12 characters and hard to guess: a few unrelated words work well."
                   {...register("password")}
                   error={errors.password?.message}
                 />

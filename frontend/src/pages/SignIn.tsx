@@ -153,7 +153,7 @@ export function SignUpPage() {
               label="Password"
               required
               autoComplete="new-password"
-              description="At least 12 characters."
+              description="At least 12 characters and hard to guess: a few unrelated words work well."
               {...register("password")}
               error={errors.password?.message}
             />
