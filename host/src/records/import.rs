@@ -392,12 +392,19 @@ fn read_ndjson(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportEr
         if read as u64 > MAX_LINE {
             return Err(at(format!("the line is longer than {MAX_LINE} bytes")));
         }
-        let text = line.trim();
-        if text.is_empty() {
+        if line.trim().is_empty() {
             continue;
         }
-        let resource: Box<RawValue> =
-            serde_json::from_str(text).map_err(|e| at(format!("not valid JSON: {e}")))?;
+        // The line becomes the resource's raw text without a copy when it
+        // has no surrounding whitespace but its line break (the usual case).
+        let mut text = std::mem::take(&mut line);
+        text.truncate(text.trim_end().len());
+        if text.len() != text.trim_start().len() {
+            text = text.trim_start().to_string();
+        }
+        text.shrink_to_fit();
+        let resource =
+            RawValue::from_string(text).map_err(|e| at(format!("not valid JSON: {e}")))?;
         on_item(Item {
             index,
             line: Some(number),
