@@ -7,17 +7,17 @@
 //! kind; under `cargo test` a small smoke pass keeps it from rotting. It
 //! fails if the stored argon2 parameters are below OWASP's floor.
 
+mod common;
+
 use hearth_host::auth::sessions::Presented;
 use hearth_host::auth::{ProfileRole, password};
 use hearth_host::config::{Config, PluginLimits};
 use hearth_host::server;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-const PASSWORD: &str = "a bench of steady figures";
 
 fn main() -> anyhow::Result<()> {
     let full = std::env::args().any(|a| a == "--bench");
@@ -73,17 +73,7 @@ async fn run(sign_ins: usize, requests: usize) -> anyhow::Result<()> {
     )?;
     let base = format!("http://{}", running.addr);
     let client = reqwest::Client::new();
-    let setup: Value = client
-        .post(format!("{base}/api/setup"))
-        .json(&json!({"username": "bench", "password": PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = setup["access_token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("setup failed: {setup}"))?
-        .to_string();
+    let token = common::set_up_owner(&base, "Bench").await?.token;
 
     // The stored hash's parameters, checked against the floor.
     let phc: String = sqlx::query_scalar("SELECT password_hash FROM users LIMIT 1")
@@ -111,7 +101,7 @@ async fn run(sign_ins: usize, requests: usize) -> anyhow::Result<()> {
     let samples = (0..sign_ins)
         .map(|_| {
             let t = Instant::now();
-            password::verify(PASSWORD, &phc);
+            password::verify(common::PASSWORD, &phc);
             t.elapsed()
         })
         .collect();
@@ -121,7 +111,7 @@ async fn run(sign_ins: usize, requests: usize) -> anyhow::Result<()> {
         let t = Instant::now();
         let r = client
             .post(format!("{base}/api/auth/sign-in"))
-            .json(&json!({"username": "bench", "password": PASSWORD}))
+            .json(&json!({"username": "bench", "password": common::PASSWORD}))
             .send()
             .await?;
         anyhow::ensure!(r.status() == 200, "sign-in failed: {}", r.status());

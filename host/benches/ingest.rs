@@ -61,8 +61,11 @@ fn config(data: &std::path::Path) -> Config {
 /// Set up a fresh host's administrator and return a client carrying their
 /// token and the API path of their profile.
 async fn sign_up_owner(base: &str) -> anyhow::Result<(reqwest::Client, String)> {
-    let (client, profile) = common::set_up_owner(base, "Bench").await?;
-    Ok((client, format!("{base}/api/profiles/{profile}")))
+    let owner = common::set_up_owner(base, "Bench").await?;
+    Ok((
+        owner.client,
+        format!("{base}/api/profiles/{}", owner.profile),
+    ))
 }
 
 async fn run(resources: usize) -> anyhow::Result<()> {

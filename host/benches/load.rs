@@ -134,7 +134,8 @@ async fn run(load: Load) -> anyhow::Result<()> {
 
     // An administrator with a profile of generated records to browse, and a
     // second profile the big upload goes into.
-    let (admin, browse) = common::set_up_owner(&base, "Browse").await?;
+    let owner = common::set_up_owner(&base, "Browse").await?;
+    let (admin, browse) = (owner.client, owner.profile);
     let patient = hearth_host::synth::generate_patient(&hearth_host::synth::PatientSpec {
         seed: 7,
         target_resources: 3000,

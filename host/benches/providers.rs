@@ -8,6 +8,8 @@
 //! from rotting. Without `../shared/data` the catalog part uses a generated
 //! catalog of the same size class and says so.
 
+mod common;
+
 use hearth_host::catalog::CatalogIndex;
 use hearth_host::catalog::package::{self, read_package_catalog};
 use hearth_host::config::{Config, PluginLimits};
@@ -167,37 +169,9 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
     let anon = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let setup: Value = anon
-        .post(format!("{base}/api/setup"))
-        .json(&json!({"username": "bench", "password": "a long bench password here", "profile_name": "Bench"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = setup["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let client = reqwest::Client::builder()
-        .default_headers({
-            let mut h = reqwest::header::HeaderMap::new();
-            h.insert(
-                reqwest::header::AUTHORIZATION,
-                format!("Bearer {token}").parse()?,
-            );
-            h
-        })
-        .build()?;
-    let me: Value = client
-        .get(format!("{base}/api/me"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let profile = me["profiles"][0]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let common::Owner {
+        client, profile, ..
+    } = common::set_up_owner(&base, "Bench").await?;
 
     let mut samples = Vec::new();
     for _ in 0..rounds {

@@ -19,12 +19,19 @@ pub fn bearer(token: &str) -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
+/// The administrator of a fresh host.
+pub struct Owner {
+    /// Sends their access token.
+    pub client: reqwest::Client,
+    /// Their own profile's id.
+    pub profile: String,
+    /// Their access token.
+    pub token: String,
+}
+
 /// Set up a fresh host at `base` with the administrator `bench`, whose own
-/// profile is `profile_name`; a client carrying their token and the profile's id.
-pub async fn set_up_owner(
-    base: &str,
-    profile_name: &str,
-) -> anyhow::Result<(reqwest::Client, String)> {
+/// profile is `profile_name`.
+pub async fn set_up_owner(base: &str, profile_name: &str) -> anyhow::Result<Owner> {
     let setup: Value = reqwest::Client::new()
         .post(format!("{base}/api/setup"))
         .json(&serde_json::json!({"username": "bench", "password": PASSWORD, "profile_name": profile_name}))
@@ -35,7 +42,8 @@ pub async fn set_up_owner(
     let token = setup["access_token"]
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("setup failed: {setup}"))?;
-    let client = bearer(token)?;
+    let token = token.to_string();
+    let client = bearer(&token)?;
     let me: Value = client
         .get(format!("{base}/api/me"))
         .send()
@@ -46,5 +54,9 @@ pub async fn set_up_owner(
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("no profile: {me}"))?
         .to_string();
-    Ok((client, profile))
+    Ok(Owner {
+        client,
+        profile,
+        token,
+    })
 }

@@ -218,6 +218,18 @@ mod tests {
         sqlx::query_scalar(sql).fetch_one(db).await.unwrap()
     }
 
+    /// A database whose source `s` in profile `p` holds glucose result 1.
+    async fn with_one_result() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open_with_test_source(dir.path()).await;
+        let mut tx = crate::db::write_tx(&db).await.unwrap();
+        upsert_in(&mut tx, "s", &[glucose("1", "90")])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        (dir, db)
+    }
+
     /// Rows of the tables an upload writes to, by table.
     async fn footprint(db: &Db) -> [i64; 3] {
         [
@@ -229,14 +241,8 @@ mod tests {
 
     #[tokio::test]
     async fn staged_records_are_hidden_until_published_and_then_all_shown() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::open_with_test_source(dir.path()).await;
         // Source `s` already has result 1; the upload repeats it and adds 2 and 3.
-        let mut tx = crate::db::write_tx(&db).await.unwrap();
-        upsert_in(&mut tx, "s", &[glucose("1", "90")])
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let (_dir, db) = with_one_result().await;
         let staged = [
             glucose("1", "90"),
             glucose("2", "101"),
@@ -289,13 +295,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unfinished_upload_is_deleted_without_a_trace() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::open_with_test_source(dir.path()).await;
-        let mut tx = crate::db::write_tx(&db).await.unwrap();
-        upsert_in(&mut tx, "s", &[glucose("1", "90")])
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let (_dir, db) = with_one_result().await;
         let before = footprint(&db).await;
         // Staged, then the host stops before publishing.
         stage(&db, &[glucose("1", "90"), glucose("2", "101")]).await;
