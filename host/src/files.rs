@@ -52,6 +52,31 @@ impl Spooled {
     }
 }
 
+impl Spooled {
+    /// A handle that opens the upload again, for blocking tasks that outlive
+    /// a borrow of this one (the file stays this `Spooled`'s to remove).
+    pub fn reader(&self) -> SpoolReader {
+        SpoolReader {
+            dir: self.dir.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// Opens a spooled upload; see [`Spooled::reader`].
+#[derive(Debug, Clone)]
+pub struct SpoolReader {
+    dir: Arc<Dir>,
+    name: String,
+}
+
+impl SpoolReader {
+    /// A fresh reader over the whole upload.
+    pub fn open(&self) -> std::io::Result<std::fs::File> {
+        Ok(self.dir.open(&self.name)?.into_std())
+    }
+}
+
 impl Drop for Spooled {
     fn drop(&mut self) {
         if let Err(e) = self.dir.remove_file(&self.name) {

@@ -2,7 +2,11 @@
 //! document) or NDJSON, imported as a source of its own, all or nothing.
 //!
 //! The upload is spooled to disk first and read twice, streaming, so memory
-//! holds one entry (plus a map of `urn:` full URLs), not the file:
+//! holds one entry (plus a map of `urn:` full URLs), not the file. An entry
+//! is noted as the byte span its resource takes in the file; the resource is
+//! parsed from there, and an unchanged one's bytes are read from there again
+//! for storage once the parsed value is gone, so even a large resource is
+//! held whole only once at a time:
 //! 1. check every entry and note the `Type/id` each `urn:uuid:` full URL
 //!    names; the first bad entry stops the import, naming its index, path
 //!    and reason, before anything is written;
@@ -19,11 +23,10 @@ use hearth_dstu3::FhirVersion;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
 /// Resources per write batch.
@@ -103,13 +106,93 @@ pub struct ImportSummary {
     pub version_basis: String,
 }
 
+/// Where an entry's resource lies in the upload, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u64,
+    len: u64,
+}
+
+/// An upload that can be read from its start, and in parts.
+trait Upload {
+    /// The whole upload, from its first byte.
+    fn whole(&self) -> std::io::Result<Box<dyn Read + '_>>;
+    /// The bytes of `span`.
+    fn part(&self, span: Span) -> std::io::Result<Box<dyn Read + '_>>;
+}
+
+impl Upload for [u8] {
+    fn whole(&self) -> std::io::Result<Box<dyn Read + '_>> {
+        Ok(Box::new(self))
+    }
+
+    fn part(&self, span: Span) -> std::io::Result<Box<dyn Read + '_>> {
+        let start = usize::try_from(span.start).map_err(std::io::Error::other)?;
+        let end = start.saturating_add(usize::try_from(span.len).map_err(std::io::Error::other)?);
+        let bytes = self
+            .get(start..end)
+            .ok_or_else(|| std::io::Error::other("a part outside the upload"))?;
+        Ok(Box::new(bytes))
+    }
+}
+
+/// A spooled upload, opened once for its parts.
+struct Spool {
+    reader: crate::files::SpoolReader,
+    file: std::fs::File,
+}
+
+impl Spool {
+    fn open(reader: crate::files::SpoolReader) -> std::io::Result<Spool> {
+        let file = reader.open()?;
+        Ok(Spool { reader, file })
+    }
+}
+
+impl Upload for Spool {
+    fn whole(&self) -> std::io::Result<Box<dyn Read + '_>> {
+        Ok(Box::new(self.reader.open()?))
+    }
+
+    fn part(&self, span: Span) -> std::io::Result<Box<dyn Read + '_>> {
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(span.start))?;
+        Ok(Box::new(file.take(span.len)))
+    }
+}
+
+/// The resource of `item`, parsed from its bytes in the upload.
+fn value_of(
+    upload: &(impl Upload + ?Sized),
+    item: &Item,
+    format: Format,
+) -> Result<Value, ImportError> {
+    let part = upload.part(item.span)?;
+    serde_json::from_reader(BufReader::with_capacity(64 << 10, part)).map_err(|e| {
+        if e.is_io() {
+            ImportError::Io(e.into())
+        } else {
+            item.error(format, "", format!("not valid JSON: {e}"))
+        }
+    })
+}
+
+/// The bytes of `span` as text, without the whitespace before the resource.
+fn text_of(upload: &(impl Upload + ?Sized), span: Span) -> Result<String, ImportError> {
+    let mut text = String::with_capacity(usize::try_from(span.len).unwrap_or(0));
+    upload.part(span)?.read_to_string(&mut text)?;
+    let lead = text.len() - text.trim_start().len();
+    text.drain(..lead);
+    Ok(text)
+}
+
 /// One entry as read from the upload.
 struct Item {
     index: u64,
     line: Option<u64>,
     full_url: Option<String>,
     put_url: Option<String>,
-    resource: Box<RawValue>,
+    span: Span,
 }
 
 impl Item {
@@ -136,13 +219,121 @@ impl Item {
     }
 }
 
-#[derive(Deserialize)]
+/// A Bundle entry's fields; its resource only as the span it takes.
+#[derive(Default)]
 struct RawEntry {
-    #[serde(rename = "fullUrl")]
     full_url: Option<String>,
-    resource: Option<Box<RawValue>>,
+    resource: Option<Span>,
     request: Option<RawRequest>,
     search: Option<RawSearch>,
+}
+
+struct EntryFields(Rc<Cell<u64>>);
+
+impl<'de> Visitor<'de> for EntryFields {
+    type Value = RawEntry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Bundle entry object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEntry, A::Error> {
+        let mut entry = RawEntry::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "fullUrl" => entry.full_url = map.next_value()?,
+                "resource" => entry.resource = map.next_value_seed(SpanOf(self.0.clone()))?,
+                "request" => entry.request = map.next_value()?,
+                "search" => entry.search = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(entry)
+    }
+}
+
+/// Skips a value, noting the span it took (`None` for `null`), without
+/// holding it: `at` is the count of bytes the parser has consumed.
+struct SpanOf(Rc<Cell<u64>>);
+
+impl<'de> DeserializeSeed<'de> for SpanOf {
+    type Value = Option<Span>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Span>, D::Error> {
+        let start = self.0.get();
+        let present = d.deserialize_any(Skip)?;
+        let end = self.0.get();
+        Ok(present.then_some(Span {
+            start,
+            len: end - start,
+        }))
+    }
+}
+
+/// Reads past any value; false for `null`.
+struct Skip;
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a resource")
+    }
+
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_none<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(true)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(true)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(true)
+    }
+}
+
+/// Counts the bytes a reader above it has taken. serde_json reads a byte at
+/// a time, so the count is where the parser stands.
+struct Counted<R> {
+    inner: R,
+    at: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.at.set(self.at.get() + n as u64);
+        Ok(n)
+    }
 }
 
 #[derive(Deserialize)]
@@ -163,6 +354,8 @@ struct Sink<'f> {
     on_item: &'f mut OnItem<'f>,
     /// Bytes read since the current entry began.
     read: Rc<Cell<u64>>,
+    /// Bytes the parser has consumed.
+    at: Rc<Cell<u64>>,
     failure: Option<ImportError>,
     resource_type: Option<String>,
     bundle_type: Option<String>,
@@ -196,10 +389,10 @@ impl Sink<'_> {
                 }
             }
         }
-        let resource = e.resource.ok_or_else(|| at("resource", "is required"))?;
+        let span = e.resource.ok_or_else(|| at("resource", "is required"))?;
         // As for an NDJSON line: one resource may not be larger than this,
-        // refused before it is parsed again (each parse costs its size over).
-        if resource.get().len() as u64 > MAX_LINE {
+        // refused before it is parsed (each parse costs its size over).
+        if span.len > MAX_LINE {
             return Err(at(
                 "resource",
                 &format!("is larger than {MAX_LINE} bytes, the most one resource may be"),
@@ -210,7 +403,7 @@ impl Sink<'_> {
             line: None,
             full_url: e.full_url,
             put_url,
-            resource,
+            span,
         })
     }
 }
@@ -269,7 +462,7 @@ impl<'de> DeserializeSeed<'de> for Entry<'_, '_> {
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         self.0.read.set(0);
-        let entry = RawEntry::deserialize(d)?;
+        let entry = d.deserialize_map(EntryFields(self.0.at.clone()))?;
         self.0.entry(entry).map_err(|e| {
             // The real error travels beside serde's, which only stops the parse.
             self.0.failure = Some(e);
@@ -314,15 +507,21 @@ fn read_bundle(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportEr
         inner: file,
         read: read.clone(),
     };
+    let at = Rc::new(Cell::new(0));
     let mut sink = Sink {
         read: read.clone(),
+        at: at.clone(),
         on_item,
         failure: None,
         resource_type: None,
         bundle_type: None,
         entries: 0,
     };
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, file));
+    let counted = Counted {
+        inner: BufReader::with_capacity(1 << 20, file),
+        at,
+    };
+    let mut de = serde_json::Deserializer::from_reader(counted);
     let parsed = de
         .deserialize_map(BundleVisitor(&mut sink))
         .and_then(|_| de.end());
@@ -367,7 +566,7 @@ fn read_bundle(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportEr
 fn read_ndjson(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportError> {
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut line = String::new();
-    let (mut number, mut index) = (0u64, 0u64);
+    let (mut number, mut index, mut offset) = (0u64, 0u64, 0u64);
     loop {
         line.clear();
         let at = |number: u64, reason: String| ImportError::Entry {
@@ -387,30 +586,31 @@ fn read_ndjson(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportEr
         if read == 0 {
             return Ok(());
         }
+        let line_start = offset;
+        offset += read as u64;
         number += 1;
         let at = |reason: String| at(number, reason);
         if read as u64 > MAX_LINE {
             return Err(at(format!("the line is longer than {MAX_LINE} bytes")));
         }
-        if line.trim().is_empty() {
+        let content = line.trim();
+        if content.is_empty() {
             continue;
         }
-        // The line becomes the resource's raw text without a copy when it
-        // has no surrounding whitespace but its line break (the usual case).
-        let mut text = std::mem::take(&mut line);
-        text.truncate(text.trim_end().len());
-        if text.len() != text.trim_start().len() {
-            text = text.trim_start().to_string();
+        let span = Span {
+            start: line_start + (line.len() - line.trim_start().len()) as u64,
+            len: content.len() as u64,
+        };
+        // A long line's buffer is let go before its resource is parsed.
+        if line.capacity() > 1 << 20 {
+            line = String::new();
         }
-        text.shrink_to_fit();
-        let resource =
-            RawValue::from_string(text).map_err(|e| at(format!("not valid JSON: {e}")))?;
         on_item(Item {
             index,
             line: Some(number),
             full_url: None,
             put_url: None,
-            resource,
+            span,
         })?;
         index += 1;
     }
@@ -428,9 +628,14 @@ struct Plan {
 /// The id an entry is stored under: its own, else what its full URL or PUT
 /// URL names, else one derived from its content (the same upload gives the
 /// same ids).
-fn entry_id(item: &Item, resource_type: &str, value: &Value) -> String {
+fn entry_id(
+    upload: &(impl Upload + ?Sized),
+    item: &Item,
+    resource_type: &str,
+    value: &Value,
+) -> Result<String, ImportError> {
     if let Some(id) = value["id"].as_str() {
-        return id.to_string();
+        return Ok(id.to_string());
     }
     let named = item
         .full_url
@@ -442,22 +647,40 @@ fn entry_id(item: &Item, resource_type: &str, value: &Value) -> String {
                 .and_then(|u| u.strip_prefix(resource_type)?.strip_prefix('/'))
         })
         .filter(|id| super::is_fhir_id(id));
-    match named {
+    Ok(match named {
         Some(id) => id.to_string(),
         None => {
-            let digest = Sha256::new()
-                .chain_update(item.index.to_le_bytes())
-                .chain_update(item.resource.get().as_bytes())
-                .finalize();
-            hex::encode(&digest[..16])
+            // The entry's bytes as written (without the whitespace before them).
+            let mut digest = Sha256::new().chain_update(item.index.to_le_bytes());
+            let mut part = BufReader::new(upload.part(item.span)?);
+            let mut started = false;
+            loop {
+                let chunk = part.fill_buf()?;
+                if chunk.is_empty() {
+                    break;
+                }
+                let n = chunk.len();
+                let from = if started {
+                    0
+                } else {
+                    chunk
+                        .iter()
+                        .position(|b| !b.is_ascii_whitespace())
+                        .unwrap_or(n)
+                };
+                started |= from < n;
+                digest.update(&chunk[from..]);
+                part.consume(n);
+            }
+            hex::encode(&digest.finalize()[..16])
         }
-    }
+    })
 }
 
 /// Pass 1: check every entry's shape; note what each `urn:` full URL stands
 /// for and which FHIR version the file is in.
 fn plan(
-    file: impl Read,
+    upload: &(impl Upload + ?Sized),
     format: Format,
     declared: Option<FhirVersion>,
 ) -> Result<Plan, ImportError> {
@@ -467,13 +690,12 @@ fn plan(
         version: VersionDetector::new(declared),
         patients: Vec::new(),
     };
-    read_items(file, format, &mut |item: Item| {
-        let value: Value = serde_json::from_str(item.resource.get())
-            .map_err(|e| item.error(format, "", format!("not valid JSON: {e}")))?;
+    read_items(upload.whole()?, format, &mut |item: Item| {
+        let value = value_of(upload, &item, format)?;
         check_resource(&value).map_err(|bad| item.error(format, &bad.path, bad.reason))?;
         plan.version.observe(&value, || item.place());
         let resource_type = value["resourceType"].as_str().unwrap_or_default();
-        let id = entry_id(&item, resource_type, &value);
+        let id = entry_id(upload, &item, resource_type, &value)?;
         if let Some(url) = item.full_url.as_deref().filter(|u| u.starts_with("urn:")) {
             plan.urns
                 .insert(url.to_string(), format!("{resource_type}/{id}"));
@@ -524,7 +746,7 @@ fn rewrite_references(value: &mut Value, urns: &HashMap<String, String>, depth: 
 /// is DSTU3, checked strictly) and ready to store, in batches. A refused
 /// entry stops the import; what was written is rolled back.
 fn prepare(
-    file: impl Read,
+    upload: &(impl Upload + ?Sized),
     format: Format,
     version: FhirVersion,
     patient: Option<&str>,
@@ -533,12 +755,11 @@ fn prepare(
 ) -> Result<(), ImportError> {
     let mut batch = Vec::with_capacity(BATCH);
     let mut stopped = false;
-    read_items(file, format, &mut |mut item: Item| {
+    read_items(upload.whole()?, format, &mut |item: Item| {
         if stopped {
             return Ok(());
         }
-        let mut value: Value = serde_json::from_str(item.resource.get())
-            .map_err(|e| item.error(format, "", e.to_string()))?;
+        let mut value = value_of(upload, &item, format)?;
         let resource_type = value["resourceType"]
             .as_str()
             .unwrap_or_default()
@@ -556,7 +777,7 @@ fn prepare(
         }
         let mut changed = rewrite_references(&mut value, urns, 0);
         if value.get("id").is_none() {
-            let id = entry_id(&item, &resource_type, &value);
+            let id = entry_id(upload, &item, &resource_type, &value)?;
             if let Value::Object(o) = &mut value {
                 o.insert("id".into(), Value::String(id));
                 changed = true;
@@ -564,16 +785,16 @@ fn prepare(
         }
         let value =
             admit(value, version).map_err(|bad| item.error(format, &bad.path, bad.reason))?;
-        // An R4 entry nobody changed is stored as the bytes it came as (taken
-        // from the entry, not copied).
-        let text = if changed || version != FhirVersion::R4 {
-            value.to_string()
+        let invalid = |e: super::InvalidResource| item.error(format, "", e.to_string());
+        let parsed = if changed || version != FhirVersion::R4 {
+            super::parse_value(value.to_string(), &value).map_err(invalid)?
         } else {
-            let raw = std::mem::replace(&mut item.resource, RawValue::NULL.to_owned());
-            String::from(Box::<str>::from(raw))
+            // An R4 entry nobody changed is stored as the bytes it came as,
+            // read from the upload once its parsed value is gone.
+            let described = super::describe(&value).map_err(invalid)?;
+            drop(value);
+            described.with_json(text_of(upload, item.span)?)
         };
-        let parsed =
-            super::parse_value(text, &value).map_err(|e| item.error(format, "", e.to_string()))?;
         batch.push(parsed);
         if batch.len() == BATCH && !send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))) {
             stopped = true;
@@ -595,11 +816,11 @@ pub async fn import(
     declared: Option<FhirVersion>,
     upload: &crate::files::Spooled,
 ) -> Result<ImportSummary, ImportError> {
-    let first = upload.open()?;
-    let plan = tokio::task::spawn_blocking(move || plan(first, format, declared))
+    let first = upload.reader();
+    let plan = tokio::task::spawn_blocking(move || plan(&Spool::open(first)?, format, declared))
         .await
         .map_err(|e| ImportError::Io(std::io::Error::other(e)))??;
-    let second = upload.open()?;
+    let second = upload.reader();
     let (tx_batches, mut batches) = tokio::sync::mpsc::channel::<Vec<super::Parsed>>(2);
     let urns = plan.urns;
     let version = plan.version.version();
@@ -609,7 +830,7 @@ pub async fn import(
     };
     let reader = tokio::task::spawn_blocking(move || {
         prepare(
-            second,
+            &Spool::open(second)?,
             format,
             version,
             patient.as_deref(),
@@ -773,12 +994,12 @@ mod tests {
     fn a_giant_entry_is_refused_while_it_streams_in_not_after() {
         // 200 MB of one string, made as it is read: the reader must stop
         // about one resource's limit in, never buffering the whole entry.
-        struct Giant {
+        struct Giant<'a> {
             head: &'static [u8],
             left: u64,
-            served: u64,
+            served: &'a Cell<u64>,
         }
-        impl Read for Giant {
+        impl Read for Giant<'_> {
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
                 let n = if !self.head.is_empty() {
                     let n = self.head.len().min(buf.len());
@@ -791,16 +1012,26 @@ mod tests {
                     self.left -= n as u64;
                     n
                 };
-                self.served += n as u64;
+                self.served.set(self.served.get() + n as u64);
                 Ok(n)
             }
         }
-        let mut giant = Giant {
-            head: br#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"p"}},{"resource":{"resourceType":"Binary","id":"b","data":""#,
-            left: 200 << 20,
-            served: 0,
-        };
-        let result = plan(&mut giant, Format::Bundle, None);
+        struct GiantUpload(Cell<u64>);
+        impl Upload for GiantUpload {
+            fn whole(&self) -> std::io::Result<Box<dyn Read + '_>> {
+                Ok(Box::new(Giant {
+                    head: br#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"p"}},{"resource":{"resourceType":"Binary","id":"b","data":""#,
+                    left: 200 << 20,
+                    served: &self.0,
+                }))
+            }
+            fn part(&self, _: Span) -> std::io::Result<Box<dyn Read + '_>> {
+                // Only the small Patient is ever read back.
+                Ok(Box::new(&br#"{"resourceType":"Patient","id":"p"}"#[..]))
+            }
+        }
+        let giant = GiantUpload(Cell::new(0));
+        let result = plan(&giant, Format::Bundle, None);
         match result {
             Err(ImportError::Entry {
                 index,
@@ -818,9 +1049,9 @@ mod tests {
         }
         // The readers' buffers let it run a few MiB past the budget, not to the end.
         assert!(
-            giant.served <= ENTRY_BUDGET + (8 << 20),
+            giant.0.get() <= ENTRY_BUDGET + (8 << 20),
             "read {} bytes of a 200 MB entry before refusing it",
-            giant.served
+            giant.0.get()
         );
     }
 

@@ -91,9 +91,36 @@ pub fn parse_admitted(text: &str) -> Result<Result<Parsed, Refused>, InvalidReso
 }
 
 /// [`parse`] for a resource already parsed into `value` from `text` (or
-/// serialized to it), keeping `text` as the stored bytes without a copy: a
-/// large resource is held once as text and once as a value, no more.
+/// serialized to it), keeping `text` as the stored bytes without a copy.
 pub(crate) fn parse_value(text: String, value: &Value) -> Result<Parsed, InvalidResource> {
+    Ok(describe(value)?.with_json(text))
+}
+
+/// What is stored beside a resource's bytes, all of it taken from its
+/// parsed value; the bytes can be read afterwards, once the value is gone,
+/// so a large resource is never held whole twice at once.
+pub(crate) struct Described {
+    resource_type: String,
+    id: String,
+    hash: [u8; 32],
+    index: index::Index,
+}
+
+impl Described {
+    /// The resource ready to store, `json` being the bytes `value` was parsed from.
+    pub(crate) fn with_json(self, json: String) -> Parsed {
+        Parsed {
+            resource_type: self.resource_type,
+            id: self.id,
+            json,
+            hash: self.hash,
+            index: self.index,
+        }
+    }
+}
+
+/// Type, id, canonical hash and index of a parsed resource.
+pub(crate) fn describe(value: &Value) -> Result<Described, InvalidResource> {
     let Value::Object(object) = value else {
         return Err(InvalidResource::NotObject);
     };
@@ -113,13 +140,11 @@ pub(crate) fn parse_value(text: String, value: &Value) -> Result<Parsed, Invalid
     // are not "changes"; streamed into the hasher, never built as a string.
     let mut hasher = HashWriter(Sha256::new());
     serde_json::to_writer(&mut hasher, value).map_err(|e| InvalidResource::Json(e.to_string()))?;
-    let hash: [u8; 32] = hasher.0.finalize().into();
-    Ok(Parsed {
+    Ok(Described {
         index: index::extract(&resource_type, value),
         resource_type,
         id,
-        json: text,
-        hash,
+        hash: hasher.0.finalize().into(),
     })
 }
 
