@@ -9,7 +9,7 @@ use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -41,15 +41,6 @@ pub struct Spooled {
     name: String,
     /// Size in bytes.
     pub len: u64,
-}
-
-impl Spooled {
-    /// A fresh reader over the whole upload.
-    pub fn open(&self) -> std::io::Result<std::fs::File> {
-        let mut file = self.dir.open(&self.name)?.into_std();
-        file.rewind()?;
-        Ok(file)
-    }
 }
 
 impl Spooled {
@@ -193,7 +184,12 @@ mod tests {
         };
         let spooled = files.spool(chunks(), 11).await.unwrap();
         let mut text = String::new();
-        spooled.open().unwrap().read_to_string(&mut text).unwrap();
+        spooled
+            .reader()
+            .open()
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
         assert_eq!((text.as_str(), spooled.len), ("hello world", 11));
         drop(spooled);
         assert!(matches!(
