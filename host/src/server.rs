@@ -46,20 +46,25 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
     // One outbound address policy for discovery, tokens and syncs alike; the
     // catalog's sandbox is reachable even when it runs on this machine.
     let policy = crate::sources::ProviderPolicy {
-        allow_private_addresses: config.allow_private_provider_addresses,
-        own_hosts: sandbox_root
-            .as_ref()
-            .and_then(|root| {
-                Some((
-                    root.host_str()?.to_lowercase(),
-                    root.port_or_known_default()?,
-                ))
-            })
-            .into_iter()
-            .collect(),
+        reach: crate::reach::Reach {
+            allow_private: config.allow_private_provider_addresses,
+            exempt: sandbox_root
+                .as_ref()
+                .and_then(|root| {
+                    Some((
+                        root.host_str()?.to_lowercase(),
+                        root.port_or_known_default()?,
+                    ))
+                })
+                .into_iter()
+                .collect(),
+        },
         allow_open_servers: config.allow_open_servers,
     };
-    let smart = SmartClient::new(&join_url(public_url, "api/smart/callback"), policy.reach())?;
+    let smart = SmartClient::new(
+        &join_url(public_url, "api/smart/callback"),
+        policy.reach.clone(),
+    )?;
     let sources = Arc::new(
         Sources::new(db, records.clone(), cipher, plugins.clone())
             .with_connections(

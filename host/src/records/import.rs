@@ -34,9 +34,8 @@ const BATCH: usize = 1000;
 /// Longest NDJSON line (one resource).
 const MAX_LINE: u64 = 64 << 20;
 /// Bytes a Bundle entry (or the Bundle's own fields) may take while it is
-/// read: a resource's limit plus room for the entry around it and the
-/// reader's buffer. Counted as the bytes stream in, so a giant entry is
-/// refused before it is held in memory whole.
+/// read: a resource's limit plus room for the entry around it. Counted as
+/// the parser consumes them, so a giant entry is refused before it is read whole.
 const ENTRY_BUDGET: u64 = MAX_LINE + (2 << 20);
 /// Bundle types an upload may be.
 const BUNDLE_TYPES: &[&str] = &[
@@ -228,7 +227,7 @@ struct RawEntry {
     search: Option<RawSearch>,
 }
 
-struct EntryFields(Rc<Cell<u64>>);
+struct EntryFields(Rc<Position>);
 
 impl<'de> Visitor<'de> for EntryFields {
     type Value = RawEntry;
@@ -256,15 +255,15 @@ impl<'de> Visitor<'de> for EntryFields {
 
 /// Skips a value, noting the span it took (`None` for `null`), without
 /// holding it: `at` is the count of bytes the parser has consumed.
-struct SpanOf(Rc<Cell<u64>>);
+struct SpanOf(Rc<Position>);
 
 impl<'de> DeserializeSeed<'de> for SpanOf {
     type Value = Option<Span>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Span>, D::Error> {
-        let start = self.0.get();
+        let start = self.0.at.get();
         let present = d.deserialize_any(Skip)?;
-        let end = self.0.get();
+        let end = self.0.at.get();
         Ok(present.then_some(Span {
             start,
             len: end - start,
@@ -325,13 +324,31 @@ impl<'de> Visitor<'de> for Skip {
 /// a time, so the count is where the parser stands.
 struct Counted<R> {
     inner: R,
-    at: Rc<Cell<u64>>,
+    at: Rc<Position>,
+}
+
+/// Where the parser stands in a Bundle, and where the entry it reads began.
+#[derive(Default)]
+struct Position {
+    at: Cell<u64>,
+    entry_start: Cell<u64>,
+}
+
+impl Position {
+    /// Bytes read since the current entry began (or the Bundle, before the first).
+    fn in_entry(&self) -> u64 {
+        self.at.get() - self.entry_start.get()
+    }
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.at.set(self.at.get() + n as u64);
+        self.at.at.set(self.at.at.get() + n as u64);
+        // A giant entry is refused as it streams in, before it is read whole.
+        if self.at.in_entry() > ENTRY_BUDGET {
+            return Err(std::io::Error::other("entry too large"));
+        }
         Ok(n)
     }
 }
@@ -352,10 +369,8 @@ type OnItem<'f> = dyn FnMut(Item) -> Result<(), ImportError> + 'f;
 /// Reads a Bundle's top level, handing each entry to `on_item` as it is read.
 struct Sink<'f> {
     on_item: &'f mut OnItem<'f>,
-    /// Bytes read since the current entry began.
-    read: Rc<Cell<u64>>,
-    /// Bytes the parser has consumed.
-    at: Rc<Cell<u64>>,
+    /// Where the parser stands.
+    at: Rc<Position>,
     failure: Option<ImportError>,
     resource_type: Option<String>,
     bundle_type: Option<String>,
@@ -461,7 +476,7 @@ impl<'de> DeserializeSeed<'de> for Entry<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        self.0.read.set(0);
+        self.0.at.entry_start.set(self.0.at.at.get());
         let entry = d.deserialize_map(EntryFields(self.0.at.clone()))?;
         self.0.entry(entry).map_err(|e| {
             // The real error travels beside serde's, which only stops the parse.
@@ -483,33 +498,9 @@ fn read_items(
     }
 }
 
-/// Counts what is read into a shared counter and fails past [`ENTRY_BUDGET`].
-struct Budgeted<R> {
-    inner: R,
-    read: Rc<Cell<u64>>,
-}
-
-impl<R: Read> Read for Budgeted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let total = self.read.get() + n as u64;
-        self.read.set(total);
-        if total > ENTRY_BUDGET {
-            return Err(std::io::Error::other("entry too large"));
-        }
-        Ok(n)
-    }
-}
-
 fn read_bundle(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportError> {
-    let read = Rc::new(Cell::new(0));
-    let file = Budgeted {
-        inner: file,
-        read: read.clone(),
-    };
-    let at = Rc::new(Cell::new(0));
+    let at = Rc::new(Position::default());
     let mut sink = Sink {
-        read: read.clone(),
         at: at.clone(),
         on_item,
         failure: None,
@@ -519,7 +510,7 @@ fn read_bundle(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportEr
     };
     let counted = Counted {
         inner: BufReader::with_capacity(1 << 20, file),
-        at,
+        at: at.clone(),
     };
     let mut de = serde_json::Deserializer::from_reader(counted);
     let parsed = de
@@ -528,7 +519,7 @@ fn read_bundle(file: impl Read, on_item: &mut OnItem<'_>) -> Result<(), ImportEr
     if let Some(failure) = sink.failure.take() {
         return Err(failure);
     }
-    if read.get() > ENTRY_BUDGET {
+    if at.in_entry() > ENTRY_BUDGET {
         let index = sink.entries;
         return Err(ImportError::Entry {
             index,

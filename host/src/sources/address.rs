@@ -44,18 +44,14 @@ pub enum AddressError {
     },
 }
 
-/// Check that `url` may be fetched: http(s), and (unless `allow_private`)
-/// every address its host resolves to is public.
-pub async fn check(url: &url::Url, allow_private: bool) -> Result<(), AddressError> {
+/// Check that `url` may be fetched: http(s), and every address its host
+/// resolves to is one `reach` allows.
+pub async fn check(url: &url::Url, reach: &Reach) -> Result<(), AddressError> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(AddressError::Scheme {
             url: url.to_string(),
         });
     }
-    let reach = Reach {
-        allow_private,
-        exempt: Vec::new(),
-    };
     reach.check_url(url).await.map_err(|e| match e {
         ReachError::Unresolved { host, reason } => AddressError::Unresolved {
             url: url.to_string(),
@@ -83,7 +79,11 @@ mod tests {
     async fn urls_are_refused_in_words() {
         let check_str = |u: &str, allow| {
             let u = url::Url::parse(u).unwrap();
-            async move { check(&u, allow).await }
+            let reach = Reach {
+                allow_private: allow,
+                exempt: Vec::new(),
+            };
+            async move { check(&u, &reach).await }
         };
         let e = check_str("http://127.0.0.1:8080/fhir", false)
             .await

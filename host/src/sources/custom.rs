@@ -119,14 +119,14 @@ impl Sources {
     async fn describe(&self, url: &str) -> Result<(url::Url, ServerDescription), SourceError> {
         let connections = self.connections()?;
         let base = super::parse_base_url(url)?;
-        let allow_private = self.policy.allow_private_addresses;
-        address::check(&base, allow_private).await?;
+        let reach = &self.policy.reach;
+        address::check(&base, reach).await?;
         let description = connections.smart.describe(base.as_str()).await?;
         // The host calls these itself: they must pass the same address rules.
         if let Some(config) = &description.smart {
-            address::check(&config.token_endpoint, allow_private).await?;
+            address::check(&config.token_endpoint, reach).await?;
             if let Some(registration) = &config.registration_endpoint {
-                address::check(registration, allow_private).await?;
+                address::check(registration, reach).await?;
             }
         }
         Ok((base, description))

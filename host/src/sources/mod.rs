@@ -290,22 +290,11 @@ pub struct Sources {
 /// What the administrator allows for providers people add by their URL.
 #[derive(Debug, Clone, Default)]
 pub struct ProviderPolicy {
-    /// Addresses on this machine or a private network (`allow_private_provider_addresses`).
-    pub allow_private_addresses: bool,
-    /// Host and port reachable whatever the address: the catalog's sandbox.
-    pub own_hosts: Vec<(String, u16)>,
+    /// Which addresses providers may have (`allow_private_provider_addresses`,
+    /// and the catalog's sandbox).
+    pub reach: crate::reach::Reach,
     /// Servers that need no sign-in (`allow_open_servers`).
     pub allow_open_servers: bool,
-}
-
-impl ProviderPolicy {
-    /// The outbound address policy this amounts to.
-    pub fn reach(&self) -> crate::reach::Reach {
-        crate::reach::Reach {
-            allow_private: self.allow_private_addresses,
-            exempt: self.own_hosts.clone(),
-        }
-    }
 }
 
 /// Removes a source from the running set when the sync ends, however it ends.
@@ -400,7 +389,7 @@ impl Sources {
             reason: reason.to_string(),
         };
         let base = parse_base_url(&new.fhir_base_url)?;
-        address::check(&base, self.policy.allow_private_addresses).await?;
+        address::check(&base, &self.policy.reach).await?;
         if !records::is_fhir_id(&new.patient_id) {
             return Err(invalid(
                 "patient_id",
@@ -606,7 +595,7 @@ impl Sources {
                     settings: settings.clone(),
                 },
                 allowed: allowed.clone(),
-                reach: self.policy.reach(),
+                reach: self.policy.reach.clone(),
                 // An open server's source has no token: send no Authorization at all.
                 bearer_token: (!token.is_empty()).then_some(token),
                 on_batch: on_batch.clone(),
