@@ -4,12 +4,11 @@
 // screenshot to e2e/out/ and is checked with axe for accessibility.
 import AxeBuilder from "@axe-core/playwright";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { startHost, startSandbox } from "./host.mjs";
+import { launchChromium, startHost, startSandbox } from "./host.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -19,7 +18,6 @@ mkdirSync(out, { recursive: true });
 const BIN = process.env.HEARTH_BIN ?? path.join(root, "target/debug/hearth");
 const PLUGINS = process.env.HEARTH_E2E_PLUGINS ?? path.join(root, "dist/plugins");
 const WEB = process.env.HEARTH_E2E_WEB ?? path.join(root, "frontend/dist");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 const ADMIN = { username: "ann", password: "correct horse battery staple" };
 const MEMBER = { username: "bob", password: "another long passphrase" };
@@ -82,20 +80,7 @@ function step_(name, fn) {
 /** A link in the main navigation. */
 const nav = (name, p = page) => p.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 
-const launch = () =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
+const launch = launchChromium;
 
 before(async () => {
   const log = (d) => hostLog.push(String(d));
@@ -154,7 +139,13 @@ describe("Hearth in a browser", () => {
     await page.locator("#allow").click();
     // Back in Hearth, on the new source's page.
     await page.waitForURL((u) => u.href.startsWith(host.base) && /\/sources\/[0-9a-f]+$/.test(u.pathname) && u.searchParams.get("connected") === "1");
-    await page.getByText("Hearth can now read these records").waitFor();
+    // The sandbox patient is not Ann: Hearth names the portal's patient and waits for a yes.
+    const ask = page.getByTestId("confirm-person");
+    await ask.waitFor();
+    assert.match(await ask.innerText(), /belongs to .+, which does not match Ann Example/);
+    await checkA11y("the confirm-person question");
+    await shot("confirm-person");
+    await ask.getByRole("button", { name: "Yes, these are Ann Example's records" }).click();
   });
 
   step_("the progress bar shows the sync running, then finishes", async () => {
@@ -175,25 +166,62 @@ describe("Hearth in a browser", () => {
     await shot("sync-finished");
   });
 
-  step_("the timeline shows the records by date and loads older ones on scroll", async () => {
+  step_("the health summary answers what is going on: problems, medicines, allergies, immunizations", async () => {
+    await nav("Health summary").click();
+    await page.getByRole("heading", { level: 1, name: "Ann Example" }).waitFor();
+    for (const title of ["Active problems", "Medicines", "Allergies and intolerances", "Latest vital signs", "Immunizations", "Visits"]) {
+      await page.getByRole("heading", { level: 2, name: title, exact: true }).waitFor();
+    }
+    const section = (name) => page.getByRole("region", { name, exact: true });
+    // The sandbox patient has allergies and vaccines on record: each is a link to its record.
+    assert.ok((await section("Allergies and intolerances").getByRole("listitem").count()) > 0, "allergies listed");
+    assert.ok((await section("Immunizations").getByRole("listitem").count()) > 0, "immunizations listed");
+    const vitals = await section("Latest vital signs").innerText();
+    assert.match(vitals, /Blood pressure\s+\d+\/\d+ mmHg/, "blood pressure as one reading");
+    assert.doesNotMatch(vitals, /\d\.\d{3,}|mm\[Hg\]|Cel\b/, "values rounded, units in words");
+    await checkA11y("the health summary");
+    await shot("summary");
+    const allergy = section("Allergies and intolerances").getByRole("link").first();
+    const name = (await allergy.textContent()) ?? "";
+    await allergy.click();
+    await page.getByRole("heading", { level: 1, name }).waitFor();
+    await page.goBack();
+    await section("Immunizations").getByRole("link").first().waitFor();
+  });
+
+  step_("the timeline groups records by visit, reads values plainly, and stays light however far it scrolls", async () => {
     await nav("Timeline").click();
-    const items = page.getByRole("list", { name: "Records by date" }).locator("ul > li");
-    await items.first().waitFor();
-    const first = await items.count();
-    assert.equal(first, 50, "one page of 50");
+    const list = page.getByRole("list", { name: "Records by date" });
+    await list.locator("[data-type]").first().waitFor();
     await checkA11y("the timeline");
     await shot("timeline");
-    await page
-      .getByText(/That is everything|Show older records/)
-      .first()
-      .scrollIntoViewIfNeeded();
-    await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Records by date"] ul > li').length > n, first);
+    const text = await list.innerText();
+    assert.doesNotMatch(text, /\d\.\d{4,}|mm\[Hg\]|\bCel\b|OBSERVATION/, "no raw numbers, UCUM codes or type badges");
+    assert.ok((await list.getByRole("region", { name: /^Visit: / }).count()) > 0, "records gathered under their visit");
+    // Scroll far: many pages load, yet only the rows near the screen are in the page.
+    for (let i = 0; i < 12; i++) {
+      await page.mouse.wheel(0, 6000);
+      await page.waitForTimeout(150);
+    }
+    await page.waitForFunction(() => Number(document.querySelector('[aria-label="Records by date"]')?.getAttribute("data-count")) >= 300);
+    const rendered = await list.locator("[data-type]").count();
+    assert.ok(rendered < 150, `${rendered} records in the page while 300+ are loaded`);
+    // Text search.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.getByLabel("Search records").fill("hemoglobin");
+    await page.waitForURL(/q=hemoglobin/);
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[aria-label="Records by date"] [data-type] a')].map((a) => a.textContent ?? "");
+      return rows.length > 0 && rows.every((t) => /hemoglobin/i.test(t));
+    });
+    await shot("timeline-search");
+    await page.getByLabel("Search records").fill("");
+    await page.waitForURL((u) => !u.searchParams.has("q"));
     // Filter to visits only.
     await page.getByRole("group", { name: "Show only" }).getByText("Visits", { exact: true }).click();
     await page.waitForURL(/show=visits/);
-    await page.getByRole("list", { name: "Records by date" }).getByText("Visit", { exact: true }).first().waitFor();
     await page.waitForFunction(() => {
-      const types = [...document.querySelectorAll('[aria-label="Records by date"] li[data-type]')].map((li) => li.getAttribute("data-type"));
+      const types = [...document.querySelectorAll('[aria-label="Records by date"] [data-type]')].map((li) => li.getAttribute("data-type"));
       return types.length > 0 && types.every((t) => t === "Encounter");
     });
     await shot("timeline-visits");
@@ -306,6 +334,164 @@ describe("Hearth in a browser", () => {
     assert.equal(sourcesAfter.sources.length, sourcesBefore.sources.length, "no source was added");
   });
 
+  step_("types in a body weight with the preset, and it joins the weight chart", async () => {
+    await page.getByRole("link", { name: "Add a record", exact: true }).click();
+    await page.getByRole("link", { name: /^Measurement/ }).click();
+    await page.getByRole("heading", { level: 1, name: "Add: measurement" }).waitFor();
+    await page.getByLabel(field("What was measured")).selectOption({ label: "Body weight (kg)" });
+    await page.getByLabel(field("Value")).fill("83.7");
+    await page.getByLabel(field("Measured on")).fill(today());
+    await checkA11y("the measurement form");
+    await shot("add-weight");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.waitForURL(/\/records\/Observation\/[0-9a-f]+$/);
+    typedWeight = decodeURIComponent(page.url().split("/").pop());
+    await page.getByRole("heading", { level: 1, name: "Body weight" }).waitFor();
+    await page.getByRole("cell", { name: "83.7 kg" }).waitFor();
+    // Stored as a vital sign with LOINC and UCUM, so it is the same test as the provider's weights.
+    const stored = await (await page.request.get(`${host.base}/api/profiles/${await profileId()}/records/Observation/${typedWeight}`)).json();
+    assert.deepEqual(stored.code.coding[0], { system: "http://loinc.org", code: "29463-7", display: "Body weight" });
+    assert.deepEqual(stored.valueQuantity, { value: 83.7, unit: "kg", system: "http://unitsofmeasure.org", code: "kg" });
+    assert.equal(stored.category[0].coding[0].code, "vital-signs");
+    // On the lab results page it is the latest weight, on the same chart as the provider's.
+    await nav("Lab results").click();
+    await page.getByRole("link", { name: "Weight", exact: true }).click();
+    const chart = page.getByTestId("lab-chart");
+    await chart.waitFor();
+    assert.ok(Number(await chart.getAttribute("data-points")) > 1, "the typed-in weight is charted with the others");
+    const row = page.getByRole("row").filter({ has: page.locator(`a[href$="/records/Observation/${typedWeight}"]`) });
+    await row.waitFor();
+    assert.match(await row.innerText(), /83\.7 kg/);
+    await checkA11y("the weight chart with a typed-in weight");
+    await shot("weight-chart-typed-in");
+  });
+
+  step_("edits the typed-in weight, then deletes it and it leaves the timeline", async () => {
+    const recordLink = `a[href$="/records/Observation/${typedWeight}"]`;
+    await page.locator(recordLink).first().click();
+    await page.getByRole("heading", { level: 1, name: "Body weight" }).waitFor();
+    await page.getByText("Added by hand").first().waitFor();
+    await page.getByRole("link", { name: "Edit", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "Change: Body weight" }).waitFor();
+    assert.equal(await page.getByLabel(field("Value")).inputValue(), "83.7", "the form starts from what is stored");
+    await page.getByLabel(field("Value")).fill("84.2");
+    await checkA11y("editing a typed-in record");
+    await shot("edit-weight");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("heading", { level: 1, name: "Body weight" }).waitFor();
+    await page.getByRole("cell", { name: "84.2 kg" }).waitFor();
+    assert.equal(await page.getByRole("cell", { name: "83.7 kg" }).count(), 0);
+    // A provider's record offers no such thing, and says where to change it.
+    await nav("Timeline").click();
+    const list = page.getByRole("list", { name: "Records by date" });
+    await list.locator(recordLink).waitFor();
+    await page.goto(`${host.base}/profiles/${await profileId()}/labs`);
+    await page
+      .getByRole("link", { name: /Hemoglobin/ })
+      .first()
+      .click();
+    await page.getByRole("table").getByRole("link").first().click();
+    await page.getByText(/^This came from Hearth Sandbox/).waitFor();
+    assert.equal(await page.getByRole("link", { name: "Edit", exact: true }).count(), 0);
+    assert.equal(await page.getByRole("button", { name: "Delete", exact: true }).count(), 0);
+    // Delete the typed-in one.
+    await page.goto(`${host.base}/profiles/${await profileId()}/records/Observation/${typedWeight}`);
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete “Body weight”?" });
+    await dialog.waitFor();
+    // Checked once it has faded in, not half-transparent.
+    await dialog.evaluate((el) => Promise.all(el.ownerDocument.getAnimations().map((a) => a.finished)));
+    await checkA11y("the delete confirmation");
+    await shot("delete-weight");
+    await dialog.getByRole("button", { name: "Delete", exact: true }).click();
+    await page.waitForURL(/\/timeline$/);
+    await page.getByText("“Body weight” is no longer in Ann Example's records.").waitFor();
+    await list.locator("[data-type]").first().waitFor();
+    assert.equal(await list.locator(recordLink).count(), 0, "the deleted weight is not on the timeline");
+    const gone = await page.request.get(`${host.base}/api/profiles/${await profileId()}/records/Observation/${typedWeight}`);
+    assert.equal(gone.status(), 404);
+    await checkA11y("the timeline after a delete");
+    await shot("deleted-weight");
+  });
+
+  step_("keeps an uploaded PDF as a document, shows it, and downloads it", async () => {
+    await nav("Upload records").click();
+    const chooser = page.waitForEvent("filechooser");
+    await page.locator("#upload-file").click();
+    await (await chooser).setFiles({ name: "discharge-letter.pdf", mimeType: "application/pdf", buffer: minimalPdf() });
+    await page.getByLabel("What is this document?").fill("Discharge letter");
+    await page.getByRole("button", { name: "Upload", exact: true }).click();
+    const kept = page.getByRole("status").filter({ hasText: "Kept “Discharge letter” as a document" });
+    await kept.waitFor();
+    await checkA11y("the upload page after keeping a document");
+    await shot("upload-pdf");
+    await kept.getByRole("link", { name: "Open it" }).click();
+    await page.waitForURL(/\/records\/DocumentReference\/[0-9a-f]+$/);
+    await page.getByRole("heading", { level: 1, name: "Discharge letter" }).waitFor();
+    const viewer = page.locator('iframe[title="Discharge letter (PDF)"]');
+    await viewer.waitFor({ state: "attached" });
+    const src = await viewer.getAttribute("src");
+    assert.match(src ?? "", /^\/api\/profiles\/[0-9a-f]+\/attachments\/[0-9a-f]+$/);
+    const download = page.getByRole("link", { name: "Download", exact: true });
+    const href = await download.getAttribute("href");
+    assert.equal(href, src, "the download link is the stored file");
+    assert.equal(await download.getAttribute("download"), "Discharge letter.pdf");
+    const file = await page.request.get(`${host.base}${href}`);
+    assert.equal(file.status(), 200);
+    assert.equal(file.headers()["content-type"], "application/pdf");
+    assert.deepEqual(await file.body(), minimalPdf(), "the same bytes come back");
+    await checkA11y("a document");
+    await shot("document-pdf");
+  });
+
+  step_("an export downloads, and uploading it back is caught as another person's file until confirmed", async () => {
+    await nav("Health summary").click();
+    await page.getByRole("button", { name: "Download Ann Example's records" }).click();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("menuitem", { name: /one FHIR file/ }).click()]);
+    const file = path.join(out, "export.json");
+    await download.saveAs(file);
+    const bundle = JSON.parse(readFileSync(file, "utf8"));
+    assert.equal(bundle.resourceType, "Bundle");
+    assert.ok(bundle.entry.length > 100, `${bundle.entry.length} entries exported`);
+    await nav("Upload records").click();
+    const chooser = page.waitForEvent("filechooser");
+    await page.locator("#upload-file").click();
+    await (await chooser).setFiles(file);
+    await page.getByRole("button", { name: "Upload", exact: true }).click();
+    // The file's patient is the sandbox's, not Ann: nothing is stored until she says so.
+    const ask = page.getByTestId("different-person");
+    await ask.waitFor();
+    assert.match(await ask.innerText(), /This file is about .+, which does not match Ann Example\. Nothing has been stored\./);
+    await checkA11y("an upload about another person");
+    await shot("upload-different-person");
+    await ask.getByRole("button", { name: "Store it in Ann Example's record anyway" }).click();
+    await page.getByText(/^Imported [\d,]+ records$/).waitFor({ timeout: 60_000 });
+    await shot("upload-reimported");
+  });
+
+  step_("an upload is removed with its records, after a count and a confirmation", async () => {
+    await nav("Sources").click();
+    await page.getByRole("link", { name: "export", exact: true }).first().click();
+    await page.getByRole("heading", { level: 1, name: "export" }).waitFor();
+    const removeButton = page.getByRole("button", { name: "Remove “export”" });
+    await removeButton.click();
+    const dialog = page.getByRole("dialog", { name: "Remove “export”?" });
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /[\d,]+ records from this upload will be removed/);
+    // Checked once the dialog has faded in, not halfway.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll(".mantine-Modal-content, .mantine-Modal-overlay")].every(
+        (e) => getComputedStyle(e).opacity === "1" || e.classList.contains("mantine-Modal-overlay"),
+      ),
+    );
+    await page.waitForTimeout(300);
+    await checkA11y("removing an upload");
+    await shot("remove-upload");
+    await dialog.getByRole("button", { name: /^Remove [\d,]+ records$/ }).click();
+    await page.getByText("Removed “export”").waitFor();
+    await page.getByRole("link", { name: "export", exact: true }).waitFor({ state: "detached" });
+  });
+
   step_("adds a family member's profile and shares it read-only with a second user", async () => {
     // The second user's account, made by the administrator.
     await nav("Users").click();
@@ -325,10 +511,10 @@ describe("Hearth in a browser", () => {
     await dialog.getByRole("button", { name: "Add" }).click();
     // Checked once the dialog has closed, not while it fades out.
     await dialog.waitFor({ state: "hidden" });
-    const sam = page.getByRole("region", { name: "Sam Example" });
+    const sam = page.getByRole("region", { name: "Sam Example", exact: true });
     await sam.waitFor();
     await sam.getByLabel("Share with (username)").fill(MEMBER.username);
-    await sam.getByLabel("They can").selectOption("viewer");
+    await sam.getByLabel("They can", { exact: true }).selectOption("viewer");
     await sam.getByRole("button", { name: "Share" }).click();
     await sam.getByText("Bob Example").waitFor();
     await checkA11y("family and sharing");
@@ -371,14 +557,47 @@ describe("Hearth in a browser", () => {
     await shot("member-read-only", bob);
     // And Ann's own profile is not reachable by address.
     await bob.goto(`${host.base}/profiles/${await profileId()}`);
-    await bob.getByText("You do not have access to this profile").waitFor();
+    await bob.getByText("This person's record is not here.").waitFor();
+    assert.ok(!(await bob.locator("main").innerText()).includes(await profileId()), "Ann's id is not echoed");
     await bobContext.close();
+  });
+
+  step_("an invitation link lets someone new set their own password and land on the shared profile", async () => {
+    await page.goto(`${host.base}/family`);
+    const sam = page.getByRole("region", { name: "Sam Example", exact: true });
+    await sam.waitFor();
+    await sam.getByLabel("Who is it for? (optional)").fill("Grandma");
+    await sam.getByRole("button", { name: "Make an invitation link" }).click();
+    const link = await sam.getByLabel("Send them this link").inputValue();
+    assert.match(link, /\/invite\/[0-9a-f]{32}$/);
+    await sam.getByText(/Grandma · can look/).waitFor();
+    await shot("invitation-made");
+    // Someone else's browser, never signed in here.
+    const grandma = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const g = await grandma.newPage();
+    await g.goto(link);
+    await g.getByRole("heading", { name: "Ann Example shared Sam Example's health record with you" }).waitFor();
+    await checkA11y("an invitation", g);
+    await shot("invitation-open", g);
+    await g.getByLabel("Your name").fill("Rose Example");
+    await g.getByLabel(field("Username")).fill("rose");
+    await g.getByLabel(field("Password")).fill("roses are red and violets blue");
+    await g.getByLabel(field("Password again")).fill("roses are red and violets blue");
+    await g.getByRole("button", { name: "Create my account and open the record" }).click();
+    await g.waitForURL(/\/profiles\/[0-9a-f]+$/);
+    await g.getByRole("heading", { level: 1, name: "Sam Example" }).waitFor();
+    await g.getByText("shared with you: viewer").waitFor();
+    await shot("invitation-landed", g);
+    // The link is spent.
+    const again = await grandma.newPage();
+    await again.goto(link);
+    await again.getByText("This invitation link does not work").waitFor();
+    await grandma.close();
   });
 
   step_("the other pages load, say whose records they show, and pass the accessibility checks", async () => {
     const base = `${host.base}/profiles/${await profileId()}`;
     const pages = [
-      [`${base}`, "Ann Example", "overview"],
       [`${base}/sources`, "Sources", "sources"],
       [`${base}/jobs`, "Background jobs", "jobs"],
       [`${base}/add`, "Add a record", "add-record"],
@@ -390,7 +609,8 @@ describe("Hearth in a browser", () => {
     for (const [url, heading, name] of pages) {
       await page.goto(url);
       await page.getByRole("heading", { level: 1, name: heading, exact: true }).waitFor();
-      await page.waitForLoadState("networkidle");
+      // Not "network idle": the sources page keeps a live event stream open.
+      await page.waitForFunction(() => !/Loading/.test(document.querySelector("main")?.textContent ?? ""));
       await checkA11y(name);
       await shot(name);
     }
@@ -398,14 +618,23 @@ describe("Hearth in a browser", () => {
     await page.goto(`${base}/jobs`);
     await page.getByRole("cell", { name: "Just connected" }).waitFor();
     await page.goto(`${host.base}/admin/audit`);
-    await page.getByRole("cell", { name: "Shared a profile" }).first().waitFor();
+    await page.getByRole("cell", { name: "Shared Sam Example's record with Bob Example (can look)" }).first().waitFor();
+    const cells = await page.getByRole("cell").allInnerTexts();
+    assert.ok(!cells.some((c) => /^[0-9a-f]{16,}$/.test(c.trim())), "no hex ids in the audit log");
   });
 
   step_("works at phone width", async () => {
     const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, storageState: await context.storageState() });
     const p = await phone.newPage();
+    await p.goto(`${host.base}/profiles/${await profileId()}`);
+    await p.getByRole("heading", { level: 2, name: "Latest vital signs" }).waitFor();
+    await assertNoSideways(p);
+    await shot("phone-summary", p);
     await p.goto(`${host.base}/profiles/${await profileId()}/timeline`);
-    await p.getByRole("list", { name: "Records by date" }).waitFor();
+    await p.getByRole("list", { name: "Records by date" }).locator("[data-type]").first().waitFor();
+    // The filters fold away: the first record is on the first screen.
+    const top = await p.getByRole("list", { name: "Records by date" }).locator("[data-type]").first().boundingBox();
+    assert.ok(top && top.y < 740, `first record at ${top?.y}px`);
     await assertNoSideways(p);
     await shot("phone-timeline", p);
     await p.getByRole("button", { name: "Open navigation" }).click();
@@ -429,4 +658,32 @@ async function profileId() {
   const me = await (await page.request.get(`${host.base}/api/me`)).json();
   ann = me.profiles.find((p) => p.name === "Ann Example")?.id;
   return ann;
+}
+
+let typedWeight;
+
+/** Today as YYYY-MM-DD (what a date field takes). */
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** A one-page PDF with a correct cross-reference table. */
+function minimalPdf() {
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    null,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+  ];
+  const stream = "BT /F1 18 Tf 24 72 Td (Discharge letter) Tj ET";
+  objects[3] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
+  let pdf = "%PDF-1.4\n";
+  const offsets = objects.map((body, i) => {
+    const at = pdf.length;
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    return at;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, "latin1");
 }

@@ -1,5 +1,6 @@
 // Start a real Hearth host, and a separate sandbox provider, for the browser tests.
 import { spawn } from "node:child_process";
+import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -72,10 +73,38 @@ export async function startHost({ bin, pluginsDir, webDir, sandboxUrl, log }) {
 }
 
 /** Start `hearth sandbox` (the SMART test provider) with slow answers; resolves once it answers. */
-export async function startSandbox({ bin, delayMs = 0, log }) {
+export async function startSandbox({ bin, delayMs = 0, log, patients = 2, resources = 1200, token }) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const args = ["sandbox", "--listen", `127.0.0.1:${port}`, "--patients", "2", "--resources", "1200", "--delay-ms", String(delayMs)];
+  const args = [
+    "sandbox",
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--patients",
+    String(patients),
+    "--resources",
+    String(resources),
+    "--delay-ms",
+    String(delayMs),
+  ];
+  if (token) args.push("--token", token);
   const handle = await run({ bin, args, env: {}, ready: `${base}/fhir/metadata`, what: "hearth sandbox", log });
   return { base, stop: handle.stop };
+}
+
+/** Debian's Chromium, headless, with the flags it needs here (no sandbox, GPU or background traffic). */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  });
 }

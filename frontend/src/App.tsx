@@ -4,6 +4,7 @@ import { lazy, Suspense } from "react";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
 import { ApiError, api, ok } from "./api/client";
 import { ErrorBoundary } from "./components/ErrorBoundary";
+import { KnownProfile } from "./components/KnownProfile";
 import { Shell } from "./components/Shell";
 import { ErrorState, Loading } from "./components/PageState";
 import { SessionProvider, defaultProfile, useMe } from "./session";
@@ -24,6 +25,8 @@ const AddRecord = lazy(() => import("./pages/AddRecord"));
 const Upload = lazy(() => import("./pages/Upload"));
 const Jobs = lazy(() => import("./pages/Jobs"));
 const Family = lazy(() => import("./pages/Family"));
+const Everyone = lazy(() => import("./pages/Everyone"));
+const Invite = lazy(() => import("./pages/Invite"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Users = lazy(() => import("./pages/Users"));
 const Audit = lazy(() => import("./pages/Audit"));
@@ -73,6 +76,15 @@ function Gate() {
     return location.pathname === "/setup" ? <SetupPage /> : <Navigate to="/setup" replace />;
   }
   if (!me.data) {
+    // An invitation link: its page makes the account, no sign-in first.
+    if (location.pathname.startsWith("/invite/"))
+      return (
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            <Route path="/invite/:token" element={<Invite />} />
+          </Routes>
+        </Suspense>
+      );
     if (location.pathname === "/sign-in") return <SignInPage signupAllowed={setup.data.signup_allowed} />;
     if (location.pathname === "/sign-up" && setup.data.signup_allowed) return <SignUpPage />;
     const next = location.pathname + location.search;
@@ -90,19 +102,37 @@ function Gate() {
         <ErrorBoundary resetKey={location.pathname}>
           <Suspense fallback={<Loading />}>
             <Routes>
-              <Route path="/" element={home ? <Navigate to={`/profiles/${home.id}`} replace /> : <Navigate to="/family" replace />} />
-              <Route path="/profiles/:profile" element={<Overview />} />
-              <Route path="/profiles/:profile/sources" element={<Sources />} />
-              <Route path="/profiles/:profile/sources/connect" element={<Connect />} />
-              <Route path="/profiles/:profile/sources/:source" element={<SourceDetail />} />
-              <Route path="/profiles/:profile/timeline" element={<Timeline />} />
-              <Route path="/profiles/:profile/records/:type/:id" element={<RecordDetail />} />
-              <Route path="/profiles/:profile/labs" element={<Labs />} />
-              <Route path="/profiles/:profile/labs/test" element={<LabTest />} />
-              <Route path="/profiles/:profile/add" element={<AddRecord />} />
-              <Route path="/profiles/:profile/add/:type" element={<AddRecord />} />
-              <Route path="/profiles/:profile/upload" element={<Upload />} />
-              <Route path="/profiles/:profile/jobs" element={<Jobs />} />
+              <Route
+                path="/"
+                element={
+                  // One person: their summary; a family: everyone at a glance.
+                  me.data.profiles.length > 1 ? (
+                    <Navigate to="/everyone" replace />
+                  ) : home ? (
+                    <Navigate to={`/profiles/${home.id}`} replace />
+                  ) : (
+                    <Navigate to="/family" replace />
+                  )
+                }
+              />
+              <Route path="/everyone" element={<Everyone />} />
+              <Route path="/invite/:token" element={<Invite me={me.data} />} />
+              {/* Only profiles the signed-in person can see; any other id gets a plain "not here". */}
+              <Route path="/profiles/:profile" element={<KnownProfile />}>
+                <Route index element={<Overview />} />
+                <Route path="sources" element={<Sources />} />
+                <Route path="sources/connect" element={<Connect />} />
+                <Route path="sources/:source" element={<SourceDetail />} />
+                <Route path="timeline" element={<Timeline />} />
+                <Route path="records/:type/:id" element={<RecordDetail />} />
+                <Route path="labs" element={<Labs />} />
+                <Route path="labs/test" element={<LabTest />} />
+                <Route path="add" element={<AddRecord />} />
+                <Route path="add/:type" element={<AddRecord />} />
+                <Route path="upload" element={<Upload />} />
+                <Route path="jobs" element={<Jobs />} />
+                <Route path="*" element={<NotFound />} />
+              </Route>
               <Route path="/connect/failed" element={<ConnectFailed />} />
               <Route path="/family" element={<Family />} />
               <Route path="/settings" element={<Settings />} />

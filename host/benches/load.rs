@@ -142,7 +142,9 @@ async fn run(load: Load) -> anyhow::Result<()> {
     });
     let bundle = hearth_host::synth::collection_bundle(&patient);
     let r = admin
-        .post(format!("{base}/api/profiles/{browse}/imports"))
+        .post(format!(
+            "{base}/api/profiles/{browse}/imports?confirm_person=true"
+        ))
         .header("content-type", "application/fhir+json")
         .body(serde_json::to_vec(&bundle)?)
         .send()
@@ -259,7 +261,9 @@ async fn run(load: Load) -> anyhow::Result<()> {
         tokio::spawn(async move {
             let t = Instant::now();
             let r = admin
-                .post(format!("{base}/api/profiles/{upload_profile}/imports"))
+                .post(format!(
+                    "{base}/api/profiles/{upload_profile}/imports?confirm_person=true"
+                ))
                 .header("content-type", "application/fhir+ndjson")
                 .body(ndjson)
                 .send()

@@ -121,6 +121,7 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
         web: crate::web::router(config.web_dir.as_deref()),
         trusted_proxies: config.trusted_proxies.clone().into(),
         imports: Arc::new(tokio::sync::Semaphore::new(api::MAX_CONCURRENT_IMPORTS)),
+        data_dir: config.data_dir.clone(),
     })
 }
 

@@ -67,6 +67,8 @@ const SEE_OTHER: [u16; 6] = [303; 6];
 const OWN: [u16; 6] = [401, 404, 403, 403, 200, 404];
 const OWN_201: [u16; 6] = [401, 404, 403, 403, 201, 404];
 const OWN_204: [u16; 6] = [401, 404, 403, 403, 204, 404];
+/// The link is the credential; the account then used must not see the profile already.
+const JOIN: [u16; 6] = [401, 200, 409, 409, 409, 200];
 
 /// Every route with its expected statuses. TOTP setup comes last: confirm
 /// turns two-factor sign-in on, disable turns it off again.
@@ -92,7 +94,9 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("DELETE", "/api/users/{user}", ADMIN_204),
     ("GET", "/api/audit", ADMIN),
     ("POST", "/api/admin/catalog/reload", ADMIN),
+    ("GET", "/api/admin/backup", ADMIN),
     ("GET", "/api/profiles", SIGNED_IN),
+    ("GET", "/api/family", SIGNED_IN),
     ("POST", "/api/profiles", SIGNED_IN_201),
     ("GET", "/api/profiles/{profile}", READ),
     ("PATCH", "/api/profiles/{profile}", OWN),
@@ -102,9 +106,20 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("PUT", "/api/profiles/{profile}/grants/{user}", OWN),
     ("DELETE", "/api/profiles/{profile}/grants/{user}", OWN_204),
     ("POST", "/api/profiles/{profile}/transfer", OWN),
+    ("POST", "/api/profiles/{profile}/invitations", OWN_201),
+    ("GET", "/api/profiles/{profile}/invitations", OWN),
+    (
+        "DELETE",
+        "/api/profiles/{profile}/invitations/{invitation}",
+        OWN_204,
+    ),
+    ("GET", "/api/invitations/{token}", PUBLIC_OK),
+    ("POST", "/api/invitations/{token}/accept", [201; 6]),
+    ("POST", "/api/invitations/{token}/join", JOIN),
     ("GET", "/api/profiles/{profile}/sources", READ),
     ("POST", "/api/profiles/{profile}/sources", EDIT_201),
     ("GET", "/api/profiles/{profile}/sources/{source}", READ),
+    ("DELETE", "/api/profiles/{profile}/sources/{source}", EDIT),
     (
         "POST",
         "/api/profiles/{profile}/sources/{source}/sync",
@@ -126,6 +141,7 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("GET", "/api/profiles/{profile}/timeline", READ),
     ("GET", "/api/profiles/{profile}/labs", READ),
     ("GET", "/api/profiles/{profile}/labs/series", READ),
+    ("GET", "/api/profiles/{profile}/summary", READ),
     ("POST", "/api/profiles/{profile}/imports", EDIT_201),
     ("GET", "/api/profiles/{profile}/export", READ),
     ("GET", "/api/profiles/{profile}/export/ndjson/{type}", READ),
@@ -159,6 +175,11 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     (
         "POST",
         "/api/profiles/{profile}/sources/{source}/disconnect",
+        EDIT,
+    ),
+    (
+        "POST",
+        "/api/profiles/{profile}/sources/{source}/confirm-person",
         EDIT,
     ),
     ("GET", "/api/profiles/{profile}/jobs", READ),
@@ -225,6 +246,17 @@ impl World {
             )
             .await;
         c["id"].as_str().expect("id").to_string()
+    }
+
+    /// As the owner, a fresh invitation to the profile: (id, token).
+    async fn fresh_invitation(&self) -> (String, String) {
+        let made = self
+            .owner_creates("/invitations", &json!({"role": "viewer"}))
+            .await;
+        (
+            made["invitation"]["id"].as_str().expect("id").to_string(),
+            made["token"].as_str().expect("token").to_string(),
+        )
     }
 
     /// As the owner, a source connected from the catalog (through the auto-approving sandbox).
@@ -335,7 +367,8 @@ impl World {
             (
                 "GET",
                 "/api/health" | "/api/openapi.json" | "/api/setup" | "/api/auth/sessions"
-                | "/api/me" | "/api/plugins" | "/api/users" | "/api/audit" | "/api/profiles",
+                | "/api/me" | "/api/plugins" | "/api/users" | "/api/audit" | "/api/profiles"
+                | "/api/family" | "/api/admin/backup",
             ) => (route.into(), none),
             ("POST", "/api/admin/catalog/reload") => (route.into(), none),
             ("POST", "/api/setup") => (
@@ -411,6 +444,70 @@ impl World {
                 format!("/api/profiles/{p}"),
                 (Some(json!({"name": "Family"})), None),
             ),
+            ("POST", "/api/profiles/{profile}/invitations") => (
+                format!("/api/profiles/{p}/invitations"),
+                (Some(json!({"role": "editor", "name": "Grandma"})), None),
+            ),
+            ("GET", "/api/profiles/{profile}/invitations") => {
+                (format!("/api/profiles/{p}/invitations"), none)
+            }
+            ("DELETE", "/api/profiles/{profile}/invitations/{invitation}") => (
+                format!(
+                    "/api/profiles/{p}/invitations/{}",
+                    self.fresh_invitation().await.0
+                ),
+                none,
+            ),
+            ("GET", "/api/invitations/{token}") => (
+                format!("/api/invitations/{}", self.fresh_invitation().await.1),
+                none,
+            ),
+            ("POST", "/api/invitations/{token}/accept") => (
+                format!(
+                    "/api/invitations/{}/accept",
+                    self.fresh_invitation().await.1
+                ),
+                (
+                    Some(json!({"username": self.unique("invited"), "password": PASSWORD})),
+                    None,
+                ),
+            ),
+            ("POST", "/api/invitations/{token}/join") => {
+                // To a profile of its own: a stranger joining must not see the main one.
+                let other = self.throwaway_profile().await;
+                let (status, made) = call(
+                    self.client(Role::Owner),
+                    &self.host.base,
+                    Method::POST,
+                    &format!("/api/profiles/{other}/invitations"),
+                    Some(&json!({"role": "viewer"})),
+                )
+                .await;
+                assert_eq!(status, 201, "{made}");
+                (
+                    format!(
+                        "/api/invitations/{}/join",
+                        made["token"].as_str().expect("token")
+                    ),
+                    none,
+                )
+            }
+            ("DELETE", "/api/profiles/{profile}/sources/{source}") => {
+                // A fresh upload each time: a removal cannot be repeated.
+                let source = self
+                    .owner_creates(
+                        "/sources",
+                        &json!({"fhir_base_url": self.black_hole, "patient_id": self.unique("p"), "access_token": "t"}),
+                    )
+                    .await;
+                (
+                    format!(
+                        "/api/profiles/{p}/sources/{}",
+                        source["id"].as_str().expect("id")
+                    ),
+                    none,
+                )
+            }
             ("DELETE", "/api/profiles/{profile}") => (
                 format!("/api/profiles/{}", self.throwaway_profile().await),
                 none,
@@ -490,6 +587,9 @@ impl World {
                 (format!("/api/profiles/{p}/timeline?limit=5"), none)
             }
             ("GET", "/api/profiles/{profile}/labs") => (format!("/api/profiles/{p}/labs"), none),
+            ("GET", "/api/profiles/{profile}/summary") => {
+                (format!("/api/profiles/{p}/summary"), none)
+            }
             ("GET", "/api/profiles/{profile}/labs/series") => {
                 (format!("/api/profiles/{p}/labs/series?code=8867-4"), none)
             }
@@ -630,6 +730,26 @@ impl World {
                 let source = self.connected_source().await;
                 (
                     format!("/api/profiles/{p}/sources/{source}/reconnect"),
+                    none,
+                )
+            }
+            ("POST", "/api/profiles/{profile}/sources/{source}/confirm-person") => {
+                // A fresh connection held for confirmation: the sandbox's patient is not "Temp".
+                let (status, held) = common::connect_approved_raw(
+                    self.client(Role::Owner),
+                    &self.host.base,
+                    &self.profile,
+                    "hearth-sandbox-r4",
+                    None,
+                )
+                .await;
+                assert_eq!(status, 303, "{held}");
+                assert!(held["job"].is_null(), "held: {held}");
+                (
+                    format!(
+                        "/api/profiles/{p}/sources/{}/confirm-person",
+                        held["source_id"].as_str().expect("source")
+                    ),
                     none,
                 )
             }
@@ -815,6 +935,32 @@ async fn every_route_answers_each_role_exactly_as_expected() {
                     "{method} {route} as {role:?}: {status}, expected {want} — {answer}"
                 ));
             }
+        }
+    }
+    // The family view lists only the people one looks after.
+    for (role, sees) in [
+        (Role::Stranger, false),
+        (Role::Viewer, true),
+        (Role::Owner, true),
+    ] {
+        let (status, family) = call(
+            w.client(role),
+            &w.host.base,
+            Method::GET,
+            "/api/family",
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{family}");
+        let listed = family["people"]
+            .as_array()
+            .expect("people")
+            .iter()
+            .any(|p| p["profile"]["id"] == w.profile.as_str());
+        if listed != sees {
+            failures.push(format!(
+                "GET /api/family as {role:?} lists the profile: {listed}"
+            ));
         }
     }
     assert!(

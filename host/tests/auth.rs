@@ -1276,3 +1276,184 @@ async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own_address() {
     }
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_link_is_used_once_by_whoever_opens_it_first() {
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let profile = &host.profile;
+    let (status, made) = host
+        .post(
+            &host.at("/invitations"),
+            &json!({"role": "editor", "name": "Grandma"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let token = made["token"].as_str().expect("token").to_string();
+    assert_eq!(token.len(), 32, "128 bits, hex");
+    assert_eq!(made["invitation"]["role"], "editor");
+    let (_, open) = host.get(&host.at("/invitations")).await;
+    assert_eq!(open["invitations"].as_array().map(Vec::len), Some(1));
+    assert!(
+        !open.to_string().contains(&token),
+        "the token is shown once, never listed"
+    );
+
+    // The link's page needs no account.
+    let (status, view) = call(
+        &host.anon,
+        &host.base,
+        Method::GET,
+        &format!("/api/invitations/{token}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["role"], "editor");
+    assert_eq!(view["name"], "Grandma");
+    // A weak password is refused and the link still works.
+    let accept = |username: &str, password: &str| json!({"username": username, "password": password, "display_name": "Grandma Rose"});
+    let path = format!("/api/invitations/{token}/accept");
+    let (status, refused) = call(
+        &host.anon,
+        &host.base,
+        Method::POST,
+        &path,
+        Some(&accept("rose", "password")),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    let r = host
+        .anon
+        .post(format!("{}{path}", host.base))
+        .json(&accept("rose", PASSWORD))
+        .send()
+        .await
+        .expect("accept");
+    assert_eq!(r.status().as_u16(), 201);
+    assert_eq!(
+        r.headers()["location"].to_str().expect("location"),
+        format!("/api/profiles/{profile}")
+    );
+    let session: Value = r.json().await.expect("json");
+    let rose = bearer_client(session["access_token"].as_str().expect("signed in at once"));
+    // Rose sees the profile as an editor and can add to it.
+    let (status, seen) = call(
+        &rose,
+        &host.base,
+        Method::GET,
+        &format!("/api/profiles/{profile}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(seen["role"], "editor");
+    let (status, _) = call(
+        &rose,
+        &host.base,
+        Method::POST,
+        &host.at("/manual/Condition"),
+        Some(&json!({"resourceType": "Condition", "code": {"text": "Cough"}})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    // The link is spent: neither a second account nor an existing one gets in with it.
+    let (status, again) = call(
+        &host.anon,
+        &host.base,
+        Method::POST,
+        &path,
+        Some(&accept("mallory", PASSWORD)),
+    )
+    .await;
+    assert_eq!((status, kind(&again)), (404, "not-found"), "{again}");
+    let (status, _) = host.sign_in("mallory", PASSWORD).await;
+    assert_eq!(status, 401, "no account was made by the refused attempt");
+    let (_, mallory) = host.member("mallory").await;
+    let (status, _) = call(
+        &mallory,
+        &host.base,
+        Method::POST,
+        &format!("/api/invitations/{token}/join"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = call(
+        &mallory,
+        &host.base,
+        Method::GET,
+        &format!("/api/profiles/{profile}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "mallory still sees nothing");
+
+    // A withdrawn link stops working; an existing account can join with a fresh one.
+    let (_, second) = host
+        .post(&host.at("/invitations"), &json!({"role": "viewer"}))
+        .await;
+    let (status, _) = call(
+        &host.client,
+        &host.base,
+        Method::DELETE,
+        &host.at(&format!(
+            "/invitations/{}",
+            second["invitation"]["id"].as_str().expect("id")
+        )),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let withdrawn = second["token"].as_str().expect("token");
+    let (status, _) = call(
+        &host.anon,
+        &host.base,
+        Method::GET,
+        &format!("/api/invitations/{withdrawn}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, third) = host
+        .post(&host.at("/invitations"), &json!({"role": "viewer"}))
+        .await;
+    let fresh = third["token"].as_str().expect("token");
+    let (status, joined) = call(
+        &mallory,
+        &host.base,
+        Method::POST,
+        &format!("/api/invitations/{fresh}/join"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{joined}");
+    assert_eq!(joined["profile_id"], profile.as_str());
+    let (_, seen) = call(
+        &mallory,
+        &host.base,
+        Method::GET,
+        &format!("/api/profiles/{profile}"),
+        None,
+    )
+    .await;
+    assert_eq!(seen["role"], "viewer");
+    // Ownership is not handed out by link.
+    let (status, _) = host
+        .post(&host.at("/invitations"), &json!({"role": "owner"}))
+        .await;
+    assert_eq!(status, 422);
+    let (_, audit) = host.get("/api/audit").await;
+    let events: Vec<&str> = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    for e in [
+        "invitation-created",
+        "invitation-accepted",
+        "invitation-withdrawn",
+    ] {
+        assert!(events.contains(&e), "{e} audited: {events:?}");
+    }
+}

@@ -263,7 +263,9 @@ async fn backup_while_serving_then_restore_gives_the_same_instance() {
         target_resources: 1500,
     });
     let r = client
-        .post(format!("{base}/api/profiles/{profile}/imports"))
+        .post(format!(
+            "{base}/api/profiles/{profile}/imports?confirm_person=true"
+        ))
         .header("content-type", "application/fhir+json")
         .body(hearth_host::synth::collection_bundle(&resources).to_string())
         .send()
@@ -311,7 +313,9 @@ async fn backup_while_serving_then_restore_gives_the_same_instance() {
         target_resources: 6000,
     });
     let upload = client
-        .post(format!("{base}/api/profiles/{profile}/imports"))
+        .post(format!(
+            "{base}/api/profiles/{profile}/imports?confirm_person=true"
+        ))
         .header("content-type", "application/fhir+json")
         .body(hearth_host::synth::collection_bundle(&more).to_string())
         .send();

@@ -65,8 +65,13 @@ async fn connect_by_url(host: &Host, profile: &str, base: &str, patient: &str) -
     assert_eq!(query["code_challenge_method"], "S256");
     assert_eq!(query["aud"], base);
     let location = common::approve_at_sandbox(authorize, patient, "sandbox").await;
-    let (status, connected) = common::callback(&location).await;
+    let (status, mut connected) = common::callback(&location).await;
     assert_eq!(status, 303, "{connected}");
+    // The sandbox's patient is not the test profile's person: say it is.
+    if connected["job"].is_null() {
+        connected["job"] =
+            common::confirm_person(&host.client, &host.base, profile, &connected).await;
+    }
     (connected, query["client_id"].clone())
 }
 

@@ -38,7 +38,8 @@ async fn upload(host: &Host, profile: &str, content_type: &str, body: Vec<u8>) -
     send(
         host,
         reqwest::Method::POST,
-        &format!("/api/profiles/{profile}/imports"),
+        // These tests are about reading files, not whose they are.
+        &format!("/api/profiles/{profile}/imports?confirm_person=true"),
         content_type,
         body,
     )
@@ -1281,4 +1282,181 @@ async fn long_uploads_hold_up_no_other_write_and_show_nothing_until_done() {
     }
     assert_eq!(shown(&host, &host.profile).await, 2 * (n + 1));
     assert_eq!(staging().await, 0);
+}
+
+#[tokio::test]
+async fn a_file_about_someone_else_is_stored_only_when_confirmed() {
+    let host = host().await;
+    let (status, maria) = host
+        .post(
+            "/api/profiles",
+            &json!({"name": "Maria", "birth_date": "1985-02-03"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{maria}");
+    let maria = maria["id"].as_str().expect("id").to_string();
+    let bundle = |given: &str, birth: &str| {
+        serde_json::to_vec(&json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"resource": {"resourceType": "Patient", "id": "pt", "gender": "male", "birthDate": birth,
+                          "name": [{"given": [given], "family": "O'Brien"}]}},
+            {"resource": {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/pt"},
+                          "code": {"text": "Gout"}}}]}))
+        .expect("json")
+    };
+    let post = |query: &'static str, body: Vec<u8>| {
+        let url = format!("{}/api/profiles/{maria}/imports{query}", host.base);
+        let client = host.client.clone();
+        async move {
+            let r = client
+                .post(url)
+                .header("content-type", "application/fhir+json")
+                .body(body)
+                .send()
+                .await
+                .expect("upload");
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    // Samuel's file, uploaded to Maria: refused before anything is stored, saying who it is about.
+    let (status, problem) = post("", bundle("Samuel", "1970-05-06")).await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["type"], "urn:hearth:problem:different-person");
+    assert_eq!(problem["patient"]["name"], "Samuel O'Brien");
+    assert_eq!(problem["patient"]["birth_date"], "1970-05-06");
+    assert_eq!(problem["patient"]["gender"], "male");
+    assert_eq!(problem["differences"], json!(["name", "birth-date"]));
+    assert_eq!(shown(&host, &maria).await, 0);
+    let (_, sources) = host.get(&format!("/api/profiles/{maria}/sources")).await;
+    assert_eq!(sources["sources"], json!([]), "no source is left behind");
+    // Her own file goes straight in.
+    let (status, answer) = post("", bundle("Maria", "1985-02-03")).await;
+    assert_eq!(status, 201, "{answer}");
+    // And someone else's, once the person says so.
+    let (status, answer) = post("?confirm_person=true", bundle("Samuel", "1970-05-06")).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(shown(&host, &maria).await, 4);
+}
+
+#[tokio::test]
+async fn removing_an_upload_takes_its_records_and_shows_what_another_source_also_sent() {
+    let host = host().await;
+    let profile = new_profile(&host, "Removal").await;
+    let file = |ids: &[&str]| {
+        let entries: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"resource": {"resourceType": "Immunization", "id": id, "status": "completed",
+                "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "140"}], "text": format!("Flu {id}")},
+                "patient": {"reference": "Patient/p"}, "occurrenceDateTime": format!("2024-0{}-01", id.len())}}))
+            .collect();
+        serde_json::to_vec(
+            &json!({"resourceType": "Bundle", "type": "collection", "entry": entries}),
+        )
+        .expect("json")
+    };
+    // The first upload holds a, bb; the second the same two facts (other ids) and one more.
+    let (status, first) =
+        upload(&host, &profile, "application/fhir+json", file(&["a", "bb"])).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, second) = upload(
+        &host,
+        &profile,
+        "application/fhir+json",
+        file(&["a", "bb", "ccc"]),
+    )
+    .await;
+    assert_eq!(status, 201, "{second}");
+    assert_eq!(
+        shown(&host, &profile).await,
+        3,
+        "the repeated facts are shown once"
+    );
+    let first = first["source"]["id"].as_str().expect("source");
+    let r = host
+        .client
+        .delete(format!(
+            "{}/api/profiles/{profile}/sources/{first}",
+            host.base
+        ))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status().as_u16(), 200);
+    let removed: Value = r.json().await.expect("json");
+    assert_eq!(removed["records"], 2);
+    // The second upload's copies of the same facts now show.
+    assert_eq!(shown(&host, &profile).await, 3);
+    let (status, _) = host
+        .get(&format!("/api/profiles/{profile}/sources/{first}"))
+        .await;
+    assert_eq!(status, 404);
+    let (_, audit) = host.get("/api/audit").await;
+    let entry = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["event"] == "source-removed")
+        .expect("the removal is audited");
+    assert_eq!(entry["detail"]["records"], 2);
+    assert_eq!(entry["profile_id"], profile.as_str());
+}
+
+#[tokio::test]
+async fn an_administrator_downloads_a_backup_that_restores() {
+    let host = host().await;
+    let (status, _) = upload(
+        &host,
+        &host.profile,
+        "application/fhir+ndjson",
+        many_results(25, "2345-7"),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let r = host
+        .client
+        .get(format!("{}/api/admin/backup", host.base))
+        .send()
+        .await
+        .expect("backup");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .expect("name")
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment; filename=\"hearth-backup-"),
+        "{disposition}"
+    );
+    let zip = r.bytes().await.expect("body");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("backup.zip");
+    std::fs::write(&file, &zip).expect("write");
+    let restored = dir.path().join("restored");
+    let summary = hearth_host::backup::restore(&restored, &file, false)
+        .await
+        .expect("the downloaded backup restores");
+    assert!(
+        summary.resources >= 25,
+        "{} resources restored",
+        summary.resources
+    );
+    // Nothing is left in the data folder's tmp area.
+    let leftovers: Vec<_> = std::fs::read_dir(host.data.path().join("tmp"))
+        .expect("tmp")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("backup-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let (_, audit) = host.get("/api/audit").await;
+    assert!(
+        audit["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["event"] == "backup-downloaded"),
+        "the download is audited"
+    );
 }

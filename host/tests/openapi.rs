@@ -218,7 +218,7 @@ async fn live_answers_match_the_document() {
     );
     let upload = host
         .client
-        .post(format!("{base}{}", at("/imports?name=Letters")))
+        .post(format!("{base}{}", at("/imports?name=Letters&confirm_person=true")))
         .header("content-type", "application/fhir+json")
         .body(
             json!({"resourceType": "Bundle", "type": "collection", "entry": [
@@ -328,6 +328,7 @@ async fn live_answers_match_the_document() {
         (&host.client, "/api/audit", "/api/audit?limit=50".into()),
         (&host.client, "/api/catalog", "/api/catalog?q=hearth".into()),
         (&host.client, "/api/profiles", "/api/profiles".into()),
+        (&host.client, "/api/family", "/api/family".into()),
         (&host.client, "/api/profiles/{profile}", at("")),
         (
             &host.client,
@@ -371,6 +372,11 @@ async fn live_answers_match_the_document() {
             at("/timeline?limit=20"),
         ),
         (&host.client, "/api/profiles/{profile}/labs", at("/labs")),
+        (
+            &host.client,
+            "/api/profiles/{profile}/summary",
+            at("/summary"),
+        ),
         (
             &host.client,
             "/api/profiles/{profile}/labs/series",

@@ -128,7 +128,27 @@ async fn connect_sync_refresh_rate_limits_and_revoked_grants() {
     assert_eq!(problem["type"], "urn:hearth:problem:unknown-state");
 
     let source = connected["source_id"].as_str().expect("source").to_string();
-    let job = connected["job"]["id"].as_str().expect("job").to_string();
+    // The portal account is the sandbox patient's, not the profile owner's:
+    // nothing syncs until a person says it is theirs.
+    assert!(connected["job"].is_null(), "{connected}");
+    assert_eq!(connected["differences"], json!(["name"]), "{connected}");
+    let portal_name = connected["patient"]["name"]
+        .as_str()
+        .expect("the portal's patient is named");
+    let s = source_of(&host, &source).await;
+    assert_eq!(s["status"], "unconfirmed");
+    assert_eq!(
+        s["patient"]["name"], portal_name,
+        "the source page names the portal's patient"
+    );
+    assert!(s["next_sync_at"].is_null(), "not scheduled");
+    let (status, refused) = host
+        .post(&host.at(&format!("/sources/{source}/sync")), &json!({}))
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["type"], "urn:hearth:problem:unconfirmed-person");
+    let job = common::confirm_person(&host.client, &host.base, &host.profile, &connected).await;
+    let job = job["id"].as_str().expect("job").to_string();
     let done = finished_job(&host.base, &host.client, &host.profile, &job).await;
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["progress"]["total"].as_u64(), Some(expected), "{done}");
@@ -1208,4 +1228,55 @@ async fn the_built_in_sandbox_is_opt_in_and_sends_browsers_only_to_this_host() {
         200,
         "its own callback gets the sign-in page"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_account_of_the_profiles_person_syncs_at_once() {
+    let data = SandboxData::generated(5, 1, 30);
+    let (patient, _) = data.patients()[0].clone();
+    let faults = Arc::new(Faults::default());
+    let mut options = sandbox_options(&faults);
+    options.auto_approve = true;
+    let token = options.token.clone();
+    let sandbox = common::sandbox(data, options).await;
+    let root = common::sandbox_root(&sandbox);
+    let host = Host::start_with("plugins", PluginLimits::default(), |c| {
+        c.sandbox_url = Some(url::Url::parse(&root).expect("url"));
+    })
+    .await;
+    let record: Value = reqwest::Client::new()
+        .get(format!("{}/Patient/{patient}", sandbox.base_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("patient")
+        .json()
+        .await
+        .expect("json");
+    // A profile named with the patient's first given name and born the same day.
+    let given = record["name"][0]["given"][0].as_str().expect("given name");
+    let birth = record["birthDate"].as_str().expect("birth date");
+    let (status, profile) = host
+        .post(
+            "/api/profiles",
+            &json!({"name": given, "birth_date": birth}),
+        )
+        .await;
+    assert_eq!(status, 201, "{profile}");
+    let profile = profile["id"].as_str().expect("id");
+    let (status, connected) =
+        common::connect_approved_raw(&host.client, &host.base, profile, "hearth-sandbox-r4", None)
+            .await;
+    assert_eq!(status, 303, "{connected}");
+    assert!(
+        connected["job"]["id"].is_string(),
+        "queued at once: {connected}"
+    );
+    assert!(connected["patient"].is_null());
+    let source = connected["source_id"].as_str().expect("source");
+    let (_, s) = host
+        .get(&format!("/api/profiles/{profile}/sources/{source}"))
+        .await;
+    assert_eq!(s["patient"]["birth_date"], birth, "{s}");
+    assert_ne!(s["status"], "unconfirmed");
 }

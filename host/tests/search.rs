@@ -439,7 +439,19 @@ async fn timeline_is_chronological_filterable_and_paged() {
     assert_eq!(all["items"][5]["display"], "Diabetes mellitus type 2");
     assert_eq!(all["items"][5]["status"], "active");
     assert_eq!(all["items"][5]["date"], "2021-03-04");
-    assert_eq!(all["items"][0]["display"], "Glucose: 101.0 mg/dL");
+    // The number is listed apart from the name, with the digits it was sent with.
+    assert_eq!(all["items"][0]["display"], "Glucose");
+    let value = &all["items"][0]["values"][0];
+    assert_eq!(value["value"].to_string(), "101.0");
+    assert_eq!(
+        (value["unit"].as_str(), value["ucum"].as_str()),
+        (Some("mg/dL"), Some("mg/dL"))
+    );
+    assert_eq!(value["flag"], "high", "above the 70-100 range");
+    assert!(
+        all["items"][5].get("values").is_none(),
+        "a condition has no values"
+    );
     // Paging by cursor gives the same stream.
     let mut walked = Vec::new();
     let mut cursor: Option<String> = None;

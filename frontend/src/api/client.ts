@@ -2,7 +2,18 @@
 // (`hearth openapi` → openapi.json → schema.d.ts), so a renamed field in the
 // host breaks this build rather than a page.
 import createClient from "openapi-fetch";
+import {
+  explainNetwork,
+  explainProblem,
+  explainedText,
+  isFetchFailure,
+  NOT_ANSWERING,
+  NOT_ANSWERING_ACTION,
+  type Explained,
+  type Subject,
+} from "../lib/problems";
 import type { paths } from "./schema";
+import { takePrefetched } from "./prefetch";
 
 /** A problem body (RFC 9457) as the host sends it, with its extension members. */
 export interface ProblemBody {
@@ -23,6 +34,7 @@ export class ApiError extends Error {
   readonly problem: ProblemBody;
   constructor(status: number, problem: ProblemBody) {
     super(problem.detail ?? problem.title ?? `request failed (${status})`);
+    this.name = "ApiError";
     this.status = status;
     this.problem = problem;
   }
@@ -35,7 +47,8 @@ export class ApiError extends Error {
 /** The server could not be reached at all. */
 export class NetworkError extends Error {
   constructor() {
-    super("Hearth could not be reached. Check that the server is running and your connection works, then try again.");
+    super(`${NOT_ANSWERING} ${NOT_ANSWERING_ACTION}`);
+    this.name = "NetworkError";
   }
 }
 
@@ -93,7 +106,9 @@ export async function authFetch(input: Request): Promise<Response> {
       throw new NetworkError();
     });
   };
-  const first = await send(input);
+  // The answer public/prefetch.js already asked for, if this is that GET.
+  const early = input.method === "GET" ? await takePrefetched(new URL(input.url, location.href)) : undefined;
+  const first = early ?? (await send(input));
   const path = new URL(input.url, location.href).pathname;
   if (first.status !== 401 || NO_REFRESH.includes(path)) return first;
   if (!(await refreshSession())) {
@@ -113,14 +128,20 @@ export async function ok<T>(p: Promise<{ data?: T; error?: unknown; response: Re
   throw new ApiError(response.status, (error ?? {}) as ProblemBody);
 }
 
-/** Words for any error a page shows. */
-export function errorText(e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.status === 403) return e.problem.detail ?? "You do not have access to this.";
-    if (e.status >= 500 && !e.problem.detail) return "Hearth had a problem answering. Try again in a moment.";
-    return e.message;
-  }
-  if (e instanceof NetworkError) return e.message;
-  if (e instanceof Error) return e.message;
-  return "Something went wrong.";
+/**
+ * Any error a page shows, explained: a sentence people understand, what to do,
+ * and the particulars (the host's own words, ids) for a "Details" disclosure.
+ * `subject` says what a `not-found` is about when the page knows.
+ */
+export function explainError(e: unknown, subject?: Subject): Explained {
+  if (e instanceof ApiError) return explainProblem(e.status, e.problem, subject);
+  if (e instanceof NetworkError || isFetchFailure(e)) return explainNetwork();
+  if (e instanceof Error)
+    return { message: "Something went wrong.", action: "Try again. If it keeps happening, reload the page.", details: [`${e.name}: ${e.message}`] };
+  return { message: "Something went wrong.", action: "Try again.", details: [] };
+}
+
+/** Words for any error a page shows, in one string (no particulars: those are for `explainError`). */
+export function errorText(e: unknown, subject?: Subject): string {
+  return explainedText(explainError(e, subject));
 }

@@ -32,3 +32,6 @@ export type PluginList = Get<"/api/plugins">;
 
 /** A FHIR resource as stored: verbatim JSON. */
 export type Resource = { resourceType: string; id?: string; [k: string]: unknown };
+export type HealthSummary = Get<"/api/profiles/{profile}/summary">;
+export type SummaryFact = HealthSummary["problems"]["items"][number];
+export type SummaryVisit = HealthSummary["visits"]["recent"][number];

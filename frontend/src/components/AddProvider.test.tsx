@@ -73,6 +73,10 @@ describe("adding a provider by its address", () => {
     renderPage(<AddProvider profile="p1" />, { path: "/profiles/:profile/sources/connect", route: "/profiles/p1/sources/connect" });
     await userEvent.type(screen.getByLabelText(/FHIR address/), "http://192.168.1.5/fhir");
     await userEvent.click(screen.getByRole("button", { name: "Look it up" }));
-    expect(await screen.findByText(/a private network address/)).toBeInTheDocument();
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Hearth will not connect to this address. It is on a private network");
+    // The address and the setting's name are for the administrator: under Details.
+    expect(screen.getByText(/^Hearth will not connect/).textContent).not.toMatch(/192\.168|allow_private/);
+    expect(screen.getByText("Details").closest("details")).toHaveTextContent("allow_private_provider_addresses");
   });
 });

@@ -7,7 +7,7 @@ import { useState } from "react";
 import { useNavigate } from "react-router";
 import { api, ok } from "../api/client";
 import { connectHow, startConnect } from "../lib/sources";
-import { Failure } from "./PageState";
+import { Details, Failure } from "./PageState";
 
 export function AddProvider({ profile }: { profile: string }) {
   const [url, setUrl] = useState("");
@@ -82,7 +82,15 @@ export function AddProvider({ profile }: { profile: string }) {
             <Text size="sm">{connectHow(found.connect)}</Text>
             {found.connect === "none" && (
               <Alert color="yellow" role="alert">
-                {found.problem}
+                <Stack gap={4}>
+                  <Text size="sm">
+                    {/registration|client/i.test(found.problem ?? "")
+                      ? "Hearth would have to be registered with this provider first, and this Hearth has no registration for it."
+                      : "Hearth cannot connect to this provider as it is set up."}{" "}
+                    The administrator can change that; the details say what is missing.
+                  </Text>
+                  <Details lines={[found.problem]} />
+                </Stack>
               </Alert>
             )}
             {(found.connect === "smart" || found.connect === "smart-register") && (

@@ -1,8 +1,9 @@
 // The app's frame: header with the profile switcher, navigation, content.
-import { AppShell, Burger, Button, Group, NativeSelect, NavLink, ScrollArea, Text, VisuallyHidden } from "@mantine/core";
+import { AppShell, Burger, Button, Divider, Group, NativeSelect, NavLink, ScrollArea, Text, VisuallyHidden } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { useEffect, type ReactNode } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
+import type { MyProfile } from "../api/types";
 import { rememberProfile, useSession } from "../session";
 
 interface Item {
@@ -19,17 +20,19 @@ export function Shell({ children }: { children: ReactNode }) {
   const profile = /^\/profiles\/([^/]+)/.exec(location.pathname)?.[1];
   const navigate = useNavigate();
   const current = me.profiles.find((p) => p.id === profile);
-  const canEdit = current?.role === "owner" || current?.role === "editor";
+  // Someone who looks after one person sees that person's pages in the navigation everywhere.
+  const shown = current ?? (me.profiles.length === 1 ? me.profiles[0] : undefined);
+  const canEdit = shown?.role === "owner" || shown?.role === "editor";
 
   useEffect(() => {
     if (current) rememberProfile(current.id);
   }, [current]);
   useEffect(close, [location.pathname, close]);
 
-  const base = current ? `/profiles/${current.id}` : null;
+  const base = shown ? `/profiles/${shown.id}` : null;
   const profileItems: Item[] = base
     ? [
-        { to: `${base}`, label: "Overview" },
+        { to: `${base}`, label: "Health summary" },
         { to: `${base}/timeline`, label: "Timeline" },
         { to: `${base}/labs`, label: "Lab results" },
         { to: `${base}/sources`, label: "Sources" },
@@ -39,15 +42,21 @@ export function Shell({ children }: { children: ReactNode }) {
       ]
     : [];
   const appItems: Item[] = [
+    { to: "/everyone", label: "Everyone", show: me.profiles.length > 1 },
     { to: "/family", label: "Family and sharing" },
     { to: "/settings", label: "Account settings" },
     { to: "/admin/users", label: "Users", show: me.user.role === "admin" },
     { to: "/admin/audit", label: "Audit log", show: me.user.role === "admin" },
   ];
+  const switcher = switcherFor(me.profiles, current?.id);
   const isActive = (to: string) => (to === base ? location.pathname === to : location.pathname.startsWith(to));
 
   // Switching profile keeps the kind of page (timeline stays timeline).
   const switchTo = (id: string) => {
+    if (id === EVERYONE) {
+      navigate("/everyone");
+      return;
+    }
     if (!id) return;
     const rest = base && location.pathname.startsWith(base) ? location.pathname.slice(base.length).split("/").slice(0, 2).join("/") : "";
     const section = ["/records", "/sources"].some((s) => rest.startsWith(s)) ? rest.split("/").slice(0, 2).join("/") : rest;
@@ -75,16 +84,13 @@ export function Shell({ children }: { children: ReactNode }) {
             </Text>
           </Group>
           <Group gap="xs" wrap="nowrap">
-            {me.profiles.length > 0 && (
+            {switcher && (
               <NativeSelect
                 aria-label="Whose records"
                 id="profile-switcher"
-                value={current?.id ?? ""}
+                value={switcher.value}
                 onChange={(e) => switchTo(e.currentTarget.value)}
-                data={[
-                  ...(current ? [] : [{ value: "", label: "Choose a person" }]),
-                  ...me.profiles.map((p) => ({ value: p.id, label: p.role === "owner" ? p.name : `${p.name} (${p.role})` })),
-                ]}
+                data={switcher.options}
                 w={{ base: 150, sm: 220 }}
               />
             )}
@@ -97,15 +103,14 @@ export function Shell({ children }: { children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
         <ScrollArea>
-          {current && (
+          {shown && (
             <Text size="xs" tt="uppercase" fw={700} c="dimmed" px="sm" pt="xs">
-              {current.name}
+              {shown.name}
             </Text>
           )}
           {renderItems(profileItems)}
-          <Text size="xs" tt="uppercase" fw={700} c="dimmed" px="sm" pt="md">
-            {me.user.display_name}
-          </Text>
+          {/* One name heading only (the person's): the account's part is not headed by a name that may be the same. */}
+          {shown && <Divider my="xs" />}
           {renderItems(appItems)}
         </ScrollArea>
       </AppShell.Navbar>
@@ -114,4 +119,22 @@ export function Shell({ children }: { children: ReactNode }) {
       </AppShell.Main>
     </AppShell>
   );
+}
+
+/** The switcher's choice that stands for the family page rather than one person. */
+export const EVERYONE = "everyone";
+
+/**
+ * The profile switcher's options and choice. On a person's pages: that person.
+ * Elsewhere, with several people: "Everyone" (the family page); with one, that one.
+ */
+export function switcherFor(
+  profiles: MyProfile[],
+  current: string | undefined,
+): { value: string; options: { value: string; label: string }[] } | null {
+  if (profiles.length === 0) return null;
+  const people = profiles.map((p) => ({ value: p.id, label: p.role === "owner" ? p.name : `${p.name} (${p.role})` }));
+  // One person: always theirs, wherever one is.
+  if (profiles.length === 1) return { value: profiles[0]!.id, options: people };
+  return { value: current ?? EVERYONE, options: [{ value: EVERYONE, label: "Everyone" }, ...people] };
 }

@@ -4,30 +4,30 @@ import { useState } from "react";
 import type { Job, Source } from "../api/types";
 import { fetchedTotal, type LiveProgress } from "../lib/events";
 import { formatCount, relativeTime } from "../lib/format";
-import { useSourceActions } from "../lib/sources";
-import { Failure } from "./PageState";
+import { asClause, explainKind } from "../lib/problems";
+import { receivedByType, useSourceActions, type SourceState } from "../lib/sources";
+import { Details, Failure } from "./PageState";
 
-const STATUS: Record<string, { label: string; color: string }> = {
-  new: { label: "Waiting for first sync", color: "gray" },
-  ok: { label: "Up to date", color: "green" },
-  error: { label: "Last sync failed", color: "red" },
-  "needs-reconnect": { label: "Needs you to sign in again", color: "orange" },
-  disconnected: { label: "Disconnected", color: "gray" },
-};
-
-export function SourceStatus({ source, syncing }: { source: Source; syncing?: boolean }) {
-  if (syncing) {
-    return (
-      <Badge color="blue" variant="light">
-        Syncing
-      </Badge>
-    );
-  }
-  const s = STATUS[source.status] ?? { label: source.status, color: "gray" };
+/** A source's status as a badge (see `sourceState`). */
+export function SourceStatus({ state }: { state: SourceState }) {
   return (
-    <Badge color={s.color} variant="light">
-      {s.label}
+    <Badge color={state.color} variant="light">
+      {state.label}
     </Badge>
+  );
+}
+
+/** A source's status in one sentence, with the raw error under "Details". */
+export function SourceStatusLine({ state }: { state: SourceState }) {
+  return (
+    <Stack gap={2}>
+      {state.sentence && (
+        <Text size="sm" c={state.color === "red" || state.color === "orange" ? state.color : undefined} data-testid="source-status">
+          {state.sentence}
+        </Text>
+      )}
+      <Details lines={state.details} />
+    </Stack>
   );
 }
 
@@ -38,20 +38,24 @@ export function sourceKind(source: Source): string {
   return source.endpoint_id ? "Provider portal" : "FHIR server";
 }
 
-/** A running or just-finished sync: a live bar while it runs, full when done. */
+/** A running or just-finished sync: a live bar while it runs, full when done; what arrived so far, by type. */
 export function SyncProgress({ job, live, label }: { job: Job | undefined; live: LiveProgress | undefined; label: string }) {
   if (!job && !live) return null;
   const status = live && (!job || job.status === "queued") ? "running" : (job?.status ?? "running");
   const done = status === "succeeded";
   const failed = status === "failed" || status === "cancelled";
   const finalProgress = (job?.progress ?? null) as { stored?: number; fetched?: Record<string, number> } | null;
-  const received = live ? fetchedTotal(live) : finalProgress ? fetchedTotal({ fetched: finalProgress.fetched ?? {} }) : 0;
+  const fetched = live?.fetched ?? finalProgress?.fetched ?? {};
+  const received = fetchedTotal({ fetched });
   const stored = live?.stored ?? finalProgress?.stored ?? 0;
+  const why = status === "failed" ? explainKind(job?.error_kind, job?.error) : null;
   let words: string;
   if (status === "queued") words = job?.attempts ? `Waiting to try again ${relativeTime(job.run_after)}` : "Waiting to start…";
   else if (status === "running") words = received ? `${formatCount(received)} records received so far` : "Connecting to the provider…";
   else if (done) words = `Finished: ${formatCount(received)} records received, ${formatCount(stored)} new or changed`;
-  else words = status === "cancelled" ? "Stopped" : `Did not finish: ${job?.error ?? "unknown error"}`;
+  else if (status === "cancelled") words = "Stopped";
+  else words = `Did not finish: ${asClause(why?.message ?? "The provider did not answer as expected.")}`;
+  const kinds = status === "running" || done ? receivedByType(fetched) : "";
   return (
     <Stack gap={4}>
       <Group justify="space-between" gap="xs">
@@ -69,6 +73,18 @@ export function SyncProgress({ job, live, label }: { job: Job | undefined; live:
           aria-valuetext={words}
         />
       </Progress.Root>
+      {kinds && (
+        <Text size="xs" c="dimmed" data-testid="received-by-type">
+          {status === "running" ? "So far: " : ""}
+          {kinds}
+        </Text>
+      )}
+      {why && (
+        <>
+          {why.action && <Text size="sm">{why.action}</Text>}
+          <Details lines={why.details} />
+        </>
+      )}
     </Stack>
   );
 }

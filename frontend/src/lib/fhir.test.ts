@@ -13,6 +13,15 @@ describe("concepts and values", () => {
     expect(rangeText({ low: { value: 13.5, unit: "g/dL" }, high: { value: 17.5, unit: "g/dL" } })).toBe("13.5–17.5 g/dL");
     expect(rangeText({ high: { value: 200, unit: "mg/dL" } })).toBe("at most 200 mg/dL");
   });
+  it("rounds quantities for their unit and writes UCUM units as people do", () => {
+    expect(quantityText({ value: 39.2, code: "Cel", system: "http://unitsofmeasure.org" })).toBe("39.2 °C");
+    expect(quantityText({ value: 6.181808595798641, unit: "%" })).toBe("6.2%");
+    expect(quantityText({ value: 120, code: "mm[Hg]" })).toBe("120 mmHg");
+    expect(quantityText({ value: 7.04, unit: "10*3/uL" })).toBe("7.04 ×10³/µL");
+    expect(quantityText({ value: 3, code: "{score}" })).toBe("3");
+    expect(rangeText({ low: { value: 4, unit: "%" }, high: { value: 5.6, unit: "%" } })).toBe("4–5.6%");
+    expect(rangeText({ low: { value: 36.1, code: "Cel" }, high: { value: 37.2, code: "Cel" } })).toBe("36.1–37.2 °C");
+  });
   it("reads component observations such as blood pressure", () => {
     const bp = {
       component: [

@@ -1,6 +1,7 @@
 // Plain words for FHIR resources: display text first, codes after.
 import type { Resource } from "../api/types";
-import { formatDate, formatDateTime, formatNumber } from "./format";
+import { formatDate, formatDateTime } from "./format";
+import { roundedText, valueText as unitValueText } from "./units";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -49,12 +50,14 @@ export function conceptText(cc: unknown): string | undefined {
   return cs.find((c) => c.display)?.display ?? cs.find((c) => c.code)?.code;
 }
 
-/** "16.5 g/dL" */
+/** A quantity's unit: the written one, else its code. */
+const unitOf = (q: Obj): string => str(q.unit) ?? str(q.code) ?? "";
+
+/** "16.5 g/dL", "39.2 °C", "6.2%": rounded for its unit, the unit as people write it. */
 export function quantityText(q: unknown): string | undefined {
   if (!isObj(q) || typeof q.value !== "number") return undefined;
-  const unit = str(q.unit) ?? str(q.code) ?? "";
   const comparator = str(q.comparator) ?? "";
-  return `${comparator}${formatNumber(q.value)}${unit ? ` ${unit}` : ""}`;
+  return `${comparator}${unitValueText(q.value, unitOf(q))}`;
 }
 
 /** "13.5–17.5 g/dL", from a referenceRange entry. */
@@ -63,8 +66,8 @@ export function rangeText(range: unknown): string | undefined {
   const low = quantityText(range.low);
   const high = quantityText(range.high);
   if (low && high && isObj(range.low) && isObj(range.high)) {
-    const unit = str(range.high.unit) ?? str(range.high.code) ?? "";
-    return `${formatNumber(range.low.value as number)}–${formatNumber(range.high.value as number)}${unit ? ` ${unit}` : ""}`;
+    const unit = unitOf(range.high);
+    return `${roundedText(range.low.value as number, unit)}–${high}`;
   }
   if (low) return `at least ${low}`;
   if (high) return `at most ${high}`;

@@ -22,6 +22,13 @@ export const newPassword = z
   .object({ password, confirm: z.string() })
   .refine((v) => v.password === v.confirm, { message: "The two passwords are different.", path: ["confirm"] });
 
+/** A date the person types, as YYYY-MM-DD, not in the future. */
+export const pastDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "Enter a date.")
+  .refine((d) => !Number.isNaN(Date.parse(d)), "Enter a real date.")
+  .refine((d) => d <= new Date().toISOString().slice(0, 10), "The date cannot be in the future.");
+
 export const setupSchema = z
   .object({
     display_name: z.string().trim().max(100, "At most 100 characters."),
@@ -29,6 +36,8 @@ export const setupSchema = z
     password,
     confirm: z.string(),
     profile_name: z.string().trim().min(1, "Whose records are these? A name is enough.").max(100, "At most 100 characters."),
+    /** The first person's birth date: optional. */
+    birth_date: z.union([z.literal(""), pastDate]),
   })
   .refine((v) => v.password === v.confirm, { message: "The two passwords are different.", path: ["confirm"] });
 export type SetupForm = z.infer<typeof setupSchema>;
@@ -39,10 +48,3 @@ export const signInSchema = z.object({
   totp_code: z.string().trim().optional(),
 });
 export type SignInForm = z.infer<typeof signInSchema>;
-
-/** A date the person types, as YYYY-MM-DD, not in the future. */
-export const pastDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "Enter a date.")
-  .refine((d) => !Number.isNaN(Date.parse(d)), "Enter a real date.")
-  .refine((d) => d <= new Date().toISOString().slice(0, 10), "The date cannot be in the future.");

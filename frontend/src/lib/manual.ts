@@ -1,7 +1,10 @@
 // Records typed in by hand: one short form per type, turned into the FHIR
-// resource the host checks and stores. Field names are the form's; `paths`
-// map the host's error paths back to the field that caused them.
+// resource the host checks and stores (`build`), and read back from it to be
+// changed (`parse`). Field names are the form's; `paths` map the host's error
+// paths back to the field that caused them. A measurement is chosen from
+// presets (LOINC code, UCUM unit, category) so it joins that test's chart.
 import { z } from "zod";
+import type { Resource } from "../api/types";
 import { pastDate } from "./forms";
 
 export type FieldKind = "text" | "date" | "select" | "number";
@@ -15,6 +18,10 @@ export interface Field {
   options?: { value: string; label: string }[];
   /** Host paths (prefixes) that point at this field. */
   paths: string[];
+  /** Shown only when this says so, given the form's current values (always shown without it). */
+  when?: (v: Record<string, string>) => boolean;
+  /** A description that depends on the form's current values (instead of `description`). */
+  describe?: (v: Record<string, string>) => string | undefined;
 }
 
 export interface RecordForm {
@@ -24,6 +31,8 @@ export interface RecordForm {
   fields: Field[];
   schema: z.ZodType<Record<string, string>, Record<string, string>>;
   build: (v: Record<string, string>) => { resourceType: string; [k: string]: unknown };
+  /** The form's values for a stored record (one this form built): what editing starts from. */
+  parse: (r: Resource) => Record<string, string>;
 }
 
 const SNOMED = "http://snomed.info/sct";
@@ -33,6 +42,7 @@ const CVX = "http://hl7.org/fhir/sid/cvx";
 const UCUM = "http://unitsofmeasure.org";
 const ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
 const OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category";
+const CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical";
 
 const opt = (s: string | undefined) => (s && s.trim() ? s.trim() : undefined);
 const optionalDate = z.union([z.literal(""), pastDate]);
@@ -66,6 +76,119 @@ const codeField = (system: string, example: string, paths: string[]): Field => (
   paths,
 });
 
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : undefined);
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+/** A stored date or date-time as the form's YYYY-MM-DD. */
+const day = (v: unknown) => str(v).slice(0, 10);
+/** A quantity's number as typed. */
+const amount = (q: unknown) => (isObj(q) && typeof q.value === "number" ? String(q.value) : "");
+/** A concept's words: its text, else its first display. */
+function words(cc: unknown): string {
+  if (!isObj(cc)) return "";
+  if (str(cc.text)) return str(cc.text);
+  const coding = (Array.isArray(cc.coding) ? cc.coding : []).find((c) => isObj(c) && str(c.display)) as Obj | undefined;
+  return str(coding?.display);
+}
+/** The code a concept carries from `system`, or "". */
+function codeOf(cc: unknown, system: string): string {
+  if (!isObj(cc) || !Array.isArray(cc.coding)) return "";
+  const coding = cc.coding.find((c) => isObj(c) && c.system === system) as Obj | undefined;
+  return str(coding?.code);
+}
+const optionalNumber = z
+  .string()
+  .trim()
+  .refine((s) => !s || Number.isFinite(Number(s)), "Enter a number.");
+
+/** A measurement with a known LOINC code and UCUM unit, so it joins that test's chart. */
+export interface Measure {
+  key: string;
+  /** What people call it; the record's text. */
+  label: string;
+  /** LOINC code and its display name. */
+  code: string;
+  display: string;
+  /** The UCUM unit code, and the unit as people write it. */
+  ucum: string;
+  unit: string;
+  category: "vital-signs" | "laboratory";
+}
+
+const SYSTOLIC = "8480-6";
+const DIASTOLIC = "8462-4";
+const BP = "blood-pressure";
+const OTHER = "other";
+const isOther = (v: Record<string, string>) => v.measure === OTHER;
+
+export const MEASURES: Measure[] = [
+  { key: "body-weight", label: "Body weight", code: "29463-7", display: "Body weight", ucum: "kg", unit: "kg", category: "vital-signs" },
+  { key: "body-height", label: "Body height", code: "8302-2", display: "Body height", ucum: "cm", unit: "cm", category: "vital-signs" },
+  {
+    key: BP,
+    label: "Blood pressure",
+    code: "85354-9",
+    display: "Blood pressure panel with all children optional",
+    ucum: "mm[Hg]",
+    unit: "mmHg",
+    category: "vital-signs",
+  },
+  {
+    key: "body-temperature",
+    label: "Body temperature",
+    code: "8310-5",
+    display: "Body temperature",
+    ucum: "Cel",
+    unit: "°C",
+    category: "vital-signs",
+  },
+  { key: "heart-rate", label: "Heart rate", code: "8867-4", display: "Heart rate", ucum: "/min", unit: "beats/min", category: "vital-signs" },
+  {
+    key: "respiratory-rate",
+    label: "Respiratory rate",
+    code: "9279-1",
+    display: "Respiratory rate",
+    ucum: "/min",
+    unit: "breaths/min",
+    category: "vital-signs",
+  },
+  {
+    key: "oxygen-saturation",
+    label: "Oxygen saturation",
+    code: "59408-5",
+    display: "Oxygen saturation in Arterial blood by Pulse oximetry",
+    ucum: "%",
+    unit: "%",
+    category: "vital-signs",
+  },
+  {
+    key: "glucose",
+    label: "Glucose",
+    code: "2345-7",
+    display: "Glucose [Mass/volume] in Serum or Plasma",
+    ucum: "mg/dL",
+    unit: "mg/dL",
+    category: "laboratory",
+  },
+  {
+    key: "hemoglobin-a1c",
+    label: "Hemoglobin A1c",
+    code: "4548-4",
+    display: "Hemoglobin A1c/Hemoglobin.total in Blood",
+    ucum: "%",
+    unit: "%",
+    category: "laboratory",
+  },
+];
+
+const measureFor = (key: string | undefined) => MEASURES.find((m) => m.key === key);
+
+const CATEGORY_DISPLAY: Record<string, string> = { "vital-signs": "Vital Signs", laboratory: "Laboratory", survey: "Survey" };
+
+/** A LOINC concept: the words people use, and the code with LOINC's name for it. */
+const loinc = (text: string, code: string, display = text) => ({ text, coding: [{ system: LOINC, code, display }] });
+
 export const FORMS: RecordForm[] = [
   {
     type: "Condition",
@@ -96,10 +219,17 @@ export const FORMS: RecordForm[] = [
       clean({
         resourceType: "Condition",
         code: concept(v.name!, SNOMED, v.code),
-        clinicalStatus: coded("http://terminology.hl7.org/CodeSystem/condition-clinical", v.status!),
+        clinicalStatus: coded(CONDITION_CLINICAL, v.status!),
         onsetDateTime: opt(v.onset),
         abatementDateTime: opt(v.abatement),
       }),
+    parse: (r) => ({
+      name: words(r.code),
+      status: codeOf(r.clinicalStatus, CONDITION_CLINICAL),
+      onset: day(r.onsetDateTime),
+      abatement: day(r.abatementDateTime),
+      code: codeOf(r.code, SNOMED),
+    }),
   },
   {
     type: "MedicationStatement",
@@ -140,6 +270,13 @@ export const FORMS: RecordForm[] = [
         dosage: opt(v.dose) ? [{ text: opt(v.dose) }] : undefined,
         effectivePeriod: opt(v.start) ? { start: opt(v.start) } : undefined,
       }),
+    parse: (r) => ({
+      name: words(r.medicationCodeableConcept),
+      status: str(r.status),
+      dose: isObj(first(r.dosage)) ? str((first(r.dosage) as Obj).text) : "",
+      start: isObj(r.effectivePeriod) ? day(r.effectivePeriod.start) : "",
+      code: codeOf(r.medicationCodeableConcept, RXNORM),
+    }),
   },
   {
     type: "AllergyIntolerance",
@@ -191,6 +328,16 @@ export const FORMS: RecordForm[] = [
         reaction: opt(v.reaction) ? [{ manifestation: [{ text: opt(v.reaction) }] }] : undefined,
         onsetDateTime: opt(v.onset),
       }),
+    parse: (r) => {
+      const reaction = first(r.reaction);
+      return {
+        name: words(r.code),
+        category: str(first(r.category)),
+        criticality: str(r.criticality),
+        reaction: isObj(reaction) ? words(first(reaction.manifestation)) : "",
+        onset: day(r.onsetDateTime),
+      };
+    },
   },
   {
     type: "Immunization",
@@ -204,6 +351,7 @@ export const FORMS: RecordForm[] = [
     schema: z.object({ name: text("The vaccine"), date: pastDate, code: optionalCode }),
     build: (v) =>
       clean({ resourceType: "Immunization", status: "completed", vaccineCode: concept(v.name!, CVX, v.code), occurrenceDateTime: v.date }),
+    parse: (r) => ({ name: words(r.vaccineCode), date: day(r.occurrenceDateTime), code: codeOf(r.vaccineCode, CVX) }),
   },
   {
     type: "Procedure",
@@ -216,6 +364,7 @@ export const FORMS: RecordForm[] = [
     ],
     schema: z.object({ name: text("The procedure"), date: optionalDate, code: optionalCode }),
     build: (v) => clean({ resourceType: "Procedure", status: "completed", code: concept(v.name!, SNOMED, v.code), performedDateTime: opt(v.date) }),
+    parse: (r) => ({ name: words(r.code), date: day(r.performedDateTime), code: codeOf(r.code, SNOMED) }),
   },
   {
     type: "Encounter",
@@ -248,55 +397,147 @@ export const FORMS: RecordForm[] = [
         reasonCode: opt(v.reason) ? [{ text: opt(v.reason) }] : undefined,
         period: { start: v.date, end: v.date },
       }),
+    parse: (r) => ({
+      kind: isObj(r.class) ? str(r.class.code) : "",
+      reason: words(first(r.reasonCode)),
+      date: isObj(r.period) ? day(r.period.start) : "",
+    }),
   },
   {
     type: "Observation",
     title: "Measurement",
     intro: "A number you measured or were told: weight, blood pressure, a test result…",
     fields: [
-      { name: "name", label: "What was measured", kind: "text", required: true, description: "e.g. “Body weight”.", paths: ["code"] },
-      { name: "value", label: "Value", kind: "number", required: true, paths: ["valueQuantity.value", "value[x]"] },
-      { name: "unit", label: "Unit", kind: "text", description: "UCUM where you can: kg, cm, mg/dL, mm[Hg]…", paths: ["valueQuantity"] },
+      {
+        name: "measure",
+        label: "What was measured",
+        kind: "select",
+        required: true,
+        options: [...MEASURES.map((m) => ({ value: m.key, label: `${m.label} (${m.unit})` })), { value: OTHER, label: "Something else" }],
+        paths: ["category"],
+      },
+      {
+        name: "name",
+        label: "Name",
+        kind: "text",
+        required: true,
+        description: "e.g. “Peak flow”.",
+        paths: ["code"],
+        when: isOther,
+      },
+      {
+        name: "value",
+        label: "Value",
+        kind: "number",
+        required: true,
+        paths: ["valueQuantity.value", "value[x]"],
+        when: (v) => v.measure !== BP,
+        describe: (v) => {
+          const m = measureFor(v.measure);
+          return m ? `In ${m.unit}.` : undefined;
+        },
+      },
+      {
+        name: "systolic",
+        label: "Systolic (upper number)",
+        kind: "number",
+        required: true,
+        description: "In mmHg, e.g. 120.",
+        paths: ["component[0]"],
+        when: (v) => v.measure === BP,
+      },
+      {
+        name: "diastolic",
+        label: "Diastolic (lower number)",
+        kind: "number",
+        required: true,
+        description: "In mmHg, e.g. 80.",
+        paths: ["component[1]"],
+        when: (v) => v.measure === BP,
+      },
+      {
+        name: "unit",
+        label: "Unit",
+        kind: "text",
+        description: "UCUM where you can: kg, cm, mg/dL, mm[Hg]…",
+        paths: ["valueQuantity"],
+        when: isOther,
+      },
       { name: "date", label: "Measured on", kind: "date", required: true, paths: ["effectiveDateTime"] },
-      { name: "low", label: "Normal range from", kind: "number", paths: ["referenceRange"] },
-      { name: "high", label: "Normal range to", kind: "number", paths: ["referenceRange"] },
-      codeField("LOINC", "29463-7", ["code.coding"]),
+      { name: "low", label: "Normal range from", kind: "number", paths: ["referenceRange"], when: (v) => v.measure !== BP },
+      { name: "high", label: "Normal range to", kind: "number", paths: ["referenceRange"], when: (v) => v.measure !== BP },
+      { ...codeField("LOINC", "29463-7", ["code.coding"]), when: isOther },
     ],
     schema: z
       .object({
-        name: text("What was measured"),
-        value: z
-          .string()
-          .trim()
-          .min(1, "Enter the value.")
-          .refine((s) => Number.isFinite(Number(s)), "Enter a number."),
+        measure: z.string().min(1, "Choose what was measured."),
+        name: optionalText,
+        value: optionalNumber,
+        systolic: optionalNumber,
+        diastolic: optionalNumber,
         unit: z.string().trim().max(40, "At most 40 characters."),
         date: pastDate,
-        low: z
-          .string()
-          .trim()
-          .refine((s) => !s || Number.isFinite(Number(s)), "Enter a number."),
-        high: z
-          .string()
-          .trim()
-          .refine((s) => !s || Number.isFinite(Number(s)), "Enter a number."),
+        low: optionalNumber,
+        high: optionalNumber,
         code: optionalCode,
       })
-      .refine((v) => !v.low || !v.high || Number(v.low) <= Number(v.high), { message: "The range must go from low to high.", path: ["high"] }),
+      .superRefine((v, ctx) => {
+        const need = (field: string, message: string) => ctx.addIssue({ code: "custom", path: [field], message });
+        if (v.measure === OTHER && !v.name) need("name", "What was measured is needed.");
+        if (v.measure === BP) {
+          if (!v.systolic) need("systolic", "Enter the upper number.");
+          if (!v.diastolic) need("diastolic", "Enter the lower number.");
+          if (v.systolic && v.diastolic && Number(v.systolic) <= Number(v.diastolic))
+            need("diastolic", "The lower number is smaller than the upper one; are they swapped?");
+        } else {
+          if (!v.value) need("value", "Enter the value.");
+          if (v.low && v.high && Number(v.low) > Number(v.high)) need("high", "The range must go from low to high.");
+        }
+      }),
     build: (v) => {
-      const unit = opt(v.unit);
-      const q = (n: string) => clean({ value: Number(n), unit, system: unit ? UCUM : undefined, code: unit });
+      const m = measureFor(v.measure);
+      const unit = m ? m.ucum : opt(v.unit);
+      const human = m ? m.unit : unit;
+      const q = (n: string) => clean({ value: Number(n), unit: human, system: unit ? UCUM : undefined, code: unit });
       const range =
-        opt(v.low) || opt(v.high) ? [clean({ low: opt(v.low) ? q(v.low!) : undefined, high: opt(v.high) ? q(v.high!) : undefined })] : undefined;
+        m?.key !== BP && (opt(v.low) || opt(v.high))
+          ? [clean({ low: opt(v.low) ? q(v.low!) : undefined, high: opt(v.high) ? q(v.high!) : undefined })]
+          : undefined;
+      const category = m ? m.category : opt(v.code) ? "laboratory" : "survey";
       return clean({
         resourceType: "Observation",
         status: "final",
-        category: [coded(OBS_CATEGORY, "survey")],
-        code: concept(v.name!, LOINC, v.code),
-        valueQuantity: q(v.value!),
+        category: [{ coding: [{ system: OBS_CATEGORY, code: category, display: CATEGORY_DISPLAY[category] }] }],
+        code: m ? loinc(m.label, m.code, m.display) : concept(v.name!, LOINC, v.code),
+        valueQuantity: m?.key === BP ? undefined : q(v.value!),
+        component:
+          m?.key === BP
+            ? [
+                { code: loinc("Systolic blood pressure", SYSTOLIC), valueQuantity: q(v.systolic!) },
+                { code: loinc("Diastolic blood pressure", DIASTOLIC), valueQuantity: q(v.diastolic!) },
+              ]
+            : undefined,
         effectiveDateTime: v.date,
         referenceRange: range,
       });
+    },
+    parse: (r) => {
+      const m = MEASURES.find((x) => x.code === codeOf(r.code, LOINC));
+      const range = first(r.referenceRange);
+      const component = (code: string) =>
+        (Array.isArray(r.component) ? r.component : []).find((c) => isObj(c) && codeOf(c.code, LOINC) === code) as Obj | undefined;
+      return {
+        measure: m ? m.key : OTHER,
+        name: m ? "" : words(r.code),
+        value: m?.key === BP ? "" : amount(r.valueQuantity),
+        systolic: m?.key === BP ? amount(component(SYSTOLIC)?.valueQuantity) : "",
+        diastolic: m?.key === BP ? amount(component(DIASTOLIC)?.valueQuantity) : "",
+        unit: m || !isObj(r.valueQuantity) ? "" : str(r.valueQuantity.code) || str(r.valueQuantity.unit),
+        date: day(r.effectiveDateTime),
+        low: isObj(range) ? amount(range.low) : "",
+        high: isObj(range) ? amount(range.high) : "",
+        code: m ? "" : codeOf(r.code, LOINC),
+      };
     },
   },
   {
@@ -319,11 +560,30 @@ export const FORMS: RecordForm[] = [
       );
       return clean({ resourceType: "Practitioner", name: [{ text: v.name!.trim() }], telecom: telecom.length ? telecom : undefined });
     },
+    parse: (r) => {
+      const name = first(r.name);
+      const telecom = (Array.isArray(r.telecom) ? r.telecom : []).filter(isObj);
+      const contact = (system: string) => str(telecom.find((t) => t.system === system)?.value);
+      const written = isObj(name)
+        ? str(name.text) || [...(Array.isArray(name.given) ? name.given : []), name.family].filter((x) => typeof x === "string").join(" ")
+        : "";
+      return { name: written, phone: contact("phone"), email: contact("email") };
+    },
   },
 ];
 
 /** The form for a FHIR type. */
 export const formFor = (type: string | undefined) => FORMS.find((f) => f.type === type);
+
+/** A form's starting values: empty (a select's first option when one is needed), or a stored record's. */
+export function initialValues(form: RecordForm, stored?: Resource): Record<string, string> {
+  const parsed = stored ? form.parse(stored) : {};
+  const empty = (f: Field) => (f.kind === "select" && f.required ? (f.options?.[0]?.value ?? "") : "");
+  return Object.fromEntries(form.fields.map((f) => [f.name, parsed[f.name] || empty(f)]));
+}
+
+/** Whether a field is on the form, given what has been chosen so far. */
+export const isShown = (f: Field, v: Record<string, string>) => !f.when || f.when(v);
 
 /** Which field a host error path belongs to (most specific match), if any. */
 export function fieldForPath(form: RecordForm, path: string | undefined): string | undefined {

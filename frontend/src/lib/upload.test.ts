@@ -1,4 +1,4 @@
-import { explainUploadProblem, uploadMediaType } from "./upload";
+import { documentMediaType, explainUploadProblem, isDocument, nameFromFile, personText, uploadMediaType } from "./upload";
 
 describe("uploads", () => {
   it("sends NDJSON files as NDJSON and everything else as a Bundle", () => {
@@ -30,5 +30,26 @@ describe("uploads", () => {
       /not readable/,
     );
     expect(explainUploadProblem(413, { type: "urn:hearth:problem:upload-too-large" }).headline).toMatch(/larger/);
+  });
+});
+
+describe("documents and names", () => {
+  it("tells a document from a records file", () => {
+    expect(isDocument({ name: "letter.PDF", type: "" })).toBe(true);
+    expect(isDocument({ name: "scan", type: "image/jpeg" })).toBe(true);
+    expect(isDocument({ name: "export.json", type: "application/json" })).toBe(false);
+    expect(documentMediaType({ name: "x.jpg", type: "" })).toBe("image/jpeg");
+    expect(documentMediaType({ name: "x.pdf", type: "" })).toBe("application/pdf");
+  });
+  it("names a source after its file", () => {
+    expect(nameFromFile("Clinic_export (March).json")).toBe("Clinic export (March)");
+    expect(nameFromFile("records.ndjson")).toBe("records");
+    expect(nameFromFile(".json")).toBe(".json");
+  });
+  it("says who a file is about", () => {
+    expect(personText({ name: "Samuel O'Brien", birth_date: "1970-05-06", gender: "male" }, (d) => `[${d}]`)).toBe(
+      "Samuel O'Brien, born [1970-05-06], male",
+    );
+    expect(personText({ name: null, gender: "unknown" }, (d) => d)).toBe("someone without a name");
   });
 });

@@ -8,9 +8,46 @@ export function uploadMediaType(file: { name: string; type: string }): string {
   return "application/fhir+json";
 }
 
+/** Whether a file is a document to keep as is (a PDF or a picture), not FHIR records. */
+export function isDocument(file: { name: string; type: string }): boolean {
+  return /^(application\/pdf|image\/(png|jpeg|gif|webp))$/.test(file.type) || /\.(pdf|png|jpe?g|gif|webp)$/i.test(file.name);
+}
+
+/** The media type a document is sent as. */
+export function documentMediaType(file: { name: string; type: string }): string {
+  if (file.type) return file.type;
+  const ext = /\.([a-z]+)$/i.exec(file.name)?.[1]?.toLowerCase();
+  return ext === "pdf" ? "application/pdf" : ext === "jpg" ? "image/jpeg" : `image/${ext ?? "png"}`;
+}
+
+/** A source's name from its file: "Clinic export (March).json" → "Clinic export (March)". */
+export function nameFromFile(fileName: string): string {
+  const base = fileName
+    .replace(/\.[a-z0-9]{1,8}$/i, "")
+    .replace(/[_]+/g, " ")
+    .trim();
+  return (base || fileName).slice(0, 200);
+}
+
+/** Who a refused file is about, in words: "Samuel O'Brien, born 6 May 1970, male". */
+export function personText(
+  p: { name?: string | null; birth_date?: string | null; gender?: string | null },
+  formatDate: (d: string) => string,
+): string {
+  return [
+    p.name ?? "someone without a name",
+    p.birth_date ? `born ${formatDate(p.birth_date)}` : null,
+    p.gender && p.gender !== "unknown" ? p.gender : null,
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
 /** What went wrong with an upload, for the person who chose the file. */
 export interface UploadProblem {
   headline: string;
+  /** Whether fixing an entry is the way forward (not for a file that is unreadable as a whole). */
+  fixEntry?: boolean;
   /** Where in the file: "entry 3 (line 4)". */
   where?: string;
   /** The FHIR path that was wrong, e.g. `Observation.status`. */
@@ -26,6 +63,7 @@ export function explainUploadProblem(status: number, p: ProblemBody): UploadProb
     const where = [entry !== undefined ? `entry ${entry}` : null, typeof p.line === "number" ? `line ${p.line}` : null].filter(Boolean).join(", ");
     return {
       headline: `Nothing was imported: ${where ? `${where} of the file is` : "one entry is"} not valid FHIR.`,
+      fixEntry: true,
       where: where || undefined,
       path: typeof p.path === "string" ? p.path : undefined,
       reason: typeof p.reason === "string" ? p.reason : p.detail,

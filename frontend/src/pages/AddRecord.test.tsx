@@ -27,6 +27,49 @@ describe("adding a record by hand", () => {
     });
   });
 
+  it("types in a blood pressure: the preset swaps the value for two numbers and sends a vital-signs panel", async () => {
+    const seen = stubFetch(() => ({ status: 201, body: { resourceType: "Observation", id: "bp-1" } }));
+    renderPage(<AddRecordPage />, { path: "/profiles/:profile/add/:type", route: "/profiles/p1/add/Observation" });
+    // A measurement starts as a body weight, in kg.
+    expect(screen.getByLabelText(/What was measured/)).toHaveValue("body-weight");
+    expect(screen.getByLabelText(/^Value/)).toHaveAccessibleDescription("In kg.");
+    expect(screen.queryByLabelText(/^Unit/)).toBeNull();
+    await userEvent.selectOptions(screen.getByLabelText(/What was measured/), "Blood pressure (mmHg)");
+    expect(screen.queryByLabelText(/^Value/)).toBeNull();
+    await userEvent.type(screen.getByLabelText(/Systolic/), "131");
+    await userEvent.type(screen.getByLabelText(/Diastolic/), "86");
+    await userEvent.type(screen.getByLabelText(/Measured on/), "2024-05-02");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("navigated away");
+    const sent = JSON.parse(seen[0]!.body);
+    expect(sent.category[0].coding[0].code).toBe("vital-signs");
+    expect(sent.code.coding[0].code).toBe("85354-9");
+    expect(sent).not.toHaveProperty("valueQuantity");
+    expect(
+      sent.component.map((c: { code: { coding: { code: string }[] }; valueQuantity: { value: number; code: string } }) => [
+        c.code.coding[0]!.code,
+        c.valueQuantity.value,
+        c.valueQuantity.code,
+      ]),
+    ).toEqual([
+      ["8480-6", 131, "mm[Hg]"],
+      ["8462-4", 86, "mm[Hg]"],
+    ]);
+  });
+
+  it("asks for the name and unit only for “something else”", async () => {
+    const seen = stubFetch(() => ({ status: 500 }));
+    renderPage(<AddRecordPage />, { path: "/profiles/:profile/add/:type", route: "/profiles/p1/add/Observation" });
+    await userEvent.selectOptions(screen.getByLabelText(/What was measured/), "Something else");
+    await userEvent.type(screen.getByLabelText(/^Value/), "420");
+    await userEvent.type(screen.getByLabelText(/Measured on/), "2024-05-02");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("What was measured is needed.");
+    expect(screen.getByLabelText(/^Unit/)).toBeInTheDocument();
+    expect(screen.getByLabelText(/LOINC code/)).toBeInTheDocument();
+    expect(seen).toHaveLength(0);
+  });
+
   it("shows the host's refusal beside the field it names", async () => {
     stubFetch(() => ({
       status: 422,

@@ -1,41 +1,13 @@
-import { Alert, Button, Code, Group, Table, Text } from "@mantine/core";
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { Alert, Button, Group, Stack, Table, Text } from "@mantine/core";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, ok } from "../api/client";
 import { PageHeader } from "../components/PageHeader";
-import { Empty, ErrorState, Loading } from "../components/PageState";
+import { Details, Empty, ErrorState, Loading } from "../components/PageState";
+import { auditDetailLines, auditWhat, auditWho, type AuditNames } from "../lib/audit";
 import { formatDateTime } from "../lib/format";
 import { useSession } from "../session";
 
 const PAGE = 100;
-
-/** Audit events in words; unknown ones show their name. */
-const EVENTS: Record<string, string> = {
-  setup: "Set up this Hearth",
-  "sign-in": "Signed in",
-  "sign-in-failed": "Sign-in failed",
-  "sign-out": "Signed out",
-  "sign-up": "Created their own account",
-  "session-revoked": "Ended a session",
-  "refresh-token-reused": "A used sign-in token came back (the session was ended)",
-  "recovery-code-used": "Signed in with a recovery code",
-  "password-changed": "Changed their password",
-  "password-change-failed": "Password change failed",
-  "password-reset": "Reset someone's password",
-  "totp-enabled": "Turned on two-step sign-in",
-  "totp-disabled": "Turned off two-step sign-in",
-  "user-created": "Created an account",
-  "user-renamed": "Renamed an account",
-  "user-role-changed": "Changed an account's role",
-  "user-disabled": "Disabled an account",
-  "user-enabled": "Enabled an account",
-  "user-deleted": "Deleted an account",
-  "profile-created": "Added a person",
-  "profile-deleted": "Deleted a person",
-  "profile-transferred": "Handed a person's records to someone else",
-  "grant-added": "Shared a profile",
-  "grant-changed": "Changed sharing",
-  "grant-removed": "Stopped sharing",
-};
 
 export default function AuditPage() {
   const { me } = useSession();
@@ -46,6 +18,17 @@ export default function AuditPage() {
     getNextPageParam: (last) => (last.entries.length === PAGE ? last.entries[last.entries.length - 1]?.id : undefined),
     enabled: me.user.role === "admin",
   });
+  // Names for the ids in the log (the same list the Users page shows).
+  const users = useQuery({ queryKey: ["users"], queryFn: () => ok(api.GET("/api/users")), enabled: me.user.role === "admin" });
+  const userNames = new Map((users.data?.users ?? []).map((u) => [u.id, u.display_name || u.username]));
+  userNames.set(me.user.id, me.user.display_name || me.user.username);
+  const profileNames = new Map(me.profiles.map((p) => [p.id, p.name]));
+  // Without the list (it failed to load) no one is called removed.
+  const names: AuditNames = {
+    user: (id) => userNames.get(id),
+    profile: (id) => profileNames.get(id),
+    unknown: users.isError ? "an account" : undefined,
+  };
   if (me.user.role !== "admin") return <Alert color="gray">Only administrators see the audit log.</Alert>;
   const entries = audit.data?.pages.flatMap((p) => p.entries) ?? [];
   return (
@@ -64,8 +47,8 @@ export default function AuditPage() {
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>When</Table.Th>
-                  <Table.Th>What</Table.Th>
                   <Table.Th>Who</Table.Th>
+                  <Table.Th>What happened</Table.Th>
                   <Table.Th>From</Table.Th>
                   <Table.Th>Details</Table.Th>
                 </Table.Tr>
@@ -74,14 +57,12 @@ export default function AuditPage() {
                 {entries.map((e) => (
                   <Table.Tr key={e.id}>
                     <Table.Td>{formatDateTime(e.at)}</Table.Td>
-                    <Table.Td>{EVENTS[e.event] ?? e.event}</Table.Td>
-                    <Table.Td>
-                      <Text size="xs" ff="monospace">
-                        {e.actor_id ?? "—"}
-                      </Text>
-                    </Table.Td>
+                    <Table.Td>{users.isPending ? "…" : auditWho(e, names)}</Table.Td>
+                    <Table.Td>{users.isPending ? e.event.replace(/-/g, " ") : auditWhat(e, names)}</Table.Td>
                     <Table.Td>{e.address ?? ""}</Table.Td>
-                    <Table.Td>{e.detail && Object.keys(e.detail as object).length > 0 ? <Code>{JSON.stringify(e.detail)}</Code> : null}</Table.Td>
+                    <Table.Td>
+                      <EntryDetails lines={auditDetailLines(e.detail)} />
+                    </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -98,4 +79,21 @@ export default function AuditPage() {
       )}
     </>
   );
+}
+
+/** An entry's particulars as "Key: value" lines; folded away when there are many. */
+function EntryDetails({ lines }: { lines: string[] }) {
+  if (lines.length === 0) return null;
+  if (lines.length <= 2 && lines.every((l) => l.length <= 48)) {
+    return (
+      <Stack gap={0}>
+        {lines.map((l) => (
+          <Text key={l} size="xs" style={{ overflowWrap: "anywhere" }}>
+            {l}
+          </Text>
+        ))}
+      </Stack>
+    );
+  }
+  return <Details lines={lines} label={`${lines.length} details`} />;
 }

@@ -1,7 +1,7 @@
 // Find a provider in the catalog and sign in at its portal (SMART App Launch).
 import { Anchor, Badge, Button, Card, Group, Loader, Stack, Stepper, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, ok } from "../api/client";
@@ -9,8 +9,13 @@ import type { CatalogResult } from "../api/types";
 import { AddProvider } from "../components/AddProvider";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, ErrorState, Failure } from "../components/PageState";
+import { formatCount } from "../lib/format";
 import { startConnect } from "../lib/sources";
 import { possessive, useCurrentProfile } from "../profile";
+import { useSession } from "../session";
+
+/** A catalog with fewer brands than this is the sandbox alone (or little more): the full list was never loaded. */
+export const SMALL_CATALOG = 10;
 
 export default function ConnectPage() {
   const { id, name } = useCurrentProfile();
@@ -67,9 +72,7 @@ export default function ConnectPage() {
           {debounced.length === 0 ? null : results.error ? (
             <ErrorState error={results.error} retry={() => results.refetch()} />
           ) : results.data && results.data.results.length === 0 ? (
-            <Empty title={`Nothing found for “${debounced}”`}>
-              Try the name on your bills or the portal's sign-in page, or just the city. You can also upload records you downloaded.
-            </Empty>
+            <NothingFound searched={debounced} />
           ) : results.data ? (
             <Stack gap="sm">
               <Text size="sm" c="dimmed">
@@ -143,5 +146,71 @@ function BrandCard({ brand, busy, onConnect }: { brand: CatalogResult; busy: boo
         ))}
       </Stack>
     </Card>
+  );
+}
+
+/**
+ * No provider matched: say what was searched and, when the catalog is small
+ * (only the sandbox is installed), that the full provider list is still to be
+ * loaded, and by whom.
+ */
+function NothingFound({ searched }: { searched: string }) {
+  const { me } = useSession();
+  const client = useQueryClient();
+  const admin = me.user.role === "admin";
+  // With no words, the catalog answers how many brands it holds.
+  const size = useQuery({
+    queryKey: ["catalog-size"],
+    queryFn: () => ok(api.GET("/api/catalog", { params: { query: { q: "", limit: 5 } } })),
+    staleTime: 60_000,
+  });
+  const reload = useMutation({
+    mutationFn: () => ok(api.POST("/api/admin/catalog/reload")),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["catalog"] });
+      void client.invalidateQueries({ queryKey: ["catalog-size"] });
+    },
+  });
+  const small = size.data !== undefined && size.data.total < SMALL_CATALOG;
+  const total = size.data?.total ?? 0;
+  const names = (size.data?.results ?? []).map((b) => `“${b.name}”`).join(", ");
+  if (!small) {
+    return (
+      <Empty title={`No provider found for “${searched}”`}>
+        Try the name on your bills or the portal's sign-in page, or just the city. You can also add a provider by its address below, or upload records
+        you downloaded.
+      </Empty>
+    );
+  }
+  return (
+    <Empty
+      title={`No provider found for “${searched}”`}
+      action={
+        <Stack gap="xs" align="center">
+          {admin && (
+            <Button size="xs" variant="default" onClick={() => reload.mutate()} loading={reload.isPending}>
+              Reload the provider list
+            </Button>
+          )}
+          {reload.data && (
+            <Text size="sm" role="status">
+              The list now has {formatCount(reload.data.brands)} {reload.data.brands === 1 ? "provider" : "providers"}
+              {reload.data.brands < SMALL_CATALOG ? ": still only a few. Import the full list on the server first." : ". Search again."}
+            </Text>
+          )}
+          <Failure error={reload.error} title="The list was not reloaded" />
+        </Stack>
+      }
+    >
+      <span data-testid="catalog-small">
+        This Hearth's list of providers is nearly empty:{" "}
+        {total === 0 ? "it has none" : total === 1 ? `it has only ${names}` : `it has only ${total}: ${names}`}. The full list has not been loaded
+        yet.{" "}
+        {admin
+          ? "You can load it as the administrator: run “hearth catalog import” on the server, then reload the list here."
+          : "Ask the person who looks after this Hearth to load the full list."}{" "}
+        Meanwhile, you can add a provider by its FHIR address below, or upload records you downloaded.
+      </span>
+    </Empty>
   );
 }

@@ -2,13 +2,13 @@
 import { Alert, Button, Group, Stack, Text } from "@mantine/core";
 import { Link, useSearchParams } from "react-router";
 import { PageHeader } from "../components/PageHeader";
+import { Details } from "../components/PageState";
+import { explainProblem, isKnownKind } from "../lib/problems";
 
+/** Said better here than in general: the person has just come back from the provider. */
 const KINDS: Record<string, string> = {
   "access-denied": "You (or the provider) declined to share the records, so nothing was connected.",
-  "unknown-state": "This sign-in link was already used or has expired. Start connecting again.",
   "other-patient": "You signed in as a different patient than this source was connected with.",
-  "provider-refused": "The provider did not accept Hearth's request.",
-  "provider-unreachable": "Hearth could not reach the provider. Try again later.",
 };
 
 export default function ConnectFailedPage() {
@@ -16,12 +16,18 @@ export default function ConnectFailedPage() {
   const kind = params.get("kind") ?? "";
   const detail = params.get("detail");
   const profile = params.get("profile");
+  const known = isKnownKind(kind);
+  const explained = explainProblem(0, { type: `urn:hearth:problem:${kind}` });
   return (
     <>
       <PageHeader title="Not connected" />
       <Stack maw={640}>
-        <Alert color="orange" role="alert" title={KINDS[kind] ?? "Connecting to the provider did not finish."}>
-          {detail && <Text size="sm">The provider said: {detail}</Text>}
+        <Alert color="orange" role="alert" title={KINDS[kind] ?? (known ? explained.message : "Connecting to the provider did not finish.")}>
+          <Stack gap={4}>
+            <Text size="sm">{known ? explained.action : "Try connecting again."}</Text>
+            {/* What the provider said is its own words, often technical: under Details. */}
+            <Details lines={[detail ? `The provider said: ${detail}` : null, kind ? `Problem: ${kind}` : null]} />
+          </Stack>
         </Alert>
         <Group>
           {profile && (

@@ -1,6 +1,6 @@
 // The people whose records this account sees, and who else may see them.
 import { zodResolver } from "@hookform/resolvers/zod";
-import { Anchor, Badge, Button, Card, Group, Modal, NativeSelect, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Card, Group, Modal, NativeSelect, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
@@ -12,6 +12,7 @@ import { PageHeader } from "../components/PageHeader";
 import { QueryView, Failure } from "../components/PageState";
 import { ageText, formatDate } from "../lib/format";
 import { pastDate, username } from "../lib/forms";
+import { possessive } from "../profile";
 import { useSession } from "../session";
 
 const ROLE_WORDS: Record<string, string> = {
@@ -203,51 +204,46 @@ function Sharing({ profile }: { profile: MyProfile }) {
               Only you.
             </Text>
           ) : (
-            <Table.ScrollContainer minWidth={420}>
-              <Table>
-                <Table.Tbody>
-                  {others.map((g) => (
-                    <Table.Tr key={g.user_id}>
-                      <Table.Td>
-                        {g.display_name}{" "}
-                        <Text span size="xs" c="dimmed">
-                          ({g.username})
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        {g.role === "owner" ? (
-                          "Owner"
-                        ) : (
-                          <NativeSelect
-                            aria-label={`What ${g.display_name} can do`}
-                            size="xs"
-                            value={g.role}
-                            onChange={(e) => change.mutate({ user: g.user_id, role: e.currentTarget.value as "viewer" | "editor" })}
-                            data={[
-                              { value: "viewer", label: "Can look" },
-                              { value: "editor", label: "Can add and change" },
-                            ]}
-                          />
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        {g.role !== "owner" && (
-                          <Button
-                            size="compact-xs"
-                            variant="subtle"
-                            color="red"
-                            onClick={() => remove.mutate(g.user_id)}
-                            aria-label={`Stop sharing with ${g.display_name}`}
-                          >
-                            Stop sharing
-                          </Button>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            // A list that wraps, not a table: on a phone each person's controls go under their name, nothing is cut off.
+            <Stack component="ul" gap={0} className="sharing-list" aria-label={`Who else sees ${possessive(profile.name)} records`}>
+              {others.map((g) => (
+                <Group component="li" key={g.user_id} justify="space-between" wrap="wrap" gap="xs" py={6} className="sharing-row">
+                  <Text size="sm" miw={0} style={{ overflowWrap: "anywhere" }}>
+                    {g.display_name}{" "}
+                    <Text span size="xs" c="dimmed">
+                      ({g.username})
+                    </Text>
+                  </Text>
+                  <Group gap="xs" wrap="wrap">
+                    {g.role === "owner" ? (
+                      <Text size="sm">Owner</Text>
+                    ) : (
+                      <NativeSelect
+                        aria-label={`What ${g.display_name} can do`}
+                        size="xs"
+                        value={g.role}
+                        onChange={(e) => change.mutate({ user: g.user_id, role: e.currentTarget.value as "viewer" | "editor" })}
+                        data={[
+                          { value: "viewer", label: "Can look" },
+                          { value: "editor", label: "Can add and change" },
+                        ]}
+                      />
+                    )}
+                    {g.role !== "owner" && (
+                      <Button
+                        size="compact-sm"
+                        variant="subtle"
+                        color="red"
+                        onClick={() => remove.mutate(g.user_id)}
+                        aria-label={`Stop sharing with ${g.display_name}`}
+                      >
+                        Stop sharing
+                      </Button>
+                    )}
+                  </Group>
+                </Group>
+              ))}
+            </Stack>
           )
         }
       </QueryView>
@@ -269,6 +265,102 @@ function Sharing({ profile }: { profile: MyProfile }) {
         </Group>
       </form>
       <Failure error={failure ?? change.error ?? remove.error} />
+      <Invitations profile={profile} />
+    </Stack>
+  );
+}
+
+/** Share with someone who has no account yet: a single-use link, no administrator needed. */
+function Invitations({ profile }: { profile: MyProfile }) {
+  const client = useQueryClient();
+  const key = ["invitations", profile.id];
+  const [role, setRole] = useState<"viewer" | "editor">("viewer");
+  const [who, setWho] = useState("");
+  const [link, setLink] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const open = useQuery({
+    queryKey: key,
+    queryFn: () => ok(api.GET("/api/profiles/{profile}/invitations", { params: { path: { profile: profile.id } } })),
+  });
+  const invite = useMutation({
+    mutationFn: () =>
+      ok(api.POST("/api/profiles/{profile}/invitations", { params: { path: { profile: profile.id } }, body: { role, name: who.trim() || null } })),
+    onSuccess: (made) => {
+      setLink(`${window.location.origin}/invite/${made.token}`);
+      setCopied(false);
+      setWho("");
+      void client.invalidateQueries({ queryKey: key });
+    },
+  });
+  const withdraw = useMutation({
+    mutationFn: (id: string) =>
+      ok(api.DELETE("/api/profiles/{profile}/invitations/{invitation}", { params: { path: { profile: profile.id, invitation: id } } })),
+    onSettled: () => client.invalidateQueries({ queryKey: key }),
+  });
+  return (
+    <Stack gap="xs" component="section" aria-label={`Invite someone to ${possessive(profile.name)} records`}>
+      <Text fw={600} size="sm">
+        Invite someone new
+      </Text>
+      <Text size="xs" c="dimmed">
+        They get a link that works once, for 7 days, and choose their own username and password.
+      </Text>
+      <Group align="flex-end" gap="xs" wrap="wrap">
+        <TextInput label="Who is it for? (optional)" size="sm" value={who} onChange={(e) => setWho(e.currentTarget.value)} miw={180} />
+        <NativeSelect
+          label="With the link they can"
+          size="sm"
+          value={role}
+          onChange={(e) => setRole(e.currentTarget.value as "viewer" | "editor")}
+          data={[
+            { value: "viewer", label: "Look" },
+            { value: "editor", label: "Add and change" },
+          ]}
+        />
+        <Button size="sm" variant="light" onClick={() => invite.mutate()} loading={invite.isPending}>
+          Make an invitation link
+        </Button>
+      </Group>
+      {link && (
+        <Stack gap={4} data-testid="invitation-link">
+          <TextInput label="Send them this link" value={link} readOnly onFocus={(e) => e.currentTarget.select()} />
+          <Group gap="xs">
+            <Button
+              size="xs"
+              variant="default"
+              onClick={() => {
+                void navigator.clipboard?.writeText(link).then(() => setCopied(true));
+              }}
+            >
+              {copied ? "Copied" : "Copy the link"}
+            </Button>
+            <Text size="xs" c="dimmed">
+              It is shown only now.
+            </Text>
+          </Group>
+        </Stack>
+      )}
+      {(open.data?.invitations ?? []).length > 0 && (
+        <Stack component="ul" gap={0} className="sharing-list" aria-label="Open invitations">
+          {(open.data?.invitations ?? []).map((i) => (
+            <Group component="li" key={i.id} justify="space-between" wrap="wrap" gap="xs" py={4} className="sharing-row">
+              <Text size="sm">
+                {i.name ?? "Someone"} · {i.role === "editor" ? "can add and change" : "can look"} · until {formatDate(i.expires_at)}
+              </Text>
+              <Button
+                size="compact-sm"
+                variant="subtle"
+                color="red"
+                onClick={() => withdraw.mutate(i.id)}
+                aria-label={`Withdraw the invitation for ${i.name ?? "someone"}`}
+              >
+                Withdraw
+              </Button>
+            </Group>
+          ))}
+        </Stack>
+      )}
+      <Failure error={invite.error ?? withdraw.error} />
     </Stack>
   );
 }

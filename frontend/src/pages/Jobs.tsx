@@ -4,9 +4,10 @@ import { Link } from "react-router";
 import { api, ok } from "../api/client";
 import type { Job } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
-import { Empty, QueryView, Failure } from "../components/PageState";
+import { Details, Empty, QueryView, Failure } from "../components/PageState";
 import { useProfileEvents } from "../lib/events";
 import { formatCount, formatDateTime, relativeTime } from "../lib/format";
+import { asClause, explainKind } from "../lib/problems";
 import { isActive, leftOut, type Rejected, useJobs } from "../lib/sources";
 import { possessive, useCurrentProfile } from "../profile";
 
@@ -25,12 +26,21 @@ const STATUS: Record<string, string> = {
   cancelled: "Stopped",
 };
 
-function jobResult(job: Job): string {
+/** A job's result in words; a failure's raw error only under "Details". */
+export function jobResult(job: Job): { words: string; details: string[] } {
   const status = STATUS[job.status] ?? job.status;
-  if (job.status === "queued" && job.attempts > 0)
-    return `Waiting to try again ${relativeTime(job.run_after)} (attempt ${job.attempts + 1} of ${job.max_attempts})`;
-  if (job.status === "failed" && job.error) return `${status}: ${job.error}`;
-  return status;
+  if (job.status === "queued" && job.attempts > 0) {
+    const why = explainKind(job.error_kind, job.error);
+    return {
+      words: `Waiting to try again ${relativeTime(job.run_after)} (attempt ${job.attempts + 1} of ${job.max_attempts}): ${asClause(why.message)}`,
+      details: why.details,
+    };
+  }
+  if (job.status === "failed" && (job.error || job.error_kind)) {
+    const why = explainKind(job.error_kind, job.error);
+    return { words: `${status}: ${asClause(why.message)}`, details: why.details };
+  }
+  return { words: status, details: [] };
 }
 
 function jobRecords(job: Job): string {
@@ -42,6 +52,7 @@ function jobRecords(job: Job): string {
 
 /** One job as a table row. */
 export function JobRow({ job, compact, actions }: { job: Job; compact?: boolean; actions?: React.ReactNode }) {
+  const result = jobResult(job);
   return (
     <Table.Tr>
       {!compact && <Table.Td>{job.source_name}</Table.Td>}
@@ -49,8 +60,9 @@ export function JobRow({ job, compact, actions }: { job: Job; compact?: boolean;
       <Table.Td>{TRIGGERS[job.trigger] ?? job.trigger}</Table.Td>
       <Table.Td>
         <Text size="sm" c={job.status === "failed" ? "red.8" : undefined}>
-          {jobResult(job)}
+          {result.words}
         </Text>
+        <Details lines={result.details} />
       </Table.Td>
       <Table.Td>{jobRecords(job)}</Table.Td>
       {actions !== undefined && <Table.Td>{actions}</Table.Td>}

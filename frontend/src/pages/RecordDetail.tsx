@@ -1,18 +1,27 @@
-import { Anchor, Badge, Button, Card, Code, Collapse, CopyButton, Group, Stack, Table, Text, Title } from "@mantine/core";
-import { useQuery } from "@tanstack/react-query";
+import { Anchor, Badge, Button, Card, Code, Collapse, CopyButton, Group, Modal, Stack, Table, Text, Title } from "@mantine/core";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, ok } from "../api/client";
 import type { Resource, TimelineItem } from "../api/types";
+import { DocumentView } from "../components/DocumentView";
+import { notify } from "../components/notify";
 import { PageHeader } from "../components/PageHeader";
-import { QueryView } from "../components/PageState";
+import { Failure, Loading, QueryView } from "../components/PageState";
+import { RecordFormView } from "../components/RecordForm";
+import { VisitNotes } from "../components/VisitNotes";
 import { resourceCard, systemName, typeName } from "../lib/fhir";
 import { formatDate, formatDateTime } from "../lib/format";
+import { formFor } from "../lib/manual";
+import { refreshRecords } from "../lib/refresh";
 import { possessive, useCurrentProfile } from "../profile";
 
 export default function RecordDetailPage() {
-  const { id: profile, name } = useCurrentProfile();
+  const { id: profile, name, canEdit } = useCurrentProfile();
   const { type = "", id = "" } = useParams();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const client = useQueryClient();
   const path = { profile, type, id };
   const record = useQuery({
     queryKey: ["record", profile, type, id],
@@ -27,6 +36,24 @@ export default function RecordDetailPage() {
     queryFn: () => ok(api.GET("/api/profiles/{profile}/records/{type}/{id}/provenance", { params: { path } })),
   });
   const [raw, setRaw] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const remove = useMutation({
+    mutationFn: (_title: string) => ok(api.DELETE("/api/profiles/{profile}/manual/{type}/{id}", { params: { path } })),
+    onSuccess: (_, title) => {
+      setConfirming(false);
+      navigate(`/profiles/${profile}/timeline`);
+      notify(`“${title}” is no longer in ${possessive(name)} records.`, { title: "Deleted" });
+      // Once this page has gone: nothing should ask for the deleted record again.
+      setTimeout(() => void refreshRecords(client, profile, { type, id }), 0);
+    },
+  });
+  // Only records typed in here can be changed here; a provider's or an upload's belong to their source.
+  const copies = provenance.data?.copies ?? [];
+  const typedIn = copies.some((c) => c.source_kind === "manual" && c.id === id);
+  const origin = provenance.data && !typedIn ? copies[0] : undefined;
+  const form = formFor(type);
+  const canChange = canEdit && typedIn;
+  const editing = params.get("edit") === "1";
 
   return (
     <QueryView query={record} loading="Loading the record…">
@@ -35,9 +62,56 @@ export default function RecordDetailPage() {
         const json = JSON.stringify(resource, null, 2);
         const isLab = type === "Observation" && card.codes.some((c) => c.system && c.code) && resource.valueQuantity !== undefined;
         const labCode = card.codes.find((c) => c.system && c.code);
+        if (editing && canEdit && form) {
+          if (provenance.isPending) return <Loading label="Loading the record…" />;
+          if (typedIn) return <RecordFormView key={id} form={form} profile={profile} who={name} editing={{ id, resource, title: card.title }} />;
+        }
         return (
           <>
-            <PageHeader title={card.title} subtitle={`${typeName(type)} in ${possessive(name)} records`} />
+            <PageHeader
+              title={card.title}
+              subtitle={`${typeName(type)} in ${possessive(name)} records`}
+              actions={
+                canChange && (
+                  <>
+                    {form && (
+                      <Button variant="default" component={Link} to="?edit=1">
+                        Edit
+                      </Button>
+                    )}
+                    <Button variant="default" color="red" onClick={() => setConfirming(true)}>
+                      Delete
+                    </Button>
+                  </>
+                )
+              }
+            />
+            <Modal opened={confirming} onClose={() => setConfirming(false)} title={`Delete “${card.title}”?`}>
+              <Stack>
+                <Text size="sm">
+                  It was typed in by hand. Deleting it takes it out of {possessive(name)} records
+                  {type === "DocumentReference" ? ", with its file" : ""}; this cannot be undone.
+                </Text>
+                <Failure error={remove.error} title="Not deleted" />
+                <Group justify="flex-end">
+                  <Button variant="default" onClick={() => setConfirming(false)}>
+                    Keep it
+                  </Button>
+                  <Button color="red" loading={remove.isPending} onClick={() => remove.mutate(card.title)}>
+                    Delete
+                  </Button>
+                </Group>
+              </Stack>
+            </Modal>
+            {origin && (
+              <Text size="sm" c="dimmed" mb="sm">
+                This came from{" "}
+                <Anchor component={Link} to={`/profiles/${profile}/sources/${origin.source_id}`} inherit underline="always">
+                  {origin.source_name}
+                </Anchor>
+                ; change it there.
+              </Text>
+            )}
             <Stack>
               <Card withBorder component="section" aria-label="Details">
                 <Table variant="vertical" layout="fixed" withRowBorders={false}>
@@ -61,6 +135,8 @@ export default function RecordDetailPage() {
                   </Button>
                 )}
               </Card>
+              {type === "DocumentReference" && <DocumentView profile={profile} resource={resource} title={card.title} />}
+              {type === "Encounter" && <VisitNotes profile={profile} encounter={id} related={related.data} canEdit={canEdit} />}
               {card.codes.length > 0 && (
                 <Card withBorder component="section" aria-labelledby="codes-title">
                   <Title order={2} size="h5" id="codes-title" mb="xs">

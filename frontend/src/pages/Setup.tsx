@@ -18,10 +18,12 @@ export function SetupPage() {
     register,
     handleSubmit,
     trigger,
+    getValues,
+    setValue,
     formState: { errors, isSubmitting },
   } = useForm<SetupForm>({
     resolver: zodResolver(setupSchema),
-    defaultValues: { display_name: "", username: "", password: "", confirm: "", profile_name: "" },
+    defaultValues: { display_name: "", username: "", password: "", confirm: "", profile_name: "", birth_date: "" },
     mode: "onTouched",
   });
   useEffect(() => {
@@ -29,7 +31,11 @@ export function SetupPage() {
   }, []);
 
   const next = async () => {
-    if (await trigger(["display_name", "username", "password", "confirm"])) setStep(1);
+    if (!(await trigger(["display_name", "username", "password", "confirm"]))) return;
+    // The first person is usually the one setting up: their name is already there to keep or change.
+    const [shown, user, first] = getValues(["display_name", "username", "profile_name"]);
+    if (!first.trim()) setValue("profile_name", shown.trim() || user.trim());
+    setStep(1);
   };
 
   const submit = handleSubmit(async (v) => {
@@ -46,8 +52,19 @@ export function SetupPage() {
           },
         }),
       );
+      // Setup takes no birth date: it goes on the new profile afterwards.
+      let me = await ok(api.GET("/api/me"));
+      const first = me.profiles[0];
+      if (v.birth_date && first) {
+        try {
+          await ok(api.PATCH("/api/profiles/{profile}", { params: { path: { profile: first.id } }, body: { birth_date: v.birth_date } }));
+          me = await ok(api.GET("/api/me"));
+        } catch {
+          // The account is made; the birth date can be added on the family page.
+        }
+      }
       // The app then moves on to the third step, connecting a provider (see App).
-      client.setQueryData(ME, await ok(api.GET("/api/me")));
+      client.setQueryData(ME, me);
       client.setQueryData(["setup"], { setup_needed: false, signup_allowed: false });
     } catch (e) {
       setFailure(e);
@@ -96,6 +113,14 @@ export function SetupPage() {
                 </Title>
                 <Text size="sm">Start with one person, usually yourself. You can add children, partners or parents afterwards.</Text>
                 <TextInput label="Their name" required {...register("profile_name")} error={errors.profile_name?.message} data-autofocus />
+                <TextInput
+                  label="Their birth date"
+                  type="date"
+                  description="Optional; used to show ages and to check that uploaded files are about the right person."
+                  max={new Date().toISOString().slice(0, 10)}
+                  {...register("birth_date")}
+                  error={errors.birth_date?.message}
+                />
                 <Failure error={failure} title="Setup did not finish" />
                 <Group justify="space-between">
                   <Button variant="default" onClick={() => setStep(0)}>

@@ -58,7 +58,19 @@ describe("signing in", () => {
     await userEvent.type(screen.getByLabelText(/Username/), "ann");
     await userEvent.type(screen.getByLabelText(/Password/), "nope");
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("wrong username or password");
+    expect(await screen.findByRole("alert")).toHaveTextContent("The username, password or code is not right. Check them and try again.");
     expect(seen.map((s) => s.path)).toEqual(["/api/auth/sign-in"]);
+  });
+
+  it("says how long to wait after too many attempts", async () => {
+    stubFetch(() => ({
+      status: 429,
+      body: { type: "urn:hearth:problem:too-many-attempts", status: 429, detail: "too many failed sign-ins; try again in 120 s" },
+    }));
+    renderSignIn();
+    await userEvent.type(screen.getByLabelText(/Username/), "ann");
+    await userEvent.type(screen.getByLabelText(/Password/), "nope");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Too many sign-in attempts did not work. Wait 2 minutes, then try again.");
   });
 });

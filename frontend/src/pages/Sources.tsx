@@ -1,11 +1,11 @@
-import { Anchor, Button, Card, Group, SimpleGrid, Stack, Text } from "@mantine/core";
-import { Link } from "react-router";
+import { Alert, Anchor, Button, Card, Group, SimpleGrid, Stack, Text } from "@mantine/core";
+import { Link, useSearchParams } from "react-router";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, QueryView } from "../components/PageState";
-import { SourceActions, SourceStatus, SyncProgress, sourceKind } from "../components/SourceParts";
+import { SourceActions, SourceStatus, SourceStatusLine, SyncProgress, sourceKind } from "../components/SourceParts";
 import { useProfileEvents } from "../lib/events";
-import { formatCount, relativeTime } from "../lib/format";
-import { isActive, latestJobs, useJobs, useSources } from "../lib/sources";
+import { formatCount } from "../lib/format";
+import { isActive, latestJobs, sourceState, useJobs, useSources } from "../lib/sources";
 import { possessive, useCurrentProfile } from "../profile";
 
 export default function SourcesPage() {
@@ -14,6 +14,9 @@ export default function SourcesPage() {
   const jobs = useJobs(id);
   const { progress } = useProfileEvents(id);
   const latest = latestJobs(jobs.data?.jobs ?? []);
+  const [params] = useSearchParams();
+  // Arriving from a removal: "name|records".
+  const removed = params.get("removed")?.split("|");
 
   return (
     <>
@@ -28,6 +31,11 @@ export default function SourcesPage() {
           )
         }
       />
+      {removed && (
+        <Alert color="green" role="status" mb="md" title={`Removed “${removed[0]}”`}>
+          {formatCount(Number(removed[1] ?? 0))} records went with it.
+        </Alert>
+      )}
       <QueryView query={sources} loading="Loading sources…">
         {({ sources: list }) =>
           list.length === 0 ? (
@@ -52,6 +60,7 @@ export default function SourcesPage() {
             <SimpleGrid cols={{ base: 1, md: 2 }}>
               {list.map((s) => {
                 const job = latest[s.id];
+                const state = sourceState(s, job, progress[s.id]);
                 const syncing = isActive(job) || progress[s.id] !== undefined;
                 return (
                   <Card key={s.id} withBorder component="section" aria-labelledby={`source-${s.id}`}>
@@ -63,20 +72,14 @@ export default function SourcesPage() {
                           </Anchor>
                           <Text size="sm" c="dimmed">
                             {sourceKind(s)}
+                            {/* No "0 records" while the first ones are on their way. */}
+                            {!(syncing && s.resources === 0) && ` · ${formatCount(s.resources)} ${s.resources === 1 ? "record" : "records"}`}
                           </Text>
                         </div>
-                        <SourceStatus source={s} syncing={syncing} />
+                        <SourceStatus state={state} />
                       </Group>
-                      <Text size="sm">
-                        {formatCount(s.resources)} records
-                        {s.last_sync_at && <> · last synced {relativeTime(s.last_sync_at)}</>}
-                        {s.next_sync_at && s.status !== "disconnected" && <> · next {relativeTime(s.next_sync_at)}</>}
-                      </Text>
-                      {s.last_error && s.status !== "ok" && (
-                        <Text size="sm" c="red.8">
-                          {s.last_error}
-                        </Text>
-                      )}
+                      {/* While a sync runs, its bar says how it goes. */}
+                      {!(progress[s.id] !== undefined || job?.status === "running") && <SourceStatusLine state={state} />}
                       {syncing && <SyncProgress job={job} live={progress[s.id]} label={`Sync progress for ${s.name}`} />}
                       {canEdit && <SourceActions profile={id} source={s} syncing={syncing} size="xs" />}
                     </Stack>

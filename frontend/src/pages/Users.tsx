@@ -56,7 +56,22 @@ export default function UsersPage() {
   const failure = update.error ?? remove.error;
   return (
     <>
-      <PageHeader title="Users" subtitle="Everyone who can sign in to this Hearth" />
+      <PageHeader
+        title="Users"
+        subtitle="Everyone who can sign in to this Hearth"
+        actions={
+          <Button
+            variant="default"
+            title="Every record, account, key and document, in one file that `hearth restore` reads. Keep it somewhere safe."
+            onClick={() => {
+              // A fresh session first, so the download is the backup and not a sign-in error.
+              void api.GET("/api/me").then(() => window.location.assign("/api/admin/backup"));
+            }}
+          >
+            Download a backup
+          </Button>
+        }
+      />
       <Stack>
         <NewUserCard onCreated={refresh} />
         <Failure error={failure} />

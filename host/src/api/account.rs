@@ -137,7 +137,7 @@ enum TokenType {
 
 /// The answer to a successful setup, sign-up, sign-in or refresh.
 #[derive(Serialize, ToSchema)]
-struct SessionAnswer {
+pub(super) struct SessionAnswer {
     /// The signed-in account.
     user: User,
     /// The new session.
@@ -281,7 +281,7 @@ async fn setup(
 }
 
 /// A first session for a just-created account (setup, sign-up).
-async fn new_session(
+pub(super) async fn new_session(
     state: &AppState,
     client: &crate::auth::ClientInfo,
     user: &User,
@@ -335,17 +335,17 @@ async fn sign_in(
 /// Self sign-up (when the instance allows it).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SignUp {
+pub(super) struct SignUp {
     /// Sign-in name.
-    username: String,
+    pub(super) username: String,
     /// Password (policy-checked).
-    password: String,
+    pub(super) password: String,
     /// Name shown in the UI (default: the username).
     #[serde(default)]
-    display_name: Option<String>,
+    pub(super) display_name: Option<String>,
     /// Browser clients: deliver the tokens as HttpOnly cookies, not in the body.
     #[serde(default)]
-    use_cookies: bool,
+    pub(super) use_cookies: bool,
 }
 
 /// Create one's own account (when the host allows sign-up) and sign in.

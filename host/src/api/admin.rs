@@ -23,7 +23,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     reset_password,
     delete_user,
     audit,
-    reload_catalog
+    reload_catalog,
+    download_backup
 ))]
 pub(super) struct Doc;
 
@@ -36,6 +37,83 @@ pub(super) fn routes(r: Routes) -> Routes {
         .delete("/users/{user}", delete_user)
         .get("/audit", audit)
         .post("/admin/catalog/reload", reload_catalog)
+        .get("/admin/backup", download_backup)
+}
+
+/// A backup of the whole instance as `hearth backup` makes it: every
+/// profile's records, the accounts, the keys and the attachments, in one zip
+/// that `hearth restore` reads. Administrators only, and audited: it holds
+/// everything, secrets included.
+#[utoipa::path(
+    get,
+    path = "/api/admin/backup",
+    tag = "admin",
+    operation_id = "download_backup",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The backup zip", content_type = "application/zip", body = super::openapi::Binary),
+        (status = 403, response = super::openapi::Forbidden),
+    )
+)]
+async fn download_backup(
+    State(state): State<AppState>,
+    admin: Admin,
+    Client(client): Client,
+) -> Result<axum::response::Response, Problem> {
+    let internal = |e: anyhow::Error| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the backup failed: {e:#}"),
+        )
+    };
+    let name = format!(
+        "hearth-backup-{}.zip",
+        chrono::Utc::now().format("%Y-%m-%d-%H%M%S")
+    );
+    let path = state.data_dir.join("tmp").join(format!(
+        "backup-{}.zip",
+        hex::encode(rand::random::<[u8; 8]>())
+    ));
+    let summary = crate::backup::backup(&state.data_dir, &path)
+        .await
+        .map_err(internal)?;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| internal(e.into()))?;
+    // Unlinked at once: the open handle still reads it, and nothing is left behind.
+    let _ = tokio::fs::remove_file(&path).await;
+    state
+        .auth
+        .audit()
+        .record(
+            "backup-downloaded",
+            Some(&admin.0.user.id),
+            None,
+            None,
+            &client,
+            serde_json::json!({"resources": summary.resources, "attachments": summary.attachments, "bytes": summary.bytes}),
+        )
+        .await;
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let disposition =
+        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+            .map_err(|e| internal(e.into()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/zip"),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::CONTENT_LENGTH,
+                axum::http::HeaderValue::from(summary.bytes),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Read the plugins folder again: packages a `hearth catalog import` wrote

@@ -6,6 +6,7 @@ use super::openapi::{
 };
 use super::{ApiJson, ApiPath, ApiQuery, AppState, Problem, Routes};
 use crate::jobs::Job;
+use crate::records::person::{Difference, Person};
 use crate::sources::custom::{DiscoverRequest, ProviderFound};
 use crate::sources::{CallbackParams, ConnectRequest, Source, Started};
 use axum::Json;
@@ -17,7 +18,7 @@ use utoipa::{OpenApi, ToSchema};
 
 /// The connect routes' description.
 #[derive(OpenApi)]
-#[openapi(paths(start, discover, reconnect, disconnect, callback))]
+#[openapi(paths(start, discover, reconnect, disconnect, confirm_person, callback))]
 pub(super) struct Doc;
 
 /// Attempts a connect job gets before it fails.
@@ -30,6 +31,10 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post(
             "/profiles/{profile}/sources/{source}/disconnect",
             disconnect,
+        )
+        .post(
+            "/profiles/{profile}/sources/{source}/confirm-person",
+            confirm_person,
         )
         .get("/smart/callback", callback)
 }
@@ -166,8 +171,42 @@ struct CallbackAnswer {
     source_id: String,
     /// Whether the source already existed (a reconnect).
     reconnected: bool,
-    /// The first sync, queued.
-    job: Job,
+    /// The first sync, queued; none while the portal's patient waits for a confirmation.
+    #[schema(required)]
+    job: Option<Job>,
+    /// When the portal's patient clearly is not the profile's person: who it is.
+    #[schema(required)]
+    patient: Option<Person>,
+    /// What differs from the profile.
+    differences: Vec<Difference>,
+}
+
+/// Say that a portal account whose patient did not match the profile is the
+/// profile's after all; its first sync is queued.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/sources/{source}/confirm-person",
+    tag = "connect",
+    operation_id = "confirm_person",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), ("source" = String, Path, description = "Source id")),
+    responses(
+        (status = 200, description = "Confirmed; the first sync, queued", body = Job),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+async fn confirm_person(
+    State(state): State<AppState>,
+    access: Access<Edit>,
+    ApiPath((_, source)): ApiPath<(String, String)>,
+) -> Result<Json<Job>, Problem> {
+    state.sources.confirm_person(&access.scope, &source).await?;
+    let job = state
+        .jobs
+        .enqueue(access.scope.id(), &source, "connect", CONNECT_ATTEMPTS)
+        .await?;
+    Ok(Json(job))
 }
 
 /// The provider sends the person's browser here. The `state` is the only
@@ -217,20 +256,33 @@ async fn finish(state: &AppState, params: CallbackParams) -> Result<Response, Pr
             auth.may_edit(&user, &profile).await
         })
         .await?;
-    let job = state
-        .jobs
-        .enqueue(
-            &connected.profile_id,
-            &connected.source_id,
-            "connect",
-            CONNECT_ATTEMPTS,
-        )
-        .await?;
+    let (patient, differences) = connected.unconfirmed.unzip();
+    let job = match patient {
+        // Nothing is synced into the profile until a person says it is theirs.
+        Some(_) => None,
+        None => Some(
+            state
+                .jobs
+                .enqueue(
+                    &connected.profile_id,
+                    &connected.source_id,
+                    "connect",
+                    CONNECT_ATTEMPTS,
+                )
+                .await?,
+        ),
+    };
     // Relative to /api/smart/callback, so it also works under a path prefix.
-    let location = format!(
-        "../../profiles/{}/sources/{}?connected=1&job={}",
-        connected.profile_id, connected.source_id, job.id
-    );
+    let location = match &job {
+        Some(job) => format!(
+            "../../profiles/{}/sources/{}?connected=1&job={}",
+            connected.profile_id, connected.source_id, job.id
+        ),
+        None => format!(
+            "../../profiles/{}/sources/{}?connected=1&confirm=1",
+            connected.profile_id, connected.source_id
+        ),
+    };
     let mut response = (
         StatusCode::SEE_OTHER,
         Json(CallbackAnswer {
@@ -238,6 +290,8 @@ async fn finish(state: &AppState, params: CallbackParams) -> Result<Response, Pr
             source_id: connected.source_id,
             reconnected: connected.reconnected,
             job,
+            patient,
+            differences: differences.unwrap_or_default(),
         }),
     )
         .into_response();

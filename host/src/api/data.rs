@@ -1,6 +1,6 @@
 //! A profile's sources and records.
 
-use super::extract::{Access, Edit, Read};
+use super::extract::{Access, Client, Edit, Read};
 use super::openapi::{BadRequest, FhirResource, NotFound, Unprocessable};
 use super::{ApiJson, ApiPath, ApiQuery, AppState, Problem, Routes};
 use crate::records;
@@ -8,6 +8,7 @@ use crate::records::RecordPage;
 use crate::records::labs::{LabSeries, LabTest};
 use crate::records::provenance::Provenance;
 use crate::records::search::{Cursor, Related, Search, TimelinePage, TimelineQuery};
+use crate::records::summary::HealthSummary;
 use crate::sources::{NewSource, Source};
 use axum::Json;
 use axum::extract::{RawQuery, State};
@@ -22,6 +23,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     list_sources,
     create_source,
     get_source,
+    remove_source,
     list_records,
     get_record,
     related,
@@ -29,7 +31,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     search,
     timeline,
     lab_tests,
-    lab_series
+    lab_series,
+    health_summary
 ))]
 pub(super) struct Doc;
 
@@ -37,6 +40,7 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.get("/profiles/{profile}/sources", list_sources)
         .post("/profiles/{profile}/sources", create_source)
         .get("/profiles/{profile}/sources/{source}", get_source)
+        .delete("/profiles/{profile}/sources/{source}", remove_source)
         .get("/profiles/{profile}/records", list_records)
         .get("/profiles/{profile}/records/{type}/{id}", get_record)
         .get("/profiles/{profile}/records/{type}/{id}/related", related)
@@ -48,6 +52,32 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/profiles/{profile}/timeline", timeline)
         .get("/profiles/{profile}/labs", lab_tests)
         .get("/profiles/{profile}/labs/series", lab_series)
+        .get("/profiles/{profile}/summary", health_summary)
+}
+
+/// What the record says about the person now: active problems, current
+/// medicines, allergies, immunizations, the latest vital signs, tests out of
+/// range, and recent and upcoming visits, with the sources they came from.
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{profile}/summary",
+    tag = "data",
+    operation_id = "health_summary",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    responses(
+        (status = 200, description = "The health summary", body = HealthSummary),
+        (status = 404, response = NotFound),
+    )
+)]
+async fn health_summary(
+    State(state): State<AppState>,
+    access: Access<Read>,
+) -> Result<Json<HealthSummary>, Problem> {
+    let now = records::index::format_instant(chrono::Utc::now());
+    Ok(Json(
+        state.records.health_summary(&access.scope, &now).await?,
+    ))
 }
 
 /// `GET …/labs`.
@@ -295,6 +325,8 @@ struct TimelineParams {
     from: Option<String>,
     /// Before this date.
     to: Option<String>,
+    /// Only records whose words match (each word a prefix: `gluc` finds glucose).
+    q: Option<String>,
     /// Page size (default 50, 1-500).
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
@@ -343,6 +375,7 @@ async fn timeline(
         source: q.source,
         from: q.from,
         to: q.to,
+        text: q.q.filter(|t| !t.trim().is_empty()),
         limit,
         cursor,
     };
@@ -486,6 +519,54 @@ async fn get_source(
     ApiPath((_, id)): ApiPath<(String, String)>,
 ) -> Result<impl IntoResponse, Problem> {
     Ok(Json(state.sources.get(&access.scope, &id).await?))
+}
+
+/// What removing a source took away.
+#[derive(Serialize, ToSchema)]
+struct Removed {
+    /// The source's name.
+    name: String,
+    /// Records removed with it.
+    records: u64,
+}
+
+/// Remove a source (a portal connection, an upload, typed-in records) and
+/// every record it brought. Audited; records another source also sent stay.
+#[utoipa::path(
+    delete,
+    path = "/api/profiles/{profile}/sources/{source}",
+    tag = "data",
+    operation_id = "remove_source",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id"), ("source" = String, Path, description = "Source id")),
+    responses(
+        (status = 200, description = "Removed", body = Removed),
+        (status = 404, response = NotFound),
+        (status = 409, response = super::openapi::Conflict),
+    )
+)]
+async fn remove_source(
+    State(state): State<AppState>,
+    access: Access<Edit>,
+    Client(client): Client,
+    ApiPath((_, id)): ApiPath<(String, String)>,
+) -> Result<Json<Removed>, Problem> {
+    let (name, records) = state.sources.remove(&access.scope, &id).await?;
+    state
+        .auth
+        .audit()
+        .record(
+            "source-removed",
+            Some(access.scope.user_id()),
+            None,
+            Some(access.scope.id()),
+            &client,
+            serde_json::json!({"source": id, "name": name, "records": records}),
+        )
+        .await;
+    // Copies another source sent, hidden behind the removed ones, are shown again.
+    state.records.reindex_stale().await?;
+    Ok(Json(Removed { name, records }))
 }
 
 /// Query of `GET /api/records`.

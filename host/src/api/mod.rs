@@ -8,6 +8,7 @@ mod catalog;
 mod connect;
 mod data;
 mod extract;
+mod invitations;
 mod jobs;
 mod manual;
 pub mod openapi;
@@ -78,6 +79,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     /// Uploads being imported at once, at most [`MAX_CONCURRENT_IMPORTS`].
     pub imports: Arc<tokio::sync::Semaphore>,
+    /// The data folder (for backups made through the API).
+    pub data_dir: std::path::PathBuf,
 }
 
 /// Uploads imported at the same time; each one holds its parse state and a
@@ -126,6 +129,7 @@ fn routes() -> Routes {
     let r = connect::routes(r);
     let r = jobs::routes(r);
     let r = profiles::routes(r);
+    let r = invitations::routes(r);
     let r = transfer::routes(r);
     let r = manual::routes(r);
     let r = data::routes(r);
@@ -200,6 +204,8 @@ struct ProblemExtensions {
     path: Option<String>,
     reason: Option<String>,
     job_id: Option<String>,
+    patient: Option<crate::records::person::Person>,
+    differences: Vec<crate::records::person::Difference>,
 }
 
 /// The body of every error answer: an RFC 9457 problem document.
@@ -235,6 +241,13 @@ pub struct ProblemBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub job_id: Option<String>,
+    /// `different-person`: who the file or portal account is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub patient: Option<crate::records::person::Person>,
+    /// `different-person`: what differs from the profile.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<crate::records::person::Difference>,
 }
 
 impl Problem {
@@ -304,6 +317,8 @@ impl Problem {
             path: e.path,
             reason: e.reason,
             job_id: e.job_id,
+            patient: e.patient,
+            differences: e.differences,
         }
     }
 }
@@ -365,6 +380,9 @@ impl From<&SourceError> for Problem {
             }
             SourceError::NotSyncable(_) => {
                 Problem::new(StatusCode::CONFLICT, "not-syncable", detail)
+            }
+            SourceError::Unconfirmed(_) => {
+                Problem::new(StatusCode::CONFLICT, "unconfirmed-person", detail)
             }
             SourceError::Plugin { failure, .. } => {
                 let kind = match failure {
@@ -558,6 +576,16 @@ impl From<ImportError> for Problem {
                 .at(path, reason),
             ImportError::Empty => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "empty-upload", detail)
+            }
+            ImportError::DifferentPerson {
+                patient,
+                differences,
+            } => {
+                let mut p = Problem::new(StatusCode::CONFLICT, "different-person", detail);
+                let e = p.extensions.get_or_insert_default();
+                e.patient = Some(patient);
+                e.differences = differences;
+                p
             }
             ImportError::Io(_) | ImportError::Store(_) => {
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)

@@ -68,7 +68,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// Each module's description.
-fn parts() -> [utoipa::openapi::OpenApi; 10] {
+fn parts() -> [utoipa::openapi::OpenApi; 11] {
     [
         super::account::Doc::openapi(),
         super::admin::Doc::openapi(),
@@ -76,6 +76,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 10] {
         super::connect::Doc::openapi(),
         super::jobs::Doc::openapi(),
         super::profiles::Doc::openapi(),
+        super::invitations::Doc::openapi(),
         super::transfer::Doc::openapi(),
         super::manual::Doc::openapi(),
         super::data::Doc::openapi(),
@@ -522,6 +523,9 @@ mod tests {
             ("post", "/api/auth/refresh"),
             ("get", "/api/smart/callback"),
             ("get", "/api/openapi.json"),
+            // An invitation link's token is its credential.
+            ("get", "/api/invitations/{token}"),
+            ("post", "/api/invitations/{token}/accept"),
         ];
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for m in METHODS {

@@ -5,6 +5,7 @@ use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unprocessable};
 use super::{ApiJson, ApiPath, AppState, Problem, Routes};
 use crate::auth::profiles::{Grant, Profile, ProfileFields};
 use crate::auth::{Caller, ProfileRole};
+use crate::records::summary::Attention;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,6 +17,7 @@ use utoipa::{OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(paths(
     list_profiles,
+    family,
     create_profile,
     get_profile,
     update_profile,
@@ -30,6 +32,7 @@ pub(super) struct Doc;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/profiles", list_profiles)
+        .get("/family", family)
         .post("/profiles", create_profile)
         .get("/profiles/{profile}", get_profile)
         .patch("/profiles/{profile}", update_profile)
@@ -64,6 +67,46 @@ async fn list_profiles(
     Ok(Json(ProfileList {
         profiles: state.auth.profiles(&caller).await?,
     }))
+}
+
+/// `GET /api/family`.
+#[derive(Serialize, ToSchema)]
+struct Family {
+    /// Each person the caller looks after, in the order of `GET /api/profiles`.
+    people: Vec<FamilyMember>,
+}
+
+/// One person and what needs a look in their record.
+#[derive(Serialize, ToSchema)]
+struct FamilyMember {
+    /// The profile.
+    profile: Profile,
+    /// What needs a look.
+    attention: Attention,
+}
+
+/// Everyone the caller looks after, each with what needs a look: results
+/// out of range, sources that stopped syncing, the newest record.
+#[utoipa::path(
+    get,
+    path = "/api/family",
+    tag = "profiles",
+    operation_id = "family",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "The family view", body = Family))
+)]
+async fn family(State(state): State<AppState>, caller: Caller) -> Result<Json<Family>, Problem> {
+    let now = crate::records::index::format_instant(chrono::Utc::now());
+    let mut people = Vec::new();
+    for profile in state.auth.profiles(&caller).await? {
+        let scope = state
+            .auth
+            .access(&caller, &profile.id, ProfileRole::Viewer)
+            .await?;
+        let attention = state.records.attention(&scope, &now).await?;
+        people.push(FamilyMember { profile, attention });
+    }
+    Ok(Json(Family { people }))
 }
 
 /// Create a profile; the caller owns it.

@@ -7,6 +7,7 @@ use super::openapi::{
     BadRequest, Binary, FhirBundle, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType,
 };
 use super::{ApiPath, ApiQuery, AppState, Problem, Routes};
+use crate::records::person::Person;
 use crate::records::{export, import, ips, is_type_name};
 use crate::sources::Source;
 use axum::Json;
@@ -39,8 +40,11 @@ pub(super) fn routes(r: Routes) -> Routes {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct UploadParams {
-    /// Name of the new source (default "Upload <date>").
+    /// Name of the new source (default: from the file's name, else "Upload <date>").
     name: Option<String>,
+    /// Store it even though the file's patient is not this profile's person
+    /// (after a `different-person` answer).
+    confirm_person: Option<bool>,
 }
 
 /// The media type without parameters, lowercased.
@@ -121,6 +125,7 @@ struct ImportAnswer {
             headers(("Location" = String, description = "`/api/profiles/{profile}/sources/{source}`"))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 409, response = super::openapi::Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
@@ -186,9 +191,19 @@ async fn upload(
         .files
         .spool(body.into_data_stream(), state.max_upload_bytes)
         .await?;
+    let expected = if q.confirm_person == Some(true) {
+        None
+    } else {
+        let profile = state.auth.profile(&access.scope).await?;
+        Some(Person::profile(
+            &profile.name,
+            profile.birth_date.as_deref(),
+        ))
+    };
     let summary = import::import(
         state.records.db(),
         access.scope.id(),
+        expected.as_ref(),
         &name,
         format,
         declared,

@@ -6,6 +6,7 @@
 //! the host, so no record or source can be read without a grant check.
 
 pub mod audit;
+pub mod invitations;
 pub mod limiter;
 pub mod password;
 pub mod profiles;

@@ -32,7 +32,7 @@ impl ProfileRole {
         }
     }
 
-    fn parse(s: &str) -> Result<ProfileRole, AuthError> {
+    pub(super) fn parse(s: &str) -> Result<ProfileRole, AuthError> {
         match s {
             "viewer" => Ok(ProfileRole::Viewer),
             "editor" => Ok(ProfileRole::Editor),

@@ -229,7 +229,7 @@ impl Auth {
     /// given, or after the person). With
     /// `only_if_first`, the insert happens only while no account exists, so two
     /// racing setups cannot both succeed.
-    async fn insert_user(
+    pub(super) async fn insert_user(
         &self,
         new: NewUser,
         role: UserRole,

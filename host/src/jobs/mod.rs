@@ -283,6 +283,7 @@ fn classify(e: &SourceError) -> (&'static str, bool) {
             PluginFailure::Trap { .. } => ("plugin-crashed", false),
         },
         SourceError::NeedsReconnect(_) => ("needs-reconnect", false),
+        SourceError::Unconfirmed(_) => ("unconfirmed-person", false),
         SourceError::Smart(s) if !s.needs_reconnect() => ("provider-unreachable", true),
         SourceError::Smart(_) => ("needs-reconnect", false),
         SourceError::SyncRunning(_) => ("sync-running", true),
@@ -366,6 +367,9 @@ impl Jobs {
         let status: String = row.try_get("status")?;
         if status == "needs-reconnect" || status == "disconnected" {
             return Err(SourceError::NeedsReconnect(source_id.to_string()).into());
+        }
+        if status == "unconfirmed" {
+            return Err(SourceError::Unconfirmed(source_id.to_string()).into());
         }
         let id = hex::encode(rand::random::<[u8; 16]>());
         let at = now().to_rfc3339();
@@ -541,7 +545,7 @@ impl Jobs {
         let at = now();
         let due = sqlx::query(
             "SELECT id, profile_id FROM sources WHERE kind = 'provider' AND next_sync_at IS NOT NULL AND next_sync_at <= ?
-             AND status NOT IN ('needs-reconnect', 'disconnected') AND profile_id IS NOT NULL",
+             AND status NOT IN ('needs-reconnect', 'disconnected', 'unconfirmed') AND profile_id IS NOT NULL",
         )
         .bind(at.to_rfc3339())
         .fetch_all(&self.db)

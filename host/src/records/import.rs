@@ -76,6 +76,14 @@ pub enum ImportError {
     /// There is nothing to import.
     #[error("the upload holds no resources")]
     Empty,
+    /// The file is about someone else than the profile: nothing was stored.
+    #[error("this file is about {}, not the person it was uploaded for", patient.name.as_deref().unwrap_or("someone else"))]
+    DifferentPerson {
+        /// Who the file is about.
+        patient: super::person::Person,
+        /// What differs from the profile.
+        differences: Vec<super::person::Difference>,
+    },
     /// Reading the spooled upload failed.
     #[error("reading the upload failed: {0}")]
     Io(#[from] std::io::Error),
@@ -614,6 +622,8 @@ struct Plan {
     version: VersionDetector,
     /// The file's Patients, as a reference to each (`Patient/id`).
     patients: Vec<String>,
+    /// Who those Patients are.
+    people: Vec<super::person::Person>,
 }
 
 /// The id an entry is stored under: its own, else what its full URL or PUT
@@ -680,6 +690,7 @@ fn plan(
         resources: 0,
         version: VersionDetector::new(declared),
         patients: Vec::new(),
+        people: Vec::new(),
     };
     read_items(upload.whole()?, format, &mut |item: Item| {
         let value = value_of(upload, &item, format)?;
@@ -693,6 +704,8 @@ fn plan(
         }
         if resource_type == "Patient" && plan.patients.len() < 2 {
             plan.patients.push(format!("Patient/{id}"));
+            plan.people
+                .push(super::person::Person::from_patient(&value));
         }
         plan.resources += 1;
         Ok(())
@@ -799,9 +812,12 @@ fn prepare(
 }
 
 /// Import a spooled upload into `profile` as a new source named `name`.
+/// With `expected`, a file whose Patient is clearly someone else is refused
+/// before anything is stored ([`ImportError::DifferentPerson`]).
 pub async fn import(
     db: &Db,
     profile: &str,
+    expected: Option<&super::person::Person>,
     name: &str,
     format: Format,
     declared: Option<FhirVersion>,
@@ -811,6 +827,22 @@ pub async fn import(
     let plan = tokio::task::spawn_blocking(move || plan(&Spool::open(first)?, format, declared))
         .await
         .map_err(|e| ImportError::Io(std::io::Error::other(e)))??;
+    if let Some(expected) = expected {
+        for person in &plan.people {
+            let differences = expected.differences(person);
+            if !differences.is_empty() {
+                tracing::info!(
+                    profile,
+                    ?differences,
+                    "upload refused: about another person"
+                );
+                return Err(ImportError::DifferentPerson {
+                    patient: person.clone(),
+                    differences,
+                });
+            }
+        }
+    }
     let second = upload.reader();
     let (tx_batches, mut batches) = tokio::sync::mpsc::channel::<Vec<super::Parsed>>(2);
     let urns = plan.urns;

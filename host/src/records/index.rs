@@ -6,8 +6,9 @@
 use serde_json::Value;
 
 /// Bump when extraction changes: stored resources with an older version are
-/// re-indexed at start. 2: identity keys for duplicate detection.
-pub const INDEX_VERSION: i64 = 2;
+/// re-indexed at start. 2: identity keys for duplicate detection. 3: an
+/// Observation's number left out of its display; appointments dated by `start`.
+pub const INDEX_VERSION: i64 = 3;
 
 /// The search parameters tokens are stored under.
 pub mod param {
@@ -302,6 +303,7 @@ pub fn date_fields(resource_type: &str) -> &'static [&'static str] {
         "ImagingStudy" => &["started"],
         "ServiceRequest" => &["authoredOn", "occurrenceDateTime"],
         "Patient" => &["birthDate"],
+        "Appointment" => &["start"],
         "Coverage" => &["period.start"],
         "Device" => &["manufactureDate"],
         _ => &[
@@ -486,7 +488,14 @@ fn display(resource_type: &str, value: &Value) -> Option<String> {
             .or_else(|| concept_text(&value["type"]).map(str::to_string)),
         "Observation" => {
             let name = concept_text(&value["code"]);
-            match (name, value_text(value)) {
+            // A number goes with its unit in `observation_values`, from which
+            // listings show it rounded for reading; the name is the title.
+            let value_text = if value.get("valueQuantity").is_some() && name.is_some() {
+                None
+            } else {
+                value_text(value)
+            };
+            match (name, value_text) {
                 (Some(n), Some(v)) => Some(format!("{n}: {v}")),
                 (Some(n), None) => Some(n.to_string()),
                 (None, v) => v,
@@ -656,7 +665,18 @@ mod tests {
         let glucose = json!({"resourceType": "Observation", "code": {"text": "Glucose"}, "valueQuantity": {"value": 95.5, "unit": "mg/dL"}});
         assert_eq!(
             extract("Observation", &glucose).display.as_deref(),
-            Some("Glucose: 95.5 mg/dL")
+            Some("Glucose"),
+            "the number is listed from its value row"
+        );
+        let smoking = json!({"resourceType": "Observation", "code": {"text": "Smoking status"}, "valueCodeableConcept": {"text": "Never smoker"}});
+        assert_eq!(
+            extract("Observation", &smoking).display.as_deref(),
+            Some("Smoking status: Never smoker")
+        );
+        let unnamed = json!({"resourceType": "Observation", "code": {}, "valueQuantity": {"value": 7, "unit": "kg"}});
+        assert_eq!(
+            extract("Observation", &unnamed).display.as_deref(),
+            Some("7 kg")
         );
         let patient = json!({"name": [{"given": ["Ada", "M"], "family": "Lovelace"}]});
         assert_eq!(

@@ -104,6 +104,78 @@ pub struct LabSeries {
     pub points: Vec<LabPoint>,
 }
 
+/// A numeric result of a listed record (an Observation's value or one of its
+/// components'), so listings can show it rounded for reading.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct ResultValue {
+    /// Code system of what was measured.
+    pub system: String,
+    /// Code of what was measured.
+    pub code: String,
+    /// Its name.
+    #[schema(required)]
+    pub name: Option<String>,
+    /// The value as recorded, with the digits it was written with.
+    #[schema(value_type = f64)]
+    pub value: Number,
+    /// The unit as written.
+    #[schema(required)]
+    pub unit: Option<String>,
+    /// The UCUM code of the unit, when the record gives one.
+    #[schema(required)]
+    pub ucum: Option<String>,
+    /// `high`, `low`, `abnormal`, `normal`, or none when nothing says.
+    #[schema(required, value_type = Option<LabFlag>)]
+    pub flag: Option<&'static str>,
+}
+
+/// The numeric results of stored rows `ids`, by row.
+pub(super) async fn values_of(
+    db: &crate::db::Db,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<ResultValue>>, sqlx::Error> {
+    let mut out: HashMap<i64, Vec<ResultValue>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    for chunk in ids.chunks(500) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT resource, system, code, name, value, value_text, unit, ucum, low, high, interpretation
+             FROM observation_values WHERE resource IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        for r in q.build().fetch_all(db).await? {
+            let value: f64 = r.try_get("value")?;
+            let interpretation: Option<String> = r.try_get("interpretation")?;
+            let stored = Stored {
+                value,
+                text: r.try_get("value_text")?,
+            };
+            out.entry(r.try_get("resource")?)
+                .or_default()
+                .push(ResultValue {
+                    system: r.try_get("system")?,
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    value: stored.exact(),
+                    unit: r.try_get("unit")?,
+                    ucum: r.try_get("ucum")?,
+                    flag: flag(
+                        interpretation.as_deref(),
+                        value,
+                        r.try_get("low")?,
+                        r.try_get("high")?,
+                    ),
+                });
+        }
+    }
+    Ok(out)
+}
+
 /// A result's flag (the values of `LabPoint.flag`).
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -11,9 +11,11 @@ pub mod intake;
 pub mod ips;
 pub mod labs;
 pub mod manual;
+pub mod person;
 pub mod provenance;
 pub mod search;
 pub mod staging;
+pub mod summary;
 pub mod validate;
 
 use crate::auth::ProfileScope;

@@ -10,6 +10,7 @@ use crate::auth::ProfileScope;
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::{QueryBuilder, Row, Sqlite};
+use std::collections::HashMap;
 
 /// Most parameters one search may have.
 pub const MAX_PARAMETERS: usize = 64;
@@ -580,6 +581,17 @@ pub struct Summary {
     /// Other sources that sent the same fact.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also_from: Vec<AlsoFrom>,
+    /// Its numeric results (an Observation's value, or its components').
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<super::labs::ResultValue>,
+    /// The id of the visit (Encounter) it belongs to, if it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub encounter: Option<String>,
+    /// For a visit: its class, reason, place and clinician.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub visit: Option<super::summary::VisitDetails>,
     /// The stored row, for attaching provenance.
     #[serde(skip)]
     row: i64,
@@ -589,6 +601,9 @@ fn summary(row: &sqlx::sqlite::SqliteRow) -> Result<Summary, sqlx::Error> {
     Ok(Summary {
         row: row.try_get("id")?,
         also_from: Vec::new(),
+        values: Vec::new(),
+        encounter: None,
+        visit: None,
         resource_type: row.try_get("resource_type")?,
         id: row.try_get("resource_id")?,
         source_id: row.try_get("source_id")?,
@@ -609,6 +624,8 @@ pub struct TimelineQuery {
     pub from: Option<String>,
     /// Before this date.
     pub to: Option<String>,
+    /// Only records whose words match (full-text, each word a prefix).
+    pub text: Option<String>,
     /// Page size.
     pub limit: u32,
     /// Where the previous page ended.
@@ -766,9 +783,15 @@ impl RecordStore {
         scope: &ProfileScope,
         t: &TimelineQuery,
     ) -> Result<TimelinePage, SearchError> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {SUMMARY_COLUMNS}, r.sort_key FROM resources r WHERE r.profile_id = "
-        ));
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS}, r.sort_key"));
+        match t.text.as_deref().and_then(fts_query) {
+            // Words are selective and a profile is not: the text index drives.
+            Some(fts) => q
+                .push(" FROM resource_text x CROSS JOIN resources r ON r.id = x.rowid WHERE resource_text MATCH ")
+                .push_bind(fts)
+                .push(" AND +r.profile_id = "),
+            None => q.push(" FROM resources r WHERE r.profile_id = "),
+        };
         q.push_bind(scope.id().to_string());
         if !t.types.is_empty() {
             push_in(&mut q, "r.resource_type", &t.types);
@@ -811,7 +834,7 @@ impl RecordStore {
             None
         };
         let mut items = rows.iter().map(summary).collect::<Result<Vec<_>, _>>()?;
-        self.attach_provenance(&mut items).await?;
+        self.attach_details(&mut items).await?;
         Ok(TimelinePage { items, next_cursor })
     }
 
@@ -864,8 +887,8 @@ impl RecordStore {
             .iter()
             .map(summary)
             .collect::<Result<_, _>>()?;
-        self.attach_provenance(&mut references).await?;
-        self.attach_provenance(&mut referenced_by).await?;
+        self.attach_details(&mut references).await?;
+        self.attach_details(&mut referenced_by).await?;
         Ok(Some(Related {
             references,
             referenced_by,
@@ -873,16 +896,57 @@ impl RecordStore {
     }
 
     /// Name the other sources of each shown item.
-    async fn attach_provenance(&self, items: &mut [Summary]) -> Result<(), sqlx::Error> {
+    async fn attach_details(&self, items: &mut [Summary]) -> Result<(), SearchError> {
         let ids: Vec<i64> = items.iter().map(|s| s.row).collect();
         let mut copies = super::duplicates::also_from(&self.db, &ids).await?;
+        let observations: Vec<i64> = items
+            .iter()
+            .filter(|s| s.resource_type == "Observation")
+            .map(|s| s.row)
+            .collect();
+        let mut values = super::labs::values_of(&self.db, &observations).await?;
+        let mut encounters = encounter_of(&self.db, &ids).await?;
+        let visits: Vec<i64> = items
+            .iter()
+            .filter(|s| s.resource_type == "Encounter")
+            .map(|s| s.row)
+            .collect();
+        let mut visits = super::summary::visit_details_of(&self.db, &visits).await?;
         for item in items {
             if let Some(also) = copies.remove(&item.row) {
                 item.also_from = also;
             }
+            if let Some(v) = values.remove(&item.row) {
+                item.values = v;
+            }
+            item.encounter = encounters.remove(&item.row);
+            item.visit = visits.remove(&item.row);
         }
         Ok(())
     }
+}
+
+/// The Encounter each of stored rows `ids` references (the first, if several).
+async fn encounter_of(
+    db: &crate::db::Db,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT resource, MIN(target_id) AS encounter FROM resource_refs
+             WHERE target_type = 'Encounter' AND resource IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(") GROUP BY resource");
+        for row in q.build().fetch_all(db).await? {
+            out.insert(row.try_get("resource")?, row.try_get("encounter")?);
+        }
+    }
+    Ok(out)
 }
 
 /// Why a query failed.

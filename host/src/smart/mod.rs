@@ -394,6 +394,45 @@ impl SmartClient {
         }
     }
 
+    /// Read the signed-in patient's Patient resource with the new access
+    /// token, to tell the person whose record the portal account holds
+    /// before anything is synced. At most 1 MiB, within the client's timeout.
+    pub async fn read_patient(
+        &self,
+        fhir_base: &str,
+        patient: &str,
+        access_token: &str,
+    ) -> Result<serde_json::Value, SmartError> {
+        let url = format!("{}/Patient/{patient}", fhir_base.trim_end_matches('/'));
+        self.may_reach(&url).await?;
+        let mut response = self
+            .http
+            .get(&url)
+            .bearer_auth(access_token)
+            .header(reqwest::header::ACCEPT, "application/fhir+json")
+            .send()
+            .await
+            .map_err(|e| SmartError::Network(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(SmartError::Network(format!(
+                "GET {url}: {}",
+                response.status()
+            )));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| SmartError::Network(e.to_string()))?
+        {
+            body.extend_from_slice(&chunk);
+            if body.len() > 1 << 20 {
+                return Err(SmartError::Network(format!("GET {url}: larger than 1 MiB")));
+            }
+        }
+        serde_json::from_slice(&body).map_err(|e| SmartError::Network(format!("GET {url}: {e}")))
+    }
+
     /// Exchange an authorization code for tokens.
     pub async fn exchange(
         &self,

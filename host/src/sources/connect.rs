@@ -12,6 +12,7 @@ use super::{SourceError, Sources, new_id};
 use crate::auth::ProfileScope;
 use crate::catalog::Catalog;
 use crate::config::ClientConfig;
+use crate::records::person::{Difference, Person};
 use crate::smart::{Grant, Registration, SmartClient, SmartConfiguration, SmartError, scopes_for};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -81,6 +82,9 @@ pub struct Connected {
     pub source_id: String,
     /// Whether it already existed (a reconnect).
     pub reconnected: bool,
+    /// For a new source whose portal patient clearly differs from the
+    /// profile: who it is and what differs. Nothing syncs until confirmed.
+    pub unconfirmed: Option<(Person, Vec<Difference>)>,
 }
 
 /// The provider's answer at the callback.
@@ -371,6 +375,7 @@ impl Sources {
                     profile_id,
                     source_id,
                     reconnected: true,
+                    unconfirmed: None,
                 })
             }
             None => {
@@ -400,13 +405,75 @@ impl Sources {
                 .execute(&self.db)
                 .await?;
                 tracing::info!(source = %source_id, profile = %profile_id, platform = %endpoint.platform, "source connected");
+                let unconfirmed = self
+                    .check_portal_patient(
+                        &connections.smart,
+                        &source_id,
+                        &profile_id,
+                        endpoint.url.trim_end_matches('/'),
+                        &patient,
+                        &grant.access_token,
+                    )
+                    .await?;
                 Ok(Connected {
                     profile_id,
                     source_id,
                     reconnected: false,
+                    unconfirmed,
                 })
             }
         }
+    }
+
+    /// Read who the portal account is about and keep it on the source; when
+    /// it clearly is not the profile's person, hold the source `unconfirmed`
+    /// (no sync) and say who it is. A portal that will not tell is not held up:
+    /// the sync reads the Patient anyway.
+    async fn check_portal_patient(
+        &self,
+        smart: &SmartClient,
+        source_id: &str,
+        profile_id: &str,
+        fhir_base: &str,
+        patient: &str,
+        access_token: &str,
+    ) -> Result<Option<(Person, Vec<Difference>)>, SourceError> {
+        let resource = match smart.read_patient(fhir_base, patient, access_token).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::info!(source = %source_id, error = %e, "could not read the portal's patient before syncing; not compared");
+                return Ok(None);
+            }
+        };
+        let found = Person::from_patient(&resource);
+        let profile = sqlx::query("SELECT name, birth_date FROM profiles WHERE id = ?")
+            .bind(profile_id)
+            .fetch_one(&self.db)
+            .await?;
+        let expected = Person::profile(
+            &profile.try_get::<String, _>("name")?,
+            profile
+                .try_get::<Option<String>, _>("birth_date")?
+                .as_deref(),
+        );
+        let differences = expected.differences(&found);
+        let held = !differences.is_empty();
+        sqlx::query(
+            "UPDATE sources SET patient_json = ?,
+             status = CASE WHEN ? THEN 'unconfirmed' ELSE status END,
+             next_sync_at = CASE WHEN ? THEN NULL ELSE next_sync_at END WHERE id = ?",
+        )
+        .bind(resource.to_string())
+        .bind(held)
+        .bind(held)
+        .bind(source_id)
+        .execute(&self.db)
+        .await?;
+        if held {
+            tracing::info!(source = %source_id, profile = %profile_id, ?differences, "portal patient differs from the profile; waiting for a confirmation");
+            return Ok(Some((found, differences)));
+        }
+        Ok(None)
     }
 
     /// Forget a source's grant and stop syncing it; its records stay.

@@ -31,6 +31,8 @@ macro_rules! select_source {
             "SELECT s.id, s.name, s.kind, s.connector, s.fhir_base_url, s.patient_id, s.status,
              s.last_error, s.last_sync_at, s.created_at, s.cursor IS NOT NULL AS resumable,
              s.platform, s.endpoint_id, s.next_sync_at, s.scope,
+             COALESCE(s.patient_json, (SELECT r.json FROM resources r WHERE r.source_id = s.id
+                 AND r.resource_type = 'Patient' AND (s.patient_id = '' OR r.resource_id = s.patient_id) LIMIT 1)) AS patient_json,
              (SELECT COUNT(*) FROM resources r WHERE r.source_id = s.id) AS resources
              FROM sources s ",
             $tail
@@ -64,6 +66,11 @@ pub enum SourceError {
     /// A sync of this source is already running.
     #[error("a sync of source {0:?} is already running")]
     SyncRunning(String),
+    /// The portal's patient does not match the profile and nobody has said it is theirs yet.
+    #[error(
+        "source {0:?} is a portal account for someone who does not match this profile; confirm it is theirs first"
+    )]
+    Unconfirmed(String),
     /// The plugin failed; what it stored before failing is kept, and the next sync resumes.
     #[error("{failure}")]
     Plugin {
@@ -186,9 +193,12 @@ pub struct Source {
     pub fhir_base_url: String,
     /// Patient id on the server.
     pub patient_id: String,
-    /// `new`, `ok`, `error`, `needs-reconnect` or `disconnected`.
+    /// `new`, `ok`, `error`, `needs-reconnect`, `disconnected` or `unconfirmed`.
     #[schema(value_type = SourceStatus)]
     pub status: String,
+    /// Who the portal account (or the upload) is about, when known.
+    #[schema(required)]
+    pub patient: Option<crate::records::person::Person>,
     /// The last sync error, if the last sync failed.
     #[schema(required)]
     pub last_error: Option<String>,
@@ -241,6 +251,9 @@ pub enum SourceStatus {
     NeedsReconnect,
     /// Disconnected by a person; kept records stay.
     Disconnected,
+    /// Connected, but the portal's patient does not match the profile:
+    /// nothing is synced until a person confirms it is theirs.
+    Unconfirmed,
 }
 
 /// The result of a successful sync.
@@ -456,6 +469,68 @@ impl Sources {
         rows.iter().map(source_from_row).collect()
     }
 
+    /// Remove a source with every record it brought (an upload, a portal,
+    /// typed-in records); returns its name and how many records went. A
+    /// source being synced right now is left alone (cancel the sync first).
+    pub async fn remove(
+        &self,
+        scope: &ProfileScope,
+        id: &str,
+    ) -> Result<(String, u64), SourceError> {
+        let mut tx = crate::db::write_tx(&self.db).await?;
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM sources WHERE id = ? AND profile_id = ?")
+                .bind(id)
+                .bind(scope.id())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let name = name.ok_or_else(|| SourceError::NotFound(id.to_string()))?;
+        let running: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE source_id = ? AND status = 'running' LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if running.is_some() {
+            return Err(SourceError::SyncRunning(id.to_string()));
+        }
+        let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM resources WHERE source_id = ?")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        // Records, their index rows and queued jobs go with the source (ON DELETE CASCADE).
+        sqlx::query("DELETE FROM sources WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(source = %id, profile = %scope.id(), records, "source removed with its records");
+        Ok((name, records as u64))
+    }
+
+    /// A person says the portal account of an `unconfirmed` source is this
+    /// profile's: it is scheduled like any connected source (the caller queues its first sync).
+    pub async fn confirm_person(&self, scope: &ProfileScope, id: &str) -> Result<(), SourceError> {
+        let done = sqlx::query(
+            "UPDATE sources SET status = 'new', next_sync_at = ? WHERE id = ? AND profile_id = ? AND status = 'unconfirmed'",
+        )
+        .bind((chrono::Utc::now() + self.sync_interval).to_rfc3339())
+        .bind(id)
+        .bind(scope.id())
+        .execute(&self.db)
+        .await?;
+        if done.rows_affected() == 0 {
+            // Either no such source here, or nothing to confirm.
+            self.get(scope, id).await?;
+            return Err(SourceError::Invalid {
+                field: "source",
+                reason: "this source does not wait for a confirmation".into(),
+            });
+        }
+        tracing::info!(source = %id, profile = %scope.id(), "portal patient confirmed as the profile's");
+        Ok(())
+    }
+
     /// One source of a profile.
     pub async fn get(&self, scope: &ProfileScope, id: &str) -> Result<Source, SourceError> {
         let row = sqlx::query(select_source!("WHERE s.id = ? AND s.profile_id = ?"))
@@ -542,6 +617,9 @@ impl Sources {
         let status: String = row.try_get("status")?;
         if status == "needs-reconnect" || status == "disconnected" {
             return Err(SourceError::NeedsReconnect(id.to_string()));
+        }
+        if status == "unconfirmed" {
+            return Err(SourceError::Unconfirmed(id.to_string()));
         }
         let connector: String = row.try_get("connector")?;
         let base_url: String = row.try_get("fhir_base_url")?;
@@ -721,6 +799,10 @@ fn source_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Source, SourceError>
         endpoint_id: row.try_get("endpoint_id")?,
         next_sync_at: row.try_get("next_sync_at")?,
         scope: row.try_get("scope")?,
+        patient: row
+            .try_get::<Option<String>, _>("patient_json")?
+            .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+            .map(|p| crate::records::person::Person::from_patient(&p)),
     })
 }
 
