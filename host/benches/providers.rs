@@ -205,9 +205,25 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
     let r = anon.get(authorize).send().await?;
     let callback = r.headers()["location"].to_str()?.to_string();
     let connected: Value = anon.get(&callback).send().await?.json().await?;
-    let job = connected["job"]["id"]
+    let source = connected["source_id"].as_str().unwrap_or_default();
+    // The sandbox's patient is not the bench profile's person: the connection
+    // waits for a person to say it is theirs, as a family's would.
+    let queued = if connected["job"].is_null() {
+        client
+            .post(format!(
+                "{base}/api/profiles/{profile}/sources/{source}/confirm-person"
+            ))
+            .send()
+            .await?
+            .error_for_status()?
+            .json::<Value>()
+            .await?
+    } else {
+        connected["job"].clone()
+    };
+    let job = queued["id"]
         .as_str()
-        .unwrap_or_default()
+        .ok_or_else(|| anyhow::anyhow!("no job queued: {connected}"))?
         .to_string();
     let done = wait_job(&client, &base, &profile, &job).await?;
     let secs = started.elapsed().as_secs_f64();
@@ -225,7 +241,6 @@ async fn run(resources: usize, rounds: usize) -> anyhow::Result<()> {
     );
 
     // An incremental re-sync: nothing changed, so it is quick.
-    let source = connected["source_id"].as_str().unwrap_or_default();
     let started = Instant::now();
     let again: Value = client
         .post(format!(
@@ -250,13 +265,19 @@ async fn wait_job(
     profile: &str,
     job: &str,
 ) -> anyhow::Result<Value> {
+    let started = Instant::now();
     loop {
         let j: Value = client
             .get(format!("{base}/api/profiles/{profile}/jobs/{job}"))
             .send()
             .await?
+            .error_for_status()?
             .json()
             .await?;
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(600),
+            "the job did not finish in 10 minutes: {j}"
+        );
         if matches!(
             j["status"].as_str(),
             Some("succeeded" | "failed" | "cancelled")

@@ -650,6 +650,23 @@ async fn lab_series_convert_units_across_sources_and_flag_results() {
     assert_eq!(points[0]["flag"], "normal", "95 within 70-100");
     assert_eq!(points[1]["flag"], "high", "130 above 100");
     assert_ne!(points[0]["source_id"], x1["source_id"]);
+    // A date window keeps the points dated inside it, digits and all.
+    let (status, window) = host
+        .get(&host.at("/labs/series?code=http://loinc.org|2345-7&from=2023-05-01&to=2023-06-01"))
+        .await;
+    assert_eq!(status, 200, "{window}");
+    let ids: Vec<&str> = window["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["x1"], "from is inclusive, to exclusive");
+    assert_eq!(window["points"][0]["original_value"].to_string(), "1.2");
+    let (status, bad) = host
+        .get(&host.at("/labs/series?code=2345-7&from=last-tuesday"))
+        .await;
+    assert_eq!(status, 400, "{bad}");
     // The bare code finds the same series; unknown codes are 404; a missing code is 400.
     let (_, bare) = host.get(&host.at("/labs/series?code=2345-7")).await;
     assert_eq!(bare["points"].as_array().map(Vec::len), Some(6));

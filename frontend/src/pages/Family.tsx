@@ -148,8 +148,41 @@ function PersonCard({ profile, onChanged }: { profile: MyProfile; onChanged: () 
             await onChanged();
           }}
         />
+        {isOwner && <DeletePerson profile={profile} onDeleted={onChanged} />}
       </Modal>
     </Card>
+  );
+}
+
+/** Delete a person with every record: asked for by typing their name, since nothing brings it back. */
+function DeletePerson({ profile, onDeleted }: { profile: MyProfile; onDeleted: () => Promise<unknown> }) {
+  const [typed, setTyped] = useState("");
+  const client = useQueryClient();
+  const remove = useMutation({
+    mutationFn: () => ok(api.DELETE("/api/profiles/{profile}", { params: { path: { profile: profile.id } } })),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ["family"] });
+      await onDeleted();
+    },
+  });
+  const matches = typed.trim() === profile.name;
+  return (
+    <Stack gap="xs" mt="lg" component="section" aria-label={`Delete ${profile.name}`}>
+      <Text fw={600} size="sm" c="red.9">
+        Delete {profile.name} and every record
+      </Text>
+      <Text size="xs">
+        Their records, sources, documents and sharing all go, for everyone who sees them. Download their records first if you may want them. This
+        cannot be undone.
+      </Text>
+      <TextInput label={`Type “${profile.name}” to confirm`} size="sm" value={typed} onChange={(e) => setTyped(e.currentTarget.value)} />
+      <Failure error={remove.error} title="Not deleted" />
+      <Group justify="flex-end">
+        <Button color="red.9" disabled={!matches} loading={remove.isPending} onClick={() => remove.mutate()}>
+          Delete {profile.name}
+        </Button>
+      </Group>
+    </Stack>
   );
 }
 

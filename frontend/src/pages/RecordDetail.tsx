@@ -144,7 +144,7 @@ export default function RecordDetailPage() {
                   </Title>
                   <Stack gap={4}>
                     {card.codes.map((c, i) => (
-                      <Text size="sm" key={i}>
+                      <Text size="sm" key={i} component="div">
                         <Badge variant="outline" color="gray" mr={6}>
                           {systemName(c.system)}
                         </Badge>

@@ -116,6 +116,10 @@ async fn lab_tests(
 struct SeriesParams {
     /// `system|code`, or a bare code.
     code: String,
+    /// Only results on or after this date (`YYYY[-MM[-DD]]` or a date-time).
+    from: Option<String>,
+    /// Only results before this date.
+    to: Option<String>,
 }
 
 /// One test's numeric results over time, in one unit where UCUM converts.
@@ -159,7 +163,38 @@ async fn lab_series(
                 format!("no numeric results for {:?}", q.code),
             )
         })?;
+    let series = match (&q.from, &q.to) {
+        (None, None) => series,
+        (from, to) => within(&series, from.as_deref(), to.as_deref())?,
+    };
     Ok(([(header::CONTENT_TYPE, "application/json")], series))
+}
+
+/// The served series `json` with only the points dated in `[from, to)`; a
+/// point without a date is outside every window. The cached series is read
+/// as it is stored, so kept values keep their digits.
+fn within(json: &str, from: Option<&str>, to: Option<&str>) -> Result<String, Problem> {
+    let lo = from
+        .map(|f| records::search::parse_date_filter("from", f))
+        .transpose()?
+        .map(|f| f.lo);
+    let hi = to
+        .map(|t| records::search::parse_date_filter("to", t))
+        .transpose()?
+        .map(|t| t.lo);
+    let mut series: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    if let Some(points) = series["points"].as_array_mut() {
+        points.retain(|p| {
+            let Some(date) = p["date"].as_str() else {
+                return false;
+            };
+            let date = records::index::normalize_date(date);
+            lo.as_ref().is_none_or(|lo| date.as_str() >= lo.as_str())
+                && hi.as_ref().is_none_or(|hi| date.as_str() < hi.as_str())
+        });
+    }
+    Ok(series.to_string())
 }
 
 /// A searchset Bundle; entries embed the stored JSON verbatim.
