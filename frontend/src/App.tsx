@@ -12,12 +12,14 @@ import { cssVariablesResolver, theme } from "./theme";
 import { SetupPage } from "./pages/Setup";
 import { SignInPage, SignUpPage } from "./pages/SignIn";
 import { NotFound } from "./pages/NotFound";
+// The pages people open first come with the app's code: a lazy chunk would
+// be one more round trip before the first record shows.
+import Overview from "./pages/Overview";
+import Timeline from "./pages/Timeline";
 
-const Overview = lazy(() => import("./pages/Overview"));
 const Sources = lazy(() => import("./pages/Sources"));
 const Connect = lazy(() => import("./pages/Connect"));
 const SourceDetail = lazy(() => import("./pages/SourceDetail"));
-const Timeline = lazy(() => import("./pages/Timeline"));
 const RecordDetail = lazy(() => import("./pages/RecordDetail"));
 const Labs = lazy(() => import("./pages/Labs"));
 const LabTest = lazy(() => import("./pages/LabTest"));
