@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { Resource } from "../api/types";
 import { pastDate } from "./forms";
+import { DIASTOLIC, SYSTOLIC } from "./labgroups";
 
 export type FieldKind = "text" | "date" | "select" | "number";
 
@@ -116,8 +117,6 @@ export interface Measure {
   category: "vital-signs" | "laboratory";
 }
 
-const SYSTOLIC = "8480-6";
-const DIASTOLIC = "8462-4";
 const BP = "blood-pressure";
 const OTHER = "other";
 const isOther = (v: Record<string, string>) => v.measure === OTHER;

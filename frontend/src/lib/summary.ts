@@ -1,12 +1,9 @@
 // Shaping the health summary for reading: vital signs as a clinician writes
 // them (blood pressure as one "120/80 mmHg"), visits in a line of words.
 import type { LabTest, SummaryVisit } from "../api/types";
-import { plainName } from "./labgroups";
+import { DIASTOLIC, SYSTOLIC, plainName } from "./labgroups";
 import { isFlagged } from "./labs";
-import { humanUnit, roundedText, valueText } from "./units";
-
-const SYSTOLIC = "8480-6";
-const DIASTOLIC = "8462-4";
+import { pressureText, valueText } from "./units";
 
 /** One line of the vital-signs card. */
 export interface VitalRow {
@@ -37,14 +34,11 @@ export function vitalRows(vitals: LabTest[]): VitalRow[] {
     if (!t.latest) continue;
     if ((t.code === SYSTOLIC || t.code === DIASTOLIC) && sys?.latest && dia?.latest) {
       if (t.code === DIASTOLIC) continue;
-      const unit = sys.latest.unit ?? dia.latest.unit;
-      const u = humanUnit(unit);
-      const pairText = `${roundedText(sys.latest.value, unit)}/${roundedText(dia.latest.value, dia.latest.unit)}`;
       const flagged = [sys.latest, dia.latest].find(isFlagged);
       rows.push({
         key: "blood-pressure",
         label: "Blood pressure",
-        text: u ? `${pairText} ${u}` : pairText,
+        text: pressureText(sys.latest, dia.latest),
         exact: `${exactText(sys)} / ${exactText(dia)}`,
         // The two usually come from one reading; the older date is the honest one when not.
         date: [sys.last_date, dia.last_date].filter(Boolean).sort()[0] ?? null,

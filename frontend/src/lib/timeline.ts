@@ -1,7 +1,8 @@
 // Grouping timeline items under date headings, and the filter categories.
 import type { TimelineItem } from "../api/types";
 import { formatDate } from "./format";
-import { humanUnit, roundedText, valueText } from "./units";
+import { DIASTOLIC, SYSTOLIC } from "./labgroups";
+import { pressureText, valueText } from "./units";
 
 /** The categories people filter by, each a set of FHIR types (Apple Health's grouping). */
 export const CATEGORIES: { value: string; label: string; types: string[] }[] = [
@@ -49,8 +50,6 @@ export function groupByDay(items: TimelineItem[]): DayGroup[] {
 }
 
 type ResultValue = NonNullable<TimelineItem["values"]>[number];
-const SYSTOLIC = "8480-6";
-const DIASTOLIC = "8462-4";
 
 /** A record's numbers as a clinician writes them: "120/80 mmHg", "39.2 °C", "Hemoglobin 14.1 g/dL, …". */
 export function resultText(values: ResultValue[] | undefined): string {
@@ -59,11 +58,8 @@ export function resultText(values: ResultValue[] | undefined): string {
   const dia = values.find((v) => v.code === DIASTOLIC);
   const rest = values.filter((v) => v !== sys && v !== dia);
   const parts: string[] = [];
-  if (sys && dia) {
-    const u = humanUnit(sys.unit ?? dia.unit);
-    const pair = `${roundedText(sys.value, sys.unit)}/${roundedText(dia.value, dia.unit)}`;
-    parts.push(u ? `${pair} ${u}` : pair);
-  } else rest.unshift(...[sys, dia].filter((v): v is ResultValue => !!v));
+  if (sys && dia) parts.push(pressureText(sys, dia));
+  else rest.unshift(...[sys, dia].filter((v): v is ResultValue => !!v));
   // One value needs no name (the record's title names it); several do.
   const named = parts.length + rest.length > 1;
   for (const v of rest) parts.push(named && v.name ? `${v.name} ${valueText(v.value, v.unit)}` : valueText(v.value, v.unit));

@@ -170,3 +170,16 @@ export function valueText(value: number, unit?: string | null, opts?: RoundOptio
   // Clinical writing puts a percentage against its number: "6.2%".
   return u === "%" ? `${n}%` : `${n} ${u}`;
 }
+
+/** A reading with its unit as recorded. */
+interface Reading {
+  value: number;
+  unit?: string | null;
+}
+
+/** "120/80 mmHg": systolic over diastolic, in one unit when they share it. */
+export function pressureText(sys: Reading, dia: Reading): string {
+  if (humanUnit(sys.unit) !== humanUnit(dia.unit)) return `${valueText(sys.value, sys.unit)} / ${valueText(dia.value, dia.unit)}`;
+  const unit = humanUnit(sys.unit);
+  return `${roundedText(sys.value, sys.unit)}/${roundedText(dia.value, dia.unit)}${unit ? ` ${unit}` : ""}`;
+}

@@ -9,7 +9,7 @@ import { Empty, QueryView } from "../components/PageState";
 import { formatDate } from "../lib/format";
 import { labCards, labSections, testPath, type LabCard } from "../lib/labgroups";
 import { flagText, isFlagged } from "../lib/labs";
-import { humanUnit, roundedText, valueText } from "../lib/units";
+import { pressureText, valueText } from "../lib/units";
 import { possessive, useCurrentProfile } from "../profile";
 
 type Latest = NonNullable<LabTest["latest"]>;
@@ -23,13 +23,6 @@ function FlagBadge({ latest, label }: { latest: Latest | null | undefined; label
       {label ? `${label} ${words.toLowerCase()}` : words}
     </Badge>
   );
-}
-
-/** "120/80 mmHg": systolic over diastolic, in one unit when they share it. */
-function pressureText(sys: Latest, dia: Latest): string {
-  if (humanUnit(sys.unit) !== humanUnit(dia.unit)) return `${valueText(sys.value, sys.unit)} / ${valueText(dia.value, dia.unit)}`;
-  const unit = humanUnit(sys.unit);
-  return `${roundedText(sys.value, sys.unit)}/${roundedText(dia.value, dia.unit)}${unit ? ` ${unit}` : ""}`;
 }
 
 function TestCard({ card, profile }: { card: LabCard; profile: string }) {

@@ -27,7 +27,8 @@ pub struct AlsoFrom {
     pub id: String,
 }
 
-fn push_ids(q: &mut QueryBuilder<Sqlite>, ids: impl Iterator<Item = i64>) {
+/// Append the bound list `id, id, …)` that closes an `IN (` clause.
+pub(super) fn push_ids(q: &mut QueryBuilder<Sqlite>, ids: impl Iterator<Item = i64>) {
     let mut list = q.separated(", ");
     for id in ids {
         list.push_bind(id);

@@ -143,11 +143,7 @@ pub(super) async fn values_of(
             "SELECT resource, system, code, name, value, value_text, unit, ucum, low, high, interpretation
              FROM observation_values WHERE resource IN (",
         );
-        let mut list = q.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        q.push(")");
+        super::duplicates::push_ids(&mut q, chunk.iter().copied());
         for r in q.build().fetch_all(db).await? {
             let value: f64 = r.try_get("value")?;
             let interpretation: Option<String> = r.try_get("interpretation")?;

@@ -937,11 +937,8 @@ async fn encounter_of(
             "SELECT resource, MIN(target_id) AS encounter FROM resource_refs
              WHERE target_type = 'Encounter' AND resource IN (",
         );
-        let mut list = q.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        q.push(") GROUP BY resource");
+        super::duplicates::push_ids(&mut q, chunk.iter().copied());
+        q.push(" GROUP BY resource");
         for row in q.build().fetch_all(db).await? {
             out.insert(row.try_get("resource")?, row.try_get("encounter")?);
         }

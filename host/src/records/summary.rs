@@ -216,13 +216,9 @@ impl RecordStore {
         let mut vitals: Vec<LabTest> = Vec::new();
         let mut abnormal: Vec<LabTest> = Vec::new();
         for test in tests {
-            if test.system == LOINC && VITAL_SIGNS.contains(&test.code.as_str()) {
+            if is_vital(&test) {
                 vitals.push(test);
-            } else if test
-                .latest
-                .as_ref()
-                .is_some_and(|l| matches!(l.flag, Some("high" | "low" | "abnormal")))
-            {
+            } else if out_of_range(&test) {
                 abnormal.push(test);
             }
         }
@@ -257,12 +253,7 @@ impl RecordStore {
             .lab_tests(scope)
             .await?
             .iter()
-            .filter(|t| !(t.system == LOINC && VITAL_SIGNS.contains(&t.code.as_str())))
-            .filter(|t| {
-                t.latest
-                    .as_ref()
-                    .is_some_and(|l| matches!(l.flag, Some("high" | "low" | "abnormal")))
-            })
+            .filter(|t| !is_vital(t) && out_of_range(t))
             .count() as u64;
         let sources = sqlx::query(
             "SELECT id, name, status FROM sources
@@ -420,11 +411,7 @@ pub(super) async fn visit_details_of(
     for chunk in ids.chunks(500) {
         let mut q =
             sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id, json FROM resources WHERE id IN (");
-        let mut list = q.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        q.push(")");
+        super::duplicates::push_ids(&mut q, chunk.iter().copied());
         for row in q.build().fetch_all(db).await? {
             let json: String = row.try_get("json")?;
             let value: Value = serde_json::from_str(&json)
@@ -433,6 +420,18 @@ pub(super) async fn visit_details_of(
         }
     }
     Ok(out)
+}
+
+/// Whether a test is a vital sign (listed apart from the lab results).
+fn is_vital(test: &LabTest) -> bool {
+    test.system == LOINC && VITAL_SIGNS.contains(&test.code.as_str())
+}
+
+/// Whether a test's latest result is flagged out of range.
+fn out_of_range(test: &LabTest) -> bool {
+    test.latest
+        .as_ref()
+        .is_some_and(|l| matches!(l.flag, Some("high" | "low" | "abnormal")))
 }
 
 /// What a visit's JSON says beyond the index: its end, class, reason, place
