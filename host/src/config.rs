@@ -47,6 +47,8 @@ pub struct Config {
     pub sync_retry: Duration,
     /// How often a connected source is synced again (`sync_interval_hours`, default 24).
     pub sync_interval: Duration,
+    /// How long removed records, sources and people can be brought back before they are deleted for good (`keep_removed_days`, default 30).
+    pub keep_removed: Duration,
     /// The built browser UI to serve at `/` (`web_dir`; `make run` uses `frontend/dist`).
     pub web_dir: Option<PathBuf>,
     /// OAuth client registrations per catalog platform (`[clients.<platform>]`);
@@ -172,6 +174,7 @@ const KEYS: &[&str] = &[
     "sandbox",
     "sandbox_url",
     "sync_interval_hours",
+    "keep_removed_days",
     "sync_retry_secs",
     "web_dir",
     "allow_private_provider_addresses",
@@ -415,6 +418,10 @@ impl Config {
             }
             None => Duration::from_secs(24 * 3600),
         };
+        let keep_removed = match take("keep_removed_days") {
+            Some(r) => Duration::from_secs(parse_number("keep_removed_days", r, 1, 3650)? * 86_400),
+            None => Duration::from_secs(30 * 86_400),
+        };
         let defaults = crate::listener::ConnectionLimits::default();
         let connections = crate::listener::ConnectionLimits {
             max_connections: match take("max_connections") {
@@ -437,6 +444,7 @@ impl Config {
             sandbox,
             sandbox_url,
             sync_interval,
+            keep_removed,
             sync_retry,
             web_dir,
             clients: BTreeMap::new(),
@@ -760,6 +768,7 @@ mod tests {
         let err = Config::load(None, env(&[("HEARTH_PUBLIC_URL", "hearth.local")])).unwrap_err();
         assert!(err.to_string().contains("public_url"), "{err}");
         assert_eq!(c.sync_interval, Duration::from_secs(86_400));
+        assert_eq!(c.keep_removed, Duration::from_secs(30 * 86_400));
         assert_eq!(Config::defaults().sync_retry, Duration::from_secs(30));
     }
 

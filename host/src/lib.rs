@@ -14,6 +14,7 @@ pub mod listener;
 pub mod plugins;
 pub mod reach;
 pub mod records;
+pub mod removals;
 pub mod sandbox;
 pub mod secrets;
 pub mod server;

@@ -103,7 +103,9 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
     };
     let files = crate::files::Files::open(&config.data_dir)
         .with_context(|| format!("opening the file areas under {}", config.data_dir.display()))?;
+    let removals = crate::removals::Removals::new(records.clone(), config.keep_removed);
     Ok(AppState {
+        removals,
         files,
         max_upload_bytes: config.max_upload_bytes,
         max_attachment_bytes: config.max_attachment_bytes,
@@ -178,6 +180,22 @@ pub fn serve_with(
     let scheduler = state
         .jobs
         .start(state.sync_interval, std::time::Duration::from_secs(5));
+    // What people removed is deleted for good once its keeping time is over.
+    let purger = tokio::spawn({
+        let (removals, files) = (state.removals.clone(), state.files.clone());
+        async move {
+            loop {
+                match removals.purge_due(&files, chrono::Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(removals = n, "removed things kept past their time deleted")
+                    }
+                    Err(e) => tracing::error!(error = %e, "deleting expired removals failed"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            }
+        }
+    });
     let shutdown = tokio_util::sync::CancellationToken::new();
     let app = api::router(state);
     let task = tokio::spawn({
@@ -185,6 +203,7 @@ pub fn serve_with(
         async move {
             let served = crate::listener::serve(listener, app, limits, shutdown).await;
             scheduler.abort();
+            purger.abort();
             served
         }
     });

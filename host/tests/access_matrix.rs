@@ -100,7 +100,7 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("POST", "/api/profiles", SIGNED_IN_201),
     ("GET", "/api/profiles/{profile}", READ),
     ("PATCH", "/api/profiles/{profile}", OWN),
-    ("DELETE", "/api/profiles/{profile}", OWN_204),
+    ("DELETE", "/api/profiles/{profile}", OWN),
     ("GET", "/api/profiles/{profile}/grants", OWN),
     ("POST", "/api/profiles/{profile}/grants", OWN_201),
     ("PUT", "/api/profiles/{profile}/grants/{user}", OWN),
@@ -147,11 +147,26 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("GET", "/api/profiles/{profile}/export/ndjson/{type}", READ),
     ("POST", "/api/profiles/{profile}/manual/{type}", EDIT_201),
     ("PUT", "/api/profiles/{profile}/manual/{type}/{id}", EDIT),
+    ("DELETE", "/api/profiles/{profile}/manual/{type}/{id}", EDIT),
     (
-        "DELETE",
-        "/api/profiles/{profile}/manual/{type}/{id}",
-        EDIT_204,
+        "POST",
+        "/api/profiles/{profile}/records/{type}/{id}/hide",
+        EDIT_201,
     ),
+    (
+        "POST",
+        "/api/profiles/{profile}/records/{type}/{id}/shown-copy",
+        EDIT,
+    ),
+    ("GET", "/api/profiles/{profile}/removals", READ),
+    (
+        "POST",
+        "/api/profiles/{profile}/removals/{removal}/undo",
+        EDIT,
+    ),
+    ("GET", "/api/removals", SIGNED_IN),
+    // Only those who owned the deleted person may bring them back.
+    ("POST", "/api/removals/{removal}/undo", OWN),
     (
         "POST",
         "/api/profiles/{profile}/encounters/{id}/notes",
@@ -656,6 +671,60 @@ impl World {
                 ),
                 none,
             ),
+            ("POST", "/api/profiles/{profile}/records/{type}/{id}/hide") => (
+                format!(
+                    "/api/profiles/{p}/records/Condition/{}/hide",
+                    self.manual_condition().await
+                ),
+                none,
+            ),
+            ("POST", "/api/profiles/{profile}/records/{type}/{id}/shown-copy") => {
+                // Choosing the copy already shown: allowed, and changes nothing.
+                let id = self.manual_condition().await;
+                let (status, copies) = call(
+                    self.client(Role::Owner),
+                    &self.host.base,
+                    Method::GET,
+                    &format!("/api/profiles/{p}/records/Condition/{id}/provenance"),
+                    None,
+                )
+                .await;
+                assert_eq!(status, 200, "{copies}");
+                let source = copies["copies"][0]["source_id"].clone();
+                (
+                    format!("/api/profiles/{p}/records/Condition/{id}/shown-copy"),
+                    (Some(json!({"source_id": source, "id": id})), None),
+                )
+            }
+            ("POST", "/api/profiles/{profile}/removals/{removal}/undo") => {
+                let id = self.manual_condition().await;
+                let hidden = self
+                    .owner_creates(&format!("/records/Condition/{id}/hide"), &json!(null))
+                    .await;
+                (
+                    format!(
+                        "/api/profiles/{p}/removals/{}/undo",
+                        hidden["id"].as_str().expect("id")
+                    ),
+                    none,
+                )
+            }
+            ("POST", "/api/removals/{removal}/undo") => {
+                let gone = self.throwaway_profile().await;
+                let (status, removal) = call(
+                    self.client(Role::Owner),
+                    &self.host.base,
+                    Method::DELETE,
+                    &format!("/api/profiles/{gone}"),
+                    None,
+                )
+                .await;
+                assert_eq!(status, 200, "{removal}");
+                (
+                    format!("/api/removals/{}/undo", removal["id"].as_str().expect("id")),
+                    none,
+                )
+            }
             ("POST", "/api/profiles/{profile}/encounters/{id}/notes") => {
                 let e = self
                     .owner_creates("/manual/Encounter", &json!({"resourceType": "Encounter", "status": "finished", "class": {"code": "AMB"}}))

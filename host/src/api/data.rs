@@ -556,17 +556,9 @@ async fn get_source(
     Ok(Json(state.sources.get(&access.scope, &id).await?))
 }
 
-/// What removing a source took away.
-#[derive(Serialize, ToSchema)]
-struct Removed {
-    /// The source's name.
-    name: String,
-    /// Records removed with it.
-    records: u64,
-}
-
 /// Remove a source (a portal connection, an upload, typed-in records) and
-/// every record it brought. Audited; records another source also sent stay.
+/// every record it brought; it is no longer listed or synced. Audited;
+/// records another source also sent stay; undo it while it is kept.
 #[utoipa::path(
     delete,
     path = "/api/profiles/{profile}/sources/{source}",
@@ -575,7 +567,7 @@ struct Removed {
     security(("bearer" = []), ("cookie" = [])),
     params(("profile" = String, Path, description = "Profile id"), ("source" = String, Path, description = "Source id")),
     responses(
-        (status = 200, description = "Removed", body = Removed),
+        (status = 200, description = "Removed; `label` is the source's name, `records` how many went", body = crate::removals::Removal),
         (status = 404, response = NotFound),
         (status = 409, response = super::openapi::Conflict),
     )
@@ -585,23 +577,18 @@ async fn remove_source(
     access: Access<Edit>,
     Client(client): Client,
     ApiPath((_, id)): ApiPath<(String, String)>,
-) -> Result<Json<Removed>, Problem> {
-    let (name, records) = state.sources.remove(&access.scope, &id).await?;
-    state
-        .auth
-        .audit()
-        .record(
-            "source-removed",
-            Some(access.scope.user_id()),
-            None,
-            Some(access.scope.id()),
-            &client,
-            serde_json::json!({"source": id, "name": name, "records": records}),
-        )
-        .await;
-    // Copies another source sent, hidden behind the removed ones, are shown again.
-    state.records.reindex_stale().await?;
-    Ok(Json(Removed { name, records }))
+) -> Result<Json<crate::removals::Removal>, Problem> {
+    let removal = state.removals.remove_source(&access.scope, &id).await?;
+    super::removals::audit(
+        &state,
+        "source-removed",
+        access.scope.user_id(),
+        access.scope.id(),
+        &client,
+        &removal,
+    )
+    .await;
+    Ok(Json(removal))
 }
 
 /// Query of `GET /api/records`.

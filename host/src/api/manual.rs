@@ -1,6 +1,6 @@
 //! Records typed in by hand, encounter notes, and attachments.
 
-use super::extract::{Access, Edit, Read};
+use super::extract::{Access, Client, Edit, Read};
 use super::openapi::{
     BadRequest, Binary, Conflict, FhirResource, NotFound, PayloadTooLarge, Unprocessable,
     UnsupportedMediaType,
@@ -122,7 +122,7 @@ async fn update(
         ("id" = String, Path, description = "Resource id"),
     ),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 200, description = "Deleted; undo it with the removal's id until `purge_after`", body = crate::removals::Removal),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -130,13 +130,23 @@ async fn update(
 async fn delete(
     State(state): State<AppState>,
     access: Access<Edit>,
+    Client(client): Client,
     ApiPath((_, resource_type, id)): ApiPath<(String, String, String)>,
-) -> Result<StatusCode, Problem> {
-    state
-        .records
-        .manual_delete(&state.files, &access.scope, &resource_type, &id)
+) -> Result<Json<crate::removals::Removal>, Problem> {
+    let removal = state
+        .removals
+        .delete_typed_in(&access.scope, &resource_type, &id)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    super::removals::audit(
+        &state,
+        "record-deleted",
+        access.scope.user_id(),
+        access.scope.id(),
+        &client,
+        &removal,
+    )
+    .await;
+    Ok(Json(removal))
 }
 
 /// Body of `POST …/encounters/{id}/notes`.

@@ -13,6 +13,7 @@ mod jobs;
 mod manual;
 pub mod openapi;
 mod profiles;
+mod removals;
 mod transfer;
 
 use crate::auth::{Auth, AuthError};
@@ -53,6 +54,8 @@ pub struct AppState {
     pub sources: Arc<Sources>,
     /// Record store.
     pub records: RecordStore,
+    /// What people took out, kept for a while so it can be undone.
+    pub removals: crate::removals::Removals,
     /// Plugin host.
     pub plugins: Arc<Plugins>,
     /// Whether session cookies are marked `Secure` (configured, or Hearth is reached over https).
@@ -130,6 +133,7 @@ fn routes() -> Routes {
     let r = jobs::routes(r);
     let r = profiles::routes(r);
     let r = invitations::routes(r);
+    let r = removals::routes(r);
     let r = transfer::routes(r);
     let r = manual::routes(r);
     let r = data::routes(r);
@@ -588,6 +592,28 @@ impl From<ImportError> for Problem {
                 p
             }
             ImportError::Io(_) | ImportError::Store(_) => {
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
+            }
+        }
+    }
+}
+
+impl From<crate::removals::RemovalError> for Problem {
+    fn from(e: crate::removals::RemovalError) -> Problem {
+        use crate::removals::RemovalError;
+        if crate::db::is_busy(&e) {
+            return Problem::database_busy();
+        }
+        let detail = e.to_string();
+        match e {
+            RemovalError::Manual(m) => Problem::from(m),
+            RemovalError::NotFound(_) => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
+            RemovalError::SyncRunning(_) => {
+                Problem::new(StatusCode::CONFLICT, "sync-running", detail)
+            }
+            RemovalError::Conflict(_) => Problem::new(StatusCode::CONFLICT, "cannot-undo", detail),
+            RemovalError::NotOwner(_) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            RemovalError::Damaged(_) | RemovalError::Db(_) | RemovalError::Store(_) => {
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
             }
         }

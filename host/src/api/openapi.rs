@@ -68,7 +68,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// Each module's description.
-fn parts() -> [utoipa::openapi::OpenApi; 11] {
+fn parts() -> [utoipa::openapi::OpenApi; 12] {
     [
         super::account::Doc::openapi(),
         super::admin::Doc::openapi(),
@@ -77,6 +77,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 11] {
         super::jobs::Doc::openapi(),
         super::profiles::Doc::openapi(),
         super::invitations::Doc::openapi(),
+        super::removals::Doc::openapi(),
         super::transfer::Doc::openapi(),
         super::manual::Doc::openapi(),
         super::data::Doc::openapi(),

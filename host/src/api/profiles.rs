@@ -179,7 +179,8 @@ async fn update_profile(
     ))
 }
 
-/// Delete a profile with all its records and sources (owner).
+/// Delete a person: the profile with all its records and sources (owner),
+/// kept for a while so an owner can bring it back.
 #[utoipa::path(
     delete,
     path = "/api/profiles/{profile}",
@@ -188,17 +189,19 @@ async fn update_profile(
     security(("bearer" = []), ("cookie" = [])),
     params(("profile" = String, Path, description = "Profile id")),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 200, description = "Deleted; an owner can bring the person back until `purge_after` (`POST /api/removals/{removal}/undo`)", body = crate::removals::Removal),
         (status = 404, response = NotFound),
+        (status = 409, response = super::openapi::Conflict),
     )
 )]
 async fn delete_profile(
     State(state): State<AppState>,
     access: Access<Own>,
     Client(client): Client,
-) -> Result<StatusCode, Problem> {
-    state.auth.delete_profile(&access.scope, &client).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Json<crate::removals::Removal>, Problem> {
+    Ok(Json(
+        super::removals::remove_person(&state, &access.scope, &client).await?,
+    ))
 }
 
 /// A profile's grants.

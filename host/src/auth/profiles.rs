@@ -371,30 +371,6 @@ impl Auth {
         self.profile(scope).await
     }
 
-    /// Delete a profile with everything in it (owner).
-    pub async fn delete_profile(
-        &self,
-        scope: &ProfileScope,
-        client: &ClientInfo,
-    ) -> Result<(), AuthError> {
-        let profile = self.profile(scope).await?;
-        sqlx::query("DELETE FROM profiles WHERE id = ?")
-            .bind(&scope.id)
-            .execute(&self.db)
-            .await?;
-        self.audit
-            .record(
-                "profile-deleted",
-                Some(&scope.user_id),
-                None,
-                Some(&scope.id),
-                client,
-                json!({"name": profile.name}),
-            )
-            .await;
-        Ok(())
-    }
-
     /// Who has access to a profile (owner).
     pub async fn grants(&self, scope: &ProfileScope) -> Result<Vec<Grant>, AuthError> {
         let rows = sqlx::query(

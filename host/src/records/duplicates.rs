@@ -38,7 +38,8 @@ pub(super) fn push_ids(q: &mut QueryBuilder<Sqlite>, ids: impl Iterator<Item = i
 
 /// Store the identity keys of `changed` resources and decide which of them
 /// duplicate a visible resource of another source. Returns the ids now
-/// hidden as duplicates (their token, text and value rows are not written).
+/// hidden as duplicates or withheld by a removal (their token, text and
+/// value rows are not written).
 pub(super) async fn dedupe(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     changed: &[IndexRow<'_>],
@@ -63,13 +64,21 @@ pub(super) async fn dedupe(
         q.push(close);
         q.build().execute(&mut **tx).await?;
     }
+    // Records a person took out stay out: no keys, no links, no profile.
+    let withheld = withheld_among(tx, ids()).await?;
+    if !withheld.is_empty() {
+        let mut q =
+            QueryBuilder::<Sqlite>::new("UPDATE resources SET profile_id = NULL WHERE id IN (");
+        push_ids(&mut q, withheld.iter().copied());
+        q.build().execute(&mut **tx).await?;
+    }
     let keys: Vec<(&IndexRow, &String)> = changed
         .iter()
-        .filter(|r| r.matched.is_some())
+        .filter(|r| r.matched.is_some() && !withheld.contains(&r.id))
         .flat_map(|r| r.index.keys.iter().map(move |k| (r, k)))
         .collect();
     if keys.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(withheld);
     }
     for rows in keys.chunks(KEY_CHUNK) {
         let mut insert = QueryBuilder::<Sqlite>::new(
@@ -82,15 +91,19 @@ pub(super) async fn dedupe(
         });
         insert.build().execute(&mut **tx).await?;
     }
-    // The lowest-id visible match from another source. Among the resources
-    // decided here, only a lower id may win, so two copies re-indexed together
-    // do not hide each other.
+    // The copy a person chose, else the lowest-id visible match from another
+    // source. Among the resources decided here, only a lower id (or the
+    // chosen copy) may win, so two copies re-indexed together do not hide
+    // each other; the chosen copy itself is never hidden.
     let mut q = QueryBuilder::<Sqlite>::new(
-        "SELECT k1.resource, MIN(k2.resource) FROM resource_keys k1
+        "SELECT k1.resource, COALESCE(MAX(CASE WHEN pc.resource IS NOT NULL THEN k2.resource END), MIN(k2.resource))
+         FROM resource_keys k1
          CROSS JOIN resources r1 ON r1.id = k1.resource
          CROSS JOIN resource_keys k2 ON k2.profile_id = k1.profile_id AND k2.key = k1.key AND k2.resource <> k1.resource
          CROSS JOIN resources r2 ON r2.id = k2.resource
+         LEFT JOIN preferred_copies pc ON pc.resource = k2.resource
          WHERE r2.source_id <> r1.source_id AND r2.profile_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM preferred_copies p1 WHERE p1.resource = k1.resource)
            AND NOT EXISTS (SELECT 1 FROM resource_keys k3 CROSS JOIN resources r3 ON r3.id = k3.resource
                 WHERE k3.profile_id = k1.profile_id AND k3.key = k1.key AND k3.resource <> k1.resource
                   AND r3.source_id = r1.source_id)
@@ -100,7 +113,7 @@ pub(super) async fn dedupe(
            AND k1.resource IN (",
     );
     push_ids(&mut q, ids());
-    q.push(" AND (k2.resource < k1.resource OR k2.resource NOT IN (");
+    q.push(" AND (k2.resource < k1.resource OR pc.resource IS NOT NULL OR k2.resource NOT IN (");
     push_ids(&mut q, ids());
     q.push(") GROUP BY k1.resource");
     let rows = q.build().fetch_all(&mut **tx).await?;
@@ -109,7 +122,7 @@ pub(super) async fn dedupe(
         canonical.insert(row.try_get(0)?, row.try_get(1)?);
     }
     if canonical.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(withheld);
     }
     // A match that is itself hidden in this pass points on to its own canonical copy.
     let resolved: Vec<(i64, i64)> = canonical
@@ -145,7 +158,85 @@ pub(super) async fn dedupe(
         });
         insert.build().execute(&mut **tx).await?;
     }
-    Ok(resolved.into_iter().map(|(dup, _)| dup).collect())
+    let mut hidden = withheld;
+    hidden.extend(resolved.into_iter().map(|(dup, _)| dup));
+    Ok(hidden)
+}
+
+/// Which of `ids` a removal withholds from their profile.
+async fn withheld_among(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    ids: impl Iterator<Item = i64>,
+) -> Result<HashSet<i64>, StoreError> {
+    let mut q = QueryBuilder::<Sqlite>::new("SELECT resource FROM withheld WHERE resource IN (");
+    push_ids(&mut q, ids);
+    let rows = q.build().fetch_all(&mut **tx).await?;
+    rows.iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::from)
+}
+
+impl super::RecordStore {
+    /// Show the copy `source`/`copy` of the shown `resource_type`/`id`
+    /// instead (one that another source sent of the same fact); the choice
+    /// holds through later syncs. `false` when there is no such copy here.
+    pub async fn show_copy(
+        &self,
+        scope: &crate::auth::ProfileScope,
+        resource_type: &str,
+        id: &str,
+        source: &str,
+        copy: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = crate::db::write_tx(self.db()).await?;
+        let shown: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, source_id FROM resources WHERE profile_id = ? AND resource_type = ? AND resource_id = ?
+             ORDER BY id LIMIT 1",
+        )
+        .bind(scope.id())
+        .bind(resource_type)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((shown, shown_source)) = shown else {
+            return Ok(false);
+        };
+        let chosen: Option<i64> = if shown_source == source && id == copy {
+            Some(shown)
+        } else {
+            sqlx::query_scalar(
+                "SELECT r.id FROM duplicates d CROSS JOIN resources r ON r.id = d.resource
+                 WHERE d.canonical = ? AND r.source_id = ? AND r.resource_id = ?",
+            )
+            .bind(shown)
+            .bind(source)
+            .bind(copy)
+            .fetch_optional(&mut *tx)
+            .await?
+        };
+        let Some(chosen) = chosen else {
+            return Ok(false);
+        };
+        // The whole group is decided again with the chosen copy preferred.
+        for sql in [
+            "DELETE FROM preferred_copies WHERE resource = ?1
+               OR resource IN (SELECT resource FROM duplicates WHERE canonical = ?1)",
+            "UPDATE resources SET index_version = 0 WHERE id = ?1
+               OR id IN (SELECT resource FROM duplicates WHERE canonical = ?1)",
+            "DELETE FROM duplicates WHERE canonical = ?1",
+        ] {
+            sqlx::query(sql).bind(shown).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO preferred_copies (resource) VALUES (?)")
+            .bind(chosen)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.reindex_stale().await?;
+        tracing::info!(profile = %scope.id(), resource_type, id, source, copy, "copy chosen to be shown");
+        Ok(true)
+    }
 }
 
 /// For each of `ids` (canonical resources), the other sources that sent it.
@@ -253,5 +344,61 @@ mod tests {
             .unwrap();
         store.reindex_stale().await.unwrap();
         assert_eq!(shown(&store).await, 7, "a4 takes b4's place");
+    }
+
+    #[tokio::test]
+    async fn a_chosen_copy_stays_shown_through_re_syncs() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open_with_test_source(dir.path()).await;
+        sqlx::query(
+            "INSERT INTO sources (id, profile_id, name, connector, fhir_base_url, patient_id, token, created_at)
+             VALUES ('t', 'p', 't', 'fhir-r4', 'http://y', 'p', x'00', 'now')",
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+        let store = RecordStore::new(db.clone());
+        let scope = ProfileScope::for_tests("p");
+        store.upsert_batch("s", &[obs("a1", "one")]).await.unwrap();
+        store.upsert_batch("t", &[obs("b1", "one")]).await.unwrap();
+        let source_of_shown = |store: RecordStore| async move {
+            let page = store
+                .list(&ProfileScope::for_tests("p"), None, 1, 10)
+                .await
+                .unwrap();
+            assert_eq!(page.total, 1, "one fact, shown once");
+            page.records[0].source_id.clone()
+        };
+        assert_eq!(source_of_shown(store.clone()).await, "s");
+        assert!(
+            !store
+                .show_copy(&scope, "Observation", "a1", "t", "nope")
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .show_copy(&scope, "Observation", "a1", "t", "b1")
+                .await
+                .unwrap()
+        );
+        assert_eq!(source_of_shown(store.clone()).await, "t");
+        // Both sources send their copy again, changed, and everything is re-indexed.
+        let mut again = obs("a1", "one");
+        again.json = again.json.replace("final", "amended");
+        again.hash[0] ^= 1;
+        store.upsert_batch("s", &[again]).await.unwrap();
+        sqlx::query("UPDATE resources SET index_version = 0")
+            .execute(&db)
+            .await
+            .unwrap();
+        store.reindex_stale().await.unwrap();
+        assert_eq!(
+            source_of_shown(store.clone()).await,
+            "t",
+            "the choice holds"
+        );
+        let also = super::also_from(&db, &[2]).await.unwrap();
+        assert_eq!(also[&2][0].id, "a1", "the other copy is listed behind it");
     }
 }

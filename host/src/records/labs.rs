@@ -30,6 +30,19 @@ pub struct LabTest {
     /// The latest result, as recorded (the list shows it with its flag).
     #[schema(required)]
     pub latest: Option<LabLatest>,
+    /// The panel (DiagnosticReport) the latest result was reported in, if any.
+    #[schema(required)]
+    pub panel: Option<LabPanel>,
+}
+
+/// A panel of tests reported together: the DiagnosticReport listing a result.
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct LabPanel {
+    /// The DiagnosticReport's id.
+    pub id: String,
+    /// Its name (its code's text or display).
+    #[schema(required)]
+    pub name: Option<String>,
 }
 
 /// The latest result of a test.
@@ -263,7 +276,12 @@ impl RecordStore {
                     l.value, l.value_text, COALESCE(l.unit, l.ucum) AS unit, l.low, l.high, l.interpretation,
                     (SELECT v.name FROM observation_values v
                       WHERE v.profile_id = t.profile_id AND v.code = t.code AND v.system = t.system
-                        AND v.name IS NOT NULL ORDER BY v.sort_key DESC LIMIT 1) AS name
+                        AND v.name IS NOT NULL ORDER BY v.sort_key DESC LIMIT 1) AS name,
+                    (SELECT d.resource_id || char(31) || COALESCE(d.display, '') FROM resource_refs x
+                       CROSS JOIN resources d ON d.id = x.resource
+                      WHERE x.target_type = 'Observation' AND x.target_id = l.resource_id
+                        AND d.profile_id = t.profile_id AND d.resource_type = 'DiagnosticReport'
+                      ORDER BY d.sort_key DESC, d.id DESC LIMIT 1) AS panel
              FROM lab_tests t
              LEFT JOIN observation_values l ON l.system = t.system AND l.code = t.code
               AND l.resource = (SELECT v.resource FROM observation_values v
@@ -302,7 +320,17 @@ impl RecordStore {
                     }
                     _ => None,
                 };
+                // Id and name travel as one text: a DiagnosticReport's id cannot hold the separator.
+                let panel: Option<String> = r.try_get("panel")?;
+                let panel = panel.and_then(|p| {
+                    let (id, name) = p.split_once('\u{1f}')?;
+                    Some(LabPanel {
+                        id: id.to_string(),
+                        name: Some(name.to_string()).filter(|n| !n.is_empty()),
+                    })
+                });
                 Ok(LabTest {
+                    panel,
                     system: r.try_get("system")?,
                     code: r.try_get("code")?,
                     name: r.try_get("name")?,

@@ -218,7 +218,8 @@ async fn editable(
 ) -> Result<String, ManualError> {
     let rows = sqlx::query(
         "SELECT s.id, s.kind FROM resources r JOIN sources s ON s.id = r.source_id
-         WHERE s.profile_id = ? AND r.resource_type = ? AND r.resource_id = ?",
+         WHERE s.profile_id = ? AND r.resource_type = ? AND r.resource_id = ?
+           AND NOT EXISTS (SELECT 1 FROM withheld w WHERE w.resource = r.id)",
     )
     .bind(scope.id())
     .bind(resource_type)
@@ -237,6 +238,59 @@ async fn editable(
     } else {
         Err(ManualError::NotFound(resource_type.into(), id.into()))
     }
+}
+
+/// A typed-in record about to be taken out: its rows (a DocumentReference
+/// takes its Binary along) and what it says, for the list of removals.
+pub(crate) struct TypedInParts {
+    /// Row ids of the record and what goes with it.
+    pub rows: Vec<i64>,
+    /// The record's display text.
+    pub label: Option<String>,
+}
+
+/// The parts of the typed-in record `resource_type`/`id` of the profile
+/// (not found, or `not-editable` when it came from elsewhere).
+pub(crate) async fn typed_in_parts(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    scope: &ProfileScope,
+    resource_type: &str,
+    id: &str,
+) -> Result<TypedInParts, ManualError> {
+    let source = editable(tx, scope, resource_type, id).await?;
+    let row = sqlx::query(
+        "SELECT id, json, display FROM resources WHERE source_id = ? AND resource_type = ? AND resource_id = ?",
+    )
+    .bind(&source)
+    .bind(resource_type)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let mut rows = vec![row.try_get::<i64, _>("id")?];
+    if resource_type == "DocumentReference" {
+        let json: String = row.try_get("json")?;
+        let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+        for content in value["content"].as_array().into_iter().flatten() {
+            if let Some(binary) = content
+                .pointer("/attachment/url")
+                .and_then(Value::as_str)
+                .and_then(|u| u.strip_prefix("Binary/"))
+            {
+                let binary: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM resources WHERE source_id = ? AND resource_type = 'Binary' AND resource_id = ?",
+                )
+                .bind(&source)
+                .bind(binary)
+                .fetch_optional(&mut **tx)
+                .await?;
+                rows.extend(binary);
+            }
+        }
+    }
+    Ok(TypedInParts {
+        rows,
+        label: row.try_get("display")?,
+    })
 }
 
 impl RecordStore {
@@ -273,74 +327,6 @@ impl RecordStore {
         tx.commit().await?;
         tracing::info!(profile = %scope.id(), resource_type, id, "record edited by hand");
         Ok(value)
-    }
-
-    /// Delete a typed-in record. A DocumentReference takes its Binary along;
-    /// attachment files no record uses any more are removed.
-    pub async fn manual_delete(
-        &self,
-        files: &Files,
-        scope: &ProfileScope,
-        resource_type: &str,
-        id: &str,
-    ) -> Result<(), ManualError> {
-        let mut tx = crate::db::write_tx(&self.db).await?;
-        let source = editable(&mut tx, scope, resource_type, id).await?;
-        let mut doomed = vec![(resource_type.to_string(), id.to_string())];
-        if resource_type == "DocumentReference" {
-            let json: String = sqlx::query_scalar(
-                "SELECT json FROM resources WHERE source_id = ? AND resource_type = ? AND resource_id = ?",
-            )
-            .bind(&source)
-            .bind(resource_type)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
-            for content in value["content"].as_array().into_iter().flatten() {
-                if let Some(binary) = content
-                    .pointer("/attachment/url")
-                    .and_then(Value::as_str)
-                    .and_then(|u| u.strip_prefix("Binary/"))
-                {
-                    doomed.push(("Binary".into(), binary.into()));
-                }
-            }
-        }
-        let mut shas = Vec::new();
-        for (ty, rid) in &doomed {
-            // Read before the delete: the attachment row goes with the resource.
-            let sha: Option<String> = sqlx::query_scalar(
-                "SELECT a.sha256 FROM resources r JOIN attachments a ON a.resource = r.id
-                 WHERE r.source_id = ? AND r.resource_type = ? AND r.resource_id = ?",
-            )
-            .bind(&source)
-            .bind(ty)
-            .bind(rid)
-            .fetch_optional(&mut *tx)
-            .await?;
-            shas.extend(sha);
-            sqlx::query("DELETE FROM resources WHERE source_id = ? AND resource_type = ? AND resource_id = ?")
-                .bind(&source)
-                .bind(ty)
-                .bind(rid)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        // Duplicates of what was deleted are shown again (or under another copy).
-        self.reindex_stale().await?;
-        for sha in shas {
-            let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = ?")
-                .bind(&sha)
-                .fetch_one(&self.db)
-                .await?;
-            if used == 0 {
-                files.remove_attachment(&sha)?;
-            }
-        }
-        tracing::info!(profile = %scope.id(), resource_type, id, "record deleted by hand");
-        Ok(())
     }
 
     /// Add a typed-in note to an Encounter, as a DocumentReference in its context.

@@ -262,7 +262,7 @@ impl RecordStore {
             let rows = sqlx::query(
                 "SELECT r.id, r.resource_type, r.resource_id, r.source_id, r.json, s.profile_id FROM resources r
                  LEFT JOIN sources s ON s.id = r.source_id
-                 WHERE r.index_version < ? AND s.status IS NOT 'staging' LIMIT 1000",
+                 WHERE r.index_version < ? AND s.status NOT IN ('staging', 'removed') LIMIT 1000",
             )
             .bind(index::INDEX_VERSION)
             .fetch_all(&self.db)

@@ -469,45 +469,6 @@ impl Sources {
         rows.iter().map(source_from_row).collect()
     }
 
-    /// Remove a source with every record it brought (an upload, a portal,
-    /// typed-in records); returns its name and how many records went. A
-    /// source being synced right now is left alone (cancel the sync first).
-    pub async fn remove(
-        &self,
-        scope: &ProfileScope,
-        id: &str,
-    ) -> Result<(String, u64), SourceError> {
-        let mut tx = crate::db::write_tx(&self.db).await?;
-        let name: Option<String> =
-            sqlx::query_scalar("SELECT name FROM sources WHERE id = ? AND profile_id = ?")
-                .bind(id)
-                .bind(scope.id())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let name = name.ok_or_else(|| SourceError::NotFound(id.to_string()))?;
-        let running: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM jobs WHERE source_id = ? AND status = 'running' LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if running.is_some() {
-            return Err(SourceError::SyncRunning(id.to_string()));
-        }
-        let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM resources WHERE source_id = ?")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        // Records, their index rows and queued jobs go with the source (ON DELETE CASCADE).
-        sqlx::query("DELETE FROM sources WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        tracing::info!(source = %id, profile = %scope.id(), records, "source removed with its records");
-        Ok((name, records as u64))
-    }
-
     /// A person says the portal account of an `unconfirmed` source is this
     /// profile's: it is scheduled like any connected source (the caller queues its first sync).
     pub async fn confirm_person(&self, scope: &ProfileScope, id: &str) -> Result<(), SourceError> {
