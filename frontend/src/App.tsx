@@ -32,6 +32,7 @@ const Invite = lazy(() => import("./pages/Invite"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Users = lazy(() => import("./pages/Users"));
 const Audit = lazy(() => import("./pages/Audit"));
+const Removed = lazy(() => import("./pages/Removed"));
 const ConnectFailed = lazy(() => import("./pages/ConnectFailed"));
 
 const queryClient = new QueryClient({
@@ -133,6 +134,7 @@ function Gate() {
                 <Route path="add/:type" element={<AddRecord />} />
                 <Route path="upload" element={<Upload />} />
                 <Route path="jobs" element={<Jobs />} />
+                <Route path="removed" element={<Removed />} />
                 <Route path="*" element={<NotFound />} />
               </Route>
               <Route path="/connect/failed" element={<ConnectFailed />} />

@@ -1,5 +1,9 @@
 import "@testing-library/jest-dom/vitest";
 import "./zod-config";
+import { dismissAll } from "./components/notify";
+
+// Notices live in a root of their own, outside what each test renders.
+afterEach(() => dismissAll());
 
 // jsdom lacks what Mantine measures with.
 if (!window.matchMedia) {

@@ -58,7 +58,6 @@ const ADMIN_204: [u16; 6] = [401, 403, 403, 403, 403, 204];
 const READ: [u16; 6] = [401, 404, 200, 200, 200, 404];
 const EDIT: [u16; 6] = [401, 404, 403, 200, 200, 404];
 const EDIT_201: [u16; 6] = [401, 404, 403, 201, 201, 404];
-const EDIT_204: [u16; 6] = [401, 404, 403, 204, 204, 404];
 const EDIT_202: [u16; 6] = [401, 404, 403, 202, 202, 404];
 /// Allowed, and then refused for what the body says (a deterministic answer with no network).
 const EDIT_422: [u16; 6] = [401, 404, 403, 422, 422, 404];
@@ -859,6 +858,10 @@ impl World {
                 assert_eq!(status, 200, "{cancelled}");
                 (format!("/api/profiles/{p}/jobs/{job}/retry"), none)
             }
+            ("GET", "/api/profiles/{profile}/removals") => {
+                (format!("/api/profiles/{p}/removals"), none)
+            }
+            ("GET", "/api/removals") => (route.into(), none),
             ("GET", "/api/profiles/{profile}/events") => {
                 (format!("/api/profiles/{p}/events"), none)
             }

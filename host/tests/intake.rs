@@ -696,7 +696,7 @@ async fn the_same_fact_from_two_sources_is_shown_once_with_both_sources() {
         )),
     )
     .await;
-    assert_eq!(status, 204);
+    assert_eq!(status, 200);
     assert_eq!(
         shown(&host, &host.profile).await,
         before,
@@ -928,7 +928,7 @@ async fn typed_in_records_are_validated_per_type() {
 
     // Delete: gone, and gone from searches.
     let (status, _) = call_delete(&host, &host.at(&format!("/manual/{ty}/{id}"))).await;
-    assert_eq!(status, 204);
+    assert_eq!(status, 200);
     let (status, _) = host.get(&host.at(&format!("/records/{ty}/{id}"))).await;
     assert_eq!(status, 404);
     let (status, _) = call_delete(&host, &host.at(&format!("/manual/{ty}/{id}"))).await;
@@ -1104,8 +1104,9 @@ async fn attachments_are_checked_stored_as_files_and_served_safely() {
     // Only the PNG's Binary, its DocumentReference, the Patient and the uploaded Binary are stored.
     assert_eq!(shown(&host, &host.profile).await, 4);
 
-    // Deleting the document removes its Binary and the file.
-    let (status, _) = call_delete(
+    // Deleting the document takes its Binary along; the file is kept
+    // while the deletion can be undone (the purge removes it; unit-tested).
+    let (status, removal) = call_delete(
         &host,
         &host.at(&format!(
             "/manual/DocumentReference/{}",
@@ -1113,10 +1114,22 @@ async fn attachments_are_checked_stored_as_files_and_served_safely() {
         )),
     )
     .await;
-    assert_eq!(status, 204);
+    assert_eq!(status, 200, "{removal}");
     let (status, _) = host.get(&host.at(&format!("/attachments/{binary}"))).await;
     assert_eq!(status, 404);
-    assert!(!host.data.path().join("attachments").join(&sha).exists());
+    assert!(host.data.path().join("attachments").join(&sha).exists());
+    let (status, _) = host
+        .post(
+            &host.at(&format!(
+                "/removals/{}/undo",
+                removal["id"].as_str().unwrap()
+            )),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = host.get(&host.at(&format!("/attachments/{binary}"))).await;
+    assert_eq!(status, 200, "the document's file is served again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,3 +35,6 @@ export type Resource = { resourceType: string; id?: string; [k: string]: unknown
 export type HealthSummary = Get<"/api/profiles/{profile}/summary">;
 export type SummaryFact = HealthSummary["problems"]["items"][number];
 export type SummaryVisit = HealthSummary["visits"]["recent"][number];
+/** Something taken out of a profile (a hidden record, a deleted typed-in record, a removed source) or a deleted person, which can be undone. */
+export type Removal = Get<"/api/profiles/{profile}/removals">["removals"][number];
+export type RecordCopy = Get<"/api/profiles/{profile}/records/{type}/{id}/provenance">["copies"][number];

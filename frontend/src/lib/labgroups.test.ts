@@ -1,5 +1,5 @@
 import type { LabTest } from "../api/types";
-import { KINDS, kindHeading, labCards, labKind, labSections, LOINC, plainName, trimLoincName } from "./labgroups";
+import { KINDS, kindHeading, labCards, labGroups, labKind, labSections, LOINC, plainName, trimLoincName } from "./labgroups";
 
 const test = (code: string, name: string | null, over: Partial<LabTest> = {}): LabTest => ({
   system: LOINC,
@@ -8,6 +8,7 @@ const test = (code: string, name: string | null, over: Partial<LabTest> = {}): L
   count: 1,
   last_date: "2024-01-01",
   latest: { id: `obs-${code}`, value: 1, unit: null, flag: "normal" },
+  panel: null,
   ...over,
 });
 
@@ -167,5 +168,74 @@ describe("sections", () => {
     expect(names("BLOOD PRESSURE")).toEqual(["Blood pressure"]);
     expect(names("nothing like this")).toEqual([]);
     expect(labSections(tests, { query: "glucose", outOfRangeOnly: true })).toEqual([]);
+  });
+});
+
+describe("panels", () => {
+  const panel = (id: string, name: string | null) => ({ id, name });
+  const LIPIDS = panel("dr-lipids-2024", "Lipid panel");
+  const tests: LabTest[] = [
+    // Cholesterol: three from the 2024 lipid panel, one whose latest came in another report of the same name, one in none.
+    test("2093-3", "Cholesterol [Mass/volume] in Serum or Plasma", { last_date: "2024-03-01", panel: LIPIDS }),
+    test("2085-9", "HDL Cholesterol", { last_date: "2024-03-01", panel: LIPIDS }),
+    test("18262-6", "LDL Cholesterol", { last_date: "2023-06-01", panel: panel("dr-lipids-2023", "  Lipid panel ") }),
+    test("2571-8", "Triglycerides", { last_date: "2024-05-01", panel: null }),
+    // Blood chemistry: two panels and one test without a named panel.
+    test("2951-2", "Sodium", { last_date: "2024-01-10", panel: panel("dr-bmp", "Basic metabolic panel") }),
+    test("2823-3", "Potassium", { last_date: "2024-01-10", panel: panel("dr-bmp", "Basic metabolic panel") }),
+    test("1742-6", "ALT", { last_date: "2024-02-20", panel: panel("dr-liver", "Liver panel") }),
+    test("2345-7", "Glucose", { last_date: "2024-04-01", panel: panel("dr-x", null) }),
+    // A panel name shared across kinds stays within each kind.
+    test("718-7", "Hemoglobin", { last_date: "2024-02-20", panel: panel("dr-liver", "Liver panel") }),
+  ];
+  const shape = (kind: string) =>
+    labSections(tests)
+      .find((s) => s.kind === kind)!
+      .groups.map((g) => [g.panel, g.cards.map((c) => c.name)]);
+
+  it("gathers a kind's tests under their panel's name, the ones in no panel first", () => {
+    expect(shape("chemistry")).toEqual([
+      [null, ["Glucose"]],
+      ["Liver panel", ["ALT"]],
+      ["Basic metabolic panel", ["Potassium", "Sodium"]],
+    ]);
+    expect(shape("hematology")).toEqual([["Liver panel", ["Hemoglobin"]]]);
+  });
+  it("puts tests whose panels share a name under one heading, newest first", () => {
+    expect(shape("lipids")).toEqual([
+      [null, ["Triglycerides"]],
+      ["Lipid panel", ["HDL cholesterol", "Total cholesterol", "LDL cholesterol"]],
+    ]);
+  });
+  it("lists a kind with no panels as before, and keeps every card in the section's list", () => {
+    const plain = labSections([
+      test("29463-7", "Body weight", { last_date: "2024-01-01" }),
+      test("8302-2", "Body height", { last_date: "2024-02-01" }),
+    ]);
+    expect(plain.map((s) => s.groups.map((g) => [g.panel, g.cards.map((c) => c.name)]))).toEqual([[[null, ["Height", "Weight"]]]]);
+    for (const s of labSections(tests)) expect(s.groups.flatMap((g) => g.cards)).toHaveLength(s.cards.length);
+  });
+  it("orders panels by their newest result, then by name, and finds tests by their panel's name", () => {
+    const card = (name: string, lastDate: string | null, panelName: string | null) => ({
+      key: name,
+      kind: "chemistry" as const,
+      name,
+      tests: [],
+      lastDate,
+      flagged: false,
+      panel: panelName,
+    });
+    expect(
+      labGroups([card("A", "2024-01-01", "Zinc panel"), card("B", "2024-01-01", "Acid panel"), card("C", null, "Undated")]).map((g) => g.panel),
+    ).toEqual(["Acid panel", "Zinc panel", "Undated"]);
+    expect(labSections(tests, { query: "metabolic" }).flatMap((s) => s.cards.map((c) => c.name))).toEqual(["Potassium", "Sodium"]);
+  });
+  it("gives blood pressure the panel of its readings", () => {
+    const vitals = panel("dr-vitals", "Vital signs panel");
+    const bp = labCards([
+      test("8480-6", "Systolic blood pressure", { panel: vitals }),
+      test("8462-4", "Diastolic blood pressure", { panel: vitals }),
+    ]);
+    expect(bp.map((c) => [c.name, c.panel])).toEqual([["Blood pressure", "Vital signs panel"]]);
   });
 });

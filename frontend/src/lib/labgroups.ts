@@ -253,13 +253,25 @@ export interface LabCard {
   lastDate: string | null;
   /** Whether the latest result of any of them is out of range. */
   flagged: boolean;
+  /** The name of the panel its latest result was reported in ("Lipid panel"), if that panel has one. */
+  panel: string | null;
+}
+
+/** Cards of a section reported in one panel (by name), or the ones in none (`panel` null). */
+export interface LabGroup {
+  key: string;
+  panel: string | null;
+  cards: LabCard[];
 }
 
 /** A section of the lab results page. */
 export interface LabSection {
   kind: LabKind;
   heading: string;
+  /** All its cards, newest first. */
   cards: LabCard[];
+  /** The same cards: first those in no panel, then each panel's (newest panel first), each newest first. */
+  groups: LabGroup[];
 }
 
 /** What the page is filtered by. */
@@ -269,6 +281,9 @@ export interface LabFilter {
 }
 
 const newest = (dates: (string | null)[]): string | null => dates.reduce<string | null>((a, d) => (d && (!a || d > a) ? d : a), null);
+
+/** A test's panel name, when its latest result was reported in a named panel. */
+const panelName = (t: LabTest): string | null => t.panel?.name?.trim() || null;
 
 /** Cards for the tests: systolic and diastolic blood pressure become one card. */
 export function labCards(tests: LabTest[]): LabCard[] {
@@ -284,6 +299,7 @@ export function labCards(tests: LabTest[]): LabCard[] {
       tests: [systolic, diastolic],
       lastDate: newest([systolic.last_date, diastolic.last_date]),
       flagged: [systolic, diastolic].some((t) => t.latest && isFlagged(t.latest)),
+      panel: panelName(systolic) ?? panelName(diastolic),
     });
   }
   for (const t of tests) {
@@ -295,32 +311,54 @@ export function labCards(tests: LabTest[]): LabCard[] {
       tests: [t],
       lastDate: t.last_date,
       flagged: !!t.latest && isFlagged(t.latest),
+      panel: panelName(t),
     });
   }
   return cards;
 }
 
-/** Whether a card matches a search: its plain name, recorded names or codes. */
+/** Whether a card matches a search: its plain name, recorded names, codes or panel name. */
 export function cardMatches(card: LabCard, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
-  return [card.name, ...card.tests.flatMap((t) => [t.name ?? "", t.code])].some((s) => s.toLowerCase().includes(q));
+  return [card.name, card.panel ?? "", ...card.tests.flatMap((t) => [t.name ?? "", t.code])].some((s) => s.toLowerCase().includes(q));
 }
 
-/** The page's sections in order, each with its cards newest first; empty sections left out. */
+/** Most recent first; undated last. */
+const byDate = (a: string | null, b: string | null): number => (a === b ? 0 : !a ? 1 : !b ? -1 : a < b ? 1 : -1);
+
+/**
+ * A section's cards (newest first) by panel: the cards in no panel first, as they are,
+ * then one group per panel name (the same name from different reports is one group),
+ * the panel with the newest result first.
+ */
+export function labGroups(cards: LabCard[]): LabGroup[] {
+  const loose: LabCard[] = [];
+  const panels = new Map<string, LabGroup>();
+  for (const c of cards) {
+    if (!c.panel) {
+      loose.push(c);
+      continue;
+    }
+    const key = c.panel.toLowerCase();
+    const group = panels.get(key);
+    if (group) group.cards.push(c);
+    else panels.set(key, { key, panel: c.panel, cards: [c] });
+  }
+  const grouped = [...panels.values()].sort((a, b) => byDate(a.cards[0]!.lastDate, b.cards[0]!.lastDate) || a.panel!.localeCompare(b.panel!));
+  return [...(loose.length > 0 ? [{ key: "", panel: null, cards: loose }] : []), ...grouped];
+}
+
+/** The page's sections in order, each with its cards newest first, grouped by panel; empty sections left out. */
 export function labSections(tests: LabTest[], filter: LabFilter = {}): LabSection[] {
   const cards = labCards(tests).filter((c) => (!filter.outOfRangeOnly || c.flagged) && cardMatches(c, filter.query ?? ""));
-  return KINDS.map(({ kind, heading }) => ({
-    kind,
-    heading,
-    cards: cards
+  return KINDS.map(({ kind, heading }) => {
+    const mine = cards
       .filter((c) => c.kind === kind)
-      .sort((a, b) => {
-        // Most recent first; undated last; then by name.
-        if (a.lastDate !== b.lastDate) return !a.lastDate ? 1 : !b.lastDate ? -1 : a.lastDate < b.lastDate ? 1 : -1;
-        return a.name.localeCompare(b.name);
-      }),
-  })).filter((s) => s.cards.length > 0);
+      // Most recent first; undated last; then by name.
+      .sort((a, b) => byDate(a.lastDate, b.lastDate) || a.name.localeCompare(b.name));
+    return { kind, heading, cards: mine, groups: labGroups(mine) };
+  }).filter((s) => s.cards.length > 0);
 }
 
 /** A test asked for in a page address: `system|code`. */

@@ -86,6 +86,23 @@ describe("problems in words", () => {
     expect(explainProblem(409, problem("some-new-rule", 409, "x")).message).toBe("This changed in the meantime.");
   });
 
+  it("says why a removal cannot be undone, and what to do first", () => {
+    const x = explainProblem(
+      409,
+      problem("cannot-undo", 409, "records were typed in since these were removed; remove those first to bring these back"),
+    );
+    expect(x.message).toBe("This cannot be put back as things are now.");
+    expect(x.action).toBe("Records were typed in since these were removed; remove those first to bring these back.");
+    expectPlain(x);
+    // Shown in the sentence, so not repeated under Details.
+    expect(x.details).toEqual(["Problem: cannot-undo, HTTP 409"]);
+    // Internal words stay out of the sentence.
+    const internal = explainProblem(409, problem("cannot-undo", 409, "sqlx::Error: UNIQUE constraint failed: sources.profile_id"));
+    expect(internal.message).toBe("This cannot be put back as things are now.");
+    expect(internal.action).toBe("Something added since is in its way. Reload the page to see what is there now, then try again.");
+    expect(internal.details[0]).toMatch(/^Hearth said: sqlx::Error/);
+  });
+
   it("keeps plugin ids, error codes and addresses out of the sentence about a provider", () => {
     const detail = "fhir-r4@0.1.0: upstream: request to https://fhir.example.org/r4/Patient failed: ErrorCode::ConnectionRefused";
     const x = explainProblem(502, problem("sync-failed", 502, detail, { job_id: "0123456789abcdef0123" }));

@@ -221,7 +221,8 @@ function waitWords(seconds: number): string {
 /** Whether Hearth has its own words for a problem kind. */
 export function isKnownKind(kind: string): boolean {
   return (
-    kind in KINDS || ["not-found", "forbidden", "too-many-attempts", "weak-password", "invalid-field", "provider-address-refused"].includes(kind)
+    kind in KINDS ||
+    ["not-found", "forbidden", "too-many-attempts", "weak-password", "invalid-field", "provider-address-refused", "cannot-undo"].includes(kind)
   );
 }
 
@@ -273,6 +274,11 @@ export function explainProblem(status: number, problem: ProblemBody | null | und
     message = "Something you entered is not accepted.";
     action = reason ?? "Check the form and try again.";
     shown = reason !== null;
+  } else if (kind === "cannot-undo") {
+    // "records were typed in since these were removed; remove those first to bring these back": what is in the way, in words.
+    message = "This cannot be put back as things are now.";
+    shown = isPlain(detail);
+    action = shown ? sentence(detail) : "Something added since is in its way. Reload the page to see what is there now, then try again.";
   } else if (kind === "provider-address-refused") {
     message = "Hearth will not connect to this address.";
     if (/private|loopback|local/i.test(detail))

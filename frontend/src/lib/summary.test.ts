@@ -8,6 +8,7 @@ const test = (code: string, value: number, unit: string, date: string, flag: "hi
   count: 3,
   last_date: date,
   latest: { id: `o-${code}`, value, unit, flag },
+  panel: null,
 });
 
 describe("vital rows", () => {

@@ -7,11 +7,13 @@ import { useForm } from "react-hook-form";
 import { Link } from "react-router";
 import { z } from "zod";
 import { api, ok } from "../api/client";
-import type { MyProfile } from "../api/types";
+import type { MyProfile, Removal } from "../api/types";
+import { notify } from "../components/notify";
 import { PageHeader } from "../components/PageHeader";
 import { QueryView, Failure } from "../components/PageState";
-import { ageText, formatDate } from "../lib/format";
+import { ageText, formatCount, formatDate } from "../lib/format";
 import { pastDate, username } from "../lib/forms";
+import { daysText, keepDays, keptText, removedByText, undoneText, undoRemoval, untilText } from "../lib/removals";
 import { possessive } from "../profile";
 import { useSession } from "../session";
 
@@ -42,6 +44,7 @@ export default function FamilyPage() {
         {me.profiles.map((p) => (
           <PersonCard key={p.id} profile={p} onChanged={reload} />
         ))}
+        <RecentlyDeleted />
       </Stack>
       <Modal opened={adding} onClose={() => setAdding(false)} title="Add a person">
         <PersonFormView
@@ -154,14 +157,38 @@ function PersonCard({ profile, onChanged }: { profile: MyProfile; onChanged: () 
   );
 }
 
-/** Delete a person with every record: asked for by typing their name, since nothing brings it back. */
+/** The people the signed-in person owned who were deleted and can still be brought back. */
+const DELETED_PEOPLE = ["deleted-people"];
+
+function useDeletedPeople() {
+  return useQuery({ queryKey: DELETED_PEOPLE, queryFn: () => ok(api.GET("/api/removals")) });
+}
+
+/** Bring a deleted person back, then say so and show them again. */
+function useBringBack() {
+  const client = useQueryClient();
+  const { reload } = useSession();
+  return async (removal: Removal) => {
+    const back = await undoRemoval(removal);
+    await Promise.all([reload(), client.invalidateQueries({ queryKey: DELETED_PEOPLE }), client.invalidateQueries({ queryKey: ["family"] })]);
+    notify(undoneText(back, ""), { title: "Brought back" });
+  };
+}
+
+/** Delete a person with every record: asked for by typing their name; they can be brought back for a while. */
 function DeletePerson({ profile, onDeleted }: { profile: MyProfile; onDeleted: () => Promise<unknown> }) {
   const [typed, setTyped] = useState("");
   const client = useQueryClient();
+  const deleted = useDeletedPeople();
+  const bringBack = useBringBack();
   const remove = useMutation({
     mutationFn: () => ok(api.DELETE("/api/profiles/{profile}", { params: { path: { profile: profile.id } } })),
-    onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ["family"] });
+    onSuccess: async (removal) => {
+      notify(`${profile.name} and their records are deleted. ${untilText(removal, "them")}`.trim(), {
+        title: "Deleted",
+        action: { label: "Undo", run: () => bringBack(removal) },
+      });
+      await Promise.all([client.invalidateQueries({ queryKey: ["family"] }), client.invalidateQueries({ queryKey: DELETED_PEOPLE })]);
       await onDeleted();
     },
   });
@@ -172,8 +199,9 @@ function DeletePerson({ profile, onDeleted }: { profile: MyProfile; onDeleted: (
         Delete {profile.name} and every record
       </Text>
       <Text size="xs">
-        Their records, sources, documents and sharing all go, for everyone who sees them. Download their records first if you may want them. This
-        cannot be undone.
+        Their records, sources, documents and sharing all go, for everyone who sees them. Hearth keeps them for{" "}
+        {daysText(keepDays(deleted.data?.removals))}: until then you can bring them back, as they were, from “Recently deleted” on this page. After
+        that they are deleted for good.
       </Text>
       <TextInput label={`Type “${profile.name}” to confirm`} size="sm" value={typed} onChange={(e) => setTyped(e.currentTarget.value)} />
       <Failure error={remove.error} title="Not deleted" />
@@ -183,6 +211,50 @@ function DeletePerson({ profile, onDeleted }: { profile: MyProfile; onDeleted: (
         </Button>
       </Group>
     </Stack>
+  );
+}
+
+/** People deleted lately, each with a way to bring them back; nothing at all when there are none. */
+function RecentlyDeleted() {
+  const deleted = useDeletedPeople();
+  const bringBack = useBringBack();
+  const undo = useMutation({ mutationFn: bringBack });
+  const people = deleted.data?.removals ?? [];
+  if (people.length === 0) return null;
+  return (
+    <Card withBorder component="section" aria-labelledby="recently-deleted">
+      <Title order={2} size="h4" id="recently-deleted" mb="xs">
+        Recently deleted
+      </Title>
+      <Text size="sm" c="dimmed" mb="xs">
+        People you looked after who were deleted. Bring one back and their records and sharing return as they were.
+      </Text>
+      <Stack component="ul" gap={0} className="sharing-list" aria-label="Recently deleted people">
+        {people.map((r) => (
+          <Group component="li" key={r.id} justify="space-between" wrap="wrap" gap="xs" py={6} className="sharing-row">
+            <div>
+              <Text size="sm" fw={600} id={`deleted-${r.id}`}>
+                {r.label}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {formatCount(r.records)} {r.records === 1 ? "record" : "records"} · {removedByText(r)} · {keptText(r)}
+              </Text>
+            </div>
+            <Button
+              size="xs"
+              variant="default"
+              aria-label={`Bring back ${r.label}`}
+              loading={undo.isPending && undo.variables?.id === r.id}
+              disabled={undo.isPending}
+              onClick={() => undo.mutate(r)}
+            >
+              Bring back
+            </Button>
+          </Group>
+        ))}
+      </Stack>
+      <Failure error={undo.error} title="Not brought back" mt="xs" />
+    </Card>
   );
 }
 

@@ -14,6 +14,7 @@ const test = (code: string, name: string, last_date: string, latest: LabTest["la
   count,
   last_date,
   latest,
+  panel: null,
 });
 
 const TESTS: LabTest[] = [
@@ -114,5 +115,28 @@ describe("the lab results page", () => {
     await userEvent.clear(search);
     await userEvent.type(search, "zzz");
     expect(screen.getByRole("heading", { name: "No test matches “zzz”" })).toBeInTheDocument();
+  });
+
+  it("gathers a kind's tests under the panel they were reported in, the others first", async () => {
+    const panel = { id: "dr1", name: "Basic metabolic panel" };
+    const tests = [
+      ...TESTS.map((t) => (t.code === "2160-0" ? { ...t, panel } : t)),
+      test("2951-2", "Sodium [Moles/volume] in Serum or Plasma", "2024-01-05", { id: "na", value: 140, unit: "mmol/L", flag: "normal" }),
+    ].map((t) => (t.code === "2951-2" ? { ...t, panel } : t));
+    stubFetch(() => ({ status: 200, body: { tests } }));
+    renderPage(<LabsPage />, { path: "/profiles/:profile/labs", route: "/profiles/p1/labs" });
+    const chemistry = (await screen.findByRole("heading", { level: 2, name: /Blood chemistry/ })).closest("section")!;
+    expect(within(chemistry).getByRole("heading", { level: 2 })).toHaveTextContent("Blood chemistry · 3 tests");
+    expect(
+      within(chemistry)
+        .getAllByRole("heading", { level: 3 })
+        .map((h) => h.textContent),
+    ).toEqual(["Basic metabolic panel · 2 tests"]);
+    const bmp = within(chemistry).getByRole("region", { name: /Basic metabolic panel/ });
+    expect(cardNames(bmp)).toEqual(["Creatinine", "Sodium"]);
+    // Glucose was reported in no panel: it comes first, under the kind's heading alone.
+    expect(cardNames(chemistry)).toEqual(["Glucose", "Creatinine", "Sodium"]);
+    // Other kinds have no panel headings.
+    expect(within(section(/Vital signs/)).queryAllByRole("heading", { level: 3 })).toHaveLength(0);
   });
 });

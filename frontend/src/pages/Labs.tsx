@@ -65,6 +65,16 @@ function TestCard({ card, profile }: { card: LabCard; profile: string }) {
   );
 }
 
+function Cards({ cards, profile }: { cards: LabCard[]; profile: string }) {
+  return (
+    <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }}>
+      {cards.map((c) => (
+        <TestCard key={c.key} card={c} profile={profile} />
+      ))}
+    </SimpleGrid>
+  );
+}
+
 export default function LabsPage() {
   const { id: profile, name } = useCurrentProfile();
   const [filter, setFilter] = useState("");
@@ -126,11 +136,22 @@ export default function LabsPage() {
                       · {s.cards.length} {s.cards.length === 1 ? "test" : "tests"}
                     </Text>
                   </Title>
-                  <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }}>
-                    {s.cards.map((c) => (
-                      <TestCard key={c.key} card={c} profile={profile} />
-                    ))}
-                  </SimpleGrid>
+                  {s.groups.map((g, i) =>
+                    g.panel === null ? (
+                      <Cards key={g.key} cards={g.cards} profile={profile} />
+                    ) : (
+                      // Tests reported together (a "Lipid panel"), under the panel's name.
+                      <Stack key={g.key} gap={6} component="section" aria-labelledby={`labs-${s.kind}-${i}`} mt={i > 0 ? "xs" : 0}>
+                        <Title order={3} size="h6" id={`labs-${s.kind}-${i}`} style={{ overflowWrap: "anywhere" }}>
+                          {g.panel}{" "}
+                          <Text span c="dimmed" fw={400} size="sm">
+                            · {g.cards.length} {g.cards.length === 1 ? "test" : "tests"}
+                          </Text>
+                        </Title>
+                        <Cards cards={g.cards} profile={profile} />
+                      </Stack>
+                    ),
+                  )}
                 </Stack>
               ))}
             </Stack>

@@ -1,5 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import type { Removal } from "../api/types";
 import { renderPage, stubFetch, type Seen } from "../test-utils";
 import RecordDetailPage from "./RecordDetail";
 
@@ -27,6 +28,19 @@ const copy = (kind: "manual" | "provider" | "import", name: string, id = "w1") =
   version: 1,
 });
 const NO_RELATED = { references: [], referenced_by: [] };
+/** The host's answer to a hide or a delete of w1. */
+const removal = (over: Partial<Removal>): Removal => ({
+  id: "r1",
+  profile_id: "p1",
+  kind: "hidden-record",
+  target: "Observation/w1",
+  label: "Body weight",
+  records: 1,
+  removed_by: "Ann",
+  removed_at: "2026-12-05T10:00:00Z",
+  purge_after: over.kind === "deleted-record" ? "2027-01-04T10:00:00Z" : null,
+  ...over,
+});
 
 /** A host that has `records` (by "Type/id"), with `kind` copies, answering writes with `write`. */
 function host(
@@ -76,16 +90,33 @@ describe("a record typed in by hand", () => {
     expect(screen.queryByRole("button", { name: "Save changes" })).toBeNull();
   });
 
-  it("is deleted after a confirmation that names it, then the timeline opens with a notice", async () => {
-    const seen = host({ "Observation/w1": WEIGHT }, "manual", (s) => (s.method === "DELETE" ? { status: 204 } : { status: 500 }));
+  it("is deleted after a confirmation that says how long it is kept, then the timeline opens with a notice that can undo it", async () => {
+    const seen = host({ "Observation/w1": WEIGHT }, "manual", (s) => {
+      // What is kept already says for how long: 14 days here.
+      if (s.method === "GET" && s.path === "/api/profiles/p1/removals")
+        return { status: 200, body: { removals: [removal({ id: "r0", removed_at: "2026-01-01T00:00:00Z", purge_after: "2026-01-15T00:00:00Z" })] } };
+      if (s.method === "DELETE") return { status: 200, body: removal({ kind: "deleted-record" }) };
+      if (s.method === "POST" && s.path === "/api/profiles/p1/removals/r1/undo") return { status: 200, body: removal({ kind: "deleted-record" }) };
+      return { status: 500 };
+    });
     renderPage(<RecordDetailPage />, { path: PATH, route: "/profiles/p1/records/Observation/w1" });
     await userEvent.click(await screen.findByRole("button", { name: "Delete" }));
     const dialog = await screen.findByRole("dialog", { name: "Delete “Body weight”?" });
+    await waitFor(() =>
+      expect(dialog).toHaveTextContent(/Hearth keeps it for 14 days, so until then you can bring it back from Hidden and removed\./),
+    );
+    expect(within(dialog).queryByText(/cannot be undone/)).toBeNull();
+    expect(within(dialog).getByRole("link", { name: "Hidden and removed" })).toHaveAttribute("href", "/profiles/p1/removed");
     expect(seen.some((s) => s.method === "DELETE")).toBe(false);
     await userEvent.click(within(dialog).getByRole("button", { name: "Delete" }));
     await screen.findByText("navigated away");
     expect(seen.filter((s) => s.method === "DELETE").map((s) => s.path)).toEqual(["/api/profiles/p1/manual/Observation/w1"]);
-    expect(await screen.findByText("“Body weight” is no longer in Ann's records.")).toBeInTheDocument();
+    const notice = (await screen.findByText("“Body weight” is no longer in Ann's records. You can bring it back until 4 Jan 2027.")).closest(
+      ".mantine-Notification-root",
+    ) as HTMLElement;
+    await userEvent.click(within(notice).getByRole("button", { name: "Undo" }));
+    expect(await screen.findByText("“Body weight” is back in Ann's records.")).toBeInTheDocument();
+    expect(seen.filter((s) => s.method === "POST").map((s) => s.path)).toEqual(["/api/profiles/p1/removals/r1/undo"]);
   });
 
   it("offers no changes to someone who may only look", async () => {
@@ -100,6 +131,71 @@ describe("a record typed in by hand", () => {
 });
 
 describe("a record from a provider", () => {
+  it("is hidden after a confirmation that says it stays stored, then the timeline opens with a notice that can undo it", async () => {
+    const seen = host({ "Observation/w1": WEIGHT }, "provider", (s) => {
+      if (s.method === "POST" && s.path === "/api/profiles/p1/records/Observation/w1/hide") return { status: 201, body: removal({}) };
+      if (s.method === "POST" && s.path === "/api/profiles/p1/removals/r1/undo") return { status: 200, body: removal({}) };
+      return { status: 500 };
+    });
+    renderPage(<RecordDetailPage />, { path: PATH, route: "/profiles/p1/records/Observation/w1" });
+    expect(await screen.findByText(/This came from/)).toHaveTextContent(
+      "This came from Riverside Clinic; change it there. If it is wrong or not Ann's, hide it: it stays stored, and Hidden and removed shows it again.",
+    );
+    expect(screen.queryByRole("button", { name: "Delete" })).toBeNull();
+    await userEvent.click(screen.getByRole("button", { name: "Hide this record" }));
+    const dialog = await screen.findByRole("dialog", { name: "Hide “Body weight”?" });
+    expect(dialog).toHaveTextContent(/It stays stored in Hearth, and you can show it again at any time from Hidden and removed\./);
+    expect(seen.some((s) => s.method === "POST")).toBe(false);
+    await userEvent.click(within(dialog).getByRole("button", { name: "Hide it" }));
+    await screen.findByText("navigated away");
+    const notice = (await screen.findByText("“Body weight” is hidden from Ann's records. It stays stored, and can be shown again.")).closest(
+      ".mantine-Notification-root",
+    ) as HTMLElement;
+    await userEvent.click(within(notice).getByRole("button", { name: "Undo" }));
+    expect(await screen.findByText("“Body weight” is shown again in Ann's records.")).toBeInTheDocument();
+    expect(seen.filter((s) => s.method === "POST").map((s) => s.path)).toEqual([
+      "/api/profiles/p1/records/Observation/w1/hide",
+      "/api/profiles/p1/removals/r1/undo",
+    ]);
+  });
+
+  it("shows another source's copy instead when asked, and opens it", async () => {
+    const copies = [copy("provider", "Riverside Clinic"), copy("import", "Clinic export", "w2")];
+    const seen = stubFetch((s) => {
+      if (s.path.endsWith("/provenance")) return { status: 200, body: { copies } };
+      if (s.path.endsWith("/related")) return { status: 200, body: NO_RELATED };
+      if (s.method === "POST" && s.path === "/api/profiles/p1/records/Observation/w1/shown-copy")
+        return { status: 200, body: { resource_type: "Observation", id: "w2" } };
+      const id = s.path.split("/").pop();
+      return { status: 200, body: { ...WEIGHT, id, code: { text: id === "w2" ? "Weight (from the export)" : "Body weight" } } };
+    });
+    renderPage(<RecordDetailPage />, { path: PATH, route: "/profiles/p1/records/Observation/w1" });
+    const section = await screen.findByRole("region", { name: "Where this came from" });
+    await within(section).findByText("2 sources sent this; the first copy is the one shown.");
+    // Only the copy not shown has the button.
+    const buttons = within(section).getAllByRole("button", { name: "Show this copy instead" });
+    expect(buttons).toHaveLength(1);
+    expect(buttons[0]).toHaveAccessibleDescription(/^Clinic export · uploaded/);
+    await userEvent.click(buttons[0]!);
+    await screen.findByRole("heading", { level: 1, name: "Weight (from the export)" });
+    expect(JSON.parse(seen.find((s) => s.method === "POST")!.body)).toEqual({ source_id: "s-import", id: "w2" });
+    expect(await screen.findByText("Ann's records now show the copy from Clinic export.")).toBeInTheDocument();
+  });
+
+  it("offers someone who may only look neither hiding nor another copy", async () => {
+    const copies = [copy("provider", "Riverside Clinic"), copy("import", "Clinic export", "w2")];
+    stubFetch((s) => {
+      if (s.path.endsWith("/provenance")) return { status: 200, body: { copies } };
+      if (s.path.endsWith("/related")) return { status: 200, body: NO_RELATED };
+      return { status: 200, body: WEIGHT };
+    });
+    renderPage(<RecordDetailPage />, { path: PATH, route: "/profiles/p2/records/Observation/w1" });
+    expect(await screen.findByText(/This came from/)).toHaveTextContent("This came from Riverside Clinic; change it there.");
+    await within(screen.getByRole("region", { name: "Where this came from" })).findByText(/Clinic export/);
+    expect(screen.queryByRole("button", { name: "Hide this record" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Show this copy instead" })).toBeNull();
+  });
+
   it("says where to change it, and offers neither edit nor delete", async () => {
     host({ "Observation/w1": WEIGHT }, "provider");
     renderPage(<RecordDetailPage />, { path: PATH, route: "/profiles/p1/records/Observation/w1?edit=1" });

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, ok } from "../api/client";
-import type { Resource, TimelineItem } from "../api/types";
+import type { RecordCopy, Removal, Resource, TimelineItem } from "../api/types";
 import { DocumentView } from "../components/DocumentView";
 import { notify } from "../components/notify";
 import { PageHeader } from "../components/PageHeader";
@@ -14,6 +14,7 @@ import { resourceCard, systemName, typeName } from "../lib/fhir";
 import { formatDate, formatDateTime } from "../lib/format";
 import { formFor } from "../lib/manual";
 import { refreshRecords } from "../lib/refresh";
+import { daysText, keepDays, undoneText, undoRemoval, untilText } from "../lib/removals";
 import { possessive, useCurrentProfile } from "../profile";
 
 export default function RecordDetailPage() {
@@ -37,14 +38,40 @@ export default function RecordDetailPage() {
   });
   const [raw, setRaw] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const [hiding, setHiding] = useState(false);
+  const removedPage = `/profiles/${profile}/removed`;
+  /** Undo a hide or a delete from its notice, once this page has gone. */
+  const putBack = async (removal: Removal) => {
+    const back = await undoRemoval(removal);
+    await refreshRecords(client, profile);
+    notify(undoneText(back, possessive(name)), { title: back.kind === "hidden-record" ? "Shown again" : "Put back" });
+  };
+  /** Off to the timeline, saying what happened, with an Undo. */
+  const leave = (removal: Removal, title: string, message: string) => {
+    setConfirming(false);
+    setHiding(false);
+    navigate(`/profiles/${profile}/timeline`);
+    notify(message, { title, action: { label: "Undo", run: () => putBack(removal) } });
+    // Once this page has gone: nothing should ask for the record again.
+    setTimeout(() => void refreshRecords(client, profile, { type, id }), 0);
+  };
   const remove = useMutation({
     mutationFn: (_title: string) => ok(api.DELETE("/api/profiles/{profile}/manual/{type}/{id}", { params: { path } })),
-    onSuccess: (_, title) => {
-      setConfirming(false);
-      navigate(`/profiles/${profile}/timeline`);
-      notify(`“${title}” is no longer in ${possessive(name)} records.`, { title: "Deleted" });
-      // Once this page has gone: nothing should ask for the deleted record again.
-      setTimeout(() => void refreshRecords(client, profile, { type, id }), 0);
+    onSuccess: (removal, title) => leave(removal, "Deleted", `“${title}” is no longer in ${possessive(name)} records. ${untilText(removal)}`.trim()),
+  });
+  const hide = useMutation({
+    mutationFn: (_title: string) => ok(api.POST("/api/profiles/{profile}/records/{type}/{id}/hide", { params: { path } })),
+    onSuccess: (removal, title) =>
+      leave(removal, "Hidden", `“${title}” is hidden from ${possessive(name)} records. It stays stored, and can be shown again.`),
+  });
+  const showCopy = useMutation({
+    mutationFn: (copy: RecordCopy) =>
+      ok(api.POST("/api/profiles/{profile}/records/{type}/{id}/shown-copy", { params: { path }, body: { source_id: copy.source_id, id: copy.id } })),
+    onSuccess: (shown, copy) => {
+      const moved = shown.resource_type !== type || shown.id !== id;
+      navigate(`/profiles/${profile}/records/${shown.resource_type}/${encodeURIComponent(shown.id)}`);
+      notify(`${possessive(name)} records now show the copy from ${copy.source_name}.`, { title: "Copy shown" });
+      setTimeout(() => void refreshRecords(client, profile, moved ? { type, id } : undefined), 0);
     },
   });
   // Only records typed in here can be changed here; a provider's or an upload's belong to their source.
@@ -53,7 +80,15 @@ export default function RecordDetailPage() {
   const origin = provenance.data && !typedIn ? copies[0] : undefined;
   const form = formFor(type);
   const canChange = canEdit && typedIn;
+  // Records from a provider or an upload cannot be deleted here, but they can be hidden (and shown again).
+  const canHide = canEdit && !!origin;
   const editing = params.get("edit") === "1";
+  // How long a deleted record is kept: read from what is kept already.
+  const removals = useQuery({
+    queryKey: ["removals", profile],
+    queryFn: () => ok(api.GET("/api/profiles/{profile}/removals", { params: { path: { profile } } })),
+    enabled: canChange,
+  });
 
   return (
     <QueryView query={record} loading="Loading the record…">
@@ -72,7 +107,7 @@ export default function RecordDetailPage() {
               title={card.title}
               subtitle={`${typeName(type)} in ${possessive(name)} records`}
               actions={
-                canChange && (
+                canChange ? (
                   <>
                     {form && (
                       <Button variant="default" component={Link} to="?edit=1">
@@ -83,6 +118,12 @@ export default function RecordDetailPage() {
                       Delete
                     </Button>
                   </>
+                ) : (
+                  canHide && (
+                    <Button variant="default" onClick={() => setHiding(true)}>
+                      Hide this record
+                    </Button>
+                  )
                 )
               }
             />
@@ -90,7 +131,12 @@ export default function RecordDetailPage() {
               <Stack>
                 <Text size="sm">
                   It was typed in by hand. Deleting it takes it out of {possessive(name)} records
-                  {type === "DocumentReference" ? ", with its file" : ""}; this cannot be undone.
+                  {type === "DocumentReference" ? ", with its file" : ""}. Hearth keeps it for {daysText(keepDays(removals.data?.removals))}, so until
+                  then you can bring it back from{" "}
+                  <Anchor component={Link} to={removedPage} inherit underline="always">
+                    Hidden and removed
+                  </Anchor>
+                  .
                 </Text>
                 <Failure error={remove.error} title="Not deleted" />
                 <Group justify="flex-end">
@@ -103,6 +149,27 @@ export default function RecordDetailPage() {
                 </Group>
               </Stack>
             </Modal>
+            <Modal opened={hiding} onClose={() => setHiding(false)} title={`Hide “${card.title}”?`}>
+              <Stack>
+                <Text size="sm">
+                  It no longer shows in {possessive(name)} records: not on the timeline, the summary or the lab results, nor the copies other sources
+                  sent of it. It stays stored in Hearth, and you can show it again at any time from{" "}
+                  <Anchor component={Link} to={removedPage} inherit underline="always">
+                    Hidden and removed
+                  </Anchor>
+                  .
+                </Text>
+                <Failure error={hide.error} title="Not hidden" />
+                <Group justify="flex-end">
+                  <Button variant="default" onClick={() => setHiding(false)}>
+                    Keep it shown
+                  </Button>
+                  <Button loading={hide.isPending} onClick={() => hide.mutate(card.title)}>
+                    Hide it
+                  </Button>
+                </Group>
+              </Stack>
+            </Modal>
             {origin && (
               <Text size="sm" c="dimmed" mb="sm">
                 This came from{" "}
@@ -110,6 +177,16 @@ export default function RecordDetailPage() {
                   {origin.source_name}
                 </Anchor>
                 ; change it there.
+                {canHide && (
+                  <>
+                    {" "}
+                    If it is wrong or not {possessive(name)}, hide it: it stays stored, and{" "}
+                    <Anchor component={Link} to={removedPage} inherit underline="always">
+                      Hidden and removed
+                    </Anchor>{" "}
+                    shows it again.
+                  </>
+                )}
               </Text>
             )}
             <Stack>
@@ -160,18 +237,39 @@ export default function RecordDetailPage() {
                 </Title>
                 <QueryView query={provenance} loading="Loading…">
                   {(p) => (
-                    <Stack gap={4}>
-                      {p.copies.map((c) => (
-                        <Text size="sm" key={c.source_id}>
-                          <Anchor component={Link} to={`/profiles/${profile}/sources/${c.source_id}`}>
-                            {c.source_name}
-                          </Anchor>
-                          {c.source_kind === "manual" ? " · typed in" : c.source_kind === "import" ? " · uploaded" : ""}
-                          {c.version > 1
-                            ? ` · changed ${formatDateTime(c.stored_at)} (version ${c.version})`
-                            : ` · received ${formatDateTime(c.stored_at)}`}
+                    <Stack gap={6}>
+                      {p.copies.length > 1 && (
+                        <Text size="sm" c="dimmed">
+                          {p.copies.length} sources sent this; the first copy is the one shown.
                         </Text>
+                      )}
+                      {p.copies.map((c, i) => (
+                        <Group key={`${c.source_id}/${c.id}`} justify="space-between" gap="xs" wrap="wrap">
+                          <Text size="sm" id={`copy-${i}`}>
+                            <Anchor component={Link} to={`/profiles/${profile}/sources/${c.source_id}`}>
+                              {c.source_name}
+                            </Anchor>
+                            {c.source_kind === "manual" ? " · typed in" : c.source_kind === "import" ? " · uploaded" : ""}
+                            {c.version > 1
+                              ? ` · changed ${formatDateTime(c.stored_at)} (version ${c.version})`
+                              : ` · received ${formatDateTime(c.stored_at)}`}
+                            {i === 0 && p.copies.length > 1 ? " · shown" : ""}
+                          </Text>
+                          {i > 0 && canEdit && (
+                            <Button
+                              size="compact-sm"
+                              variant="default"
+                              aria-describedby={`copy-${i}`}
+                              loading={showCopy.isPending && showCopy.variables === c}
+                              disabled={showCopy.isPending}
+                              onClick={() => showCopy.mutate(c)}
+                            >
+                              Show this copy instead
+                            </Button>
+                          )}
+                        </Group>
                       ))}
+                      <Failure error={showCopy.error} title="Not changed" />
                     </Stack>
                   )}
                 </QueryView>

@@ -13,6 +13,7 @@ import { SourceActions, SourceStatus, SourceStatusLine, SyncProgress, sourceKind
 import { JobRow } from "./Jobs";
 import { fetchedTotal, type LiveProgress, useProfileEvents } from "../lib/events";
 import { formatCount, formatDateTime, relativeTime } from "../lib/format";
+import { daysText, keepDays } from "../lib/removals";
 import { isActive, sourceState, useJobs } from "../lib/sources";
 import { possessive, useCurrentProfile } from "../profile";
 
@@ -184,7 +185,7 @@ function ConfirmPerson({ profile, name, source, canEdit }: { profile: string; na
   );
 }
 
-/** Remove the source and every record it brought, after saying how many. */
+/** Remove the source and every record it brought, after saying how many; the sources page then offers to undo it. */
 function RemoveSource({ profile, name, source, disabled }: { profile: string; name: string; source: Source; disabled: boolean }) {
   const [asking, setAsking] = useState(false);
   const client = useQueryClient();
@@ -193,8 +194,14 @@ function RemoveSource({ profile, name, source, disabled }: { profile: string; na
     mutationFn: () => ok(api.DELETE("/api/profiles/{profile}/sources/{source}", { params: { path: { profile, source: source.id } } })),
     onSuccess: (removed) => {
       for (const key of ["sources", "timeline", "labs", "summary", "family", "jobs"]) void client.invalidateQueries({ queryKey: [key] });
-      navigate(`/profiles/${profile}/sources?removed=${encodeURIComponent(`${removed.name}|${removed.records}`)}`);
+      navigate(`/profiles/${profile}/sources?removed=${encodeURIComponent(removed.id)}`, { state: { removal: removed } });
     },
+  });
+  // How long a removed source is kept: read from what is kept already.
+  const removals = useQuery({
+    queryKey: ["removals", profile],
+    queryFn: () => ok(api.GET("/api/profiles/{profile}/removals", { params: { path: { profile } } })),
+    enabled: asking,
   });
   const what = source.kind === "provider" ? "connection" : source.kind === "manual" ? "typed-in records" : "upload";
   return (
@@ -214,7 +221,8 @@ function RemoveSource({ profile, name, source, disabled }: { profile: string; na
         <Stack>
           <Text size="sm">
             {formatCount(source.resources)} {source.resources === 1 ? "record" : "records"} from this {what} will be removed from {possessive(name)}{" "}
-            record. This cannot be undone{source.kind === "provider" ? "; you can connect the portal again later" : ""}.
+            record{source.kind === "provider" ? ", and it is no longer synced" : ""}. Hearth keeps them for{" "}
+            {daysText(keepDays(removals.data?.removals))}, so until then you can put them back.
           </Text>
           <Failure error={remove.error} title="Not removed" />
           <Group justify="flex-end">

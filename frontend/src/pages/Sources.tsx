@@ -1,10 +1,16 @@
 import { Alert, Anchor, Button, Card, Group, SimpleGrid, Stack, Text } from "@mantine/core";
-import { Link, useSearchParams } from "react-router";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
+import { api, ok } from "../api/client";
+import type { Removal } from "../api/types";
+import { notify } from "../components/notify";
 import { PageHeader } from "../components/PageHeader";
-import { Empty, QueryView } from "../components/PageState";
+import { Empty, Failure, QueryView } from "../components/PageState";
 import { SourceActions, SourceStatus, SourceStatusLine, SyncProgress, sourceKind } from "../components/SourceParts";
 import { useProfileEvents } from "../lib/events";
 import { formatCount } from "../lib/format";
+import { refreshRecords } from "../lib/refresh";
+import { undoneText, undoRemoval, untilText } from "../lib/removals";
 import { isActive, latestJobs, sourceState, useJobs, useSources } from "../lib/sources";
 import { possessive, useCurrentProfile } from "../profile";
 
@@ -15,8 +21,8 @@ export default function SourcesPage() {
   const { progress } = useProfileEvents(id);
   const latest = latestJobs(jobs.data?.jobs ?? []);
   const [params] = useSearchParams();
-  // Arriving from a removal: "name|records".
-  const removed = params.get("removed")?.split("|");
+  // Arriving from a removal: its id (and, from the source's page, the removal itself).
+  const removedId = params.get("removed");
 
   return (
     <>
@@ -31,11 +37,7 @@ export default function SourcesPage() {
           )
         }
       />
-      {removed && (
-        <Alert color="green" role="status" mb="md" title={`Removed “${removed[0]}”`}>
-          {formatCount(Number(removed[1] ?? 0))} records went with it.
-        </Alert>
-      )}
+      {removedId && <Removed profile={id} removalId={removedId} name={name} canEdit={canEdit} />}
       <QueryView query={sources} loading="Loading sources…">
         {({ sources: list }) =>
           list.length === 0 ? (
@@ -90,6 +92,55 @@ export default function SourcesPage() {
           )
         }
       </QueryView>
+      <Text size="sm" c="dimmed" mt="lg">
+        Removed sources and hidden records are kept for a while under{" "}
+        <Anchor component={Link} to={`/profiles/${id}/removed`} inherit underline="always">
+          Hidden and removed
+        </Anchor>
+        , where they can be put back.
+      </Text>
     </>
+  );
+}
+
+/** Just removed: how many records went, until when it can be put back, and an Undo. */
+function Removed({ profile, removalId, name, canEdit }: { profile: string; removalId: string; name: string; canEdit: boolean }) {
+  const location = useLocation();
+  const navigate = useNavigate();
+  const client = useQueryClient();
+  const passed = (location.state as { removal?: Removal } | null)?.removal;
+  // Opened again later (no removal passed along): look it up among what can be put back.
+  const removals = useQuery({
+    queryKey: ["removals", profile],
+    queryFn: () => ok(api.GET("/api/profiles/{profile}/removals", { params: { path: { profile } } })),
+    enabled: passed?.id !== removalId,
+  });
+  const removal = passed?.id === removalId ? passed : removals.data?.removals.find((r) => r.id === removalId);
+  const undo = useMutation({
+    mutationFn: (r: Removal) => undoRemoval(r),
+    onSuccess: async (back) => {
+      navigate(`/profiles/${profile}/sources`, { replace: true });
+      notify(undoneText(back, possessive(name)), { title: "Put back" });
+      for (const key of ["sources", "jobs"]) void client.invalidateQueries({ queryKey: [key] });
+      await refreshRecords(client, profile);
+    },
+  });
+  if (!removal || removal.kind !== "removed-source") return null;
+  return (
+    <Alert color="green" role="status" mb="md" title={`Removed “${removal.label}”`}>
+      <Stack gap="xs">
+        <Text size="sm">
+          {formatCount(removal.records)} {removal.records === 1 ? "record" : "records"} went with it. {untilText(removal, "them")}
+        </Text>
+        {canEdit && (
+          <Group>
+            <Button size="xs" variant="default" onClick={() => undo.mutate(removal)} loading={undo.isPending}>
+              Undo
+            </Button>
+          </Group>
+        )}
+        <Failure error={undo.error} title="Not put back" />
+      </Stack>
+    </Alert>
   );
 }

@@ -690,4 +690,42 @@ mod cache_tests {
                 .is_none()
         );
     }
+
+    #[tokio::test]
+    async fn each_test_names_the_panel_its_latest_result_was_reported_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open_with_test_source(dir.path()).await;
+        let store = RecordStore::new(db.clone());
+        let panel = parse(
+            r#"{"resourceType":"DiagnosticReport","id":"bmp","status":"final",
+                "code":{"coding":[{"system":"http://loinc.org","code":"51990-0","display":"Basic metabolic panel"}]},
+                "effectiveDateTime":"2020-01-02","result":[{"reference":"Observation/bb"}]}"#,
+        )
+        .unwrap();
+        store
+            .upsert_batch("s", &[glucose("a", 90.0), glucose("bb", 120.0), panel])
+            .await
+            .unwrap();
+        let tests = store
+            .lab_tests(&ProfileScope::for_tests("p"))
+            .await
+            .unwrap();
+        assert_eq!(
+            tests[0].panel,
+            Some(super::super::labs::LabPanel {
+                id: "bmp".into(),
+                name: Some("Basic metabolic panel".into())
+            })
+        );
+        // A newer result reported alone: the test is no longer shown in that panel.
+        store
+            .upsert_batch("s", &[glucose("ccc", 100.0)])
+            .await
+            .unwrap();
+        let tests = store
+            .lab_tests(&ProfileScope::for_tests("p"))
+            .await
+            .unwrap();
+        assert_eq!(tests[0].panel, None);
+    }
 }
