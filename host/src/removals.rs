@@ -31,6 +31,8 @@ pub enum RemovalKind {
     HiddenRecord,
     /// A typed-in record deleted.
     DeletedRecord,
+    /// A typed-in record changed: undo puts back what it said before.
+    EditedRecord,
     /// A source removed with every record it brought.
     RemovedSource,
     /// A person (profile) deleted with everything in it.
@@ -42,6 +44,7 @@ impl RemovalKind {
         match self {
             RemovalKind::HiddenRecord => "hidden-record",
             RemovalKind::DeletedRecord => "deleted-record",
+            RemovalKind::EditedRecord => "edited-record",
             RemovalKind::RemovedSource => "removed-source",
             RemovalKind::DeletedPerson => "deleted-person",
         }
@@ -51,6 +54,7 @@ impl RemovalKind {
         Ok(match s {
             "hidden-record" => RemovalKind::HiddenRecord,
             "deleted-record" => RemovalKind::DeletedRecord,
+            "edited-record" => RemovalKind::EditedRecord,
             "removed-source" => RemovalKind::RemovedSource,
             "deleted-person" => RemovalKind::DeletedPerson,
             other => return Err(RemovalError::Damaged(format!("unknown kind {other:?}"))),
@@ -121,6 +125,9 @@ struct Detail {
     /// Sources' next scheduled syncs before, by source id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     schedule: Vec<(String, String)>,
+    /// An edited record's text before the edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous: Option<String>,
     /// A deleted person's grants: user id and role.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     grants: Vec<(String, String)>,
@@ -254,6 +261,38 @@ impl Removals {
         self.records.reindex_stale().await?;
         tracing::info!(profile = %scope.id(), resource_type, id, "typed-in record deleted (undoable)");
         Ok(removal)
+    }
+
+    /// Replace a typed-in record, keeping what it said before so the edit
+    /// can be undone while it is kept.
+    pub async fn edit_typed_in(
+        &self,
+        scope: &ProfileScope,
+        resource_type: &str,
+        id: &str,
+        value: serde_json::Value,
+    ) -> Result<(serde_json::Value, Removal), RemovalError> {
+        let mut tx = crate::db::write_tx(self.db()).await?;
+        let edited =
+            crate::records::manual::update_in(&mut tx, scope, resource_type, id, value).await?;
+        let detail = Detail {
+            previous: Some(edited.previous),
+            ..Detail::default()
+        };
+        let removal = self
+            .insert(
+                &mut tx,
+                scope,
+                RemovalKind::EditedRecord,
+                &format!("{resource_type}/{id}"),
+                edited.label.as_deref().unwrap_or(resource_type),
+                1,
+                &detail,
+            )
+            .await?;
+        tx.commit().await?;
+        tracing::info!(profile = %scope.id(), resource_type, id, "record edited by hand");
+        Ok((edited.value, removal))
     }
 
     /// Take a source out of the profile with every record it brought; it is
@@ -417,6 +456,17 @@ impl Removals {
                 .execute(&mut *tx)
                 .await?;
             }
+            RemovalKind::EditedRecord => {
+                let (ty, rid) = removal
+                    .target
+                    .split_once('/')
+                    .ok_or_else(|| RemovalError::Damaged(removal.target.clone()))?;
+                let previous = detail
+                    .previous
+                    .as_deref()
+                    .ok_or_else(|| RemovalError::Damaged("no earlier version kept".into()))?;
+                crate::records::manual::restore_in(&mut tx, scope, ty, rid, previous).await?;
+            }
             RemovalKind::RemovedSource => {
                 let source = &removal.target;
                 let kind: Option<String> =
@@ -528,33 +578,48 @@ impl Removals {
         .await?;
         let mut shas = Vec::new();
         for (id, kind, target) in &due {
-            let mut tx = crate::db::write_tx(self.db()).await?;
-            let (files_sql, doomed_sql) = match RemovalKind::parse(kind)? {
+            // (what holds its files, what to delete, keyed by the removal or its target)
+            let (files_sql, doomed_sql, key) = match RemovalKind::parse(kind)? {
                 RemovalKind::HiddenRecord => continue,
+                // Only the earlier version, kept in the removal itself, goes.
+                RemovalKind::EditedRecord => (None, None, id),
                 RemovalKind::DeletedRecord => (
-                    "SELECT DISTINCT sha256 FROM attachments
-                     WHERE resource IN (SELECT resource FROM withheld WHERE removal = ?)",
-                    "DELETE FROM resources WHERE id IN (SELECT resource FROM withheld WHERE removal = ?)",
+                    Some(
+                        "SELECT DISTINCT sha256 FROM attachments
+                         WHERE resource IN (SELECT resource FROM withheld WHERE removal = ?)",
+                    ),
+                    Some(
+                        "DELETE FROM resources WHERE id IN (SELECT resource FROM withheld WHERE removal = ?)",
+                    ),
+                    id,
                 ),
                 RemovalKind::RemovedSource => (
-                    "SELECT DISTINCT sha256 FROM attachments
-                     WHERE resource IN (SELECT id FROM resources WHERE source_id = ?)",
-                    "DELETE FROM sources WHERE id = ? AND status = 'removed'",
+                    Some(
+                        "SELECT DISTINCT sha256 FROM attachments
+                         WHERE resource IN (SELECT id FROM resources WHERE source_id = ?)",
+                    ),
+                    Some("DELETE FROM sources WHERE id = ? AND status = 'removed'"),
+                    target,
                 ),
                 RemovalKind::DeletedPerson => (
-                    "SELECT DISTINCT sha256 FROM attachments WHERE profile_id = ?",
-                    "DELETE FROM profiles WHERE id = ?",
+                    Some("SELECT DISTINCT sha256 FROM attachments WHERE profile_id = ?"),
+                    Some("DELETE FROM profiles WHERE id = ?"),
+                    target,
                 ),
             };
-            let key = if kind == "deleted-record" { id } else { target };
+            let mut tx = crate::db::write_tx(self.db()).await?;
             // Files are removed only after the rows are gone, and only when no record uses them.
-            let files_of: Vec<String> = sqlx::query_scalar(files_sql)
-                .bind(key)
-                .fetch_all(&mut *tx)
-                .await?;
-            shas.extend(files_of);
+            if let Some(sql) = files_sql {
+                let files_of: Vec<String> = sqlx::query_scalar(sql)
+                    .bind(key)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                shas.extend(files_of);
+            }
             // Records, their index rows, jobs and grants go with their owner (ON DELETE CASCADE).
-            sqlx::query(doomed_sql).bind(key).execute(&mut *tx).await?;
+            if let Some(sql) = doomed_sql {
+                sqlx::query(sql).bind(key).execute(&mut *tx).await?;
+            }
             sqlx::query("DELETE FROM removals WHERE id = ?")
                 .bind(id)
                 .execute(&mut *tx)

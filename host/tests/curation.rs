@@ -287,6 +287,50 @@ async fn a_deleted_typed_in_record_comes_back_byte_for_byte() {
         .await
         .expect("bytes");
 
+    // An edit can be undone: the header names the removal that puts it back.
+    let r = host
+        .client
+        .put(format!(
+            "{}/api/profiles/{p}/manual/Condition/{id}",
+            host.base
+        ))
+        .json(&json!({"resourceType": "Condition", "code": {"text": "Asthma"}}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status().as_u16(), 200);
+    let undo_edit = r
+        .headers()
+        .get("x-hearth-undo")
+        .and_then(|v| v.to_str().ok())
+        .expect("an undo for the edit")
+        .to_string();
+    let (_, list) = host.get(&format!("/api/profiles/{p}/removals")).await;
+    assert_eq!(list["removals"][0]["kind"], "edited-record");
+    assert_eq!(
+        list["removals"][0]["label"], "Hay fever",
+        "named by what it said before"
+    );
+    let (status, _) = send(
+        &host,
+        Method::POST,
+        &format!("/api/profiles/{p}/removals/{undo_edit}/undo"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let restored = host
+        .client
+        .get(&record)
+        .send()
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(before, restored, "the earlier version is back exactly");
+    assert_eq!(audited(&host, "record-edited").await.len(), 1);
+
     let (status, removal) = send(
         &host,
         Method::DELETE,

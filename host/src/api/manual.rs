@@ -88,7 +88,8 @@ async fn create(
     ),
     request_body(content = FhirResource, description = "The whole new resource"),
     responses(
-        (status = 200, description = "The stored record", body = FhirResource),
+        (status = 200, description = "The stored record", body = FhirResource,
+            headers(("X-Hearth-Undo" = String, description = "The removal that puts back what the record said before (`POST …/removals/{id}/undo`)"))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -98,16 +99,31 @@ async fn create(
 async fn update(
     State(state): State<AppState>,
     access: Access<Edit>,
+    Client(client): Client,
     ApiPath((_, resource_type, id)): ApiPath<(String, String, String)>,
     ApiJson(record): ApiJson<Value>,
 ) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(
-        state
-            .records
-            .manual_update(&access.scope, &resource_type, &id, record)
-            .await?,
-    ))
+    let (stored, removal) = state
+        .removals
+        .edit_typed_in(&access.scope, &resource_type, &id, record)
+        .await?;
+    super::removals::audit(
+        &state,
+        "record-edited",
+        access.scope.user_id(),
+        access.scope.id(),
+        &client,
+        &removal,
+    )
+    .await;
+    // The removal's id travels in a header: the body stays the FHIR resource.
+    let undo = HeaderValue::from_str(&removal.id)
+        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(([(UNDO_HEADER, undo)], Json(stored)))
 }
+
+/// The header naming the removal that undoes an edit.
+const UNDO_HEADER: &str = "x-hearth-undo";
 
 /// Delete a typed-in record (and an attachment's file).
 #[utoipa::path(

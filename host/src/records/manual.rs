@@ -293,6 +293,57 @@ pub(crate) async fn typed_in_parts(
     })
 }
 
+/// A typed-in record replaced by an edit.
+pub(crate) struct Edited {
+    /// The record as stored now.
+    pub value: Value,
+    /// The stored text it had before.
+    pub previous: String,
+    /// Its title before.
+    pub label: Option<String>,
+}
+
+/// Replace the typed-in record `resource_type`/`id` inside the caller's transaction.
+pub(crate) async fn update_in(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    scope: &ProfileScope,
+    resource_type: &str,
+    id: &str,
+    value: Value,
+) -> Result<Edited, ManualError> {
+    let source = editable(tx, scope, resource_type, id).await?;
+    let (previous, label): (String, Option<String>) = sqlx::query_as(
+        "SELECT json, display FROM resources WHERE source_id = ? AND resource_type = ? AND resource_id = ?",
+    )
+    .bind(&source)
+    .bind(resource_type)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let (_, patient) = manual_source(tx, scope).await?;
+    let value = prepare(resource_type, value, id, &patient)?;
+    store_one(tx, &source, &value).await?;
+    Ok(Edited {
+        value,
+        previous,
+        label,
+    })
+}
+
+/// Put back the text a typed-in record had before an edit (the edit undone).
+pub(crate) async fn restore_in(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    scope: &ProfileScope,
+    resource_type: &str,
+    id: &str,
+    previous: &str,
+) -> Result<(), ManualError> {
+    let source = editable(tx, scope, resource_type, id).await?;
+    let parsed = parse(previous).map_err(|e| invalid("", &e.to_string()))?;
+    upsert_in(tx, &source, &[parsed]).await?;
+    Ok(())
+}
+
 impl RecordStore {
     /// Add a typed-in record; returns it as stored.
     pub async fn manual_create(
@@ -308,24 +359,6 @@ impl RecordStore {
         store_one(&mut tx, &source, &value).await?;
         tx.commit().await?;
         tracing::info!(profile = %scope.id(), resource_type, id, "record added by hand");
-        Ok(value)
-    }
-
-    /// Replace a typed-in record.
-    pub async fn manual_update(
-        &self,
-        scope: &ProfileScope,
-        resource_type: &str,
-        id: &str,
-        value: Value,
-    ) -> Result<Value, ManualError> {
-        let mut tx = crate::db::write_tx(&self.db).await?;
-        let source = editable(&mut tx, scope, resource_type, id).await?;
-        let (_, patient) = manual_source(&mut tx, scope).await?;
-        let value = prepare(resource_type, value, id, &patient)?;
-        store_one(&mut tx, &source, &value).await?;
-        tx.commit().await?;
-        tracing::info!(profile = %scope.id(), resource_type, id, "record edited by hand");
         Ok(value)
     }
 
