@@ -77,6 +77,9 @@ function step_(name, fn) {
   });
 }
 
+/** The notices shown at the bottom of the page ("Deleted", with an Undo). */
+const notices = (p = page) => p.getByTestId("notices").getByRole("alert");
+
 /** A link in the main navigation. */
 const nav = (name, p = page) => p.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 
@@ -229,6 +232,16 @@ describe("Hearth in a browser", () => {
 
   step_("opens a lab result and sees its chart with the reference range", async () => {
     await nav("Lab results").click();
+    // Tests reported together are gathered under their panel's name, within each kind.
+    await page.getByRole("heading", { level: 2, name: /^Blood count/ }).waitFor();
+    const panels = await page.getByRole("heading", { level: 3 }).allInnerTexts();
+    assert.ok(panels.length > 0, "panel sub-headings");
+    assert.ok(
+      panels.every((h) => /· \d+ tests?$/.test(h)),
+      panels.join(", "),
+    );
+    await checkA11y("lab results by panel");
+    await shot("labs");
     await page
       .getByRole("link", { name: /Hemoglobin/ })
       .first()
@@ -366,7 +379,7 @@ describe("Hearth in a browser", () => {
     await shot("weight-chart-typed-in");
   });
 
-  step_("edits the typed-in weight, then deletes it and it leaves the timeline", async () => {
+  step_("edits the typed-in weight, then deletes it and it leaves the timeline, until Undo brings it back", async () => {
     const recordLink = `a[href$="/records/Observation/${typedWeight}"]`;
     await page.locator(recordLink).first().click();
     await page.getByRole("heading", { level: 1, name: "Body weight" }).waitFor();
@@ -381,6 +394,12 @@ describe("Hearth in a browser", () => {
     await page.getByRole("heading", { level: 1, name: "Body weight" }).waitFor();
     await page.getByRole("cell", { name: "84.2 kg" }).waitFor();
     assert.equal(await page.getByRole("cell", { name: "83.7 kg" }).count(), 0);
+    // The change can be undone from its notice: the record says again what it said before.
+    const saved = notices().filter({ hasText: "Your changes are saved." });
+    await saved.getByRole("button", { name: "Undo" }).click();
+    await notices().filter({ hasText: "“Body weight” says again what it said before the change." }).waitFor();
+    await page.getByRole("cell", { name: "83.7 kg" }).waitFor();
+    assert.equal(await page.getByRole("cell", { name: "84.2 kg" }).count(), 0);
     // A provider's record offers no such thing, and says where to change it.
     await nav("Timeline").click();
     const list = page.getByRole("list", { name: "Records by date" });
@@ -401,17 +420,34 @@ describe("Hearth in a browser", () => {
     await dialog.waitFor();
     // Checked once it has faded in, not half-transparent.
     await dialog.evaluate((el) => Promise.all(el.ownerDocument.getAnimations().map((a) => a.finished)));
+    // Nothing is deleted at once any more: it says how long it is kept.
+    assert.match(await dialog.innerText(), /Hearth keeps it for \d+ days?, so until then you can bring it back from Hidden and removed/);
     await checkA11y("the delete confirmation");
     await shot("delete-weight");
     await dialog.getByRole("button", { name: "Delete", exact: true }).click();
     await page.waitForURL(/\/timeline$/);
-    await page.getByText("“Body weight” is no longer in Ann Example's records.").waitFor();
+    const notice = notices().filter({ hasText: "“Body weight” is no longer in Ann Example's records." });
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /You can bring it back until \d+ \w+ \d{4}\./);
     await list.locator("[data-type]").first().waitFor();
     assert.equal(await list.locator(recordLink).count(), 0, "the deleted weight is not on the timeline");
-    const gone = await page.request.get(`${host.base}/api/profiles/${await profileId()}/records/Observation/${typedWeight}`);
-    assert.equal(gone.status(), 404);
+    const record = `${host.base}/api/profiles/${await profileId()}/records/Observation/${typedWeight}`;
+    assert.equal((await page.request.get(record)).status(), 404);
     await checkA11y("the timeline after a delete");
     await shot("deleted-weight");
+    // Undo, from the notice: the weight is back on the timeline.
+    await notice.getByRole("button", { name: "Undo" }).click();
+    await notices().filter({ hasText: "“Body weight” is back in Ann Example's records." }).waitFor();
+    await list.locator(recordLink).waitFor();
+    assert.equal((await page.request.get(record)).status(), 200);
+    await shot("undone-delete-weight");
+    // Deleted again, for the steps after (and kept under Hidden and removed).
+    await page.goto(`${host.base}/profiles/${await profileId()}/records/Observation/${typedWeight}`);
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    await page.getByRole("dialog", { name: "Delete “Body weight”?" }).getByRole("button", { name: "Delete", exact: true }).click();
+    await page.waitForURL(/\/timeline$/);
+    await list.locator("[data-type]").first().waitFor();
+    assert.equal((await page.request.get(record)).status(), 404);
   });
 
   step_("keeps an uploaded PDF as a document, shows it, and downloads it", async () => {
@@ -487,9 +523,83 @@ describe("Hearth in a browser", () => {
     await page.waitForTimeout(300);
     await checkA11y("removing an upload");
     await shot("remove-upload");
+    assert.match(await dialog.innerText(), /Hearth keeps them for \d+ days?, so until then you can put them back/);
     await dialog.getByRole("button", { name: /^Remove [\d,]+ records$/ }).click();
-    await page.getByText("Removed “export”").waitFor();
+    const removed = page.getByRole("status").filter({ hasText: "Removed “export”" });
+    await removed.waitFor();
+    assert.match(await removed.innerText(), /[\d,]+ records went with it\. You can bring them back until \d+ \w+ \d{4}\./);
     await page.getByRole("link", { name: "export", exact: true }).waitFor({ state: "detached" });
+    await checkA11y("the sources page after a removal");
+    await shot("removed-upload");
+    // Undo: the upload is back, with its records.
+    await removed.getByRole("button", { name: "Undo" }).click();
+    await notices()
+      .filter({ hasText: /“export” is back, with its [\d,]+ records\./ })
+      .waitFor({ timeout: 60_000 });
+    await page.getByRole("link", { name: "export", exact: true }).waitFor();
+    assert.equal(await removed.count(), 0, "the removal notice has gone");
+    await shot("undone-remove-upload");
+    // Removed again, so the steps after see Ann's records as they were.
+    await page.getByRole("link", { name: "export", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "export" }).waitFor();
+    await removeButton.click();
+    await dialog.getByRole("button", { name: /^Remove [\d,]+ records$/ }).click();
+    await removed.waitFor();
+    await page.getByRole("link", { name: "export", exact: true }).waitFor({ state: "detached" });
+  });
+
+  step_("hides a record from its page, finds it under Hidden and removed, and shows it again", async () => {
+    await nav("Health summary").click();
+    const allergies = page.getByRole("region", { name: "Allergies and intolerances", exact: true });
+    const allergy = allergies.getByRole("link").first();
+    await allergy.waitFor();
+    const name = (await allergy.textContent()) ?? "";
+    await allergy.click();
+    await page.getByRole("heading", { level: 1, name }).waitFor();
+    const [, type, id] = /\/records\/(\w+)\/([^/?]+)$/.exec(new URL(page.url()).pathname) ?? [];
+    const record = `${host.base}/api/profiles/${await profileId()}/records/${type}/${id}`;
+    // Beside "change it there": where hidden records go.
+    await page
+      .getByText(/^This came from Hearth Sandbox/)
+      .getByRole("link", { name: "Hidden and removed" })
+      .waitFor();
+    await page.getByRole("button", { name: "Hide this record" }).click();
+    const dialog = page.getByRole("dialog", { name: `Hide “${name}”?` });
+    await dialog.waitFor();
+    await dialog.evaluate((el) => Promise.all(el.ownerDocument.getAnimations().map((a) => a.finished)));
+    assert.match(await dialog.innerText(), /It stays stored in Hearth, and you can show it again at any time/);
+    await checkA11y("the hide confirmation");
+    await shot("hide-record");
+    await dialog.getByRole("button", { name: "Hide it" }).click();
+    await page.waitForURL(/\/timeline$/);
+    const notice = notices().filter({ hasText: `“${name}” is hidden from Ann Example's records.` });
+    await notice.waitFor();
+    assert.equal((await page.request.get(record)).status(), 404, "the hidden record is not shown");
+    await notice.getByRole("button", { name: "Dismiss" }).click();
+    // The sources page leads to what was hidden and removed.
+    await nav("Sources").click();
+    await page.getByRole("link", { name: "Hidden and removed" }).click();
+    await page.getByRole("heading", { level: 1, name: "Hidden and removed" }).waitFor();
+    const item = page.getByRole("listitem").filter({ hasText: "Hidden record" });
+    await item.waitFor();
+    assert.match(await item.innerText(), /Hidden by Ann Example on .+ · Kept until someone shows it again/);
+    // The removed upload and the deleted weight are there too, until they are deleted for good.
+    const upload = page.getByRole("listitem").filter({ hasText: "Removed source" });
+    assert.match(
+      await upload.innerText(),
+      /^export\s+Removed source · [\d,]+ records\s+Removed by Ann Example on .+ · Deleted for good on \d+ \w+ \d{4}\s+Put back$/,
+    );
+    assert.match(await page.getByRole("listitem").filter({ hasText: "Deleted typed-in record" }).innerText(), /^Body weight\s/);
+    await checkA11y("hidden and removed");
+    await shot("hidden-and-removed");
+    await item.getByRole("button", { name: "Show again" }).click();
+    await notices()
+      .filter({ hasText: /is shown again in Ann Example's records\./ })
+      .waitFor();
+    await item.waitFor({ state: "detached" });
+    assert.equal((await page.request.get(record)).status(), 200, "the record is shown again");
+    await nav("Health summary").click();
+    await allergies.getByRole("link", { name, exact: true }).first().waitFor();
   });
 
   step_("adds a family member's profile and shares it read-only with a second user", async () => {
@@ -555,6 +665,10 @@ describe("Hearth in a browser", () => {
     assert.equal(write.status(), 403);
     await checkA11y("a shared profile", bob);
     await shot("member-read-only", bob);
+    // What was hidden and removed: a list to read, nothing to put back.
+    await bob.goto(`${host.base}/profiles/${samId}/removed`);
+    await bob.getByRole("heading", { name: "Nothing hidden or removed" }).waitFor();
+    await checkA11y("hidden and removed, empty", bob);
     // And Ann's own profile is not reachable by address.
     await bob.goto(`${host.base}/profiles/${await profileId()}`);
     await bob.getByText("This person's record is not here.").waitFor();

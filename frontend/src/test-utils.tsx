@@ -52,17 +52,24 @@ export interface Seen {
   body: string;
 }
 
+/** What a stubbed host answers: a status, a JSON body, and any more headers. */
+export interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
 /** Stub `fetch` with `answer`, recording each request. */
-export function stubFetch(answer: (req: Seen) => { status: number; body?: unknown } | Promise<{ status: number; body?: unknown }>): Seen[] {
+export function stubFetch(answer: (req: Seen) => Answer | Promise<Answer>): Seen[] {
   const seen: Seen[] = [];
   vi.stubGlobal("fetch", async (input: Request | string, init?: RequestInit) => {
     const req = typeof input === "string" ? new Request(new URL(input, "http://localhost"), init) : input;
     const s = { method: req.method, path: new URL(req.url).pathname + new URL(req.url).search, headers: req.headers, body: await req.text() };
     seen.push(s);
-    const { status, body } = await answer(s);
+    const { status, body, headers } = await answer(s);
     return new Response(body === undefined ? null : JSON.stringify(body), {
       status,
-      headers: { "Content-Type": status >= 400 ? "application/problem+json" : "application/json" },
+      headers: { "Content-Type": status >= 400 ? "application/problem+json" : "application/json", ...headers },
     });
   });
   return seen;

@@ -10,10 +10,14 @@ import { ApiError, api, ok } from "../api/client";
 import type { Resource } from "../api/types";
 import { fieldForPath, initialValues, isShown, type RecordForm } from "../lib/manual";
 import { refreshRecords } from "../lib/refresh";
+import { undoneText, undoneTitle, undoRemoval } from "../lib/removals";
 import { possessive } from "../profile";
 import { PageHeader } from "./PageHeader";
 import { Failure } from "./PageState";
 import { notify } from "./notify";
+
+/** The answer header naming the removal that undoes an edit. */
+const UNDO_HEADER = "X-Hearth-Undo";
 
 /** A stored record being changed: its id, what is stored, and its name. */
 export interface Editing {
@@ -37,17 +41,37 @@ export function RecordFormView({ form, profile, who, editing }: { form: RecordFo
   const shown = form.fields.filter((f) => isShown(f, values));
   const recordUrl = (id: string) => `/profiles/${profile}/records/${form.type}/${encodeURIComponent(id)}`;
 
+  /** "Undo" on the saved notice: the record says again what it said before. */
+  const undoEdit = (removal: string, title: string) => ({
+    label: "Undo",
+    run: async () => {
+      const back = await undoRemoval({ id: removal, kind: "edited-record", profile_id: profile });
+      await refreshRecords(client, profile);
+      notify(undoneText({ ...back, label: back.label || title }, possessive(who)), { title: undoneTitle(back) });
+    },
+  });
+
   const submit = handleSubmit(async (v) => {
     setFailure(null);
     try {
       const body = form.build(v);
-      const stored = (await (editing
-        ? ok(api.PUT("/api/profiles/{profile}/manual/{type}/{id}", { params: { path: { profile, type: form.type, id: editing.id } }, body }))
-        : ok(api.POST("/api/profiles/{profile}/manual/{type}", { params: { path: { profile, type: form.type } }, body })))) as Resource;
+      // An edit's answer names, in a header, the removal that puts back what the record said before.
+      let stored: Resource;
+      let undo: string | null = null;
+      if (editing) {
+        const answer = await api.PUT("/api/profiles/{profile}/manual/{type}/{id}", {
+          params: { path: { profile, type: form.type, id: editing.id } },
+          body,
+        });
+        undo = answer.response.headers.get(UNDO_HEADER);
+        stored = (await ok(Promise.resolve(answer))) as Resource;
+      } else {
+        stored = (await ok(api.POST("/api/profiles/{profile}/manual/{type}", { params: { path: { profile, type: form.type } }, body }))) as Resource;
+      }
       const id = String(stored.id ?? editing?.id);
       client.setQueryData(["record", profile, form.type, id], stored);
       void refreshRecords(client, profile);
-      if (editing) notify("Your changes are saved.", { title: editing.title });
+      if (editing) notify("Your changes are saved.", { title: editing.title, action: undo ? undoEdit(undo, editing.title) : undefined });
       // After a change, Back goes to where the record was opened from, not to the form again.
       navigate(recordUrl(id), { replace: !!editing });
     } catch (e) {

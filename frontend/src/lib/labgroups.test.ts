@@ -1,5 +1,5 @@
 import type { LabTest } from "../api/types";
-import { KINDS, kindHeading, labCards, labGroups, labKind, labSections, LOINC, plainName, trimLoincName } from "./labgroups";
+import { KINDS, kindHeading, labCards, labGroups, labKind, labSections, LOINC, plainName, trimLoincName, trimPanelName } from "./labgroups";
 
 const test = (code: string, name: string | null, over: Partial<LabTest> = {}): LabTest => ({
   system: LOINC,
@@ -229,6 +229,17 @@ describe("panels", () => {
       labGroups([card("A", "2024-01-01", "Zinc panel"), card("B", "2024-01-01", "Acid panel"), card("C", null, "Undated")]).map((g) => g.panel),
     ).toEqual(["Acid panel", "Zinc panel", "Undated"]);
     expect(labSections(tests, { query: "metabolic" }).flatMap((s) => s.cards.map((c) => c.name))).toEqual(["Potassium", "Sodium"]);
+  });
+  it("names panels without the usual specimen, so the same panel from two labs is one group", () => {
+    expect(trimPanelName("CBC panel - Blood by Automated count")).toBe("CBC panel");
+    expect(trimPanelName("Comprehensive metabolic 2000 panel - Serum or Plasma")).toBe("Comprehensive metabolic 2000 panel");
+    expect(trimPanelName("Urinalysis complete panel - Urine")).toBe("Urinalysis complete panel - Urine");
+    expect(trimPanelName("  Lipid   panel ")).toBe("Lipid panel");
+    const sections = labSections([
+      test("2093-3", "Cholesterol", { panel: { id: "a", name: "Lipid panel - Serum or Plasma" } }),
+      test("2085-9", "HDL", { panel: { id: "b", name: "Lipid panel" } }),
+    ]);
+    expect(sections.map((s) => s.groups.map((g) => [g.panel, g.cards.length]))).toEqual([[["Lipid panel", 2]]]);
   });
   it("gives blood pressure the panel of its readings", () => {
     const vitals = panel("dr-vitals", "Vital signs panel");

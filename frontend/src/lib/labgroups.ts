@@ -282,8 +282,17 @@ export interface LabFilter {
 
 const newest = (dates: (string | null)[]): string | null => dates.reduce<string | null>((a, d) => (d && (!a || d > a) ? d : a), null);
 
+/**
+ * A panel's name without the usual specimen of a LOINC long name: "CBC panel - Blood by Automated count"
+ * → "CBC panel". Other specimens stay ("Urinalysis panel - Urine").
+ */
+export function trimPanelName(name: string): string {
+  const original = name.trim().replace(/\s+/g, " ");
+  return original.replace(/\s+-\s+(?:Serum or Plasma|Serum|Plasma|Blood)(?:\s+by\s+.+)?$/i, "") || original;
+}
+
 /** A test's panel name, when its latest result was reported in a named panel. */
-const panelName = (t: LabTest): string | null => t.panel?.name?.trim() || null;
+const panelName = (t: LabTest): string | null => (t.panel?.name?.trim() ? trimPanelName(t.panel.name) : null);
 
 /** Cards for the tests: systolic and diastolic blood pressure become one card. */
 export function labCards(tests: LabTest[]): LabCard[] {

@@ -9,6 +9,7 @@ import {
   removedByText,
   undoLabel,
   undoneText,
+  undoneTitle,
   undoRemoval,
   untilText,
 } from "./removals";
@@ -55,6 +56,16 @@ describe("removals in words", () => {
       "Bring back",
     ]);
     expect(undoneText(removal({ kind: "deleted-person", label: "Sam" }), "")).toBe("Sam is back, with everyone's access as it was.");
+  });
+
+  it("says a change to a typed-in record is kept as what it said before", () => {
+    const edit = removal({ kind: "edited-record", target: "Observation/w1", label: "Body weight", purge_after: "2027-01-04T10:00:00Z" });
+    expect(removalKindText(edit)).toMatch(/^Changed typed-in record · /);
+    expect(removedByText(edit)).toMatch(/^Changed by Ann on 5 Dec 2026/);
+    expect(keptText(edit)).toBe("What it said before is kept until 4 Jan 2027");
+    expect(undoLabel(edit)).toBe("Undo the change");
+    expect(undoneTitle(edit)).toBe("Change undone");
+    expect(undoneText(edit, "Ann's")).toBe("“Body weight” says again what it said before the change.");
   });
 
   it("undoes a person through the account's route, anything else through the profile's", async () => {

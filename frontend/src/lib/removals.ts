@@ -1,5 +1,6 @@
 // What was taken out of a profile and can be put back: a hidden record, a
-// deleted typed-in record, a removed source, a deleted person. Nothing is
+// deleted typed-in record, the earlier version of a changed typed-in record,
+// a removed source, a deleted person. Nothing is
 // deleted at once: the host keeps it for a time (`purge_after`) and any
 // removal can be undone until then; a hidden record is kept until shown again.
 import { api, ok } from "../api/client";
@@ -52,6 +53,8 @@ export function removalKindText(removal: Removal): string {
       return `Hidden record · ${typeName(removedRecord(removal).type)}`;
     case "deleted-record":
       return `Deleted typed-in record · ${typeName(removedRecord(removal).type)}`;
+    case "edited-record":
+      return `Changed typed-in record · ${typeName(removedRecord(removal).type)}`;
     case "removed-source":
       return `Removed source · ${records}`;
     case "deleted-person":
@@ -61,19 +64,39 @@ export function removalKindText(removal: Removal): string {
 
 /** Who took it out and when: "Hidden by Ann Example on 5 Dec 2026, 10:04". */
 export function removedByText(removal: Removal): string {
-  const verb = removal.kind === "hidden-record" ? "Hidden" : removal.kind === "removed-source" ? "Removed" : "Deleted";
+  const verb =
+    removal.kind === "hidden-record"
+      ? "Hidden"
+      : removal.kind === "removed-source"
+        ? "Removed"
+        : removal.kind === "edited-record"
+          ? "Changed"
+          : "Deleted";
   const who = removal.removed_by ? ` by ${removal.removed_by}` : "";
   return `${verb}${who} on ${formatDateTime(removal.removed_at)}`;
 }
 
 /** Until when it is kept: "Deleted for good on 4 Jan 2027", "Kept until someone shows it again". */
 export function keptText(removal: Removal): string {
-  return removal.purge_after ? `Deleted for good on ${formatDate(removal.purge_after)}` : "Kept until someone shows it again";
+  if (!removal.purge_after) return "Kept until someone shows it again";
+  // For a change, what goes is the earlier version, not the record.
+  if (removal.kind === "edited-record") return `What it said before is kept until ${formatDate(removal.purge_after)}`;
+  return `Deleted for good on ${formatDate(removal.purge_after)}`;
 }
 
-/** What putting it back is called: "Show again" for a hidden record, "Put back" otherwise. */
-export const undoLabel = (removal: Pick<Removal, "kind">): string =>
-  removal.kind === "hidden-record" ? "Show again" : removal.kind === "deleted-person" ? "Bring back" : "Put back";
+/** What putting it back is called: "Show again" for a hidden record, "Undo the change" for an edit, "Put back" otherwise. */
+export function undoLabel(removal: Pick<Removal, "kind">): string {
+  switch (removal.kind) {
+    case "hidden-record":
+      return "Show again";
+    case "edited-record":
+      return "Undo the change";
+    case "deleted-person":
+      return "Bring back";
+    default:
+      return "Put back";
+  }
+}
 
 /** Undo a removal: a person's through the account's route, anything else through its profile's. */
 export function undoRemoval(removal: Pick<Removal, "id" | "kind" | "profile_id">): Promise<Removal> {
@@ -92,9 +115,21 @@ export function undoneText(removal: Removal, whose: string): string {
       return `“${removal.label}” is shown again in ${whose} records.`;
     case "deleted-record":
       return `“${removal.label}” is back in ${whose} records.`;
+    case "edited-record":
+      return `“${removal.label}” says again what it said before the change.`;
     case "removed-source":
       return `“${removal.label}” is back, with its ${formatCount(removal.records)} ${removal.records === 1 ? "record" : "records"}.`;
     case "deleted-person":
       return `${removal.label} is back, with everyone's access as it was.`;
   }
 }
+
+/** The title of the notice once it is back: "Shown again", "Change undone", "Put back". */
+export const undoneTitle = (removal: Pick<Removal, "kind">): string =>
+  removal.kind === "hidden-record"
+    ? "Shown again"
+    : removal.kind === "edited-record"
+      ? "Change undone"
+      : removal.kind === "deleted-person"
+        ? "Brought back"
+        : "Put back";

@@ -13,7 +13,7 @@ import { PageHeader } from "../components/PageHeader";
 import { QueryView, Failure } from "../components/PageState";
 import { ageText, formatCount, formatDate } from "../lib/format";
 import { pastDate, username } from "../lib/forms";
-import { daysText, keepDays, keptText, removedByText, undoneText, undoRemoval, untilText } from "../lib/removals";
+import { daysText, keepDays, keptText, removedByText, undoneText, undoneTitle, undoRemoval, untilText } from "../lib/removals";
 import { possessive } from "../profile";
 import { useSession } from "../session";
 
@@ -171,7 +171,7 @@ function useBringBack() {
   return async (removal: Removal) => {
     const back = await undoRemoval(removal);
     await Promise.all([reload(), client.invalidateQueries({ queryKey: DELETED_PEOPLE }), client.invalidateQueries({ queryKey: ["family"] })]);
-    notify(undoneText(back, ""), { title: "Brought back" });
+    notify(undoneText(back, ""), { title: undoneTitle(back) });
   };
 }
 

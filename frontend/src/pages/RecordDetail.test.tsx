@@ -63,9 +63,13 @@ function host(
 
 describe("a record typed in by hand", () => {
   it("is changed with the same form, filled in from what is stored, and replaced on the host", async () => {
-    const seen = host({ "Observation/w1": WEIGHT }, "manual", (s) =>
-      s.method === "PUT" ? { status: 200, body: { ...JSON.parse(s.body), id: "w1" } } : { status: 500 },
-    );
+    const seen = host({ "Observation/w1": WEIGHT }, "manual", (s) => {
+      // The answer names the removal that puts back what it said before.
+      if (s.method === "PUT") return { status: 200, body: { ...JSON.parse(s.body), id: "w1" }, headers: { "X-Hearth-Undo": "e1" } };
+      if (s.method === "POST" && s.path === "/api/profiles/p1/removals/e1/undo")
+        return { status: 200, body: removal({ id: "e1", kind: "edited-record", purge_after: "2027-01-04T10:00:00Z" }) };
+      return { status: 500 };
+    });
     renderPage(<RecordDetailPage />, { path: PATH, route: "/profiles/p1/records/Observation/w1" });
     await userEvent.click(await screen.findByRole("link", { name: "Edit" }));
     await screen.findByRole("heading", { name: "Change: Body weight" });
@@ -88,6 +92,11 @@ describe("a record typed in by hand", () => {
     // Back on the record, not the form.
     await screen.findByRole("button", { name: "Delete" });
     expect(screen.queryByRole("button", { name: "Save changes" })).toBeNull();
+    // The change can be undone from its notice.
+    const notice = (await screen.findByText("Your changes are saved.")).closest(".mantine-Notification-root") as HTMLElement;
+    await userEvent.click(within(notice).getByRole("button", { name: "Undo" }));
+    expect(await screen.findByText("“Body weight” says again what it said before the change.")).toBeInTheDocument();
+    expect(seen.filter((s) => s.method === "POST").map((s) => s.path)).toEqual(["/api/profiles/p1/removals/e1/undo"]);
   });
 
   it("is deleted after a confirmation that says how long it is kept, then the timeline opens with a notice that can undo it", async () => {

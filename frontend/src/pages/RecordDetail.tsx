@@ -14,7 +14,7 @@ import { resourceCard, systemName, typeName } from "../lib/fhir";
 import { formatDate, formatDateTime } from "../lib/format";
 import { formFor } from "../lib/manual";
 import { refreshRecords } from "../lib/refresh";
-import { daysText, keepDays, undoneText, undoRemoval, untilText } from "../lib/removals";
+import { daysText, keepDays, undoneText, undoneTitle, undoRemoval, untilText } from "../lib/removals";
 import { possessive, useCurrentProfile } from "../profile";
 
 export default function RecordDetailPage() {
@@ -44,7 +44,7 @@ export default function RecordDetailPage() {
   const putBack = async (removal: Removal) => {
     const back = await undoRemoval(removal);
     await refreshRecords(client, profile);
-    notify(undoneText(back, possessive(name)), { title: back.kind === "hidden-record" ? "Shown again" : "Put back" });
+    notify(undoneText(back, possessive(name)), { title: undoneTitle(back) });
   };
   /** Off to the timeline, saying what happened, with an Undo. */
   const leave = (removal: Removal, title: string, message: string) => {

@@ -8,7 +8,7 @@ import { notify } from "../components/notify";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, Failure, QueryView } from "../components/PageState";
 import { refreshRecords } from "../lib/refresh";
-import { keptText, removalKindText, removedByText, undoLabel, undoneText, undoRemoval } from "../lib/removals";
+import { keptText, removalKindText, removedByText, undoLabel, undoneText, undoneTitle, undoRemoval } from "../lib/removals";
 import { possessive, useCurrentProfile } from "../profile";
 
 export default function RemovedPage() {
@@ -24,12 +24,14 @@ export default function RemovedPage() {
         {({ removals: list }) =>
           list.length === 0 ? (
             <Empty title="Nothing hidden or removed">
-              When someone hides a record, deletes a record they typed in or removes a source, it is listed here for a while and can be put back.
+              When someone hides a record, changes or deletes a record they typed in, or removes a source, it is listed here for a while and can be
+              put back.
             </Empty>
           ) : (
             <Stack>
               <Text size="sm" c="dimmed">
-                Hidden records stay until someone shows them again. Deleted records and removed sources are kept for a while, then deleted for good.
+                Hidden records stay until someone shows them again. Deleted records, removed sources and what changed records said before are kept for
+                a while, then deleted for good.
                 {!canEdit && ` Someone who can change ${possessive(name)} records can put them back.`}
               </Text>
               <Stack component="ul" gap="sm" style={{ listStyle: "none", padding: 0, margin: 0 }} aria-label="Hidden and removed">
@@ -50,7 +52,7 @@ function RemovalRow({ removal, profile, name, canEdit }: { removal: Removal; pro
   const undo = useMutation({
     mutationFn: () => undoRemoval(removal),
     onSuccess: async (back) => {
-      notify(undoneText(back, possessive(name)), { title: back.kind === "hidden-record" ? "Shown again" : "Put back" });
+      notify(undoneText(back, possessive(name)), { title: undoneTitle(back) });
       if (back.kind === "removed-source") void client.invalidateQueries({ queryKey: ["sources"] });
       await refreshRecords(client, profile);
     },
@@ -74,7 +76,11 @@ function RemovalRow({ removal, profile, name, canEdit }: { removal: Removal; pro
           </Button>
         )}
       </Group>
-      <Failure error={undo.error} title={removal.kind === "hidden-record" ? "Not shown again" : "Not put back"} mt="xs" />
+      <Failure
+        error={undo.error}
+        title={removal.kind === "hidden-record" ? "Not shown again" : removal.kind === "edited-record" ? "Not undone" : "Not put back"}
+        mt="xs"
+      />
     </Card>
   );
 }

@@ -10,7 +10,7 @@ import { SourceActions, SourceStatus, SourceStatusLine, SyncProgress, sourceKind
 import { useProfileEvents } from "../lib/events";
 import { formatCount } from "../lib/format";
 import { refreshRecords } from "../lib/refresh";
-import { undoneText, undoRemoval, untilText } from "../lib/removals";
+import { undoneText, undoneTitle, undoRemoval, untilText } from "../lib/removals";
 import { isActive, latestJobs, sourceState, useJobs, useSources } from "../lib/sources";
 import { possessive, useCurrentProfile } from "../profile";
 
@@ -120,7 +120,7 @@ function Removed({ profile, removalId, name, canEdit }: { profile: string; remov
     mutationFn: (r: Removal) => undoRemoval(r),
     onSuccess: async (back) => {
       navigate(`/profiles/${profile}/sources`, { replace: true });
-      notify(undoneText(back, possessive(name)), { title: "Put back" });
+      notify(undoneText(back, possessive(name)), { title: undoneTitle(back) });
       for (const key of ["sources", "jobs"]) void client.invalidateQueries({ queryKey: [key] });
       await refreshRecords(client, profile);
     },
