@@ -879,7 +879,10 @@ pub async fn import(
         Ok(())
     }
     .await;
-    // A failed write stops the reader (its channel closes); its own error, if any, comes first.
+    // A failed write stops the reader: closing the channel fails its next
+    // send. Until it is closed a reader blocked on a full channel waits forever.
+    drop(batches);
+    // Its own error, if any, comes first.
     let read = reader
         .await
         .map_err(|e| ImportError::Io(std::io::Error::other(e)))?;
@@ -1138,5 +1141,55 @@ mod tests {
                 "11111111-2222-3333-4444-555555555555".to_string()
             )]
         );
+    }
+
+    #[tokio::test]
+    async fn a_write_failing_mid_upload_ends_the_import_and_leaves_nothing() {
+        // A full disk fails a batch while the reader has more queued: the
+        // import must end with the error, not wait on the reader for ever.
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open_with_test_source(dir.path()).await;
+        let files = crate::files::Files::open(dir.path()).unwrap();
+        sqlx::query(
+            "CREATE TRIGGER full_disk BEFORE INSERT ON resources WHEN NEW.resource_id = 'o1500'
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+        let mut ndjson = String::new();
+        for i in 0..8000 {
+            ndjson.push_str(&format!(
+                r#"{{"resourceType":"Observation","id":"o{i}","status":"final","code":{{"text":"Note {i}"}}}}"#
+            ));
+            ndjson.push('\n');
+        }
+        let body =
+            futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(ndjson))]);
+        let spooled = files.spool(body, u64::MAX).await.unwrap();
+        let outcome = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            import(&db, "p", None, "upload", Format::Ndjson, None, &spooled),
+        )
+        .await
+        .expect("the import ends instead of hanging");
+        let error = outcome
+            .err()
+            .expect("the failed write is reported")
+            .to_string();
+        assert!(error.contains("disk is full"), "{error}");
+        // What was staged is discarded in the background; it was never shown.
+        let mut left = i64::MAX;
+        for _ in 0..100 {
+            left = sqlx::query_scalar("SELECT COUNT(*) FROM resources")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(left, 0, "nothing staged is left behind");
     }
 }
