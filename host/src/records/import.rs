@@ -1173,10 +1173,10 @@ mod tests {
         )
         .await
         .expect("the import ends instead of hanging");
-        let error = outcome
-            .err()
-            .expect("the failed write is reported")
-            .to_string();
+        let Err(error) = outcome else {
+            panic!("the failed write is reported");
+        };
+        let error = error.to_string();
         assert!(error.contains("disk is full"), "{error}");
         // What was staged is discarded in the background; it was never shown.
         let mut left = i64::MAX;
