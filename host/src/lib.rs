@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod files;
+pub mod ids;
 pub mod jobs;
 pub mod listener;
 pub mod plugins;

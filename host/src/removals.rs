@@ -671,7 +671,7 @@ impl Removals {
     ) -> Result<Removal, RemovalError> {
         let at = now();
         let purge_after = (kind != RemovalKind::HiddenRecord).then(|| stamp(at + self.keep));
-        let id = crate::sources::new_id();
+        let id = crate::ids::new_id();
         let detail =
             serde_json::to_string(detail).map_err(|e| RemovalError::Damaged(e.to_string()))?;
         sqlx::query(

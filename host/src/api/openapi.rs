@@ -3,9 +3,11 @@
 //! renamed field changes the document (and the UI's generated types) with it.
 
 use crate::jobs::events::{JobEvent, ProgressEvent};
+pub use crate::records::schema::FhirResource;
+use crate::records::schema::fhir_object;
 use std::borrow::Cow;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
     ContentBuilder, Ref, RefOr, Response, ResponseBuilder, ResponsesBuilder, ServerBuilder,
@@ -280,36 +282,6 @@ problem_answers! {
     BadGateway => "The provider or its connector failed (`provider-unreachable`, `provider-refused`, `plugin-*`, `sync-failed`)",
     /// 503.
     Unavailable => "Provider connections are turned off on this host (`connections-off`)",
-}
-
-/// Any FHIR R4 resource, as stored (the schema does not model FHIR itself).
-pub struct FhirResource;
-
-impl PartialSchema for FhirResource {
-    fn schema() -> RefOr<Schema> {
-        fhir_object("a FHIR R4 resource (JSON), with at least `resourceType`")
-    }
-}
-
-impl ToSchema for FhirResource {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("FhirResource")
-    }
-}
-
-/// A FHIR resource's schema: `resourceType` and any other members, so that
-/// generated clients can both read and build resources.
-fn fhir_object(description: &str) -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::Object)
-        .description(Some(description))
-        .property(
-            "resourceType",
-            ObjectBuilder::new().schema_type(Type::String),
-        )
-        .required("resourceType")
-        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(true)))
-        .into()
 }
 
 /// A FHIR R4 Bundle (export, International Patient Summary).

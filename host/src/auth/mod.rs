@@ -243,7 +243,4 @@ fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// A random 128-bit id, hex.
-fn new_id() -> String {
-    hex::encode(rand::random::<[u8; 16]>())
-}
+use crate::ids::new_id;

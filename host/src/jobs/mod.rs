@@ -364,11 +364,11 @@ impl Jobs {
         if row.try_get::<String, _>("kind")? != "provider" {
             return Err(SourceError::NotSyncable(source_id.to_string()).into());
         }
-        let status: String = row.try_get("status")?;
-        if status == "needs-reconnect" || status == "disconnected" {
+        let status = crate::sources::SourceStatus::parse(row.try_get("status")?);
+        if status.is_some_and(crate::sources::SourceStatus::needs_reconnect) {
             return Err(SourceError::NeedsReconnect(source_id.to_string()).into());
         }
-        if status == "unconfirmed" {
+        if status == Some(crate::sources::SourceStatus::Unconfirmed) {
             return Err(SourceError::Unconfirmed(source_id.to_string()).into());
         }
         let id = hex::encode(rand::random::<[u8; 16]>());

@@ -3,9 +3,8 @@
 //! nothing behind.
 
 use super::outbound::Outbound;
+use super::ports::SyncSink;
 use crate::config::PluginLimits;
-use crate::records::{BatchOutcome, RecordStore};
-use crate::sources::Checkpoints;
 use std::time::Instant;
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
@@ -16,14 +15,10 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 /// How much of a plugin's stderr (panic messages) is kept for error reports.
 const STDERR_CAPTURE: usize = 16 * 1024;
 
-/// Where a connector's emitted resources go.
+/// Where a connector's emitted resources go, and what came of them.
 pub struct SinkState {
-    /// The record store.
-    pub store: RecordStore,
-    /// Where checkpoints are saved.
-    pub checkpoints: Checkpoints,
-    /// The source being synced.
-    pub source_id: String,
+    /// The domain's side: checks, stores, checkpoints.
+    pub port: std::sync::Arc<dyn SyncSink>,
     /// Bytes the call may emit in total.
     pub max_output_bytes: usize,
     /// Bytes emitted so far.
@@ -31,11 +26,20 @@ pub struct SinkState {
     /// Resources accepted so far.
     pub emitted: u64,
     /// What storing them did.
-    pub outcome: BatchOutcome,
+    pub outcome: Outcome,
     /// Resources refused as invalid R4, per type (not stored, not counted as emitted).
     pub rejected: super::Rejections,
     /// Told after every stored batch (progress events).
     pub on_batch: Option<OnBatch>,
+}
+
+/// Resources written and found unchanged in a call.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    /// New or changed, and written.
+    pub stored: u64,
+    /// Identical to what was stored.
+    pub unchanged: u64,
 }
 
 /// A stored batch, for progress reporting.
@@ -53,21 +57,14 @@ pub struct BatchProgress {
 pub type OnBatch = std::sync::Arc<dyn Fn(BatchProgress) + Send + Sync>;
 
 impl SinkState {
-    /// A sink into `store` for `source_id` that accepts at most `max_output_bytes` in the call.
-    pub fn new(
-        store: RecordStore,
-        checkpoints: Checkpoints,
-        source_id: &str,
-        max_output_bytes: usize,
-    ) -> Self {
+    /// A sink into `port` that accepts at most `max_output_bytes` in the call.
+    pub fn new(port: std::sync::Arc<dyn SyncSink>, max_output_bytes: usize) -> Self {
         SinkState {
-            store,
-            checkpoints,
-            source_id: source_id.to_string(),
+            port,
             max_output_bytes,
             emitted_bytes: 0,
             emitted: 0,
-            outcome: BatchOutcome::default(),
+            outcome: Outcome::default(),
             rejected: Default::default(),
             on_batch: None,
         }

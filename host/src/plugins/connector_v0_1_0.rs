@@ -5,7 +5,7 @@
 //! so capability checks live in one place.
 
 use super::call::{CallState, OutputExceeded};
-use crate::records::{self, BatchOutcome};
+use super::ports::SinkError;
 use wasmtime::component::HasSelf;
 
 #[allow(missing_docs)]
@@ -88,52 +88,43 @@ impl sink::Host for CallState {
             // Trap: a plugin flooding the host is stopped, not argued with.
             return Err(OutputExceeded(sink.max_output_bytes).into());
         }
-        let mut parsed = Vec::with_capacity(batch.len());
-        for (index, text) in batch.iter().enumerate() {
-            match records::parse_admitted(text) {
-                Ok(Ok(p)) => parsed.push(p),
+        let port = sink.port.clone();
+        match port.take(batch).await {
+            Ok(taken) => {
                 // Data the provider sent that is not valid R4: left out and
                 // reported per type in the sync's result, never stored.
-                Ok(Err((resource_type, id, bad))) => {
-                    tracing::warn!(plugin = %self.label, %resource_type, %id, problem = %bad, "refused an emitted resource");
+                for bad in taken.refused {
+                    tracing::warn!(plugin = %self.label, resource_type = %bad.resource_type, id = %bad.id, path = %bad.path, problem = %bad.reason, "refused an emitted resource");
                     sink.rejected
-                        .entry(resource_type.clone())
+                        .entry(bad.resource_type.clone())
                         .and_modify(|r| r.count += 1)
                         .or_insert_with(|| crate::plugins::Rejected {
                             count: 1,
-                            example: format!("{resource_type}/{id}"),
+                            example: format!("{}/{}", bad.resource_type, bad.id),
                             path: bad.path,
                             reason: bad.reason,
                         });
                 }
-                Err(e) => {
-                    tracing::warn!(plugin = %self.label, index, error = %e, "rejected an emitted batch");
-                    return Ok(Err(error(
-                        ErrorKind::InvalidInput,
-                        &format!("resource {index} of the batch: {e}; the batch was not stored"),
-                    )));
-                }
-            }
-        }
-        match sink.store.upsert_batch(&sink.source_id, &parsed).await {
-            Ok(BatchOutcome { stored, unchanged }) => {
-                sink.outcome.stored += stored;
-                sink.outcome.unchanged += unchanged;
-                sink.emitted += parsed.len() as u64;
+                sink.outcome.stored += taken.stored;
+                sink.outcome.unchanged += taken.unchanged;
+                sink.emitted += taken.accepted;
                 if let Some(on_batch) = &sink.on_batch {
-                    let mut by_type = std::collections::BTreeMap::new();
-                    for p in &parsed {
-                        *by_type.entry(p.resource_type.clone()).or_insert(0) += 1;
-                    }
                     on_batch(crate::plugins::call::BatchProgress {
-                        by_type,
+                        by_type: taken.by_type,
                         emitted: sink.emitted,
                         stored: sink.outcome.stored,
                     });
                 }
-                Ok(Ok(u32::try_from(stored).unwrap_or(u32::MAX)))
+                Ok(Ok(u32::try_from(taken.stored).unwrap_or(u32::MAX)))
             }
-            Err(e) => {
+            Err(SinkError::Malformed { index, message }) => {
+                tracing::warn!(plugin = %self.label, index, error = %message, "rejected an emitted batch");
+                Ok(Err(error(
+                    ErrorKind::InvalidInput,
+                    &format!("resource {index} of the batch: {message}; the batch was not stored"),
+                )))
+            }
+            Err(SinkError::Failed(e)) => {
                 tracing::error!(plugin = %self.label, error = %e, "storing an emitted batch failed");
                 Ok(Err(PluginError {
                     kind: ErrorKind::Internal,
@@ -151,9 +142,9 @@ impl sink::Host for CallState {
                 cursor.len()
             )));
         }
-        if let Some(sink) = self.sink.as_mut() {
-            sink.checkpoints
-                .save(&sink.source_id, &cursor)
+        if let Some(sink) = self.sink.as_ref() {
+            let port = sink.port.clone();
+            port.checkpoint(&cursor)
                 .await
                 .map_err(|e| wasmtime::Error::msg(format!("saving the checkpoint failed: {e}")))?;
         }

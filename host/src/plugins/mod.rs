@@ -9,12 +9,11 @@ pub mod connector_v0_1_0;
 pub mod engine;
 pub mod manifest;
 pub mod outbound;
+pub mod ports;
 
 use crate::config::PluginLimits;
-use crate::records::RecordStore;
-use crate::sources::Checkpoints;
 use call::{CallState, PluginFailure, SinkState, classify, new_store};
-use connector_v0_1_0::{ConnectorInfo, ConnectorPre, SyncContext, SyncSummary};
+use connector_v0_1_0::{ConnectorInfo, ConnectorPre, SyncSummary};
 use engine::{CacheUse, PluginEngine};
 use manifest::Manifest;
 use outbound::{Origin, Outbound};
@@ -71,8 +70,8 @@ pub struct PluginSummary {
 
 /// What a connector call needs besides the context.
 pub struct SyncCall {
-    /// The context handed to the plugin.
-    pub context: SyncContext,
+    /// What to sync, handed to the plugin.
+    pub context: SyncTarget,
     /// Origins the plugin may reach.
     pub allowed: Vec<Origin>,
     /// Which addresses those origins may resolve to.
@@ -81,6 +80,34 @@ pub struct SyncCall {
     pub bearer_token: Option<String>,
     /// Told after every stored batch.
     pub on_batch: Option<call::OnBatch>,
+}
+
+/// What a connector is asked to sync: the domain's words for the world's
+/// `sync-context`, so binding types stay inside the plugin layer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncTarget {
+    /// The host's id for the source being synced.
+    pub source_id: String,
+    /// FHIR base URL of the provider, without a trailing slash.
+    pub fhir_base_url: String,
+    /// The patient's id on the provider's FHIR server.
+    pub patient_id: String,
+    /// The last cursor the connector checkpointed, if a previous sync stopped part-way.
+    pub cursor: Option<String>,
+    /// Connector settings as key/value pairs.
+    pub settings: Vec<(String, String)>,
+}
+
+impl From<&SyncTarget> for connector_v0_1_0::SyncContext {
+    fn from(t: &SyncTarget) -> Self {
+        connector_v0_1_0::SyncContext {
+            source_id: t.source_id.clone(),
+            fhir_base_url: t.fhir_base_url.clone(),
+            patient_id: t.patient_id.clone(),
+            cursor: t.cursor.clone(),
+            settings: t.settings.clone(),
+        }
+    }
 }
 
 /// The result of a successful connector sync.
@@ -383,15 +410,9 @@ impl Plugins {
         &self,
         plugin: &LoadedPlugin,
         call: SyncCall,
-        store: RecordStore,
-        checkpoints: Checkpoints,
+        port: std::sync::Arc<dyn ports::SyncSink>,
     ) -> (Result<SyncReport, PluginFailure>, PartialProgress) {
-        let mut sink = SinkState::new(
-            store,
-            checkpoints,
-            &call.context.source_id,
-            self.limits.max_output_bytes,
-        );
+        let mut sink = SinkState::new(port, self.limits.max_output_bytes);
         sink.on_batch = call.on_batch.clone();
         let label = plugin.manifest.label();
         let allowed = match plugin.manifest.permissions.outbound {
@@ -403,7 +424,8 @@ impl Plugins {
         let mut store = new_store(self.engine.engine(), state, &self.limits);
         let outcome = tokio::time::timeout(self.limits.timeout, async {
             let connector = plugin.pre.instantiate_async(&mut store).await?;
-            connector.call_sync(&mut store, &call.context).await
+            let context = connector_v0_1_0::SyncContext::from(&call.context);
+            connector.call_sync(&mut store, &context).await
         })
         .await;
         let result = classify(&store, &self.limits, outcome);

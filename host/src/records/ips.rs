@@ -264,7 +264,7 @@ pub async fn ips(store: &RecordStore, scope: &ProfileScope) -> Result<Value, Ips
         "id": "hearth",
         "deviceName": [{"name": "Hearth", "type": "user-friendly-name"}],
     });
-    let composition_id = crate::sources::new_id();
+    let composition_id = crate::ids::new_id();
     let composition = json!({
         "resourceType": "Composition",
         "id": composition_id,
@@ -292,7 +292,7 @@ pub async fn ips(store: &RecordStore, scope: &ProfileScope) -> Result<Value, Ips
     }
     Ok(json!({
         "resourceType": "Bundle",
-        "id": crate::sources::new_id(),
+        "id": crate::ids::new_id(),
         "identifier": {"system": "urn:ietf:rfc:3986", "value": format!("urn:uuid:{}", uuid_of(&composition_id))},
         "type": "document",
         "timestamp": now,

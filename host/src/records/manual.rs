@@ -109,7 +109,7 @@ async fn manual_source(
         .bind(scope.id())
         .fetch_one(&mut **tx)
         .await?;
-    let source = crate::sources::insert_local(tx, scope.id(), "manual", "Added by hand").await?;
+    let source = insert_local(tx, scope.id(), "manual", "Added by hand").await?;
     let record = json!({
         "resourceType": "Patient",
         "id": patient,
@@ -240,6 +240,29 @@ async fn editable(
     }
 }
 
+/// Register the profile's typed-in source inside the caller's transaction,
+/// so it exists only if what it holds is stored too.
+async fn insert_local(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    profile: &str,
+    kind: &'static str,
+    name: &str,
+) -> Result<String, sqlx::Error> {
+    let id = crate::ids::new_id();
+    sqlx::query(
+        "INSERT INTO sources (id, profile_id, kind, name, connector, fhir_base_url, patient_id, token, status, created_at)
+         VALUES (?, ?, ?, ?, '', '', '', x'', 'ok', ?)",
+    )
+    .bind(&id)
+    .bind(profile)
+    .bind(kind)
+    .bind(name)
+    .bind(chrono::Utc::now().to_rfc3339())
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
 /// A typed-in record about to be taken out: its rows (a DocumentReference
 /// takes its Binary along) and what it says, for the list of removals.
 pub(crate) struct TypedInParts {
@@ -354,7 +377,7 @@ impl RecordStore {
     ) -> Result<Value, ManualError> {
         let mut tx = crate::db::write_tx(&self.db).await?;
         let (source, patient) = manual_source(&mut tx, scope).await?;
-        let id = crate::sources::new_id();
+        let id = crate::ids::new_id();
         let value = prepare(resource_type, value, &id, &patient)?;
         store_one(&mut tx, &source, &value).await?;
         tx.commit().await?;
@@ -386,7 +409,7 @@ impl RecordStore {
             return Err(ManualError::NotFound("Encounter".into(), encounter.into()));
         }
         let (source, patient) = manual_source(&mut tx, scope).await?;
-        let id = crate::sources::new_id();
+        let id = crate::ids::new_id();
         use base64::Engine;
         let note = json!({
             "resourceType": "DocumentReference",
@@ -453,7 +476,7 @@ impl RecordStore {
         };
         let mut tx = crate::db::write_tx(&self.db).await?;
         let (source, patient) = manual_source(&mut tx, scope).await?;
-        let binary_id = crate::sources::new_id();
+        let binary_id = crate::ids::new_id();
         let binary = json!({
             "resourceType": "Binary",
             "id": binary_id,
@@ -482,7 +505,7 @@ impl RecordStore {
         .await?;
         let document = json!({
             "resourceType": "DocumentReference",
-            "id": crate::sources::new_id(),
+            "id": crate::ids::new_id(),
             "meta": {"lastUpdated": now()},
             "status": "current",
             "subject": {"reference": format!("Patient/{patient}")},

@@ -13,6 +13,7 @@ pub mod labs;
 pub mod manual;
 pub mod person;
 pub mod provenance;
+pub mod schema;
 pub mod search;
 pub mod staging;
 pub mod summary;
@@ -200,7 +201,7 @@ pub struct StoredResource {
     #[schema(required)]
     pub sort_date: Option<String>,
     /// The resource as received.
-    #[schema(value_type = crate::api::openapi::FhirResource)]
+    #[schema(value_type = schema::FhirResource)]
     pub resource: Box<serde_json::value::RawValue>,
     /// Other sources that sent the same fact (filled where a caller shows provenance).
     #[serde(skip_serializing_if = "Vec::is_empty")]

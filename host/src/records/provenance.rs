@@ -5,6 +5,18 @@ use crate::auth::ProfileScope;
 use serde::Serialize;
 use sqlx::Row;
 
+/// Where a source came from (the values of `Source.kind`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Synced from a provider by a connector.
+    Provider,
+    /// An upload.
+    Import,
+    /// Typed in by hand.
+    Manual,
+}
+
 /// One source's copy of a record.
 #[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 #[schema(as = RecordCopy)]
@@ -14,7 +26,7 @@ pub struct Copy {
     /// Its name.
     pub source_name: String,
     /// `provider`, `import` or `manual`.
-    #[schema(value_type = crate::sources::SourceKind)]
+    #[schema(value_type = SourceKind)]
     pub source_kind: String,
     /// The id that source gave the record.
     pub id: String,

@@ -30,7 +30,7 @@ pub fn placeholder(source_id: &str) -> String {
 
 /// Create a hidden staging source of `kind` named `name`; its id.
 pub async fn begin(db: &Db, kind: &'static str, name: &str) -> Result<String, StoreError> {
-    let id = crate::sources::new_id();
+    let id = crate::ids::new_id();
     let mut tx = crate::db::write_tx(db).await?;
     sqlx::query(
         "INSERT INTO sources (id, profile_id, kind, name, connector, fhir_base_url, patient_id, token, status, created_at)

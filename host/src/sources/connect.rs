@@ -8,10 +8,11 @@
 //! expires or after the provider answers 401, and a refused refresh marks the
 //! source "needs reconnect".
 
-use super::{SourceError, Sources, new_id};
+use super::{SourceError, Sources};
 use crate::auth::ProfileScope;
 use crate::catalog::Catalog;
 use crate::config::ClientConfig;
+use crate::ids::new_id;
 use crate::records::person::{Difference, Person};
 use crate::smart::{Grant, Registration, SmartClient, SmartConfiguration, SmartError, scopes_for};
 use serde::{Deserialize, Serialize};
@@ -518,8 +519,8 @@ impl Sources {
         .fetch_optional(&self.db)
         .await?
         .ok_or_else(|| SourceError::NotFound(id.to_string()))?;
-        let status: String = row.try_get("status")?;
-        if status == "needs-reconnect" || status == "disconnected" {
+        let status = super::SourceStatus::parse(row.try_get("status")?);
+        if status.is_some_and(super::SourceStatus::needs_reconnect) {
             return Err(SourceError::NeedsReconnect(id.to_string()));
         }
         let token = self.cipher.decrypt(&row.try_get::<Vec<u8>, _>("token")?)?;

@@ -206,7 +206,7 @@ impl Sources {
         let (base, description) = self.describe(url).await?;
         let (id, registered) = match self.registered(&base).await? {
             Some((id, client)) => (id, client),
-            None => (format!("{ENDPOINT_PREFIX}{}", super::new_id()), None),
+            None => (format!("{ENDPOINT_PREFIX}{}", crate::ids::new_id()), None),
         };
         let found = self.found(&base, &description, registered.is_some());
         let base_url = found.fhir_base_url.clone();

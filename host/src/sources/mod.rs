@@ -13,11 +13,12 @@ pub use connect::{CallbackParams, ConnectRequest, Connected, Connections, Starte
 use crate::auth::ProfileScope;
 use crate::db::Db;
 use crate::plugins::call::PluginFailure;
-use crate::plugins::connector_v0_1_0::SyncContext;
 use crate::plugins::outbound::Origin;
+use crate::plugins::ports::{Refused, SinkError, SyncSink, Taken};
 use crate::plugins::{PartialProgress, Plugins, SyncCall, SyncReport};
 use crate::records::{self, RecordStore, StoreError};
 use crate::secrets::{SecretError, TokenCipher};
+use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::HashSet;
@@ -225,20 +226,10 @@ pub struct Source {
     pub scope: Option<String>,
 }
 
-/// Where a source came from (the values of `Source.kind`).
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceKind {
-    /// Synced from a provider by a connector.
-    Provider,
-    /// An upload.
-    Import,
-    /// Typed in by hand.
-    Manual,
-}
+pub use crate::records::provenance::SourceKind;
 
 /// How a source's syncing stands (the values of `Source.status`).
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceStatus {
     /// Never synced.
@@ -256,6 +247,29 @@ pub enum SourceStatus {
     Unconfirmed,
 }
 
+impl SourceStatus {
+    /// The status stored as `s`; none for the host's own states (`staging`, `removed`).
+    pub fn parse(s: &str) -> Option<SourceStatus> {
+        Some(match s {
+            "new" => SourceStatus::New,
+            "ok" => SourceStatus::Ok,
+            "error" => SourceStatus::Error,
+            "needs-reconnect" => SourceStatus::NeedsReconnect,
+            "disconnected" => SourceStatus::Disconnected,
+            "unconfirmed" => SourceStatus::Unconfirmed,
+            _ => return None,
+        })
+    }
+
+    /// Whether only a person signing in at the provider again can get it syncing.
+    pub fn needs_reconnect(self) -> bool {
+        matches!(
+            self,
+            SourceStatus::NeedsReconnect | SourceStatus::Disconnected
+        )
+    }
+}
+
 /// The result of a successful sync.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SyncResult {
@@ -270,21 +284,65 @@ pub struct SyncResult {
     pub total: u64,
 }
 
-/// Saves connector checkpoints on the source row.
-#[derive(Clone, Debug)]
-pub struct Checkpoints {
-    db: Db,
+/// The source a connector syncs, as the plugin layer sees it: emitted
+/// resources pass intake and go to the record store, checkpoints go on the
+/// source row.
+struct SourceSink {
+    records: RecordStore,
+    source_id: String,
 }
 
-impl Checkpoints {
-    /// Remember `cursor` for `source_id`.
-    pub async fn save(&self, source_id: &str, cursor: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE sources SET cursor = ? WHERE id = ?")
-            .bind(cursor)
-            .bind(source_id)
-            .execute(&self.db)
-            .await?;
-        Ok(())
+impl SyncSink for SourceSink {
+    fn take(&self, batch: Vec<String>) -> BoxFuture<'_, Result<Taken, SinkError>> {
+        Box::pin(async move {
+            let mut parsed = Vec::with_capacity(batch.len());
+            let mut refused = Vec::new();
+            for (index, text) in batch.iter().enumerate() {
+                match crate::records::parse_admitted(text) {
+                    Ok(Ok(p)) => parsed.push(p),
+                    Ok(Err((resource_type, id, bad))) => refused.push(Refused {
+                        resource_type,
+                        id,
+                        path: bad.path,
+                        reason: bad.reason,
+                    }),
+                    Err(e) => {
+                        return Err(SinkError::Malformed {
+                            index,
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+            let outcome = self
+                .records
+                .upsert_batch(&self.source_id, &parsed)
+                .await
+                .map_err(|e| SinkError::Failed(e.to_string()))?;
+            let mut by_type = std::collections::BTreeMap::new();
+            for p in &parsed {
+                *by_type.entry(p.resource_type.clone()).or_insert(0) += 1;
+            }
+            Ok(Taken {
+                accepted: parsed.len() as u64,
+                stored: outcome.stored,
+                unchanged: outcome.unchanged,
+                by_type,
+                refused,
+            })
+        })
+    }
+
+    fn checkpoint<'a>(&'a self, cursor: &'a str) -> BoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(async move {
+            sqlx::query("UPDATE sources SET cursor = ? WHERE id = ?")
+                .bind(cursor)
+                .bind(&self.source_id)
+                .execute(self.records.db())
+                .await
+                .map(|_| ())
+                .map_err(|e| SinkError::Failed(e.to_string()))
+        })
     }
 }
 
@@ -439,7 +497,7 @@ impl Sources {
             }
             None => base.host_str().unwrap_or("FHIR server").to_string(),
         };
-        let id = new_id();
+        let id = crate::ids::new_id();
         sqlx::query(
             "INSERT INTO sources (id, profile_id, name, connector, fhir_base_url, patient_id, token, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -575,11 +633,11 @@ impl Sources {
         if row.try_get::<String, _>("kind")? != "provider" {
             return Err(SourceError::NotSyncable(id.to_string()));
         }
-        let status: String = row.try_get("status")?;
-        if status == "needs-reconnect" || status == "disconnected" {
+        let status = SourceStatus::parse(row.try_get("status")?);
+        if status.is_some_and(SourceStatus::needs_reconnect) {
             return Err(SourceError::NeedsReconnect(id.to_string()));
         }
-        if status == "unconfirmed" {
+        if status == Some(SourceStatus::Unconfirmed) {
             return Err(SourceError::Unconfirmed(id.to_string()));
         }
         let connector: String = row.try_get("connector")?;
@@ -626,7 +684,7 @@ impl Sources {
                     .fetch_one(&self.db)
                     .await?;
             let call = SyncCall {
-                context: SyncContext {
+                context: crate::plugins::SyncTarget {
                     source_id: id.to_string(),
                     fhir_base_url: base_url.clone(),
                     patient_id: patient_id.clone(),
@@ -644,10 +702,10 @@ impl Sources {
                 .sync(
                     &plugin,
                     call,
-                    self.records.clone(),
-                    Checkpoints {
-                        db: self.db.clone(),
-                    },
+                    Arc::new(SourceSink {
+                        records: self.records.clone(),
+                        source_id: id.to_string(),
+                    }),
                 )
                 .await;
             match result {
@@ -767,37 +825,38 @@ fn source_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Source, SourceError>
     })
 }
 
-/// Register a source that is not synced (`import` or `manual`) inside the
-/// caller's transaction, so it exists only if what it holds is stored too.
-pub(crate) async fn insert_local(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    profile: &str,
-    kind: &'static str,
-    name: &str,
-) -> Result<String, sqlx::Error> {
-    let id = new_id();
-    sqlx::query(
-        "INSERT INTO sources (id, profile_id, kind, name, connector, fhir_base_url, patient_id, token, status, created_at)
-         VALUES (?, ?, ?, ?, '', '', '', x'', 'ok', ?)",
-    )
-    .bind(&id)
-    .bind(profile)
-    .bind(kind)
-    .bind(name)
-    .bind(chrono::Utc::now().to_rfc3339())
-    .execute(&mut **tx)
-    .await?;
-    Ok(id)
-}
-
-/// A random 128-bit id, hex.
-pub(crate) fn new_id() -> String {
-    hex::encode(rand::random::<[u8; 16]>())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_statuses_read_back_and_say_when_a_person_is_needed() {
+        for (text, status) in [
+            ("new", SourceStatus::New),
+            ("ok", SourceStatus::Ok),
+            ("error", SourceStatus::Error),
+            ("needs-reconnect", SourceStatus::NeedsReconnect),
+            ("disconnected", SourceStatus::Disconnected),
+            ("unconfirmed", SourceStatus::Unconfirmed),
+        ] {
+            assert_eq!(SourceStatus::parse(text), Some(status));
+            // The API spells it the same way.
+            assert_eq!(serde_json::to_value(status).unwrap(), text);
+        }
+        assert_eq!(SourceStatus::parse("removed"), None);
+        let needing: Vec<&str> = [
+            "new",
+            "ok",
+            "error",
+            "needs-reconnect",
+            "disconnected",
+            "unconfirmed",
+        ]
+        .into_iter()
+        .filter(|s| SourceStatus::parse(s).is_some_and(SourceStatus::needs_reconnect))
+        .collect();
+        assert_eq!(needing, ["needs-reconnect", "disconnected"]);
+    }
     use crate::config::PluginLimits;
 
     #[tokio::test]
