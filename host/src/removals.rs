@@ -824,12 +824,26 @@ async fn free_copies(
     rows.push(&mut q);
     q.push(")");
     q.build().execute(&mut **tx).await?;
-    for sql in [
-        "DELETE FROM duplicates WHERE canonical IN (",
-        "DELETE FROM duplicates WHERE resource IN (",
-        "DELETE FROM preferred_copies WHERE resource IN (",
-    ] {
-        let mut q = QueryBuilder::<Sqlite>::new(sql);
+    each(
+        tx,
+        rows,
+        &[
+            "DELETE FROM duplicates WHERE canonical IN (",
+            "DELETE FROM duplicates WHERE resource IN (",
+            "DELETE FROM preferred_copies WHERE resource IN (",
+        ],
+    )
+    .await
+}
+
+/// Run each statement (ending in `IN (`) over `rows`.
+async fn each(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    rows: &Rows<'_>,
+    statements: &[&'static str],
+) -> Result<(), sqlx::Error> {
+    for sql in statements {
+        let mut q = QueryBuilder::<Sqlite>::new(*sql);
         rows.push(&mut q);
         q.build().execute(&mut **tx).await?;
     }
@@ -841,19 +855,19 @@ async fn take_out(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     rows: &Rows<'_>,
 ) -> Result<(), sqlx::Error> {
-    for sql in [
-        "DELETE FROM resource_keys WHERE resource IN (",
-        "DELETE FROM resource_tokens WHERE resource IN (",
-        "DELETE FROM observation_values WHERE resource IN (",
-        "DELETE FROM resource_refs WHERE resource IN (",
-        "DELETE FROM resource_text WHERE rowid IN (",
-        "UPDATE resources SET profile_id = NULL WHERE id IN (",
-    ] {
-        let mut q = QueryBuilder::<Sqlite>::new(sql);
-        rows.push(&mut q);
-        q.build().execute(&mut **tx).await?;
-    }
-    Ok(())
+    each(
+        tx,
+        rows,
+        &[
+            "DELETE FROM resource_keys WHERE resource IN (",
+            "DELETE FROM resource_tokens WHERE resource IN (",
+            "DELETE FROM observation_values WHERE resource IN (",
+            "DELETE FROM resource_refs WHERE resource IN (",
+            "DELETE FROM resource_text WHERE rowid IN (",
+            "UPDATE resources SET profile_id = NULL WHERE id IN (",
+        ],
+    )
+    .await
 }
 
 /// Withhold `rows` from their profile under `removal`.
@@ -864,14 +878,15 @@ async fn withhold(
 ) -> Result<(), sqlx::Error> {
     let ids = Rows::Ids(rows);
     // Links among the copies themselves go; they are all withheld together.
-    for sql in [
-        "DELETE FROM duplicates WHERE resource IN (",
-        "DELETE FROM duplicates WHERE canonical IN (",
-    ] {
-        let mut q = QueryBuilder::<Sqlite>::new(sql);
-        ids.push(&mut q);
-        q.build().execute(&mut **tx).await?;
-    }
+    each(
+        tx,
+        &ids,
+        &[
+            "DELETE FROM duplicates WHERE resource IN (",
+            "DELETE FROM duplicates WHERE canonical IN (",
+        ],
+    )
+    .await?;
     take_out(tx, &ids).await?;
     let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO withheld (resource, removal) ");
     q.push_values(rows, |mut row, id| {

@@ -86,6 +86,12 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The body of `GET url`, as bytes.
+async fn bytes_of(host: &Host, url: &str) -> bytes::Bytes {
+    let r = host.client.get(url).send().await.expect("get");
+    r.bytes().await.expect("bytes")
+}
+
 async fn audited(host: &Host, event: &str) -> Vec<Value> {
     let (_, audit) = host.get("/api/audit?limit=1000").await;
     audit["entries"]
@@ -277,15 +283,7 @@ async fn a_deleted_typed_in_record_comes_back_byte_for_byte() {
     assert_eq!(status, 201, "{made}");
     let id = made["id"].as_str().expect("id");
     let record = format!("{}/api/profiles/{p}/records/Condition/{id}", host.base);
-    let before = host
-        .client
-        .get(&record)
-        .send()
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("bytes");
+    let before = bytes_of(&host, &record).await;
 
     // An edit can be undone: the header names the removal that puts it back.
     let r = host
@@ -319,15 +317,7 @@ async fn a_deleted_typed_in_record_comes_back_byte_for_byte() {
     )
     .await;
     assert_eq!(status, 200);
-    let restored = host
-        .client
-        .get(&record)
-        .send()
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("bytes");
+    let restored = bytes_of(&host, &record).await;
     assert_eq!(before, restored, "the earlier version is back exactly");
     assert_eq!(audited(&host, "record-edited").await.len(), 1);
 
@@ -373,15 +363,7 @@ async fn a_deleted_typed_in_record_comes_back_byte_for_byte() {
     )
     .await;
     assert_eq!(status, 200);
-    let after = host
-        .client
-        .get(&record)
-        .send()
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("bytes");
+    let after = bytes_of(&host, &record).await;
     assert_eq!(before, after, "the record is back exactly as it was");
     assert_eq!(audited(&host, "record-deleted").await.len(), 1);
 }

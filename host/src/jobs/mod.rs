@@ -19,7 +19,7 @@ pub mod events;
 pub use events::{Event, Events};
 
 use crate::db::Db;
-use crate::plugins::call::{BatchProgress, PluginFailure};
+use crate::plugins::call::{BatchProgress, PluginFailure, ReportedKind};
 use crate::sources::{SourceError, Sources, SyncResult};
 use serde::Serialize;
 use sqlx::Row;
@@ -266,13 +266,10 @@ fn classify(e: &SourceError) -> (&'static str, bool) {
             PluginFailure::Reported {
                 kind, retryable, ..
             } => {
-                let kind = match kind.as_str() {
-                    "rate-limited" => "rate-limited",
-                    "upstream" => "upstream",
-                    "unauthorized" => "unauthorized",
-                    "not-found" => "not-found",
-                    "invalid-input" => "invalid-input",
-                    _ => "plugin",
+                let kind = match kind {
+                    // The plugin's own failure: its words are in the message.
+                    ReportedKind::Internal => "plugin",
+                    other => other.as_str(),
                 };
                 (kind, *retryable)
             }
@@ -900,22 +897,26 @@ mod tests {
 
     #[test]
     fn failures_are_classified_for_retry() {
-        let reported = |kind: &str, retryable| SourceError::Plugin {
+        let reported = |kind: ReportedKind, retryable| SourceError::Plugin {
             failure: PluginFailure::Reported {
                 plugin: "p@1".into(),
-                kind: kind.into(),
+                kind,
                 message: "m".into(),
                 retryable,
             },
             progress: Default::default(),
         };
         assert_eq!(
-            classify(&reported("rate-limited", true)),
+            classify(&reported(ReportedKind::RateLimited, true)),
             ("rate-limited", true)
         );
         assert_eq!(
-            classify(&reported("invalid-input", false)),
+            classify(&reported(ReportedKind::InvalidInput, false)),
             ("invalid-input", false)
+        );
+        assert_eq!(
+            classify(&reported(ReportedKind::Internal, true)),
+            ("plugin", true)
         );
         assert_eq!(
             classify(&SourceError::NeedsReconnect("s".into())),

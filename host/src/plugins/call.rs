@@ -208,12 +208,49 @@ pub enum PluginFailure {
         /// `id@version`.
         plugin: String,
         /// The error class the plugin gave.
-        kind: String,
+        kind: ReportedKind,
         /// Its message.
         message: String,
         /// Whether it says a retry may help.
         retryable: bool,
     },
+}
+
+/// The class of an error a plugin reports, whatever world version it speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportedKind {
+    /// What the host gave it was wrong.
+    InvalidInput,
+    /// The provider refused the credentials.
+    Unauthorized,
+    /// The provider has no such thing.
+    NotFound,
+    /// The provider asked it to slow down.
+    RateLimited,
+    /// The provider failed or could not be reached.
+    Upstream,
+    /// The plugin itself failed.
+    Internal,
+}
+
+impl ReportedKind {
+    /// Its name in the WIT world (`rate-limited`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportedKind::InvalidInput => "invalid-input",
+            ReportedKind::Unauthorized => "unauthorized",
+            ReportedKind::NotFound => "not-found",
+            ReportedKind::RateLimited => "rate-limited",
+            ReportedKind::Upstream => "upstream",
+            ReportedKind::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ReportedKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl CallState {

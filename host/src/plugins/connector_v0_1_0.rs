@@ -160,15 +160,16 @@ fn error(kind: ErrorKind, message: &str) -> PluginError {
     }
 }
 
-impl std::fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            ErrorKind::InvalidInput => "invalid-input",
-            ErrorKind::Unauthorized => "unauthorized",
-            ErrorKind::NotFound => "not-found",
-            ErrorKind::RateLimited => "rate-limited",
-            ErrorKind::Upstream => "upstream",
-            ErrorKind::Internal => "internal",
-        })
+impl From<ErrorKind> for super::call::ReportedKind {
+    fn from(kind: ErrorKind) -> Self {
+        use super::call::ReportedKind as K;
+        match kind {
+            ErrorKind::InvalidInput => K::InvalidInput,
+            ErrorKind::Unauthorized => K::Unauthorized,
+            ErrorKind::NotFound => K::NotFound,
+            ErrorKind::RateLimited => K::RateLimited,
+            ErrorKind::Upstream => K::Upstream,
+            ErrorKind::Internal => K::Internal,
+        }
     }
 }

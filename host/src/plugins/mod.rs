@@ -459,7 +459,7 @@ impl Plugins {
             }),
             Ok(Err(e)) => Err(PluginFailure::Reported {
                 plugin: state.label.clone(),
-                kind: e.kind.to_string(),
+                kind: e.kind.into(),
                 message: e.message,
                 retryable: e.retryable,
             }),

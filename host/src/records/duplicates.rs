@@ -277,6 +277,17 @@ mod tests {
         .unwrap()
     }
 
+    /// A second source `t` in profile `p`, beside the test source `s`.
+    async fn second_source(db: &crate::db::Db) {
+        sqlx::query(
+            "INSERT INTO sources (id, profile_id, name, connector, fhir_base_url, patient_id, token, created_at)
+             VALUES ('t', 'p', 't', 'fhir-r4', 'http://y', 'p', x'00', 'now')",
+        )
+        .execute(db)
+        .await
+        .unwrap();
+    }
+
     async fn shown(store: &RecordStore) -> u64 {
         store
             .list(&ProfileScope::for_tests("p"), None, 1, 10)
@@ -289,13 +300,7 @@ mod tests {
     async fn a_key_matches_only_when_each_source_gives_it_once() {
         let dir = tempfile::tempdir().unwrap();
         let db = crate::db::open_with_test_source(dir.path()).await;
-        sqlx::query(
-            "INSERT INTO sources (id, profile_id, name, connector, fhir_base_url, patient_id, token, created_at)
-             VALUES ('t', 'p', 't', 'fhir-r4', 'http://y', 'p', x'00', 'now')",
-        )
-        .execute(&db)
-        .await
-        .unwrap();
+        second_source(&db).await;
         let store = RecordStore::new(db.clone());
         // `group` is repeated within each source: not an identity.
         store
@@ -350,13 +355,7 @@ mod tests {
     async fn a_chosen_copy_stays_shown_through_re_syncs() {
         let dir = tempfile::tempdir().unwrap();
         let db = crate::db::open_with_test_source(dir.path()).await;
-        sqlx::query(
-            "INSERT INTO sources (id, profile_id, name, connector, fhir_base_url, patient_id, token, created_at)
-             VALUES ('t', 'p', 't', 'fhir-r4', 'http://y', 'p', x'00', 'now')",
-        )
-        .execute(&db)
-        .await
-        .unwrap();
+        second_source(&db).await;
         let store = RecordStore::new(db.clone());
         let scope = ProfileScope::for_tests("p");
         store.upsert_batch("s", &[obs("a1", "one")]).await.unwrap();
