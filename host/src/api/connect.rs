@@ -204,7 +204,7 @@ async fn confirm_person(
     state.sources.confirm_person(&access.scope, &source).await?;
     let job = state
         .jobs
-        .enqueue(access.scope.id(), &source, "connect", CONNECT_ATTEMPTS)
+        .enqueue(&access.scope, &source, "connect", CONNECT_ATTEMPTS)
         .await?;
     Ok(Json(job))
 }
@@ -263,7 +263,8 @@ async fn finish(state: &AppState, params: CallbackParams) -> Result<Response, Pr
         None => Some(
             state
                 .jobs
-                .enqueue(
+                // The person's grant was checked again as the connection finished.
+                .enqueue_in(
                     &connected.profile_id,
                     &connected.source_id,
                     "connect",

@@ -95,11 +95,11 @@ async fn sync_now(
     if params.wait == Some(false) {
         let job = state
             .jobs
-            .enqueue(access.scope.id(), &source, "manual", 6)
+            .enqueue(&access.scope, &source, "manual", 6)
             .await?;
         return Ok((StatusCode::ACCEPTED, Json(job)).into_response());
     }
-    let (job, outcome) = state.jobs.run_now(access.scope.id(), &source).await?;
+    let (job, outcome) = state.jobs.run_now(&access.scope, &source).await?;
     let Some(outcome) = outcome else {
         // A sync already under way ended as this request joined it: its record says how.
         return Ok(Json(SyncAnswer::Joined(Box::new(job))).into_response());
@@ -165,7 +165,7 @@ async fn list(
         ));
     }
     Ok(Json(JobList {
-        jobs: state.jobs.list(access.scope.id(), limit).await?,
+        jobs: state.jobs.list(&access.scope, limit).await?,
     }))
 }
 
@@ -190,7 +190,7 @@ async fn get(
     access: Access<Read>,
     ApiPath((_, job)): ApiPath<(String, String)>,
 ) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(state.jobs.get(access.scope.id(), &job).await?))
+    Ok(Json(state.jobs.get(&access.scope, &job).await?))
 }
 
 /// Cancel a queued or running job.
@@ -215,7 +215,7 @@ async fn cancel(
     access: Access<Edit>,
     ApiPath((_, job)): ApiPath<(String, String)>,
 ) -> Result<impl IntoResponse, Problem> {
-    Ok(Json(state.jobs.cancel(access.scope.id(), &job).await?))
+    Ok(Json(state.jobs.cancel(&access.scope, &job).await?))
 }
 
 /// Queue a failed or cancelled job again.
@@ -242,7 +242,7 @@ async fn retry(
 ) -> Result<impl IntoResponse, Problem> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(state.jobs.retry(access.scope.id(), &job).await?),
+        Json(state.jobs.retry(&access.scope, &job).await?),
     ))
 }
 

@@ -202,7 +202,7 @@ async fn upload(
     };
     let summary = import::import(
         state.records.db(),
-        access.scope.id(),
+        &access.scope,
         expected.as_ref(),
         &name,
         format,

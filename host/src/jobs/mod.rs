@@ -18,6 +18,7 @@ pub mod events;
 
 pub use events::{Event, Events};
 
+use crate::auth::ProfileScope;
 use crate::db::Db;
 use crate::plugins::call::{BatchProgress, PluginFailure, ReportedKind};
 use crate::sources::{SourceError, Sources, SyncResult};
@@ -329,8 +330,21 @@ impl Jobs {
         Ok(done.rows_affected())
     }
 
-    /// Queue a sync of `source_id`; if one is already queued or running, that job is returned instead.
+    /// Queue a sync of the profile's `source_id`; if one is already queued or running, that job is returned instead.
     pub async fn enqueue(
+        &self,
+        scope: &ProfileScope,
+        source_id: &str,
+        trigger: &str,
+        max_attempts: i64,
+    ) -> Result<Job, JobError> {
+        self.enqueue_in(scope.id(), source_id, trigger, max_attempts)
+            .await
+    }
+
+    /// [`Jobs::enqueue`] for work no request stands behind (the schedule,
+    /// a provider's callback once the grant was checked again).
+    pub(crate) async fn enqueue_in(
         &self,
         profile_id: &str,
         source_id: &str,
@@ -420,11 +434,11 @@ impl Jobs {
     /// then tells how it went.
     pub async fn run_now(
         &self,
-        profile_id: &str,
+        scope: &ProfileScope,
         source_id: &str,
     ) -> Result<(Job, Option<Arc<RunOutcome>>), JobError> {
         let job = self
-            .enqueue_quietly(profile_id, source_id, "manual", 1)
+            .enqueue_quietly(scope.id(), source_id, "manual", 1)
             .await?;
         let (tx, rx) = oneshot::channel();
         if let Ok(mut waiters) = self.waiters.lock() {
@@ -457,7 +471,8 @@ impl Jobs {
     }
 
     /// One job of a profile.
-    pub async fn get(&self, profile_id: &str, id: &str) -> Result<Job, JobError> {
+    pub async fn get(&self, scope: &ProfileScope, id: &str) -> Result<Job, JobError> {
+        let profile_id = scope.id();
         let row = sqlx::query(select_job!("WHERE j.id = ? AND j.profile_id = ?"))
             .bind(id)
             .bind(profile_id)
@@ -468,7 +483,8 @@ impl Jobs {
     }
 
     /// A profile's jobs, newest first.
-    pub async fn list(&self, profile_id: &str, limit: i64) -> Result<Vec<Job>, JobError> {
+    pub async fn list(&self, scope: &ProfileScope, limit: i64) -> Result<Vec<Job>, JobError> {
+        let profile_id = scope.id();
         let rows = sqlx::query(select_job!(
             "WHERE j.profile_id = ? ORDER BY j.created_at DESC, j.id LIMIT ?"
         ))
@@ -482,8 +498,8 @@ impl Jobs {
     }
 
     /// Cancel a queued or running job; a running sync stops at once and keeps what it stored.
-    pub async fn cancel(&self, profile_id: &str, id: &str) -> Result<Job, JobError> {
-        let job = self.get(profile_id, id).await?;
+    pub async fn cancel(&self, scope: &ProfileScope, id: &str) -> Result<Job, JobError> {
+        let job = self.get(scope, id).await?;
         match job.status.as_str() {
             "queued" => {
                 let done = sqlx::query(
@@ -495,7 +511,7 @@ impl Jobs {
                 .await?;
                 if done.rows_affected() == 0 {
                     // It started meanwhile; cancel the run instead.
-                    return Box::pin(self.cancel(profile_id, id)).await;
+                    return Box::pin(self.cancel(scope, id)).await;
                 }
                 self.notify_waiters(id, RunOutcome::Cancelled);
             }
@@ -518,14 +534,14 @@ impl Jobs {
             }
         }
         tracing::info!(job = %id, "job cancelled");
-        let job = self.get(profile_id, id).await?;
+        let job = self.get(scope, id).await?;
         self.events.job(&job);
         Ok(job)
     }
 
     /// Run a failed or cancelled job again, as a new job.
-    pub async fn retry(&self, profile_id: &str, id: &str) -> Result<Job, JobError> {
-        let job = self.get(profile_id, id).await?;
+    pub async fn retry(&self, scope: &ProfileScope, id: &str) -> Result<Job, JobError> {
+        let job = self.get(scope, id).await?;
         if !matches!(job.status.as_str(), "failed" | "cancelled") {
             return Err(JobError::State {
                 id: id.into(),
@@ -533,7 +549,7 @@ impl Jobs {
                 action: "retrying",
             });
         }
-        self.enqueue(profile_id, &job.source_id, "retry", MAX_ATTEMPTS)
+        self.enqueue(scope, &job.source_id, "retry", MAX_ATTEMPTS)
             .await
     }
 
@@ -557,7 +573,7 @@ impl Jobs {
                 .execute(&self.db)
                 .await?;
             if let Err(e) = self
-                .enqueue(&profile, &source, "scheduled", MAX_ATTEMPTS)
+                .enqueue_in(&profile, &source, "scheduled", MAX_ATTEMPTS)
                 .await
             {
                 tracing::warn!(source = %source, error = %e, "periodic sync not queued");

@@ -816,13 +816,14 @@ fn prepare(
 /// before anything is stored ([`ImportError::DifferentPerson`]).
 pub async fn import(
     db: &Db,
-    profile: &str,
+    scope: &crate::auth::ProfileScope,
     expected: Option<&super::person::Person>,
     name: &str,
     format: Format,
     declared: Option<FhirVersion>,
     upload: &crate::files::Spooled,
 ) -> Result<ImportSummary, ImportError> {
+    let profile = scope.id();
     let first = upload.reader();
     let plan = tokio::task::spawn_blocking(move || plan(&Spool::open(first)?, format, declared))
         .await
@@ -1169,7 +1170,15 @@ mod tests {
         let spooled = files.spool(body, u64::MAX).await.unwrap();
         let outcome = tokio::time::timeout(
             std::time::Duration::from_secs(60),
-            import(&db, "p", None, "upload", Format::Ndjson, None, &spooled),
+            import(
+                &db,
+                &crate::auth::ProfileScope::for_tests("p"),
+                None,
+                "upload",
+                Format::Ndjson,
+                None,
+                &spooled,
+            ),
         )
         .await
         .expect("the import ends instead of hanging");
