@@ -52,7 +52,7 @@ pub enum JobError {
         /// The job.
         id: String,
         /// Its status.
-        status: String,
+        status: JobStatus,
         /// What was asked.
         action: &'static str,
     },
@@ -82,8 +82,7 @@ pub struct Job {
     #[schema(value_type = JobTrigger)]
     pub trigger: String,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
-    #[schema(value_type = JobStatus)]
-    pub status: String,
+    pub status: JobStatus,
     /// Runs started so far.
     pub attempts: i64,
     /// Runs allowed before the job fails.
@@ -178,7 +177,7 @@ pub enum JobTrigger {
 }
 
 /// Where a job is (the values of `Job.status`).
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     /// Waiting to run (or to run again after a retryable failure).
@@ -191,6 +190,51 @@ pub enum JobStatus {
     Failed,
     /// Cancelled.
     Cancelled,
+}
+
+impl JobStatus {
+    /// As stored and served (`queued`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// The status stored as `s`.
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Succeeded,
+            JobStatus::Failed,
+            JobStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+    }
+
+    /// Whether the job has ended, however it ended.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled
+        )
+    }
+
+    /// Whether it may be run again as a new job.
+    pub fn can_retry(self) -> bool {
+        matches!(self, JobStatus::Failed | JobStatus::Cancelled)
+    }
+}
+
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The jobs service and scheduler.
@@ -225,7 +269,11 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Job, sqlx::Error> {
         source_name: row.try_get("source_name")?,
         kind: row.try_get("kind")?,
         trigger: row.try_get("trigger")?,
-        status: row.try_get("status")?,
+        status: {
+            let text: &str = row.try_get("status")?;
+            JobStatus::parse(text)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown job status {text:?}").into()))?
+        },
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
         run_after: row.try_get("run_after")?,
@@ -445,10 +493,7 @@ impl Jobs {
             waiters.entry(job.id.clone()).or_default().push(tx);
         }
         let current = self.get_any(&job.id).await?;
-        if matches!(
-            current.status.as_str(),
-            "succeeded" | "failed" | "cancelled"
-        ) {
+        if current.status.is_finished() {
             if let Ok(mut waiters) = self.waiters.lock() {
                 waiters.remove(&job.id);
             }
@@ -500,8 +545,8 @@ impl Jobs {
     /// Cancel a queued or running job; a running sync stops at once and keeps what it stored.
     pub async fn cancel(&self, scope: &ProfileScope, id: &str) -> Result<Job, JobError> {
         let job = self.get(scope, id).await?;
-        match job.status.as_str() {
-            "queued" => {
+        match job.status {
+            JobStatus::Queued => {
                 let done = sqlx::query(
                     "UPDATE jobs SET status = 'cancelled', cancel_requested = 1, finished_at = ? WHERE id = ? AND status = 'queued'",
                 )
@@ -515,7 +560,7 @@ impl Jobs {
                 }
                 self.notify_waiters(id, RunOutcome::Cancelled);
             }
-            "running" => {
+            JobStatus::Running => {
                 sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = ?")
                     .bind(id)
                     .execute(&self.db)
@@ -528,7 +573,7 @@ impl Jobs {
             status => {
                 return Err(JobError::State {
                     id: id.into(),
-                    status: status.into(),
+                    status,
                     action: "cancelling",
                 });
             }
@@ -542,7 +587,7 @@ impl Jobs {
     /// Run a failed or cancelled job again, as a new job.
     pub async fn retry(&self, scope: &ProfileScope, id: &str) -> Result<Job, JobError> {
         let job = self.get(scope, id).await?;
-        if !matches!(job.status.as_str(), "failed" | "cancelled") {
+        if !job.status.can_retry() {
             return Err(JobError::State {
                 id: id.into(),
                 status: job.status,
@@ -909,6 +954,24 @@ mod tests {
         assert_eq!(backoff(base, 1, Some(42)), Duration::from_secs(42));
         assert_eq!(backoff(base, 5, Some(3)), Duration::from_secs(3));
         assert_eq!(backoff(base, 1, Some(999_999)), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn job_statuses_read_back_and_say_what_may_follow() {
+        for status in [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Succeeded,
+            JobStatus::Failed,
+            JobStatus::Cancelled,
+        ] {
+            assert_eq!(JobStatus::parse(status.as_str()), Some(status));
+            // The API spells it as the database does.
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert_eq!(JobStatus::parse("done"), None);
+        assert!(!JobStatus::Running.is_finished() && JobStatus::Cancelled.is_finished());
+        assert!(JobStatus::Failed.can_retry() && !JobStatus::Succeeded.can_retry());
     }
 
     #[test]
