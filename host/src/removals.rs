@@ -142,7 +142,7 @@ enum Rows<'a> {
 }
 
 impl Rows<'_> {
-    /// Append `… IN (<rows>)` 's list and its closing parenthesis.
+    /// Append the rows that fill an `IN (` clause, and close it.
     fn push(&self, q: &mut QueryBuilder<Sqlite>) {
         match self {
             Rows::Ids(ids) => {
