@@ -200,7 +200,7 @@ impl Removals {
         let mut tx = crate::db::write_tx(self.db()).await?;
         let shown = sqlx::query(
             "SELECT id, display FROM resources WHERE profile_id = ? AND resource_type = ? AND resource_id = ?
-             ORDER BY id LIMIT 1",
+             ORDER BY updated_at DESC, id DESC LIMIT 1",
         )
         .bind(scope.id())
         .bind(resource_type)

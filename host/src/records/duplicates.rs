@@ -192,7 +192,7 @@ impl super::RecordStore {
         let mut tx = crate::db::write_tx(self.db()).await?;
         let shown: Option<(i64, String)> = sqlx::query_as(
             "SELECT id, source_id FROM resources WHERE profile_id = ? AND resource_type = ? AND resource_id = ?
-             ORDER BY id LIMIT 1",
+             ORDER BY updated_at DESC, id DESC LIMIT 1",
         )
         .bind(scope.id())
         .bind(resource_type)
