@@ -172,15 +172,8 @@ async fn hidden_records_chosen_copies_and_removed_uploads_all_come_back() {
         !timeline.to_string().contains("Flu bb"),
         "the timeline leaves it out: {timeline}"
     );
-    let (_, _, export) = {
-        let r = host
-            .client
-            .get(format!("{}/api/profiles/{p}/export", host.base))
-            .send()
-            .await
-            .expect("export");
-        (r.status(), (), r.text().await.expect("text"))
-    };
+    let export = bytes_of(&host, &format!("{}/api/profiles/{p}/export", host.base)).await;
+    let export = String::from_utf8_lossy(&export);
     assert!(!export.contains("Flu bb"), "the export leaves it out");
 
     // Remove the first upload: the second's copies stay, `bb` stays hidden.
