@@ -7,7 +7,18 @@ DIST := dist
 
 # id:crate-folder:wasm-name for each plugin package.
 BUILTIN_PLUGINS := fhir-r4:plugins/connectors/fhir-r4:hearth_connector_fhir_r4 fhir-dstu3:plugins/connectors/fhir-dstu3:hearth_connector_fhir_dstu3
-TEST_PLUGINS := test-misbehave:plugins/testing/misbehave:hearth_test_misbehave
+TEST_PLUGINS := test-misbehave:plugins/testing/misbehave:hearth_test_misbehave \
+  test-legacy-r4:plugins/testing/legacy-r4:hearth_test_legacy_r4 \
+  test-importer:plugins/testing/importer:hearth_test_importer \
+  test-dashboard:plugins/testing/dashboard:hearth_test_dashboard \
+  test-rules:plugins/testing/rules:hearth_test_rules \
+  test-llm:plugins/testing/llm:hearth_test_llm
+# Test plugins are wasm-only; the native test run leaves them out.
+NATIVE_EXCLUDE := --exclude hearth-test-misbehave --exclude hearth-test-legacy-r4 --exclude hearth-test-importer \
+  --exclude hearth-test-dashboard --exclude hearth-test-rules --exclude hearth-test-llm
+# The wasm packages built for the plugins above.
+PLUGIN_CRATES := -p hearth-connector-fhir-r4 -p hearth-connector-fhir-dstu3 -p hearth-test-misbehave \
+  -p hearth-test-legacy-r4 -p hearth-test-importer -p hearth-test-dashboard -p hearth-test-rules -p hearth-test-llm
 
 .PHONY: run test plugins wasm-target bench lint clean frontend frontend-deps host-debug
 
@@ -36,8 +47,7 @@ wasm-target:
 
 # Build the plugin components and lay out packages: dist/plugins/<id>/{plugin.toml,plugin.wasm}.
 plugins: wasm-target
-	$(CARGO) build --profile plugin --target wasm32-wasip2 \
-	  -p hearth-connector-fhir-r4 -p hearth-connector-fhir-dstu3 -p hearth-test-misbehave
+	$(CARGO) build --profile plugin --target wasm32-wasip2 $(PLUGIN_CRATES)
 	@set -e; \
 	pack() { dest=$$1; shift; for spec in "$$@"; do \
 	  IFS=: read -r id dir wasm <<< "$$spec"; \
@@ -50,7 +60,7 @@ plugins: wasm-target
 test: plugins host-debug
 	$(MAKE) frontend HEARTH=$(TARGET_DIR)/debug/hearth
 	cd frontend && npm test
-	$(CARGO) test --workspace --exclude hearth-test-misbehave --all-targets
+	$(CARGO) test --workspace $(NATIVE_EXCLUDE) --all-targets
 	cd frontend && HEARTH_BIN=$(abspath $(TARGET_DIR))/debug/hearth npm run e2e
 
 lint: host-debug frontend-deps

@@ -154,11 +154,14 @@ describe("Hearth in a browser", () => {
   step_("the progress bar shows the sync running, then finishes", async () => {
     const bar = page.getByRole("progressbar", { name: /Sync progress for/ });
     await bar.waitFor();
-    // Slow provider answers: the sync is seen running with a live count.
+    // Slow provider answers: the sync is seen running. The connector (world
+    // 0.2) passes on the provider's count, so the bar shows a true percentage.
     await page
-      .getByText(/records received so far|Connecting to the provider|Waiting to start/)
+      .getByText(/^[\d,]+ of [\d,]+ records received \(\d+%\)$/)
       .first()
       .waitFor();
+    const now = Number(await bar.first().getAttribute("aria-valuenow"));
+    assert.ok(now >= 0 && now < 100, `a running sync's bar is part-full: ${now}`);
     await shot("sync-running");
     await page.getByText(/^Finished: [\d,]+ records received/).waitFor({ timeout: 120_000 });
     const words = await page.getByText(/^Finished: /).textContent();

@@ -10,8 +10,8 @@ mod common;
 
 use hearth_host::config::{Config, PluginLimits};
 use hearth_host::records::{self, RecordStore};
-use hearth_host::sandbox::{self, SandboxData, SandboxOptions};
 use hearth_host::server;
+use hearth_sandbox::{self as sandbox, SandboxData, SandboxOptions};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Instant;

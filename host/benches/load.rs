@@ -136,11 +136,11 @@ async fn run(load: Load) -> anyhow::Result<()> {
     // second profile the big upload goes into.
     let owner = common::set_up_owner(&base, "Browse").await?;
     let (admin, browse) = (owner.client, owner.profile);
-    let patient = hearth_host::synth::generate_patient(&hearth_host::synth::PatientSpec {
+    let patient = hearth_synth::generate_patient(&hearth_synth::PatientSpec {
         seed: 7,
         target_resources: 3000,
     });
-    let bundle = hearth_host::synth::collection_bundle(&patient);
+    let bundle = hearth_synth::collection_bundle(&patient);
     let r = admin
         .post(format!(
             "{base}/api/profiles/{browse}/imports?confirm_person=true"
@@ -158,7 +158,7 @@ async fn run(load: Load) -> anyhow::Result<()> {
         .json()
         .await?;
     let upload_profile = target["id"].as_str().unwrap_or_default().to_string();
-    let big = hearth_host::synth::generate_patient(&hearth_host::synth::PatientSpec {
+    let big = hearth_synth::generate_patient(&hearth_synth::PatientSpec {
         seed: 11,
         target_resources: load.import_resources,
     });

@@ -11,8 +11,8 @@ use hearth_host::auth::ProfileRole;
 use hearth_host::auth::sessions::Presented;
 use hearth_host::config::{Config, PluginLimits};
 use hearth_host::records::search::{Cursor, Search, TimelineQuery};
-use hearth_host::sandbox::{self, SandboxData, SandboxOptions};
 use hearth_host::server;
+use hearth_sandbox::{self as sandbox, SandboxData, SandboxOptions};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hearth_host::config::Config;
-use hearth_host::sandbox::{self, SandboxData, SandboxOptions};
+use hearth_sandbox::{self as sandbox, SandboxData, SandboxOptions};
 use std::path::PathBuf;
 
 // Ingest is allocation-heavy (JSON in and out); mimalloc roughly halves the
@@ -274,12 +274,11 @@ fn main() -> anyhow::Result<()> {
             resources,
             out,
         } => {
-            let patient = hearth_host::synth::generate_patient(&hearth_host::synth::PatientSpec {
+            let patient = hearth_synth::generate_patient(&hearth_synth::PatientSpec {
                 seed,
                 target_resources: resources,
             });
-            let text =
-                serde_json::to_string_pretty(&hearth_host::synth::collection_bundle(&patient))?;
+            let text = serde_json::to_string_pretty(&hearth_synth::collection_bundle(&patient))?;
             if out.as_os_str() == "-" {
                 println!("{text}");
             } else {

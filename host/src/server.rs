@@ -86,17 +86,17 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
     jobs.recover().await?;
     // Mounted only when this host serves the sandbox itself (not when `sandbox_url` points elsewhere).
     let sandbox = match (&config.sandbox_url, config.sandbox, &sandbox_root) {
-        (None, true, Some(root)) => Some(crate::sandbox::router_at(
+        (None, true, Some(root)) => Some(hearth_sandbox::router_at(
             root.as_str(),
-            crate::sandbox::SandboxData::generated(1, 3, 1500),
+            hearth_sandbox::SandboxData::generated(1, 3, 1500),
             // Its one client may send people back only to this host's own callback, so its
             // sign-in page cannot be used to bounce a browser to any other site.
-            crate::sandbox::SandboxOptions {
-                clients: vec![crate::sandbox::SandboxClient::public(
+            hearth_sandbox::SandboxOptions {
+                clients: vec![hearth_sandbox::SandboxClient::public(
                     crate::smart::SANDBOX_CLIENT_ID,
                     vec![join_url(public_url, "api/smart/callback").to_string()],
                 )],
-                ..crate::sandbox::SandboxOptions::with_random_token()
+                ..hearth_sandbox::SandboxOptions::with_random_token()
             },
         )),
         _ => None,

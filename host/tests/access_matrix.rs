@@ -7,7 +7,7 @@ mod common;
 
 use common::{Host, PASSWORD, bearer_client, call};
 use hearth_host::config::PluginLimits;
-use hearth_host::sandbox::{SandboxData, SandboxOptions};
+use hearth_sandbox::{SandboxData, SandboxOptions};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -218,7 +218,7 @@ struct World {
     source: String,
     patient: String,
     fresh: AtomicUsize,
-    _sandbox: hearth_host::sandbox::RunningSandbox,
+    _sandbox: hearth_sandbox::RunningSandbox,
     /// A provider that accepts connections and never answers: its syncs stay running until cancelled.
     black_hole: String,
 }

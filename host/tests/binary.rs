@@ -258,7 +258,7 @@ async fn backup_while_serving_then_restore_gives_the_same_instance() {
         .await
         .unwrap();
     let profile = me["profiles"][0]["id"].as_str().unwrap().to_string();
-    let resources = hearth_host::synth::generate_patient(&hearth_host::synth::PatientSpec {
+    let resources = hearth_synth::generate_patient(&hearth_synth::PatientSpec {
         seed: 4,
         target_resources: 1500,
     });
@@ -267,7 +267,7 @@ async fn backup_while_serving_then_restore_gives_the_same_instance() {
             "{base}/api/profiles/{profile}/imports?confirm_person=true"
         ))
         .header("content-type", "application/fhir+json")
-        .body(hearth_host::synth::collection_bundle(&resources).to_string())
+        .body(hearth_synth::collection_bundle(&resources).to_string())
         .send()
         .await
         .unwrap();
@@ -308,7 +308,7 @@ async fn backup_while_serving_then_restore_gives_the_same_instance() {
     }
 
     // A backup taken while an upload is being written holds all of it or none of it.
-    let more = hearth_host::synth::generate_patient(&hearth_host::synth::PatientSpec {
+    let more = hearth_synth::generate_patient(&hearth_synth::PatientSpec {
         seed: 5,
         target_resources: 6000,
     });
@@ -317,7 +317,7 @@ async fn backup_while_serving_then_restore_gives_the_same_instance() {
             "{base}/api/profiles/{profile}/imports?confirm_person=true"
         ))
         .header("content-type", "application/fhir+json")
-        .body(hearth_host::synth::collection_bundle(&more).to_string())
+        .body(hearth_synth::collection_bundle(&more).to_string())
         .send();
     let during = backups.path().join("during.zip");
     let during_arg = during.to_str().unwrap().to_string();

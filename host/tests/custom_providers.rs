@@ -8,7 +8,7 @@ mod common;
 
 use common::Host;
 use hearth_host::config::{ClientConfig, PluginLimits};
-use hearth_host::sandbox::{Faults, RunningSandbox, SandboxData, SandboxOptions};
+use hearth_sandbox::{Faults, RunningSandbox, SandboxData, SandboxOptions};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -7,7 +7,7 @@ mod common;
 
 use common::Host;
 use hearth_host::config::PluginLimits;
-use hearth_host::sandbox::{Faults, SandboxData, SandboxOptions};
+use hearth_sandbox::{Faults, SandboxData, SandboxOptions};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -164,7 +164,7 @@ async fn check_every_output(client: &reqwest::Client, base: &str, profile: &str)
 async fn synced_from_sandbox(
     patient: &str,
     resources: Vec<Value>,
-) -> (Host, hearth_host::sandbox::RunningSandbox, String, Value) {
+) -> (Host, hearth_sandbox::RunningSandbox, String, Value) {
     let mut data = SandboxData::generated(1, 0, 0);
     data.add_patient(resources).expect("patient");
     let options = SandboxOptions::with_random_token();

@@ -6,7 +6,7 @@ mod common;
 
 use common::Host;
 use hearth_host::config::PluginLimits;
-use hearth_host::synth::{PatientSpec, collection_bundle, generate_patient};
+use hearth_synth::{PatientSpec, collection_bundle, generate_patient};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 

@@ -21,9 +21,9 @@ const LAYERS: &[&[&str]] = &[
     &["smart"],
     &["sources"],
     &["jobs"],
-    // Adapters to the outside, and the developer tools (the sandbox
-    // provider and the synthetic generator).
-    &["api", "web", "sandbox", "synth"],
+    // Adapters to the outside. (The sandbox provider and the synthetic
+    // generator are crates of their own, `tools/`.)
+    &["api", "web"],
     // The composition root.
     &["server"],
 ];

@@ -8,7 +8,7 @@ mod common;
 
 use common::{Host, PASSWORD, bearer_client};
 use hearth_host::config::PluginLimits;
-use hearth_host::sandbox::{SandboxData, SandboxOptions};
+use hearth_sandbox::{SandboxData, SandboxOptions};
 use serde_json::{Value, json};
 use std::time::Duration;
 

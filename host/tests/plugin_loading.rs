@@ -5,7 +5,7 @@ mod common;
 
 use hearth_host::config::PluginLimits;
 use hearth_host::plugins::Plugins;
-use hearth_host::plugins::engine::CacheUse;
+use hearth_host::plugins::runtime::engine::CacheUse;
 use std::fs;
 use std::path::Path;
 
@@ -22,7 +22,7 @@ fn package(dir: &Path, name: &str, manifest: Option<&str>, wasm: Option<&[u8]>) 
 
 fn manifest(id: &str) -> String {
     format!(
-        "id = \"{id}\"\nname = \"x\"\nversion = \"0.1.0\"\nkind = \"connector\"\nwit = \"hearth:plugin@0.1.0\"\n[permissions]\noutbound = \"source\"\n"
+        "id = \"{id}\"\nname = \"x\"\nversion = \"0.1.0\"\nkind = \"connector\"\n[permissions]\noutbound = \"source\"\n"
     )
 }
 
@@ -53,6 +53,21 @@ async fn bad_packages_are_reported_and_good_ones_load() {
         Some(&wasm),
     );
     package(dir.path(), "e-no-wasm", Some(&manifest("empty")), None);
+    // What a component targets is read from it; a manifest cannot claim otherwise.
+    package(
+        dir.path(),
+        "f-older-world",
+        Some(&good_manifest.replace("hearth:connector@0.2.0", "hearth:plugin@0.1.0")),
+        Some(&wasm),
+    );
+    package(
+        dir.path(),
+        "g-other-kind",
+        Some(
+            "id = \"fhir-r4\"\nname = \"x\"\nversion = \"0.1.0\"\nkind = \"importer\"\n[permissions]\noutbound = \"none\"\n",
+        ),
+        Some(&wasm),
+    );
 
     let plugins = Plugins::new(PluginLimits::default()).unwrap();
     plugins.load_dir(dir.path(), cache.path()).await;
@@ -61,7 +76,7 @@ async fn bad_packages_are_reported_and_good_ones_load() {
     assert_eq!(plugins.get("fhir-r4").unwrap().cache, CacheUse::Compiled);
 
     let failures = plugins.failures();
-    assert_eq!(failures.len(), 4, "{failures:?}");
+    assert_eq!(failures.len(), 6, "{failures:?}");
     let reason = |folder: &str| {
         failures
             .iter()
@@ -89,6 +104,14 @@ async fn bad_packages_are_reported_and_good_ones_load() {
         reason("e-no-wasm").contains("plugin.wasm"),
         "{}",
         reason("e-no-wasm")
+    );
+    assert_eq!(
+        reason("f-older-world"),
+        "the manifest says wit = \"hearth:plugin@0.1.0\", the component targets hearth:connector@0.2.0"
+    );
+    assert_eq!(
+        reason("g-other-kind"),
+        "the manifest's kind is importer, but the component is a connector (hearth:connector@0.2.0)"
     );
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use common::{Host, no_redirects};
 use hearth_host::config::PluginLimits;
-use hearth_host::sandbox::{Faults, RunningSandbox, SandboxData, SandboxOptions};
+use hearth_sandbox::{Faults, RunningSandbox, SandboxData, SandboxOptions};
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -815,7 +815,7 @@ fn rsa_key(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn confidential_clients_authenticate_with_a_secret_or_a_signed_jwt() {
     use hearth_host::config::ClientConfig;
-    use hearth_host::sandbox::SandboxClient;
+    use hearth_sandbox::SandboxClient;
     let keys = tempfile::tempdir().expect("dir");
     let (private, public) = rsa_key(keys.path(), "hearth");
     let (stranger, _) = rsa_key(keys.path(), "stranger");

@@ -5,7 +5,7 @@ mod common;
 
 use common::Host;
 use hearth_host::config::PluginLimits;
-use hearth_host::sandbox::{SandboxData, SandboxOptions};
+use hearth_sandbox::{SandboxData, SandboxOptions};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -101,7 +101,7 @@ fn patient_bundle() -> Value {
 
 struct World {
     host: Host,
-    _sandbox: hearth_host::sandbox::RunningSandbox,
+    _sandbox: hearth_sandbox::RunningSandbox,
     source: String,
 }
 

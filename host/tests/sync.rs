@@ -4,7 +4,7 @@ mod common;
 
 use common::{Host, sandbox, server_total};
 use hearth_host::config::PluginLimits;
-use hearth_host::sandbox::{SandboxData, SandboxOptions};
+use hearth_sandbox::{SandboxData, SandboxOptions};
 use serde_json::Value;
 
 /// Count what the host stores for one source, by type, through the records API.
@@ -74,7 +74,7 @@ async fn everything_sync_stores_every_resource_once() {
 
 /// A sandbox with one generated patient, a host, and a source for that patient.
 struct Setup {
-    _sandbox: hearth_host::sandbox::RunningSandbox,
+    _sandbox: hearth_sandbox::RunningSandbox,
     host: Host,
     expected: u64,
     source: String,

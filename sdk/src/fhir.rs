@@ -92,6 +92,8 @@ pub struct Page {
     pub resources: Vec<Value>,
     /// The absolute URL of the next page, if any.
     pub next: Option<String>,
+    /// All matches of the search, when the server counted them (`Bundle.total`).
+    pub total: Option<u64>,
 }
 
 impl Page {
@@ -113,6 +115,7 @@ impl Page {
                 .and_then(|l| l["url"].as_str())
                 .map(str::to_string)
         });
+        let total = bundle["total"].as_u64();
         let entries = match bundle.get_mut("entry").map(Value::take) {
             Some(Value::Array(entries)) => entries,
             _ => Vec::new(),
@@ -123,7 +126,11 @@ impl Page {
             .filter_map(|mut e| e.get_mut("resource").map(Value::take))
             .filter(|r| r["resourceType"] != "OperationOutcome")
             .collect();
-        Ok(Page { resources, next })
+        Ok(Page {
+            resources,
+            next,
+            total,
+        })
     }
 }
 

@@ -3,11 +3,11 @@
 //! The host decides which hosts a plugin may reach and adds credentials itself,
 //! so this client never handles tokens.
 
-use crate::bindings::wasi::http::outgoing_handler;
-use crate::bindings::wasi::http::types::{
+use crate::bindings::connector::wasi::http::outgoing_handler;
+use crate::bindings::connector::wasi::http::types::{
     ErrorCode, Fields, IncomingBody, Method, OutgoingRequest, Scheme,
 };
-use crate::bindings::wasi::io::streams::StreamError;
+use crate::bindings::connector::wasi::io::streams::StreamError;
 
 /// Largest response body the client reads (protects the plugin's memory).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;

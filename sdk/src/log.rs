@@ -1,6 +1,6 @@
 //! Logging into the host's log; lines are tagged with the plugin's id by the host.
 
-use crate::bindings::hearth::plugin::log::{Level, log};
+use crate::bindings::common::hearth::common::log::{Level, log};
 
 /// Log at debug level.
 pub fn debug(message: &str) {

@@ -48,6 +48,12 @@ struct Cursor {
     index: usize,
     /// Absolute URL of the next page of the query in progress, if it was paged.
     next: Option<String>,
+    /// The server's count of matches of the query in progress (`Bundle.total`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    total: Option<u64>,
+    /// Resources read from the query in progress so far.
+    #[serde(default)]
+    fetched: u64,
 }
 
 /// Pull one patient's record from `ctx.fhir_base_url`, emitting and checkpointing as it goes.
@@ -87,13 +93,30 @@ pub fn pull(ctx: &SyncContext, options: &PullOptions) -> Result<SyncSummary, Plu
     };
 
     let mut emitter = Emitter::new(EMIT_BATCH);
+    // Resumed inside the last query: what is left of it is known.
+    if let (Some(total), Some(_)) = (cursor.total, &cursor.next)
+        && cursor.index + 1 == cursor.queries.len()
+    {
+        emitter.expect(total.saturating_sub(cursor.fetched));
+    }
     let mut skipped: std::collections::BTreeMap<String, u32> = Default::default();
     while cursor.index < cursor.queries.len() {
+        let first_page = cursor.next.is_none();
         let url = match cursor.next.take() {
             Some(next) => next,
             None => client.url(&cursor.queries[cursor.index]),
         };
         let page = client.page(&url)?;
+        if first_page {
+            cursor.total = page.total;
+            cursor.fetched = 0;
+            // Once the last query starts, the server's count tells the host how
+            // much is still to come: a true percentage, not a guess.
+            if let (Some(total), true) = (page.total, cursor.index + 1 == cursor.queries.len()) {
+                emitter.expect(emitter.emitted() + emitter.pending() as u64 + total);
+            }
+        }
+        cursor.fetched += page.resources.len() as u64;
         for resource in page.resources {
             let ty = resource["resourceType"].as_str().unwrap_or("?").to_string();
             match (options.convert)(resource) {
@@ -110,7 +133,11 @@ pub fn pull(ctx: &SyncContext, options: &PullOptions) -> Result<SyncSummary, Plu
         let query_done = page.next.is_none();
         match page.next {
             Some(next) => cursor.next = Some(next),
-            None => cursor.index += 1,
+            None => {
+                cursor.index += 1;
+                cursor.total = None;
+                cursor.fetched = 0;
+            }
         }
         if query_done || emitter.pending() >= CHECKPOINT_EVERY {
             let text = serde_json::to_string(&cursor)
@@ -234,6 +261,8 @@ fn plan(
             ],
             index: 0,
             next: None,
+            total: None,
+            fetched: 0,
         });
     }
     if caps.supports_patient_everything() && !quirks.no_everything {
@@ -252,6 +281,8 @@ fn plan(
             queries: vec![query],
             index: 0,
             next: None,
+            total: None,
+            fetched: 0,
         });
     }
     let changed = |ty: &str| match &since {
@@ -284,6 +315,8 @@ fn plan(
         queries,
         index: 0,
         next: None,
+        total: None,
+        fetched: 0,
     })
 }
 
@@ -311,9 +344,21 @@ mod tests {
             queries: vec!["a".into()],
             index: 0,
             next: Some("http://x/n".into()),
+            total: Some(1200),
+            fetched: 400,
         };
         let text = serde_json::to_string(&c).unwrap();
         assert_eq!(serde_json::from_str::<Cursor>(&text).unwrap(), c);
+    }
+
+    #[test]
+    fn a_cursor_from_before_totals_still_resumes() {
+        let old = r#"{"strategy":"everything","queries":["q"],"index":0,"next":"http://x/n"}"#;
+        let c: Cursor = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            (c.total, c.fetched, c.next.as_deref()),
+            (None, 0, Some("http://x/n"))
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Batched delivery of resources to the host.
 
 use crate::PluginError;
-use crate::bindings::hearth::plugin::sink;
+use crate::bindings::connector::hearth::connector::sink;
 
 /// Collects serialized resources and hands them to the host in batches.
 pub struct Emitter {
@@ -46,6 +46,12 @@ impl Emitter {
         self.flush()?;
         sink::checkpoint(cursor);
         Ok(())
+    }
+
+    /// Tell the host how many resources this run will emit in all, so its
+    /// progress shows a percentage. Only for a figure the provider gave.
+    pub fn expect(&self, total: u64) {
+        sink::expect(total);
     }
 
     /// Resources queued and not yet handed to the host.

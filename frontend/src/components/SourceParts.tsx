@@ -2,7 +2,7 @@
 import { Badge, Button, Group, Modal, Progress, Stack, Text } from "@mantine/core";
 import { useState } from "react";
 import type { Job, Source } from "../api/types";
-import { fetchedTotal, type LiveProgress } from "../lib/events";
+import { fetchedTotal, percentDone, type LiveProgress } from "../lib/events";
 import { formatCount, relativeTime } from "../lib/format";
 import { asClause, explainKind } from "../lib/problems";
 import { receivedByType, useSourceActions, type SourceState } from "../lib/sources";
@@ -49,8 +49,12 @@ export function SyncProgress({ job, live, label }: { job: Job | undefined; live:
   const received = fetchedTotal({ fetched });
   const stored = live?.stored ?? finalProgress?.stored ?? 0;
   const why = status === "failed" ? explainKind(job?.error_kind, job?.error) : null;
+  // A true percentage only when the connector passed on the provider's count.
+  const percent = status === "running" ? percentDone(live) : null;
   let words: string;
   if (status === "queued") words = job?.attempts ? `Waiting to try again ${relativeTime(job.run_after)}` : "Waiting to start…";
+  else if (status === "running" && percent !== null && live?.expected)
+    words = `${formatCount(live.emitted)} of ${formatCount(live.expected)} records received (${percent}%)`;
   else if (status === "running") words = received ? `${formatCount(received)} records received so far` : "Connecting to the provider…";
   else if (done) words = `Finished: ${formatCount(received)} records received, ${formatCount(stored)} new or changed`;
   else if (status === "cancelled") words = "Stopped";
@@ -65,9 +69,9 @@ export function SyncProgress({ job, live, label }: { job: Job | undefined; live:
       </Group>
       <Progress.Root size="lg" data-status={status}>
         <Progress.Section
-          value={done || failed ? 100 : status === "queued" ? 0 : 100}
+          value={done || failed ? 100 : status === "queued" ? 0 : (percent ?? 100)}
           animated={status === "running"}
-          striped={status === "running"}
+          striped={status === "running" && percent === null}
           color={failed ? "red" : done ? "green" : "blue"}
           aria-label={label}
           aria-valuetext={words}

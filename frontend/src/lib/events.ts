@@ -11,6 +11,15 @@ export interface LiveProgress {
   fetched: Record<string, number>;
   stored: number;
   emitted: number;
+  /** Resources the connector says this run brings in all, when the provider counted them. */
+  expected?: number;
+}
+
+/** How far a run is, as a whole percentage, when its connector said how much is coming. */
+export function percentDone(p: { emitted?: number; expected?: number } | null | undefined): number | null {
+  if (!p || typeof p.expected !== "number" || p.expected <= 0) return null;
+  // Never 100 while running: the last batch still has to be stored.
+  return Math.min(99, Math.floor(((p.emitted ?? 0) * 100) / p.expected));
 }
 
 /** Sum of the fetched counts. */
@@ -30,6 +39,7 @@ export function parseProgress(data: string): LiveProgress | null {
       fetched: typeof v.fetched === "object" && v.fetched ? v.fetched : {},
       stored: typeof v.stored === "number" ? v.stored : 0,
       emitted: typeof v.emitted === "number" ? v.emitted : 0,
+      ...(typeof v.expected === "number" ? { expected: v.expected } : {}),
     };
   } catch {
     return null;

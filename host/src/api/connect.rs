@@ -21,9 +21,6 @@ use utoipa::{OpenApi, ToSchema};
 #[openapi(paths(start, discover, reconnect, disconnect, confirm_person, callback))]
 pub(super) struct Doc;
 
-/// Attempts a connect job gets before it fails.
-const CONNECT_ATTEMPTS: i64 = 6;
-
 pub(super) fn routes(r: Routes) -> Routes {
     r.post("/profiles/{profile}/connect", start)
         .post("/profiles/{profile}/providers/discover", discover)
@@ -201,12 +198,9 @@ async fn confirm_person(
     access: Access<Edit>,
     ApiPath((_, source)): ApiPath<(String, String)>,
 ) -> Result<Json<Job>, Problem> {
-    state.sources.confirm_person(&access.scope, &source).await?;
-    let job = state
-        .jobs
-        .enqueue(&access.scope, &source, "connect", CONNECT_ATTEMPTS)
-        .await?;
-    Ok(Json(job))
+    Ok(Json(
+        state.jobs.confirm_person(&access.scope, &source).await?,
+    ))
 }
 
 /// The provider sends the person's browser here. The `state` is the only
@@ -251,28 +245,13 @@ async fn callback(
 async fn finish(state: &AppState, params: CallbackParams) -> Result<Response, Problem> {
     let auth = state.auth.clone();
     let connected = state
-        .sources
+        .jobs
         .finish_connect(params, |user, profile| async move {
             auth.may_edit(&user, &profile).await
         })
         .await?;
     let (patient, differences) = connected.unconfirmed.unzip();
-    let job = match patient {
-        // Nothing is synced into the profile until a person says it is theirs.
-        Some(_) => None,
-        None => Some(
-            state
-                .jobs
-                // The person's grant was checked again as the connection finished.
-                .enqueue_in(
-                    &connected.profile_id,
-                    &connected.source_id,
-                    "connect",
-                    CONNECT_ATTEMPTS,
-                )
-                .await?,
-        ),
-    };
+    let job = connected.job;
     // Relative to /api/smart/callback, so it also works under a path prefix.
     let location = match &job {
         Some(job) => format!(

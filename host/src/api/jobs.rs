@@ -95,7 +95,7 @@ async fn sync_now(
     if params.wait == Some(false) {
         let job = state
             .jobs
-            .enqueue(&access.scope, &source, "manual", 6)
+            .enqueue(&access.scope, &source, crate::jobs::JobTrigger::Manual, 6)
             .await?;
         return Ok((StatusCode::ACCEPTED, Json(job)).into_response());
     }

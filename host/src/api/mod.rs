@@ -19,7 +19,6 @@ mod transfer;
 use crate::auth::{Auth, AuthError};
 use crate::files::{Files, SpoolError};
 use crate::plugins::Plugins;
-use crate::plugins::call::PluginFailure;
 use crate::records::export::ExportError;
 use crate::records::import::ImportError;
 use crate::records::ips::IpsError;
@@ -389,14 +388,7 @@ impl From<&SourceError> for Problem {
                 Problem::new(StatusCode::CONFLICT, "unconfirmed-person", detail)
             }
             SourceError::Plugin { failure, .. } => {
-                let kind = match failure {
-                    PluginFailure::Timeout { .. } => "plugin-timeout",
-                    PluginFailure::Memory { .. } => "plugin-memory-limit",
-                    PluginFailure::ForbiddenHost { .. } => "plugin-forbidden-host",
-                    PluginFailure::Output { .. } => "plugin-output-limit",
-                    PluginFailure::Trap { .. } => "plugin-crashed",
-                    PluginFailure::Reported { .. } => "sync-failed",
-                };
+                let kind = failure.stopped_code().unwrap_or("sync-failed");
                 Problem::new(StatusCode::BAD_GATEWAY, kind, detail)
             }
             SourceError::Smart(e) => {

@@ -363,13 +363,18 @@ fn write_package(
     std::fs::create_dir_all(&staging).map_err(io(&staging))?;
     let manifest = format!(
         "# Written by `hearth catalog import` from the fasten-sources catalog; importing again replaces it.\n\
-         id = {id}\nname = {name}\nversion = {version}\nkind = \"connector\"\nwit = {wit}\n\
+         id = {id}\nname = {name}\nversion = {version}\nkind = \"connector\"\n{wit}\
          description = {description}\n\n[permissions]\noutbound = \"source\"\n\n\
          [connector]\nplatform = {id}\ncomponent = {component}\n",
         id = toml_str(platform),
         name = toml_str(&format!("{} (FHIR R4)", display_name(platform))),
         version = toml_str(&base.version),
-        wit = toml_str(&base.wit),
+        // The component is what decides; the line only repeats it for readers.
+        wit = base
+            .wit
+            .as_deref()
+            .map(|w| format!("wit = {}\n", toml_str(w)))
+            .unwrap_or_default(),
         description = toml_str(&format!(
             "Connects to the {} {} FHIR endpoint(s) of the catalog, with the platform's scopes, headers and quirks.",
             pack.endpoints.len(),

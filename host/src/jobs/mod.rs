@@ -14,13 +14,21 @@
 //! (daily by default) and limits how many syncs run at once, overall and per
 //! provider host (one at a time for platforms that throttle clients).
 
+pub mod connect;
 pub mod events;
+mod model;
+mod retry;
 
+pub use connect::FirstSync;
 pub use events::{Event, Events};
+pub use model::*;
+pub use retry::backoff;
+use retry::classify;
 
 use crate::auth::ProfileScope;
 use crate::db::Db;
-use crate::plugins::call::{BatchProgress, PluginFailure, ReportedKind};
+use crate::plugins::interfaces::sink::BatchProgress;
+use crate::plugins::runtime::call::{PluginFailure, ReportedKind};
 use crate::sources::{SourceError, Sources, SyncResult};
 use serde::Serialize;
 use sqlx::Row;
@@ -39,203 +47,6 @@ const PER_HOST: usize = 2;
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// Attempts for scheduled and connect jobs.
 const MAX_ATTEMPTS: i64 = 6;
-
-/// Errors of the jobs service.
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    /// No such job in this profile.
-    #[error("no job with id {0:?}")]
-    NotFound(String),
-    /// The job is not in a state that allows the action.
-    #[error("job {id:?} is {status}; {action} is not possible")]
-    State {
-        /// The job.
-        id: String,
-        /// Its status.
-        status: JobStatus,
-        /// What was asked.
-        action: &'static str,
-    },
-    /// The source cannot be synced.
-    #[error(transparent)]
-    Source(#[from] SourceError),
-    /// The database failed.
-    #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
-}
-
-/// A job as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Job {
-    /// Id.
-    pub id: String,
-    /// Profile.
-    pub profile_id: String,
-    /// Source synced.
-    pub source_id: String,
-    /// The source's name.
-    pub source_name: String,
-    /// `sync`.
-    #[schema(value_type = JobKind)]
-    pub kind: String,
-    /// `manual`, `connect`, `scheduled` or `retry`.
-    #[schema(value_type = JobTrigger)]
-    pub trigger: String,
-    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
-    pub status: JobStatus,
-    /// Runs started so far.
-    pub attempts: i64,
-    /// Runs allowed before the job fails.
-    pub max_attempts: i64,
-    /// Earliest time the next run may start.
-    pub run_after: String,
-    /// What the job did so far (per type fetched, stored, requests).
-    #[schema(required, value_type = Option<JobProgress>)]
-    pub progress: Option<serde_json::Value>,
-    /// The last error, in words.
-    #[schema(required)]
-    pub error: Option<String>,
-    /// The last error's class (`rate-limited`, `needs-reconnect`, `upstream`, ...).
-    #[schema(required)]
-    pub error_kind: Option<String>,
-    /// Whether a cancel was asked for.
-    pub cancel_requested: bool,
-    /// Created.
-    pub created_at: String,
-    /// First run started.
-    #[schema(required)]
-    pub started_at: Option<String>,
-    /// Finished (succeeded, failed or cancelled).
-    #[schema(required)]
-    pub finished_at: Option<String>,
-}
-
-/// How one run of a job ended, for callers waiting on it.
-#[derive(Debug)]
-pub enum RunOutcome {
-    /// The sync ran.
-    Ran(Result<SyncResult, SourceError>),
-    /// The job was cancelled before or while it ran.
-    Cancelled,
-}
-
-/// What a job did: live counts while it runs and, once a sync succeeded, its totals.
-#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
-pub struct JobProgress {
-    /// Resources fetched so far, per type.
-    pub fetched: BTreeMap<String, u64>,
-    /// Resources the connector emitted and the host accepted.
-    pub emitted: u64,
-    /// Of those, new or changed and written.
-    pub stored: u64,
-    /// After a successful sync: resources identical to what was stored.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub unchanged: Option<u64>,
-    /// After a successful sync: HTTP requests the host let through.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub requests: Option<u32>,
-    /// After a successful sync: what the connector says it did.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub strategy: Option<String>,
-    /// After a successful sync: resources stored from the source in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub total: Option<u64>,
-    /// After a successful sync: its wall time.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub duration_ms: Option<u64>,
-    /// After a successful sync: resources the provider sent that were not
-    /// valid R4, per type (left out, not stored).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
-    pub rejected: crate::plugins::Rejections,
-}
-
-/// A job's kind (the values of `Job.kind`).
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum JobKind {
-    /// Sync a source.
-    Sync,
-}
-
-/// What started a job (the values of `Job.trigger`).
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum JobTrigger {
-    /// Someone asked for a sync.
-    Manual,
-    /// A provider was just connected.
-    Connect,
-    /// The scheduler.
-    Scheduled,
-    /// Someone retried a failed or cancelled job.
-    Retry,
-}
-
-/// Where a job is (the values of `Job.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum JobStatus {
-    /// Waiting to run (or to run again after a retryable failure).
-    Queued,
-    /// Running now.
-    Running,
-    /// Finished successfully.
-    Succeeded,
-    /// Finished with an error.
-    Failed,
-    /// Cancelled.
-    Cancelled,
-}
-
-impl JobStatus {
-    /// As stored and served (`queued`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobStatus::Queued => "queued",
-            JobStatus::Running => "running",
-            JobStatus::Succeeded => "succeeded",
-            JobStatus::Failed => "failed",
-            JobStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// The status stored as `s`.
-    pub fn parse(s: &str) -> Option<JobStatus> {
-        [
-            JobStatus::Queued,
-            JobStatus::Running,
-            JobStatus::Succeeded,
-            JobStatus::Failed,
-            JobStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == s)
-    }
-
-    /// Whether the job has ended, however it ended.
-    pub fn is_finished(self) -> bool {
-        matches!(
-            self,
-            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled
-        )
-    }
-
-    /// Whether it may be run again as a new job.
-    pub fn can_retry(self) -> bool {
-        matches!(self, JobStatus::Failed | JobStatus::Cancelled)
-    }
-}
-
-impl std::fmt::Display for JobStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The jobs service and scheduler.
 pub struct Jobs {
@@ -269,11 +80,7 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Job, sqlx::Error> {
         source_name: row.try_get("source_name")?,
         kind: row.try_get("kind")?,
         trigger: row.try_get("trigger")?,
-        status: {
-            let text: &str = row.try_get("status")?;
-            JobStatus::parse(text)
-                .ok_or_else(|| sqlx::Error::Decode(format!("unknown job status {text:?}").into()))?
-        },
+        status: row.try_get("status")?,
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
         run_after: row.try_get("run_after")?,
@@ -289,53 +96,8 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Job, sqlx::Error> {
     })
 }
 
-/// The wait before retry number `attempt` (1-based): `base · 2^(attempt-1)`, capped, with ±20 % jitter
-/// so many sources failing together do not retry together; a provider's `Retry-After` wins when longer.
-pub fn backoff(base: Duration, attempt: i64, retry_after: Option<u64>) -> Duration {
-    let exp = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
-    let raw = base
-        .saturating_mul(2u32.saturating_pow(exp))
-        .min(MAX_BACKOFF);
-    let jitter = 0.8 + rand::random::<f64>() * 0.4;
-    match retry_after {
-        // The provider said when; asking earlier would only be refused again.
-        Some(secs) => Duration::from_secs(secs).clamp(Duration::from_millis(200), MAX_BACKOFF),
-        None => raw.mul_f64(jitter),
-    }
-}
-
 fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
-}
-
-/// Whether a failed run may succeed later without the person doing anything.
-fn classify(e: &SourceError) -> (&'static str, bool) {
-    match e {
-        SourceError::Plugin { failure, .. } => match failure {
-            PluginFailure::Reported {
-                kind, retryable, ..
-            } => {
-                let kind = match kind {
-                    // The plugin's own failure: its words are in the message.
-                    ReportedKind::Internal => "plugin",
-                    other => other.as_str(),
-                };
-                (kind, *retryable)
-            }
-            PluginFailure::Timeout { .. } => ("plugin-timeout", true),
-            PluginFailure::Memory { .. } => ("plugin-memory-limit", false),
-            PluginFailure::ForbiddenHost { .. } => ("plugin-forbidden-host", false),
-            PluginFailure::Output { .. } => ("plugin-output-limit", false),
-            PluginFailure::Trap { .. } => ("plugin-crashed", false),
-        },
-        SourceError::NeedsReconnect(_) => ("needs-reconnect", false),
-        SourceError::Unconfirmed(_) => ("unconfirmed-person", false),
-        SourceError::Smart(s) if !s.needs_reconnect() => ("provider-unreachable", true),
-        SourceError::Smart(_) => ("needs-reconnect", false),
-        SourceError::SyncRunning(_) => ("sync-running", true),
-        SourceError::Db(_) => ("internal", true),
-        _ => ("invalid", false),
-    }
 }
 
 impl Jobs {
@@ -383,7 +145,7 @@ impl Jobs {
         &self,
         scope: &ProfileScope,
         source_id: &str,
-        trigger: &str,
+        trigger: JobTrigger,
         max_attempts: i64,
     ) -> Result<Job, JobError> {
         self.enqueue_in(scope.id(), source_id, trigger, max_attempts)
@@ -396,7 +158,7 @@ impl Jobs {
         &self,
         profile_id: &str,
         source_id: &str,
-        trigger: &str,
+        trigger: JobTrigger,
         max_attempts: i64,
     ) -> Result<Job, JobError> {
         let job = self
@@ -411,7 +173,7 @@ impl Jobs {
         &self,
         profile_id: &str,
         source_id: &str,
-        trigger: &str,
+        trigger: JobTrigger,
         max_attempts: i64,
     ) -> Result<Job, JobError> {
         let row = sqlx::query("SELECT kind, status FROM sources WHERE id = ? AND profile_id = ?")
@@ -469,7 +231,7 @@ impl Jobs {
             }
         };
         if inserted.rows_affected() == 1 {
-            tracing::info!(job = %job.id, source = %source_id, trigger, "sync queued");
+            tracing::info!(job = %job.id, source = %source_id, trigger = trigger.as_str(), "sync queued");
             self.events.job(&job);
         }
         Ok(job)
@@ -486,7 +248,7 @@ impl Jobs {
         source_id: &str,
     ) -> Result<(Job, Option<Arc<RunOutcome>>), JobError> {
         let job = self
-            .enqueue_quietly(scope.id(), source_id, "manual", 1)
+            .enqueue_quietly(scope.id(), source_id, JobTrigger::Manual, 1)
             .await?;
         let (tx, rx) = oneshot::channel();
         if let Ok(mut waiters) = self.waiters.lock() {
@@ -594,7 +356,7 @@ impl Jobs {
                 action: "retrying",
             });
         }
-        self.enqueue(scope, &job.source_id, "retry", MAX_ATTEMPTS)
+        self.enqueue(scope, &job.source_id, JobTrigger::Retry, MAX_ATTEMPTS)
             .await
     }
 
@@ -618,7 +380,7 @@ impl Jobs {
                 .execute(&self.db)
                 .await?;
             if let Err(e) = self
-                .enqueue_in(&profile, &source, "scheduled", MAX_ATTEMPTS)
+                .enqueue_in(&profile, &source, JobTrigger::Scheduled, MAX_ATTEMPTS)
                 .await
             {
                 tracing::warn!(source = %source, error = %e, "periodic sync not queued");
@@ -758,7 +520,7 @@ impl Jobs {
         self.events.job(&job);
         tracing::info!(job = %id, source = %job.source_id, attempt = job.attempts, "sync started");
         let progress = Arc::new(Mutex::new(JobProgress::default()));
-        let on_batch: crate::plugins::call::OnBatch = {
+        let on_batch: crate::plugins::interfaces::sink::OnBatch = {
             let progress = progress.clone();
             let events = self.events.clone();
             let job_id = job.id.clone();
@@ -772,6 +534,9 @@ impl Jobs {
                         }
                         p.emitted = batch.emitted;
                         p.stored = batch.stored;
+                        if batch.expected.is_some() {
+                            p.expected = batch.expected;
+                        }
                         p.clone()
                     }
                     Err(_) => return,

@@ -1,12 +1,21 @@
 //! `plugin.toml`: what a plugin package says about itself, checked field by field.
 
+use crate::config::PluginLimits;
 use serde::Deserialize;
 
-/// The WIT package versions this host can run.
-pub const SUPPORTED_WIT: &[&str] = &["hearth:plugin@0.1.0"];
-
 /// The kinds of plugin the architecture defines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    serde::Serialize,
+    utoipa::ToSchema,
+)]
 #[schema(as = PluginKind)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -20,6 +29,17 @@ pub enum Kind {
     Llm,
     /// Converts documents to FHIR.
     Importer,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 5] = [
+        Kind::Connector,
+        Kind::Importer,
+        Kind::Dashboard,
+        Kind::Rules,
+        Kind::Llm,
+    ];
 }
 
 impl std::fmt::Display for Kind {
@@ -45,6 +65,20 @@ pub enum Outbound {
     Source,
 }
 
+/// Whether a plugin may read the records of the profile a call is for.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
+#[schema(as = PluginRecords)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordsPermission {
+    /// No.
+    #[default]
+    None,
+    /// Read-only, through the `records` interface (dashboards, rules, llm).
+    Read,
+}
+
 /// Declared permissions.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[schema(as = PluginPermissions)]
@@ -52,6 +86,38 @@ pub enum Outbound {
 pub struct Permissions {
     /// Outbound HTTP.
     pub outbound: Outbound,
+    /// Reading the profile's records.
+    #[serde(default)]
+    pub records: RecordsPermission,
+    /// Sending requests to the configured model endpoint (llm adapters).
+    #[serde(default)]
+    pub model: bool,
+}
+
+/// Limits a plugin asks for below the host's (never above).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ManifestLimits {
+    /// Largest memory, in MiB.
+    #[serde(default)]
+    pub memory_mb: Option<usize>,
+    /// Longest call, in seconds.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+}
+
+impl ManifestLimits {
+    /// The host's `limits`, lowered where the manifest asks for less.
+    pub fn apply(&self, limits: &PluginLimits) -> PluginLimits {
+        let mut out = limits.clone();
+        if let Some(mb) = self.memory_mb {
+            out.memory_bytes = out.memory_bytes.min(mb << 20);
+        }
+        if let Some(secs) = self.timeout_secs {
+            out.timeout = out.timeout.min(std::time::Duration::from_secs(secs));
+        }
+        out
+    }
 }
 
 /// A validated `plugin.toml`.
@@ -66,13 +132,18 @@ pub struct Manifest {
     pub version: String,
     /// Plugin kind.
     pub kind: Kind,
-    /// The WIT package version it was built against.
-    pub wit: String,
+    /// The WIT package it was built against (`hearth:connector@0.2.0`), if
+    /// it says; checked against what the component itself targets.
+    #[serde(default)]
+    pub wit: Option<String>,
     /// One-paragraph description.
     #[serde(default)]
     pub description: String,
     /// Declared permissions.
     pub permissions: Permissions,
+    /// Lower limits than the host's, if the plugin wants them.
+    #[serde(default)]
+    pub limits: ManifestLimits,
     /// For connectors written by `hearth catalog import`: the platform served and the component reused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector: Option<ConnectorSection>,
@@ -142,23 +213,56 @@ impl Manifest {
                 format!("{:?} is not MAJOR.MINOR.PATCH", m.version),
             );
         }
-        if !SUPPORTED_WIT.contains(&m.wit.as_str()) {
+        if let Some(wit) = &m.wit {
+            let runs = crate::plugins::world::World::packages_of(m.kind);
+            if !runs.contains(wit) {
+                return field(
+                    "wit",
+                    format!(
+                        "{wit:?} is not supported for {} plugins; this host runs {}",
+                        m.kind,
+                        runs.join(", ")
+                    ),
+                );
+            }
+        }
+        let p = &m.permissions;
+        if p.outbound == Outbound::Source && m.kind != Kind::Connector {
             return field(
-                "wit",
+                "permissions.outbound",
                 format!(
-                    "{:?} is not supported; this host runs {}",
-                    m.wit,
-                    SUPPORTED_WIT.join(", ")
+                    "{} plugins cannot reach a source's hosts; only connectors",
+                    m.kind
                 ),
             );
         }
-        if m.kind != Kind::Connector {
+        if p.records == RecordsPermission::Read
+            && !matches!(m.kind, Kind::Dashboard | Kind::Rules | Kind::Llm)
+        {
             return field(
-                "kind",
+                "permissions.records",
                 format!(
-                    "{} plugins are not supported by this host yet; only connector",
+                    "{} plugins cannot read records; only dashboards, rules and llm adapters",
                     m.kind
                 ),
+            );
+        }
+        if p.model && m.kind != Kind::Llm {
+            return field(
+                "permissions.model",
+                format!(
+                    "{} plugins cannot use the model endpoint; only llm adapters",
+                    m.kind
+                ),
+            );
+        }
+        if m.limits.memory_mb == Some(0) || m.limits.timeout_secs == Some(0) {
+            return field("limits", "a limit of 0 leaves nothing to run in".into());
+        }
+        if m.connector.is_some() && m.kind != Kind::Connector {
+            return field(
+                "connector",
+                format!("a {} plugin has no [connector] table", m.kind),
             );
         }
         if let Some(c) = &m.connector {
@@ -260,7 +364,13 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         for rel in [
             "plugins/connectors/fhir-r4/plugin.toml",
+            "plugins/connectors/fhir-dstu3/plugin.toml",
             "plugins/testing/misbehave/plugin.toml",
+            "plugins/testing/legacy-r4/plugin.toml",
+            "plugins/testing/importer/plugin.toml",
+            "plugins/testing/dashboard/plugin.toml",
+            "plugins/testing/rules/plugin.toml",
+            "plugins/testing/llm/plugin.toml",
         ] {
             let text = std::fs::read_to_string(root.join(rel)).unwrap();
             Manifest::parse(&text).unwrap_or_else(|e| panic!("{rel}: {e}"));

@@ -1,28 +1,52 @@
-//! The plugin host: discovers plugin packages, checks their manifests, compiles
-//! (or loads precompiled) components, and runs calls under limits.
+//! The plugin host: discovers plugin packages, checks their manifests, reads
+//! which world and version each component targets, compiles (or loads
+//! precompiled) components, and runs calls under limits.
 //!
-//! A package is a folder holding `plugin.toml` and `plugin.wasm`. A package that
-//! fails to load is reported (see [`Plugins::failures`]) and the rest load.
+//! Split by concern: [`runtime`] (engine, per-call store and limits, outbound
+//! policy), [`interfaces`] (the host side of what plugins import, each behind
+//! a [`ports`] trait the domain implements), [`world`] (versions), and one
+//! module per kind: [`connector`], [`importer`], [`dashboard`], [`rules`],
+//! [`llm`]. A package is a folder holding `plugin.toml` and `plugin.wasm`; one
+//! that fails to load is reported (see [`Plugins::failures`]) and the rest load.
 
-pub mod call;
-pub mod connector_v0_1_0;
-pub mod engine;
+pub mod connector;
+pub mod dashboard;
+pub mod importer;
+pub mod interfaces;
+pub mod llm;
 pub mod manifest;
-pub mod outbound;
 pub mod ports;
+pub mod rules;
+pub mod runtime;
+pub mod world;
+
+pub use connector::{PartialProgress, Rejected, Rejections, SyncCall, SyncReport, SyncTarget};
 
 use crate::config::PluginLimits;
-use call::{CallState, PluginFailure, SinkState, classify, new_store};
-use connector_v0_1_0::{ConnectorInfo, ConnectorPre, SyncSummary};
-use engine::{CacheUse, PluginEngine};
-use manifest::Manifest;
-use outbound::{Origin, Outbound};
+use manifest::{Kind, Manifest};
+use runtime::call::{CallState, PluginFailure, classify, new_store};
+use runtime::engine::{CacheUse, PluginEngine};
+use runtime::outbound::Outbound;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::Store;
 use wasmtime::component::Linker;
+use world::World;
+
+/// What a component says about itself, whatever its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginInfo {
+    /// Its id.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+    /// Its name.
+    pub name: String,
+}
 
 /// A plugin that loaded and answered `info()`.
 pub struct LoadedPlugin {
@@ -32,11 +56,24 @@ pub struct LoadedPlugin {
     pub sha256: String,
     /// Whether it came from the precompiled cache this start.
     pub cache: CacheUse,
+    /// The world and version the component targets (read from it).
+    pub world: World,
     /// What the component says about itself.
-    pub info: ConnectorInfo,
+    pub info: PluginInfo,
     /// The package folder.
     pub folder: PathBuf,
-    pre: ConnectorPre<CallState>,
+    /// The limits its calls run under.
+    pub limits: PluginLimits,
+    pre: KindPre,
+}
+
+/// A component ready to instantiate, per kind.
+enum KindPre {
+    Connector(connector::ConnectorPre),
+    Importer(importer::ImporterPre<CallState>),
+    Dashboard(dashboard::DashboardPre<CallState>),
+    Rules(rules::RulesPre<CallState>),
+    Llm(llm::LlmPre<CallState>),
 }
 
 /// A package that could not be loaded, and why.
@@ -60,117 +97,14 @@ pub struct PluginSummary {
     pub name: String,
     /// Kind.
     pub kind: manifest::Kind,
-    /// WIT package version.
+    /// The WIT package the component targets (`hearth:connector@0.2.0`).
     pub wit: String,
+    /// The version of its kind's world (`0.2.0`), read from the component.
+    pub world_version: String,
     /// SHA-256 of the component.
     pub sha256: String,
     /// Declared permissions.
     pub permissions: manifest::Permissions,
-}
-
-/// What a connector call needs besides the context.
-pub struct SyncCall {
-    /// What to sync, handed to the plugin.
-    pub context: SyncTarget,
-    /// Origins the plugin may reach.
-    pub allowed: Vec<Origin>,
-    /// Which addresses those origins may resolve to.
-    pub reach: crate::reach::Reach,
-    /// The bearer token the host attaches to permitted requests.
-    pub bearer_token: Option<String>,
-    /// Told after every stored batch.
-    pub on_batch: Option<call::OnBatch>,
-}
-
-/// What a connector is asked to sync: the domain's words for the world's
-/// `sync-context`, so binding types stay inside the plugin layer.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SyncTarget {
-    /// The host's id for the source being synced.
-    pub source_id: String,
-    /// FHIR base URL of the provider, without a trailing slash.
-    pub fhir_base_url: String,
-    /// The patient's id on the provider's FHIR server.
-    pub patient_id: String,
-    /// The last cursor the connector checkpointed, if a previous sync stopped part-way.
-    pub cursor: Option<String>,
-    /// Connector settings as key/value pairs.
-    pub settings: Vec<(String, String)>,
-}
-
-impl From<&SyncTarget> for connector_v0_1_0::SyncContext {
-    fn from(t: &SyncTarget) -> Self {
-        connector_v0_1_0::SyncContext {
-            source_id: t.source_id.clone(),
-            fhir_base_url: t.fhir_base_url.clone(),
-            patient_id: t.patient_id.clone(),
-            cursor: t.cursor.clone(),
-            settings: t.settings.clone(),
-        }
-    }
-}
-
-/// The result of a successful connector sync.
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
-pub struct SyncReport {
-    /// What the plugin says it did.
-    pub strategy: String,
-    /// Resources the plugin emitted and the host accepted.
-    pub emitted: u64,
-    /// Of those, new or changed and written.
-    pub stored: u64,
-    /// Of those, identical to what was stored.
-    pub unchanged: u64,
-    /// HTTP requests the host let through.
-    pub requests: u32,
-    /// Resources the host refused (not valid R4), per type; none were stored.
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty", default)]
-    pub rejected: Rejections,
-}
-
-impl SyncReport {
-    /// Add the counts of another run (a sync resumed after a token refresh).
-    pub fn add(&mut self, other: &SyncReport) {
-        self.emitted += other.emitted;
-        self.stored += other.stored;
-        self.unchanged += other.unchanged;
-        self.requests += other.requests;
-        for (ty, r) in &other.rejected {
-            self.rejected
-                .entry(ty.clone())
-                .and_modify(|mine| mine.count += r.count)
-                .or_insert_with(|| r.clone());
-        }
-    }
-}
-
-/// Refused resources per `resourceType`.
-pub type Rejections = std::collections::BTreeMap<String, Rejected>;
-
-/// Resources of one type a connector sent that were not valid R4.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct Rejected {
-    /// How many.
-    pub count: u64,
-    /// The first one, as `Type/id`.
-    pub example: String,
-    /// Where it was wrong (a FHIRPath-like path in the resource).
-    pub path: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// Progress of a failed sync, kept for the record.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct PartialProgress {
-    /// Resources accepted before the failure.
-    pub emitted: u64,
-    /// Of those, new or changed.
-    pub stored: u64,
-    /// The longest `Retry-After` the provider asked for, in seconds.
-    pub retry_after_secs: Option<u64>,
-    /// Whether the provider answered 401 (the access token expired or was revoked).
-    pub unauthorized: bool,
 }
 
 /// What one scan of the plugins folder found.
@@ -183,7 +117,8 @@ struct Registry {
 /// The loaded plugins and the machinery to call them.
 pub struct Plugins {
     engine: PluginEngine,
-    linker: Linker<CallState>,
+    /// One linker per kind: a kind links only the interfaces its world imports.
+    linkers: BTreeMap<Kind, Linker<CallState>>,
     limits: PluginLimits,
     /// Replaced whole by a reload; a sync holds its plugin's `Arc` and finishes on the old one.
     registry: std::sync::RwLock<Arc<Registry>>,
@@ -193,18 +128,56 @@ pub struct Plugins {
     components: std::sync::Mutex<std::collections::HashMap<String, wasmtime::component::Component>>,
 }
 
+/// The longest a call of `kind` may take by default: syncs and imports run
+/// in the background, dashboards and rules answer a page being drawn.
+fn kind_timeout(kind: Kind, host: Duration) -> Duration {
+    match kind {
+        Kind::Connector | Kind::Importer => host,
+        Kind::Dashboard | Kind::Rules => host.min(Duration::from_secs(30)),
+        Kind::Llm => host.min(Duration::from_secs(300)),
+    }
+}
+
+fn linker_for(engine: &wasmtime::Engine, kind: Kind) -> wasmtime::Result<Linker<CallState>> {
+    let mut linker = Linker::new(engine);
+    // WASI without preopens, env or sockets (see CallState::new): what a
+    // component's standard library needs, nothing it could reach out with.
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    interfaces::add_common(&mut linker)?;
+    match kind {
+        Kind::Connector => {
+            // wasi:http through the outbound policy.
+            wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+            connector::add_to_linker(&mut linker)?;
+        }
+        Kind::Importer => importer::add_to_linker(&mut linker)?,
+        Kind::Dashboard => {
+            interfaces::add_records(&mut linker)?;
+            dashboard::add_to_linker(&mut linker)?;
+        }
+        Kind::Rules => {
+            interfaces::add_records(&mut linker)?;
+            rules::add_to_linker(&mut linker)?;
+        }
+        Kind::Llm => {
+            interfaces::add_records(&mut linker)?;
+            llm::add_to_linker(&mut linker)?;
+        }
+    }
+    Ok(linker)
+}
+
 impl Plugins {
     /// A host with no plugins loaded yet.
     pub fn new(limits: PluginLimits) -> wasmtime::Result<Plugins> {
         let engine = PluginEngine::new()?;
-        let mut linker = Linker::new(engine.engine());
-        // WASI without preopens, env or sockets (see CallState::new), wasi:http through the outbound policy.
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        connector_v0_1_0::add_to_linker(&mut linker)?;
+        let mut linkers = BTreeMap::new();
+        for kind in Kind::ALL {
+            linkers.insert(kind, linker_for(engine.engine(), kind)?);
+        }
         Ok(Plugins {
             engine,
-            linker,
+            linkers,
             limits,
             registry: Default::default(),
             folders: Default::default(),
@@ -252,7 +225,7 @@ impl Plugins {
         for folder in folders {
             match self.load_package(&folder, cache_dir).await {
                 Ok(plugin) => {
-                    tracing::info!(plugin = %plugin.manifest.label(), cache = ?plugin.cache, "plugin loaded");
+                    tracing::info!(plugin = %plugin.manifest.label(), world = %plugin.world.package(), cache = ?plugin.cache, "plugin loaded");
                     let id = plugin.manifest.id.clone();
                     if registry
                         .loaded
@@ -313,21 +286,60 @@ impl Plugins {
                 (component, cache)
             }
         };
-        let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
+        let world = World::of(self.engine.engine(), &component)
+            .map_err(|e| format!("{}: {e}", wasm_path.display()))?;
+        if world.kind != manifest.kind {
+            return Err(format!(
+                "the manifest's kind is {}, but the component is a {} ({})",
+                manifest.kind,
+                world.kind,
+                world.package()
+            ));
+        }
+        if let Some(declared) = manifest.wit.as_deref().filter(|w| *w != world.package()) {
+            return Err(format!(
+                "the manifest says wit = {declared:?}, the component targets {}",
+                world.package()
+            ));
+        }
+        let linker = self
+            .linkers
+            .get(&world.kind)
+            .ok_or_else(|| format!("no linker for {} plugins", world.kind))?;
+        let instance_pre = linker.instantiate_pre(&component).map_err(|e| {
             format!(
-                "{}: imports something this host does not provide: {e:#}",
-                wasm_path.display()
+                "{}: imports something this host does not give {} plugins: {e:#}",
+                wasm_path.display(),
+                world.kind
             )
         })?;
-        let pre = ConnectorPre::new(instance_pre).map_err(|e| {
+        let exports = |e: wasmtime::Error| {
             format!(
-                "{}: does not export the connector world: {e:#}",
-                wasm_path.display()
+                "{}: does not export the {} world: {e:#}",
+                wasm_path.display(),
+                world.package()
             )
-        })?;
+        };
+        let pre = match world.kind {
+            Kind::Connector => KindPre::Connector(
+                connector::ConnectorPre::new(world.version, instance_pre).map_err(exports)?,
+            ),
+            Kind::Importer => {
+                KindPre::Importer(importer::ImporterPre::new(instance_pre).map_err(exports)?)
+            }
+            Kind::Dashboard => {
+                KindPre::Dashboard(dashboard::DashboardPre::new(instance_pre).map_err(exports)?)
+            }
+            Kind::Rules => KindPre::Rules(rules::RulesPre::new(instance_pre).map_err(exports)?),
+            Kind::Llm => KindPre::Llm(llm::LlmPre::new(instance_pre).map_err(exports)?),
+        };
+        let limits = manifest.limits.apply(&PluginLimits {
+            timeout: kind_timeout(world.kind, self.limits.timeout),
+            ..self.limits.clone()
+        });
         let label = manifest.label();
         let info = self
-            .call_info(&pre, &label)
+            .call_info(&pre, &label, &limits)
             .await
             .map_err(|e| e.to_string())?;
         if info.id != manifest.component_id() || info.version != manifest.version {
@@ -343,34 +355,43 @@ impl Plugins {
             manifest,
             sha256,
             cache,
+            world,
             info,
             folder: folder.to_path_buf(),
+            limits,
             pre,
         })
     }
 
     async fn call_info(
         &self,
-        pre: &ConnectorPre<CallState>,
+        pre: &KindPre,
         label: &str,
-    ) -> Result<ConnectorInfo, PluginFailure> {
+        limits: &PluginLimits,
+    ) -> Result<PluginInfo, PluginFailure> {
         let limits = PluginLimits {
-            timeout: std::time::Duration::from_secs(5).min(self.limits.timeout),
-            ..self.limits.clone()
+            timeout: Duration::from_secs(5).min(limits.timeout),
+            ..limits.clone()
         };
-        let state = CallState::new(
-            label.to_string(),
-            &limits,
-            Outbound::new(vec![], None),
-            None,
-        );
+        let state = CallState::new(label.to_string(), &limits, Outbound::new(vec![], None));
         let mut store = new_store(self.engine.engine(), state, &limits);
         let outcome = tokio::time::timeout(limits.timeout, async {
-            let connector = pre.instantiate_async(&mut store).await?;
-            connector.call_info(&mut store).await
+            match pre {
+                KindPre::Connector(pre) => pre.info(&mut store).await,
+                KindPre::Importer(pre) => importer::info(pre, &mut store).await,
+                KindPre::Dashboard(pre) => dashboard::info(pre, &mut store).await,
+                KindPre::Rules(pre) => rules::info(pre, &mut store).await,
+                KindPre::Llm(pre) => llm::info(pre, &mut store).await,
+            }
         })
         .await;
         classify(&store, &limits, outcome)
+    }
+
+    /// A fresh store for one call of `plugin`, with nothing reachable outside.
+    fn store(&self, plugin: &LoadedPlugin, outbound: Outbound) -> Store<CallState> {
+        let state = CallState::new(plugin.manifest.label(), &plugin.limits, outbound);
+        new_store(self.engine.engine(), state, &plugin.limits)
     }
 
     /// The loaded plugin `id`, if any.
@@ -393,7 +414,8 @@ impl Plugins {
                 version: p.manifest.version.clone(),
                 name: p.manifest.name.clone(),
                 kind: p.manifest.kind,
-                wit: p.manifest.wit.clone(),
+                wit: p.world.package(),
+                world_version: p.world.version.to_string(),
                 sha256: p.sha256.clone(),
                 permissions: p.manifest.permissions.clone(),
             })
@@ -404,67 +426,38 @@ impl Plugins {
     pub fn failures(&self) -> Vec<LoadFailure> {
         self.current().failures.clone()
     }
+}
 
-    /// Run a connector's `sync` in a fresh store under the configured limits.
-    pub async fn sync(
-        &self,
-        plugin: &LoadedPlugin,
-        call: SyncCall,
-        port: std::sync::Arc<dyn ports::SyncSink>,
-    ) -> (Result<SyncReport, PluginFailure>, PartialProgress) {
-        let mut sink = SinkState::new(port, self.limits.max_output_bytes);
-        sink.on_batch = call.on_batch.clone();
-        let label = plugin.manifest.label();
-        let allowed = match plugin.manifest.permissions.outbound {
-            manifest::Outbound::Source => call.allowed,
-            manifest::Outbound::None => Vec::new(),
-        };
-        let outbound = Outbound::new(allowed, call.bearer_token.as_deref()).reaching(call.reach);
-        let state = CallState::new(label, &self.limits, outbound, Some(sink));
-        let mut store = new_store(self.engine.engine(), state, &self.limits);
-        let outcome = tokio::time::timeout(self.limits.timeout, async {
-            let connector = plugin.pre.instantiate_async(&mut store).await?;
-            let context = connector_v0_1_0::SyncContext::from(&call.context);
-            connector.call_sync(&mut store, &context).await
-        })
-        .await;
-        let result = classify(&store, &self.limits, outcome);
-        let state = store.data();
-        let (emitted, outcome, rejected) = state
-            .sink
-            .as_ref()
-            .map(|s| (s.emitted, s.outcome, s.rejected.clone()))
-            .unwrap_or_default();
-        let signals = &state.outbound.signals;
-        let retry_after = signals
-            .retry_after_secs
-            .load(std::sync::atomic::Ordering::Relaxed);
-        let progress = PartialProgress {
-            emitted,
-            stored: outcome.stored,
-            retry_after_secs: (retry_after > 0).then_some(retry_after),
-            unauthorized: signals
-                .unauthorized
-                .load(std::sync::atomic::Ordering::Relaxed)
-                > 0,
-        };
-        let report = match result {
-            Ok(Ok(SyncSummary { strategy, .. })) => Ok(SyncReport {
-                strategy,
-                emitted,
-                stored: outcome.stored,
-                unchanged: outcome.unchanged,
-                requests: state.outbound.requests,
-                rejected,
-            }),
-            Ok(Err(e)) => Err(PluginFailure::Reported {
-                plugin: state.label.clone(),
-                kind: e.kind.into(),
-                message: e.message,
-                retryable: e.retryable,
-            }),
-            Err(failure) => Err(failure),
-        };
-        (report, progress)
+/// A plugin's own error, in the host's words.
+fn reported(label: &str, e: interfaces::common::types::PluginError) -> PluginFailure {
+    PluginFailure::Reported {
+        plugin: label.to_string(),
+        kind: e.kind.into(),
+        message: e.message,
+        retryable: e.retryable,
+    }
+}
+
+/// The end of a call: the plugin's answer, its own error, or how the host stopped it.
+fn finish<T>(
+    store: &Store<CallState>,
+    limits: &PluginLimits,
+    outcome: Result<
+        wasmtime::Result<Result<T, interfaces::common::types::PluginError>>,
+        tokio::time::error::Elapsed,
+    >,
+) -> Result<T, PluginFailure> {
+    match classify(store, limits, outcome)? {
+        Ok(value) => Ok(value),
+        Err(e) => Err(reported(&store.data().label, e)),
+    }
+}
+
+/// A call meant for another kind of plugin.
+fn wrong_kind(plugin: &LoadedPlugin, wanted: Kind) -> PluginFailure {
+    PluginFailure::WrongKind {
+        plugin: plugin.manifest.label(),
+        kind: plugin.manifest.kind,
+        wanted,
     }
 }

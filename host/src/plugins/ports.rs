@@ -6,7 +6,7 @@
 use futures_util::future::BoxFuture;
 use std::collections::BTreeMap;
 
-/// What the domain did with one batch a connector emitted.
+/// What the domain did with one batch a plugin emitted.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Taken {
     /// Resources accepted (stored or unchanged).
@@ -50,10 +50,76 @@ pub enum SinkError {
     Failed(String),
 }
 
-/// Where a connector's sync output goes: the source being synced.
-pub trait SyncSink: Send + Sync {
-    /// Check and store one emitted batch (JSON texts), all or nothing.
+/// Where resources a plugin produces go (an importer's conversion).
+pub trait Intake: Send + Sync {
+    /// Check and keep one emitted batch (JSON texts), all or nothing.
     fn take(&self, batch: Vec<String>) -> BoxFuture<'_, Result<Taken, SinkError>>;
+}
+
+/// Where a connector's sync output goes: the source being synced.
+pub trait SyncSink: Intake {
     /// Remember where the sync has got to.
     fn checkpoint<'a>(&'a self, cursor: &'a str) -> BoxFuture<'a, Result<(), SinkError>>;
+}
+
+/// One page of a search a plugin asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordsQuery {
+    /// The resource type.
+    pub resource_type: String,
+    /// FHIR search parameters.
+    pub params: Vec<(String, String)>,
+    /// Where the previous page ended.
+    pub page: Option<String>,
+}
+
+/// A page of stored resources.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordsPage {
+    /// The resources, exactly as stored.
+    pub resources: Vec<String>,
+    /// Where the next page starts.
+    pub next: Option<String>,
+}
+
+/// Why a read failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ReadError {
+    /// The query is not one the store answers (the plugin's mistake).
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Read-only access to the records of the one profile a call is for. The
+/// domain builds it for that profile; no method can name another.
+pub trait RecordsReader: Send + Sync {
+    /// One page of a FHIR search.
+    fn search(&self, query: RecordsQuery) -> BoxFuture<'_, Result<RecordsPage, ReadError>>;
+    /// One resource by type and id.
+    fn read<'a>(
+        &'a self,
+        resource_type: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, ReadError>>;
+}
+
+/// The model endpoint an administrator configured, for llm adapters. The
+/// host owns the transport, so a plugin reaches only this endpoint.
+pub trait ModelEndpoint: Send + Sync {
+    /// Send one request body and return the response body.
+    fn send(&self, body: String) -> BoxFuture<'_, Result<String, ModelError>>;
+}
+
+/// Why a model request failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ModelError {
+    /// The endpoint refused the credentials.
+    #[error("the model endpoint refused the credentials: {0}")]
+    Unauthorized(String),
+    /// The endpoint failed, timed out or answered something unusable.
+    #[error("the model endpoint failed: {0}")]
+    Upstream(String),
 }

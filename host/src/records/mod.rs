@@ -13,6 +13,7 @@ pub mod labs;
 pub mod manual;
 pub mod person;
 pub mod provenance;
+pub mod reader;
 pub mod schema;
 pub mod search;
 pub mod staging;
@@ -165,19 +166,9 @@ impl std::io::Write for HashWriter {
     }
 }
 
-/// Whether `s` is a FHIR id: 1 to 64 of `[A-Za-z0-9\-\.]`.
-pub fn is_fhir_id(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-}
-
-/// Whether `s` looks like a FHIR resource type name.
-pub fn is_type_name(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.starts_with(|c: char| c.is_ascii_uppercase())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric())
-}
+// The FHIR id and type-name rules live with the rest of FHIR's structure
+// (`hearth-dstu3`), which the sandbox shares.
+pub use hearth_dstu3::{is_fhir_id, is_type_name};
 
 /// What a batch upsert did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Serialize)]

@@ -6,8 +6,9 @@ use serde::Serialize;
 use sqlx::Row;
 
 /// Where a source came from (the values of `Source.kind`).
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[sqlx(rename_all = "lowercase")]
 pub enum SourceKind {
     /// Synced from a provider by a connector.
     Provider,
@@ -15,6 +16,13 @@ pub enum SourceKind {
     Import,
     /// Typed in by hand.
     Manual,
+}
+
+impl SourceKind {
+    /// Whether a connector syncs it (uploads and typed-in records are not synced).
+    pub fn is_syncable(self) -> bool {
+        self == SourceKind::Provider
+    }
 }
 
 /// One source's copy of a record.
@@ -25,9 +33,8 @@ pub struct Copy {
     pub source_id: String,
     /// Its name.
     pub source_name: String,
-    /// `provider`, `import` or `manual`.
-    #[schema(value_type = SourceKind)]
-    pub source_kind: String,
+    /// Where the source came from.
+    pub source_kind: SourceKind,
     /// The id that source gave the record.
     pub id: String,
     /// When this copy was stored, or last changed by a sync.

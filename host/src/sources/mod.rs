@@ -12,9 +12,9 @@ pub use connect::{CallbackParams, ConnectRequest, Connected, Connections, Starte
 
 use crate::auth::ProfileScope;
 use crate::db::Db;
-use crate::plugins::call::PluginFailure;
-use crate::plugins::outbound::Origin;
-use crate::plugins::ports::{Refused, SinkError, SyncSink, Taken};
+use crate::plugins::ports::{Intake, Refused, SinkError, SyncSink, Taken};
+use crate::plugins::runtime::call::PluginFailure;
+use crate::plugins::runtime::outbound::Origin;
 use crate::plugins::{PartialProgress, Plugins, SyncCall, SyncReport};
 use crate::records::{self, RecordStore, StoreError};
 use crate::secrets::{SecretError, TokenCipher};
@@ -185,18 +185,16 @@ pub struct Source {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// `provider` (synced by a connector), `import` (an upload) or `manual` (typed in).
-    #[schema(value_type = SourceKind)]
-    pub kind: String,
+    /// Where it came from: a provider (synced by a connector), an upload, or typed in.
+    pub kind: SourceKind,
     /// Connector plugin id (empty for uploads and typed-in records).
     pub connector: String,
     /// FHIR base URL.
     pub fhir_base_url: String,
     /// Patient id on the server.
     pub patient_id: String,
-    /// `new`, `ok`, `error`, `needs-reconnect`, `disconnected` or `unconfirmed`.
-    #[schema(value_type = SourceStatus)]
-    pub status: String,
+    /// How its syncing stands.
+    pub status: SourceStatus,
     /// Who the portal account (or the upload) is about, when known.
     #[schema(required)]
     pub patient: Option<crate::records::person::Person>,
@@ -228,9 +226,12 @@ pub struct Source {
 
 pub use crate::records::provenance::SourceKind;
 
-/// How a source's syncing stands (the values of `Source.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// How a source's syncing stands (the values of `Source.status`). The
+/// host's own states of a source no profile shows (`staging`, `removed`)
+/// are not among them: such rows are never listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
+#[sqlx(rename_all = "kebab-case")]
 pub enum SourceStatus {
     /// Never synced.
     New,
@@ -259,6 +260,23 @@ impl SourceStatus {
             "unconfirmed" => SourceStatus::Unconfirmed,
             _ => return None,
         })
+    }
+
+    /// As stored and served (`needs-reconnect`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceStatus::New => "new",
+            SourceStatus::Ok => "ok",
+            SourceStatus::Error => "error",
+            SourceStatus::NeedsReconnect => "needs-reconnect",
+            SourceStatus::Disconnected => "disconnected",
+            SourceStatus::Unconfirmed => "unconfirmed",
+        }
+    }
+
+    /// Whether a sync may start from this state (signed in, and the portal's patient accepted).
+    pub fn is_syncable(self) -> bool {
+        !self.needs_reconnect() && self != SourceStatus::Unconfirmed
     }
 
     /// Whether only a person signing in at the provider again can get it syncing.
@@ -292,7 +310,7 @@ struct SourceSink {
     source_id: String,
 }
 
-impl SyncSink for SourceSink {
+impl Intake for SourceSink {
     fn take(&self, batch: Vec<String>) -> BoxFuture<'_, Result<Taken, SinkError>> {
         Box::pin(async move {
             let mut parsed = Vec::with_capacity(batch.len());
@@ -332,7 +350,9 @@ impl SyncSink for SourceSink {
             })
         })
     }
+}
 
+impl SyncSink for SourceSink {
     fn checkpoint<'a>(&'a self, cursor: &'a str) -> BoxFuture<'a, Result<(), SinkError>> {
         Box::pin(async move {
             sqlx::query("UPDATE sources SET cursor = ? WHERE id = ?")
@@ -606,7 +626,7 @@ impl Sources {
         &self,
         profile_id: &str,
         id: &str,
-        on_batch: Option<crate::plugins::call::OnBatch>,
+        on_batch: Option<crate::plugins::interfaces::sink::OnBatch>,
     ) -> Result<SyncResult, SourceError> {
         let _guard = {
             let mut running = self
@@ -630,7 +650,7 @@ impl Sources {
         .fetch_optional(&self.db)
         .await?
         .ok_or_else(|| SourceError::NotFound(id.to_string()))?;
-        if row.try_get::<String, _>("kind")? != "provider" {
+        if !row.try_get::<SourceKind, _>("kind")?.is_syncable() {
             return Err(SourceError::NotSyncable(id.to_string()));
         }
         let status = SourceStatus::parse(row.try_get("status")?);

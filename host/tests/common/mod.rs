@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use hearth_host::config::{Config, PluginLimits};
-use hearth_host::sandbox::{self, RunningSandbox, SandboxData, SandboxOptions};
 use hearth_host::server::{self, Running};
+use hearth_sandbox::{self as sandbox, RunningSandbox, SandboxData, SandboxOptions};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use tokio::net::TcpListener;
@@ -46,6 +46,8 @@ pub const PASSWORD: &str = "a garden of tall sunflowers";
 /// (`owner`) who owns one profile; `client` sends that user's bearer token.
 pub struct Host {
     pub running: Running,
+    /// The host's services, for what the API does not offer yet.
+    pub state: hearth_host::api::AppState,
     pub base: String,
     /// Signed in as the first administrator.
     pub client: reqwest::Client,
@@ -133,7 +135,14 @@ impl Host {
             ..Config::defaults()
         };
         adjust(&mut config);
-        let running = server::start(&config).await.expect("host starts");
+        // Built and served in two steps, so a test can reach the services directly too.
+        let listener = TcpListener::bind(config.listen).await.expect("bind");
+        let public_url = config.public_url_for(listener.local_addr().expect("addr"));
+        let state = server::build_state(&config, &public_url)
+            .await
+            .expect("host starts");
+        let running =
+            server::serve_with(listener, state.clone(), config.connections).expect("host serves");
         let base = format!("http://{}", running.addr);
         let anon = reqwest::Client::new();
         let (token, profile) = set_up_owner(&base).await;
@@ -141,6 +150,7 @@ impl Host {
         Host {
             base,
             running,
+            state,
             client,
             anon,
             data,

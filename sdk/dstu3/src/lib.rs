@@ -37,6 +37,20 @@ mod util;
 use serde_json::Value;
 
 pub use check::{Issue, check_r4, check_r4_issues};
+
+/// Whether `s` is a FHIR id: 1 to 64 of `[A-Za-z0-9\-\.]`.
+pub fn is_fhir_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+/// Whether `s` looks like a FHIR resource type name.
+pub fn is_type_name(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_uppercase())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
 pub use detect::{FhirVersion, dstu3_evidence};
 
 /// Why a resource could not be converted.

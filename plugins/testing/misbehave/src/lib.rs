@@ -60,7 +60,9 @@ impl Connector for Misbehave {
                     "x".repeat(1 << 20)
                 );
                 loop {
-                    hearth_plugin_sdk::bindings::hearth::plugin::sink::emit(&vec![big.clone(); 8])?;
+                    hearth_plugin_sdk::bindings::connector::hearth::connector::sink::emit(
+                        &vec![big.clone(); 8],
+                    )?;
                 }
             }
             other => Err(PluginError::new(
