@@ -511,3 +511,98 @@ async fn a_connector_built_for_world_0_2_says_how_much_is_coming() {
     assert_eq!(seen[0], Some(total), "{seen:?}");
     assert!(seen.iter().all(|e| *e == Some(total)), "{seen:?}");
 }
+
+/// Upload `body` to be converted by `importer`.
+async fn upload_through(host: &Host, importer: &str, body: &str) -> (u16, Value) {
+    let r = host
+        .client
+        .post(format!(
+            "{}/api/profiles/{}/imports?importer={importer}&name=Clinic%20letter",
+            host.base, host.profile
+        ))
+        .header("content-type", "text/plain")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("upload");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_an_importer_converts_is_stored_as_an_upload_is() {
+    let host = Host::start("test-plugins", limits()).await;
+    let document = r#"[{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"Glucose"},"valueQuantity":{"value":5.50,"unit":"mmol/L"}}, 7]"#;
+    let (status, body) = upload_through(&host, "test-importer", document).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["resources"], 1, "{body}");
+    assert_eq!(body["source"]["kind"], "import", "{body}");
+    assert_eq!(
+        body["warnings"],
+        json!(["entry 1 holds no resource"]),
+        "{body}"
+    );
+    // The digits the document had are the digits stored.
+    let r = host
+        .client
+        .get(format!(
+            "{}/api/profiles/{}/records/Observation/o1",
+            host.base, host.profile
+        ))
+        .send()
+        .await
+        .expect("read");
+    assert_eq!(r.status().as_u16(), 200);
+    let bytes = r.text().await.expect("text");
+    assert!(bytes.contains("5.50"), "{bytes}");
+
+    // What the importer produced passes the same check as an upload: a bad
+    // resource stops it all, named with the importer and the entry.
+    let bad = r#"[{"resourceType":"Observation","id":"o2","status":"final","code":{"text":"Glucose"}},{"resourceType":"Observation","id":"o3","status":"sometimes","code":{"text":"Glucose"}}]"#;
+    let (status, problem) = upload_through(&host, "test-importer", bad).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        problem["type"], "urn:hearth:problem:invalid-entry",
+        "{problem}"
+    );
+    assert_eq!(problem["entry"], 1, "{problem}");
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.starts_with("test-importer@0.1.0 converted the document into"),
+        "{detail}"
+    );
+    let (_, o2) = host.get(&host.at("/records/Observation/o2")).await;
+    assert_eq!(
+        o2["type"], "urn:hearth:problem:not-found",
+        "nothing of it was stored: {o2}"
+    );
+
+    // Only an installed importer converts.
+    let (status, problem) = upload_through(&host, "no-such-plugin", document).await;
+    assert_eq!(
+        (status, problem["type"].as_str()),
+        (422, Some("urn:hearth:problem:unknown-importer"))
+    );
+    let (status, problem) = upload_through(&host, "test-rules", document).await;
+    assert_eq!(
+        (status, problem["type"].as_str()),
+        (422, Some("urn:hearth:problem:not-an-importer"))
+    );
+    // An importer that misbehaves is stopped like any plugin, and nothing is stored.
+    let r = host
+        .client
+        .post(format!(
+            "{}/api/profiles/{}/imports?importer=test-importer&name=trap",
+            host.base, host.profile
+        ))
+        .body("[]")
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status().as_u16(), 502);
+    let problem: Value = r.json().await.expect("json");
+    assert_eq!(
+        problem["type"], "urn:hearth:problem:plugin-crashed",
+        "{problem}"
+    );
+}

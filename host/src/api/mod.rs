@@ -552,6 +552,36 @@ impl From<SpoolError> for Problem {
     }
 }
 
+impl From<crate::records::convert::ConvertError> for Problem {
+    fn from(e: crate::records::convert::ConvertError) -> Problem {
+        use crate::records::convert::ConvertError as C;
+        let detail = e.to_string();
+        match e {
+            C::NotAnImporter(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "not-an-importer", detail)
+            }
+            C::TooLarge { .. } => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "upload-too-large", detail)
+            }
+            C::Plugin(failure) => Problem::new(
+                StatusCode::BAD_GATEWAY,
+                failure.stopped_code().unwrap_or("import-failed"),
+                detail,
+            ),
+            // The same answer as an upload's, saying whose output was at fault.
+            C::Import { importer, error } => {
+                let mut p = Problem::from(error);
+                p.detail = format!("{importer} converted the document into: {}", p.detail);
+                p
+            }
+            C::Io(_) => {
+                tracing::error!(error = %detail, "keeping converted resources failed");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
+            }
+        }
+    }
+}
+
 impl From<ImportError> for Problem {
     fn from(e: ImportError) -> Problem {
         if crate::db::is_busy(&e) {

@@ -45,6 +45,9 @@ struct UploadParams {
     /// Store it even though the file's patient is not this profile's person
     /// (after a `different-person` answer).
     confirm_person: Option<bool>,
+    /// Convert the file with this importer plugin first (any media type it
+    /// reads); what it produces is checked and stored exactly as an upload.
+    importer: Option<String>,
 }
 
 /// The media type without parameters, lowercased.
@@ -97,6 +100,9 @@ struct ImportAnswer {
     fhir_version: String,
     /// Why: `declared` (the media type's `fhirVersion`), `default`, or the DSTU3-only shape found and where.
     version_basis: String,
+    /// With `importer`: parts of the document it could not convert, in its words.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    warnings: Vec<String>,
 }
 
 /// Upload a FHIR Bundle or NDJSON; it becomes a new source of the profile.
@@ -139,7 +145,19 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
+    let importer = match q.importer.as_deref() {
+        Some(id) => Some(state.plugins.get(id).ok_or_else(|| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-importer",
+                format!("`importer`: no plugin {id:?} is installed"),
+            )
+        })?),
+        None => None,
+    };
     let format = match media_type(&headers).as_str() {
+        // An importer reads its own formats.
+        _ if importer.is_some() => import::Format::Bundle,
         "application/fhir+json" | "application/json" => import::Format::Bundle,
         "application/fhir+ndjson" | "application/ndjson" | "application/x-ndjson" => {
             import::Format::Ndjson
@@ -200,16 +218,57 @@ async fn upload(
             profile.birth_date.as_deref(),
         ))
     };
-    let summary = import::import(
-        state.records.db(),
-        &access.scope,
-        expected.as_ref(),
-        &name,
-        format,
-        declared,
-        &spooled,
-    )
-    .await?;
+    let (summary, warnings) = match importer {
+        Some(plugin) => {
+            if spooled.len > crate::records::convert::MAX_DOCUMENT_BYTES as u64 {
+                return Err(
+                    crate::records::convert::ConvertError::TooLarge { size: spooled.len }.into(),
+                );
+            }
+            let reader = spooled.reader();
+            let content = tokio::task::spawn_blocking(move || {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut reader.open()?, &mut bytes).map(|_| bytes)
+            })
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|r| r)
+            .map_err(|e| {
+                tracing::error!(error = %e, "reading a spooled document failed");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?;
+            let document = crate::plugins::importer::Document {
+                name: name.clone(),
+                media_type: media_type(&headers),
+                content,
+            };
+            let converted = crate::records::convert::convert(
+                &state.plugins,
+                &plugin,
+                &state.files,
+                state.records.db(),
+                &access.scope,
+                expected.as_ref(),
+                &name,
+                document,
+            )
+            .await?;
+            (converted.import, converted.report.warnings)
+        }
+        None => {
+            let summary = import::import(
+                state.records.db(),
+                &access.scope,
+                expected.as_ref(),
+                &name,
+                format,
+                declared,
+                &spooled,
+            )
+            .await?;
+            (summary, Vec::new())
+        }
+    };
     let source = state.sources.get(&access.scope, &summary.source_id).await?;
     Ok((
         StatusCode::CREATED,
@@ -223,6 +282,7 @@ async fn upload(
             by_type: summary.by_type,
             fhir_version: summary.fhir_version.to_string(),
             version_basis: summary.version_basis,
+            warnings,
         }),
     )
         .into_response())

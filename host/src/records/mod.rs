@@ -3,6 +3,7 @@
 //! hash so an unchanged re-sync writes nothing, and the queries over it
 //! (`search`).
 
+pub mod convert;
 pub mod duplicates;
 pub mod export;
 pub mod import;
