@@ -28,24 +28,7 @@ async fn upload(host: &Host, profile: &str, ids: &[&str], lot: &str) -> String {
             "lotNumber": lot,
             "patient": {"reference": "Patient/p"}, "occurrenceDateTime": format!("2024-0{}-01", id.len())}}))
         .collect();
-    let r = host
-        .client
-        .post(format!(
-            "{}/api/profiles/{profile}/imports?confirm_person=true",
-            host.base
-        ))
-        .header("content-type", "application/fhir+json")
-        .body(
-            serde_json::to_vec(
-                &json!({"resourceType": "Bundle", "type": "collection", "entry": entries}),
-            )
-            .expect("json"),
-        )
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(r.status().as_u16(), 201);
-    let answer: Value = r.json().await.expect("json");
+    let answer = host.upload_entries(profile, entries).await;
     answer["source"]["id"].as_str().expect("source").to_string()
 }
 

@@ -45,28 +45,7 @@ async fn upload(host: &Host, profile: &str, patient: &str, conditions: &[(&str, 
         entries.push(json!({"resource": {"resourceType": "Condition", "id": id,
             "code": {"text": text}, "subject": {"reference": format!("Patient/{patient}")}}}));
     }
-    let r = host
-        .client
-        .post(format!(
-            "{}/api/profiles/{profile}/imports?confirm_person=true",
-            host.base
-        ))
-        .header("content-type", "application/fhir+json")
-        .body(
-            serde_json::to_vec(
-                &json!({"resourceType": "Bundle", "type": "collection", "entry": entries}),
-            )
-            .expect("json"),
-        )
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(
-        r.status().as_u16(),
-        201,
-        "{}",
-        r.text().await.unwrap_or_default()
-    );
+    host.upload_entries(profile, entries).await;
 }
 
 /// The owner's scope on `profile`, as a request of theirs would get it.

@@ -1,10 +1,8 @@
 //! Dashboards: draw a condition dashboard from a profile's records as
 //! declarative widgets, each point and value naming the records it came from.
 
-use super::interfaces::records::RecordsAccess;
-use super::manifest::{Kind, RecordsPermission};
+use super::manifest::Kind;
 use super::runtime::call::{CallState, PluginFailure};
-use super::runtime::outbound::Outbound;
 use super::{LoadedPlugin, PluginInfo, Plugins, finish, ports::RecordsReader};
 use serde::Serialize;
 use std::sync::Arc;
@@ -319,11 +317,7 @@ impl Plugins {
         let super::KindPre::Dashboard(pre) = &plugin.pre else {
             return Err(super::wrong_kind(plugin, Kind::Dashboard));
         };
-        let mut store = self.store(plugin, Outbound::new(vec![], None));
-        if plugin.manifest.permissions.records == RecordsPermission::Read {
-            store.data_mut().records =
-                Some(RecordsAccess::new(records, plugin.limits.max_output_bytes));
-        }
+        let mut store = self.store_reading(plugin, records);
         let request = types::RenderRequest {
             as_of: as_of.to_string(),
             settings,

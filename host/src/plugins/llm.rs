@@ -4,12 +4,10 @@
 
 use super::interfaces::common::types::{ErrorKind, PluginError};
 use super::interfaces::error;
-use super::interfaces::records::RecordsAccess;
 use super::interfaces::reply::{OnText, ReplyState};
-use super::manifest::{Kind, RecordsPermission};
+use super::manifest::Kind;
 use super::ports::{ModelEndpoint, ModelError, RecordsReader};
 use super::runtime::call::{CallState, PluginFailure};
-use super::runtime::outbound::Outbound;
 use super::{LoadedPlugin, PluginInfo, Plugins, finish};
 use serde::Serialize;
 use std::sync::Arc;
@@ -136,15 +134,9 @@ impl Plugins {
         let super::KindPre::Llm(pre) = &plugin.pre else {
             return Err(super::wrong_kind(plugin, Kind::Llm));
         };
-        let mut store = self.store(plugin, Outbound::new(vec![], None));
+        let mut store = self.store_reading(plugin, call.records);
         {
             let state = store.data_mut();
-            if plugin.manifest.permissions.records == RecordsPermission::Read {
-                state.records = Some(RecordsAccess::new(
-                    call.records,
-                    plugin.limits.max_output_bytes,
-                ));
-            }
             if plugin.manifest.permissions.model {
                 state.model = call.model;
             }

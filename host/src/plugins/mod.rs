@@ -394,6 +394,23 @@ impl Plugins {
         new_store(self.engine.engine(), state, &plugin.limits)
     }
 
+    /// A fresh store for a call that may read the profile's records through
+    /// `records`, if the manifest declared `records = "read"`.
+    fn store_reading(
+        &self,
+        plugin: &LoadedPlugin,
+        records: Arc<dyn ports::RecordsReader>,
+    ) -> Store<CallState> {
+        let mut store = self.store(plugin, Outbound::new(vec![], None));
+        if plugin.manifest.permissions.records == manifest::RecordsPermission::Read {
+            store.data_mut().records = Some(interfaces::records::RecordsAccess::new(
+                records,
+                plugin.limits.max_output_bytes,
+            ));
+        }
+        store
+    }
+
     /// The loaded plugin `id`, if any.
     pub fn get(&self, id: &str) -> Option<Arc<LoadedPlugin>> {
         self.current().loaded.get(id).cloned()

@@ -1,10 +1,8 @@
 //! Rules: judge a profile's records as of a day and say what is due, each
 //! recommendation citing its guideline and the records it rests on.
 
-use super::interfaces::records::RecordsAccess;
-use super::manifest::{Kind, RecordsPermission};
+use super::manifest::Kind;
 use super::runtime::call::{CallState, PluginFailure};
-use super::runtime::outbound::Outbound;
 use super::{LoadedPlugin, PluginInfo, Plugins, finish, ports::RecordsReader};
 use serde::Serialize;
 use std::sync::Arc;
@@ -164,11 +162,7 @@ impl Plugins {
         let super::KindPre::Rules(pre) = &plugin.pre else {
             return Err(super::wrong_kind(plugin, Kind::Rules));
         };
-        let mut store = self.store(plugin, Outbound::new(vec![], None));
-        if plugin.manifest.permissions.records == RecordsPermission::Read {
-            store.data_mut().records =
-                Some(RecordsAccess::new(records, plugin.limits.max_output_bytes));
-        }
+        let mut store = self.store_reading(plugin, records);
         let request = types::EvaluateRequest {
             as_of: as_of.to_string(),
             settings,

@@ -207,6 +207,27 @@ impl Host {
         body["id"].as_str().expect("id").to_string()
     }
 
+    /// Upload a collection Bundle of `entries` to `profile` (as its person,
+    /// whoever the file is about); the answer.
+    pub async fn upload_entries(&self, profile: &str, entries: Vec<Value>) -> Value {
+        let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": entries});
+        let r = self
+            .client
+            .post(format!(
+                "{}/api/profiles/{profile}/imports?confirm_person=true",
+                self.base
+            ))
+            .header("content-type", "application/fhir+json")
+            .body(serde_json::to_vec(&bundle).expect("json"))
+            .send()
+            .await
+            .expect("upload");
+        let status = r.status().as_u16();
+        let answer: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 201, "{answer}");
+        answer
+    }
+
     /// Whether the host still answers its health check.
     pub async fn healthy(&self) -> bool {
         let (status, body) = self.get("/api/health").await;
