@@ -65,7 +65,8 @@ test: plugins host-debug
 
 lint: host-debug frontend-deps
 	$(CARGO) fmt --all --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace $(NATIVE_EXCLUDE) --all-targets -- -D warnings
+	$(CARGO) clippy --target wasm32-wasip2 $(PLUGIN_CRATES) -- -D warnings
 	$(TARGET_DIR)/debug/hearth openapi > frontend/openapi.json
 	cd frontend && npm run lint
 

@@ -5,7 +5,7 @@
 //! It pulls `Patient/[id]/$everything` page by page, emits each page and
 //! checkpoints the next page's URL.
 
-#[allow(missing_docs)]
+#[allow(missing_docs, clippy::too_many_arguments)]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../../wit/connector/0.1.0",
