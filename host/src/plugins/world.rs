@@ -48,24 +48,27 @@ impl std::fmt::Display for Version {
     }
 }
 
-/// The oldest and newest released version of each world this host runs.
-/// A new release adds an adapter module and moves `max`; `min` moves only
-/// when support for old plugins is dropped on purpose.
-pub const SUPPORTED: &[(Kind, Version, Version)] = &[
+/// The released versions of each world this host runs, oldest (MIN) to
+/// newest (MAX). A new release adds an adapter module and its version at the
+/// end; the first goes only when support for old plugins is dropped on purpose.
+pub const SUPPORTED: &[(Kind, &[Version])] = &[
     (
         Kind::Connector,
-        Version::new(0, 1, 0),
-        Version::new(0, 2, 0),
+        &[Version::new(0, 1, 0), Version::new(0, 2, 0)],
     ),
-    (Kind::Importer, Version::new(0, 1, 0), Version::new(0, 1, 0)),
-    (
-        Kind::Dashboard,
-        Version::new(0, 1, 0),
-        Version::new(0, 1, 0),
-    ),
-    (Kind::Rules, Version::new(0, 1, 0), Version::new(0, 1, 0)),
-    (Kind::Llm, Version::new(0, 1, 0), Version::new(0, 1, 0)),
+    (Kind::Importer, &[Version::new(0, 1, 0)]),
+    (Kind::Dashboard, &[Version::new(0, 1, 0)]),
+    (Kind::Rules, &[Version::new(0, 1, 0)]),
+    (Kind::Llm, &[Version::new(0, 1, 0)]),
 ];
+
+/// The released versions of `kind`'s world this host runs, oldest first.
+pub fn released(kind: Kind) -> &'static [Version] {
+    SUPPORTED
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(&[], |(_, versions)| *versions)
+}
 
 /// The package the first connector world was released under.
 const LEGACY_CONNECTOR: &str = "hearth:plugin";
@@ -91,29 +94,15 @@ impl World {
 
     /// Whether this host runs it.
     pub fn is_supported(&self) -> bool {
-        SUPPORTED
-            .iter()
-            .any(|(kind, min, max)| *kind == self.kind && (*min..=*max).contains(&self.version))
+        released(self.kind).contains(&self.version)
     }
 
     /// The packages this host runs for `kind`, oldest first (for messages).
     pub fn packages_of(kind: Kind) -> Vec<String> {
-        let mut out = Vec::new();
-        for (k, min, max) in SUPPORTED.iter().filter(|(k, ..)| *k == kind) {
-            // Every released version in range; releases so far are minors of 0.x.
-            let mut v = *min;
-            while v <= *max {
-                out.push(
-                    World {
-                        kind: *k,
-                        version: v,
-                    }
-                    .package(),
-                );
-                v = Version::new(v.major, v.minor + 1, 0);
-            }
-        }
-        out
+        released(kind)
+            .iter()
+            .map(|&version| World { kind, version }.package())
+            .collect()
     }
 
     /// Read the world a component targets from its exports and imports.
@@ -203,6 +192,7 @@ mod tests {
         assert!(world(Kind::Connector, Version::new(0, 2, 0)).is_supported());
         assert!(!world(Kind::Connector, Version::new(0, 3, 0)).is_supported());
         assert!(!world(Kind::Dashboard, Version::new(0, 2, 0)).is_supported());
+        assert!(!world(Kind::Connector, Version::new(0, 1, 5)).is_supported());
         assert_eq!(
             World::packages_of(Kind::Connector),
             ["hearth:plugin@0.1.0", "hearth:connector@0.2.0"]
