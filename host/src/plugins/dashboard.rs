@@ -3,10 +3,9 @@
 
 use super::manifest::Kind;
 use super::runtime::call::{CallState, PluginFailure};
-use super::{LoadedPlugin, PluginInfo, Plugins, finish, ports::RecordsReader};
+use super::{LoadedPlugin, Plugins, finish, ports::RecordsReader};
 use serde::Serialize;
 use std::sync::Arc;
-use wasmtime::Store;
 use wasmtime::component::{HasSelf, Linker};
 
 #[allow(missing_docs)]
@@ -33,23 +32,6 @@ pub fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
 }
 
 impl types::Host for CallState {}
-
-/// Call `info()`.
-pub(super) async fn info(
-    pre: &DashboardPre<CallState>,
-    store: &mut Store<CallState>,
-) -> wasmtime::Result<PluginInfo> {
-    let dashboard = pre.instantiate_async(&mut *store).await?;
-    let info = dashboard
-        .hearth_dashboard_plugin()
-        .call_info(&mut *store)
-        .await?;
-    Ok(PluginInfo {
-        id: info.id,
-        version: info.version,
-        name: info.name,
-    })
-}
 
 /// One measured value.
 #[derive(Debug, Clone, PartialEq, Serialize)]

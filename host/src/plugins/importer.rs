@@ -6,10 +6,9 @@ use super::interfaces::sink::{SinkPort, SinkState};
 use super::manifest::Kind;
 use super::runtime::call::{CallState, PluginFailure};
 use super::runtime::outbound::Outbound;
-use super::{LoadedPlugin, PluginInfo, Plugins, Rejections, finish, ports::Intake};
+use super::{LoadedPlugin, Plugins, Rejections, finish, ports::Intake};
 use serde::Serialize;
 use std::sync::Arc;
-use wasmtime::Store;
 use wasmtime::component::{HasSelf, Linker};
 
 #[allow(missing_docs)]
@@ -42,23 +41,6 @@ impl sink::Host for CallState {
     async fn emit(&mut self, batch: Vec<String>) -> wasmtime::Result<Result<u32, PluginError>> {
         self.sink_emit(batch).await
     }
-}
-
-/// Call `info()`.
-pub(super) async fn info(
-    pre: &ImporterPre<CallState>,
-    store: &mut Store<CallState>,
-) -> wasmtime::Result<PluginInfo> {
-    let importer = pre.instantiate_async(&mut *store).await?;
-    let info = importer
-        .hearth_importer_plugin()
-        .call_info(&mut *store)
-        .await?;
-    Ok(PluginInfo {
-        id: info.id,
-        version: info.version,
-        name: info.name,
-    })
 }
 
 /// A document a person uploaded.

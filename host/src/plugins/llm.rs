@@ -8,10 +8,9 @@ use super::interfaces::reply::{OnText, ReplyState};
 use super::manifest::Kind;
 use super::ports::{ModelEndpoint, ModelError, RecordsReader};
 use super::runtime::call::{CallState, PluginFailure};
-use super::{LoadedPlugin, PluginInfo, Plugins, finish};
+use super::{LoadedPlugin, Plugins, finish};
 use serde::Serialize;
 use std::sync::Arc;
-use wasmtime::Store;
 use wasmtime::component::{HasSelf, Linker};
 
 #[allow(missing_docs)]
@@ -65,20 +64,6 @@ impl reply::Host for CallState {
     async fn write(&mut self, text: String) -> wasmtime::Result<()> {
         self.reply_write(text)
     }
-}
-
-/// Call `info()`.
-pub(super) async fn info(
-    pre: &LlmPre<CallState>,
-    store: &mut Store<CallState>,
-) -> wasmtime::Result<PluginInfo> {
-    let llm = pre.instantiate_async(&mut *store).await?;
-    let info = llm.hearth_llm_plugin().call_info(&mut *store).await?;
-    Ok(PluginInfo {
-        id: info.id,
-        version: info.version,
-        name: info.name,
-    })
 }
 
 /// Who said a message.

@@ -37,6 +37,20 @@ use wasmtime::Store;
 use wasmtime::component::Linker;
 use world::World;
 
+/// `info()` of a world that exports `plugin.info`, as a [`PluginInfo`]: the
+/// kinds differ only in the generated accessor of their `plugin` interface.
+macro_rules! call_info {
+    ($pre:expr, $store:expr, $accessor:ident) => {{
+        let instance = $pre.instantiate_async(&mut *$store).await?;
+        let info = instance.$accessor().call_info(&mut *$store).await?;
+        Ok(PluginInfo {
+            id: info.id,
+            version: info.version,
+            name: info.name,
+        })
+    }};
+}
+
 /// What a component says about itself, whatever its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PluginInfo {
@@ -378,10 +392,10 @@ impl Plugins {
         let outcome = tokio::time::timeout(limits.timeout, async {
             match pre {
                 KindPre::Connector(pre) => pre.info(&mut store).await,
-                KindPre::Importer(pre) => importer::info(pre, &mut store).await,
-                KindPre::Dashboard(pre) => dashboard::info(pre, &mut store).await,
-                KindPre::Rules(pre) => rules::info(pre, &mut store).await,
-                KindPre::Llm(pre) => llm::info(pre, &mut store).await,
+                KindPre::Importer(pre) => call_info!(pre, &mut store, hearth_importer_plugin),
+                KindPre::Dashboard(pre) => call_info!(pre, &mut store, hearth_dashboard_plugin),
+                KindPre::Rules(pre) => call_info!(pre, &mut store, hearth_rules_plugin),
+                KindPre::Llm(pre) => call_info!(pre, &mut store, hearth_llm_plugin),
             }
         })
         .await;
