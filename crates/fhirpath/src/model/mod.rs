@@ -1,0 +1,120 @@
+//! What the engine knows of the FHIR R4 model: each type's elements, their types and cardinality.
+//!
+//! FHIRPath needs it to type what it reads (`birthDate` is a `date`, `value` is a choice of
+//! `valueQuantity`, `valueString`, ...). Elements the model does not know are still navigable:
+//! their type is guessed from the JSON, so a provider's extra element is read, not dropped.
+
+mod r4;
+
+/// What a type is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A FHIR primitive (`string`, `date`, `decimal`, ...).
+    Primitive,
+    /// A complex datatype (`Quantity`, `HumanName`, ...).
+    Complex,
+    /// A resource (abstract ones included).
+    Resource,
+    /// A backbone element, named by its path (`Observation.component`).
+    Backbone,
+}
+
+/// One FHIR type and the elements it declares itself (inherited ones live on `base`).
+#[derive(Debug)]
+pub struct TypeDef {
+    /// FHIR type name (`Observation`, `dateTime`, `Observation.component`).
+    pub name: &'static str,
+    /// What kind of type it is.
+    pub kind: Kind,
+    /// The type it specializes.
+    pub base: Option<&'static str>,
+    /// Its own elements in specification order.
+    pub elements: &'static [Element],
+}
+
+/// One element of a type.
+#[derive(Debug)]
+pub struct Element {
+    /// Element name without any choice suffix (`value`, not `valueQuantity`).
+    pub name: &'static str,
+    /// Allowed types; more than one makes it a choice (`value[x]`).
+    pub types: &'static [&'static str],
+    /// Whether it repeats.
+    pub list: bool,
+}
+
+/// Looks a type up by its FHIR name.
+pub fn type_def(name: &str) -> Option<&'static TypeDef> {
+    r4::TYPES
+        .binary_search_by(|t| t.name.cmp(name))
+        .ok()
+        .map(|i| &r4::TYPES[i])
+}
+
+/// Finds an element of `type_name` or of one of its bases.
+pub fn element(type_name: &str, name: &str) -> Option<&'static Element> {
+    let mut current = type_def(type_name);
+    while let Some(t) = current {
+        if let Some(e) = t.elements.iter().find(|e| e.name == name) {
+            return Some(e);
+        }
+        current = t.base.and_then(type_def);
+    }
+    None
+}
+
+/// The primitive a specialized primitive is defined on (the table lists primitives flat).
+fn primitive_base(name: &str) -> Option<&'static str> {
+    match name {
+        "code" | "id" | "markdown" => Some("string"),
+        "url" | "canonical" | "oid" | "uuid" => Some("uri"),
+        "positiveInt" | "unsignedInt" => Some("integer"),
+        _ => None,
+    }
+}
+
+/// Whether `name` is `ancestor` or derives from it.
+pub fn derives_from(name: &str, ancestor: &str) -> bool {
+    let mut current = Some(name);
+    while let Some(n) = current {
+        if n == ancestor {
+            return true;
+        }
+        current = primitive_base(n).or_else(|| type_def(n).and_then(|t| t.base));
+    }
+    false
+}
+
+/// Whether `name` is a type the model knows.
+pub fn is_type(name: &str) -> bool {
+    type_def(name).is_some()
+}
+
+/// The element of `type_name` whose choice key (`valueQuantity`) is `key`, if any.
+pub fn choice_of(type_name: &str, key: &str) -> Option<&'static Element> {
+    let mut current = type_def(type_name);
+    while let Some(t) = current {
+        for e in t.elements.iter().filter(|e| e.types.len() > 1) {
+            if let Some(suffix) = key.strip_prefix(e.name)
+                && e.types.iter().any(|ty| {
+                    ty.eq_ignore_ascii_case(suffix)
+                        && suffix.starts_with(|c: char| c.is_ascii_uppercase())
+                })
+            {
+                return Some(e);
+            }
+        }
+        current = t.base.and_then(type_def);
+    }
+    None
+}
+
+/// Whether `name` is a FHIR primitive type.
+pub fn is_primitive(name: &str) -> bool {
+    type_def(name).is_some_and(|t| t.kind == Kind::Primitive)
+}
+
+/// Whether `name` is a resource type.
+pub fn is_resource(name: &str) -> bool {
+    type_def(name).is_some_and(|t| t.kind == Kind::Resource)
+}
