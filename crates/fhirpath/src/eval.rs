@@ -74,6 +74,12 @@ impl<'e, 'a> Eval<'e, 'a> {
             Expr::Literal(l) => literal(l),
             Expr::Member(name) => {
                 let mut out = Vec::new();
+                if !self.env.strict {
+                    for item in focus {
+                        self.member(item, name, &mut out);
+                    }
+                    return Ok(out);
+                }
                 let mut refusal = None;
                 let mut accepted = false;
                 for item in focus {

@@ -38,12 +38,26 @@ pub struct EvalError(pub String);
 pub struct Env<'a> {
     vars: HashMap<String, Vec<Item<'a>>>,
     root: Option<Node<'a>>,
+    strict: bool,
 }
 
 impl<'a> Env<'a> {
     /// Sets `%name` to a collection.
     pub fn set(&mut self, name: impl Into<String>, value: Vec<Item<'a>>) {
         self.vars.insert(name.into(), value);
+    }
+
+    /// Strict mode refuses names a known type cannot have (`name.given1`), choices written
+    /// with their type (`valueQuantity`) and another resource type as the path's start.
+    /// Off by default: views read whatever the records hold, and an absent element is empty.
+    pub fn strict(mut self, on: bool) -> Self {
+        self.strict = on;
+        self
+    }
+
+    /// The collection `%name` is set to.
+    pub fn get(&self, name: &str) -> Option<&Vec<Item<'a>>> {
+        self.vars.get(name)
     }
 
     /// Sets `%name` to a JSON value typed as FHIR type `ty` (empty for System types).

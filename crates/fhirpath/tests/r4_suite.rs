@@ -318,7 +318,7 @@ fn run_case(
     let outcome = Expression::parse(&case.expression)
         .map_err(|e| e.to_string())
         .and_then(|expr| {
-            expr.evaluate(&resource, &Env::default())
+            expr.evaluate(&resource, &Env::default().strict(true))
                 .map_err(|e| e.to_string())
         })
         .map(|items| items.iter().map(render).collect::<Vec<_>>());

@@ -52,10 +52,19 @@ fn choice_elements_and_dates_are_typed_by_the_model() {
         eval("code.coding.where(system = %loinc).code", &obs),
         ["\"2345-7\""]
     );
-    let err = Expression::parse("Observation.valueQuantity.value")
-        .unwrap()
-        .evaluate(&obs, &Env::default());
+    // Strict mode names the right way to write a choice; the default reads what is there.
+    let expr = Expression::parse("Observation.valueQuantity.value").unwrap();
+    let err = expr.evaluate(&obs, &Env::default().strict(true));
     assert!(err.unwrap_err().0.contains("value.ofType(Quantity)"));
+    assert_eq!(eval("Observation.valueQuantity.value", &obs), ["72.50"]);
+    let strict = Env::default().strict(true);
+    assert!(
+        Expression::parse("code.text1")
+            .unwrap()
+            .evaluate(&obs, &strict)
+            .is_err()
+    );
+    assert_eq!(eval("code.text1", &obs), Vec::<String>::new());
 }
 
 #[test]
