@@ -141,6 +141,7 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("GET", "/api/profiles/{profile}/labs", READ),
     ("GET", "/api/profiles/{profile}/labs/series", READ),
     ("GET", "/api/profiles/{profile}/summary", READ),
+    ("POST", "/api/profiles/{profile}/views/$run", READ),
     ("POST", "/api/profiles/{profile}/imports", EDIT_201),
     ("GET", "/api/profiles/{profile}/export", READ),
     ("GET", "/api/profiles/{profile}/export/ndjson/{type}", READ),
@@ -604,6 +605,14 @@ impl World {
             ("GET", "/api/profiles/{profile}/summary") => {
                 (format!("/api/profiles/{p}/summary"), none)
             }
+            ("POST", "/api/profiles/{profile}/views/$run") => (
+                format!("/api/profiles/{p}/views/$run"),
+                (
+                    Some(json!({"view": {"resource": "Patient",
+                        "select": [{"column": [{"name": "id", "path": "id"}]}]}})),
+                    None,
+                ),
+            ),
             ("GET", "/api/profiles/{profile}/labs/series") => {
                 (format!("/api/profiles/{p}/labs/series?code=8867-4"), none)
             }

@@ -15,6 +15,7 @@ pub mod openapi;
 mod profiles;
 mod removals;
 mod transfer;
+mod views;
 
 use crate::auth::{Auth, AuthError};
 use crate::files::{Files, SpoolError};
@@ -136,6 +137,7 @@ fn routes() -> Routes {
     let r = transfer::routes(r);
     let r = manual::routes(r);
     let r = data::routes(r);
+    let r = views::routes(r);
     openapi::routes(r)
 }
 

@@ -70,7 +70,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// Each module's description.
-fn parts() -> [utoipa::openapi::OpenApi; 12] {
+fn parts() -> [utoipa::openapi::OpenApi; 13] {
     [
         super::account::Doc::openapi(),
         super::admin::Doc::openapi(),
@@ -83,6 +83,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 12] {
         super::transfer::Doc::openapi(),
         super::manual::Doc::openapi(),
         super::data::Doc::openapi(),
+        super::views::Doc::openapi(),
         Doc::openapi(),
     ]
 }

@@ -20,6 +20,7 @@ pub mod search;
 pub mod staging;
 pub mod summary;
 pub mod validate;
+pub mod views;
 
 use crate::auth::ProfileScope;
 use crate::db::Db;
