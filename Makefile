@@ -20,7 +20,7 @@ NATIVE_EXCLUDE := --exclude hearth-test-misbehave --exclude hearth-test-legacy-r
 PLUGIN_CRATES := -p hearth-connector-fhir-r4 -p hearth-connector-fhir-dstu3 -p hearth-test-misbehave \
   -p hearth-test-legacy-r4 -p hearth-test-importer -p hearth-test-dashboard -p hearth-test-rules -p hearth-test-llm
 
-.PHONY: run test plugins wasm-target bench lint clean frontend frontend-deps host-debug
+.PHONY: run test suites plugins wasm-target bench lint clean frontend frontend-deps host-debug
 
 run: plugins
 	$(CARGO) build --release -p hearth-host
@@ -61,7 +61,14 @@ test: plugins host-debug
 	$(MAKE) frontend HEARTH=$(TARGET_DIR)/debug/hearth
 	cd frontend && npm test
 	$(CARGO) test --workspace $(NATIVE_EXCLUDE) --all-targets
+	$(MAKE) suites
 	cd frontend && HEARTH_BIN=$(abspath $(TARGET_DIR))/debug/hearth npm run e2e
+
+# The official FHIRPath R4 and SQL-on-FHIR v2 suites (from ../shared/data), with the pass
+# count of each group and file printed; `make test` runs them too.
+suites:
+	$(CARGO) test -p hearth-fhirpath --test r4_suite -- --nocapture
+	$(CARGO) test -p hearth-views --test sof_suite -- --nocapture
 
 lint: host-debug frontend-deps
 	$(CARGO) fmt --all --check
