@@ -11,14 +11,17 @@ TEST_PLUGINS := test-misbehave:plugins/testing/misbehave:hearth_test_misbehave \
   test-legacy-r4:plugins/testing/legacy-r4:hearth_test_legacy_r4 \
   test-importer:plugins/testing/importer:hearth_test_importer \
   test-dashboard:plugins/testing/dashboard:hearth_test_dashboard \
+  test-legacy-dashboard:plugins/testing/legacy-dashboard:hearth_test_legacy_dashboard \
   test-rules:plugins/testing/rules:hearth_test_rules \
   test-llm:plugins/testing/llm:hearth_test_llm
 # Test plugins are wasm-only; the native test run leaves them out.
 NATIVE_EXCLUDE := --exclude hearth-test-misbehave --exclude hearth-test-legacy-r4 --exclude hearth-test-importer \
-  --exclude hearth-test-dashboard --exclude hearth-test-rules --exclude hearth-test-llm
+  --exclude hearth-test-dashboard --exclude hearth-test-legacy-dashboard --exclude hearth-test-rules \
+  --exclude hearth-test-llm
 # The wasm packages built for the plugins above.
 PLUGIN_CRATES := -p hearth-connector-fhir-r4 -p hearth-connector-fhir-dstu3 -p hearth-test-misbehave \
-  -p hearth-test-legacy-r4 -p hearth-test-importer -p hearth-test-dashboard -p hearth-test-rules -p hearth-test-llm
+  -p hearth-test-legacy-r4 -p hearth-test-importer -p hearth-test-dashboard -p hearth-test-legacy-dashboard \
+  -p hearth-test-rules -p hearth-test-llm
 
 .PHONY: run test suites plugins wasm-target bench lint clean frontend frontend-deps host-debug
 

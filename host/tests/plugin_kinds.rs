@@ -116,6 +116,12 @@ async fn every_kind_loads_and_is_listed_with_its_world_version() {
         (
             "test-dashboard",
             "dashboard",
+            "hearth:dashboard@0.2.0",
+            "0.2.0",
+        ),
+        (
+            "test-legacy-dashboard",
+            "dashboard",
             "hearth:dashboard@0.1.0",
             "0.1.0",
         ),
@@ -263,6 +269,22 @@ async fn every_kind_that_floods_the_host_is_stopped() {
         };
         assert!(expected, "{kind}: {failure}");
     }
+    // Views are records read too: running one over and over meets the same budget.
+    let plugins = &host.state.plugins;
+    let flood = plugins
+        .render_dashboard(
+            &plugins.get("test-dashboard").expect("loaded"),
+            "2026-12-05",
+            vec![("misbehave".into(), "flood-views".into())],
+            reader(&host, scope(&host, &host.profile).await),
+        )
+        .await
+        .expect_err("stopped");
+    assert!(
+        matches!(&flood, PluginFailure::Reads { limit, .. } if limit == "1 MiB of records"),
+        "{flood}"
+    );
+    assert!(host.healthy().await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -327,7 +349,35 @@ async fn plugins_read_only_the_profile_their_call_is_for() {
         .await
         .expect("drawn");
     let board = serde_json::to_value(&board).expect("json");
-    assert_eq!(board["widgets"][0]["widget"], "table", "{board}");
+    assert_eq!(board["cards"][0]["widget"], "table", "{board}");
+    assert_eq!(board["cards"][0]["key"], "conditions");
+    assert_eq!(
+        board["cards"][0]["rows"][0]["evidence"],
+        json!(["Condition/bea-asthma"]),
+        "{board}"
+    );
+    assert_eq!(
+        board["cards"][0]["rows"].as_array().map(Vec::len),
+        Some(1),
+        "{board}"
+    );
+    // A dashboard on the first world reads through the same reader; its cards are keyed by position.
+    let board = plugins
+        .render_dashboard(
+            &plugins.get("test-legacy-dashboard").expect("loaded"),
+            "2026-12-05",
+            vec![],
+            hers.clone(),
+        )
+        .await
+        .expect("drawn");
+    let board = serde_json::to_value(&board).expect("json");
+    assert_eq!(board["cards"][0]["key"], "widget-0", "{board}");
+    assert_eq!(
+        board["cards"][0]["rows"][0]["evidence"],
+        json!(["Condition/bea-asthma"]),
+        "{board}"
+    );
     let written: Arc<Mutex<String>> = Arc::default();
     let answer = plugins
         .answer(

@@ -19,11 +19,12 @@
 /// Raw bindings generated from the WIT packages under `wit/`.
 #[allow(missing_docs, clippy::too_many_arguments)]
 pub mod bindings {
-    /// `hearth:common@0.1.0`: errors, logging, records; shared by every world below.
+    /// `hearth:common@0.1.0` (errors, logging, records) and `hearth:views@0.1.0`;
+    /// shared by every world below.
     pub mod common {
         wit_bindgen::generate!({
-            inline: "package hearth:sdk; world common { import hearth:common/log@0.1.0; import hearth:common/records@0.1.0; }",
-            path: "../wit/common/0.1.0",
+            inline: "package hearth:sdk; world common { import hearth:common/log@0.1.0; import hearth:common/records@0.1.0; import hearth:views/view@0.1.0; }",
+            path: "../wit/views/0.1.0",
             world: "hearth:sdk/common",
             generate_all,
         });
@@ -61,15 +62,16 @@ pub mod bindings {
         });
     }
 
-    /// `hearth:dashboard@0.1.0`.
+    /// `hearth:dashboard@0.2.0`.
     pub mod dashboard {
         wit_bindgen::generate!({
-            path: "../wit/dashboard/0.1.0",
+            path: "../wit/dashboard/0.2.0",
             world: "hearth:dashboard/dashboard",
             with: {
                 "hearth:common/types@0.1.0": crate::bindings::common::hearth::common::types,
                 "hearth:common/log@0.1.0": crate::bindings::common::hearth::common::log,
                 "hearth:common/records@0.1.0": crate::bindings::common::hearth::common::records,
+                "hearth:views/view@0.1.0": crate::bindings::common::hearth::views::view,
             },
             generate_all,
             pub_export_macro: true,
@@ -119,6 +121,7 @@ pub mod log;
 pub mod pull;
 pub mod records;
 pub mod sink;
+pub mod views;
 
 pub use bindings::common::hearth::common::types::{ErrorKind, PluginError};
 pub use bindings::connector::export_connector;

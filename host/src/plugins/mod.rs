@@ -50,6 +50,7 @@ macro_rules! call_info {
         })
     }};
 }
+pub(crate) use call_info;
 
 /// What a component says about itself, whatever its kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +86,7 @@ pub struct LoadedPlugin {
 enum KindPre {
     Connector(connector::ConnectorPre),
     Importer(importer::ImporterPre<CallState>),
-    Dashboard(dashboard::DashboardPre<CallState>),
+    Dashboard(dashboard::DashboardPre),
     Rules(rules::RulesPre<CallState>),
     Llm(llm::LlmPre<CallState>),
 }
@@ -167,6 +168,7 @@ fn linker_for(engine: &wasmtime::Engine, kind: Kind) -> wasmtime::Result<Linker<
         Kind::Importer => importer::add_to_linker(&mut linker)?,
         Kind::Dashboard => {
             interfaces::add_records(&mut linker)?;
+            interfaces::add_views(&mut linker)?;
             dashboard::add_to_linker(&mut linker)?;
         }
         Kind::Rules => {
@@ -341,9 +343,9 @@ impl Plugins {
             Kind::Importer => {
                 KindPre::Importer(importer::ImporterPre::new(instance_pre).map_err(exports)?)
             }
-            Kind::Dashboard => {
-                KindPre::Dashboard(dashboard::DashboardPre::new(instance_pre).map_err(exports)?)
-            }
+            Kind::Dashboard => KindPre::Dashboard(
+                dashboard::DashboardPre::new(world.version, instance_pre).map_err(exports)?,
+            ),
             Kind::Rules => KindPre::Rules(rules::RulesPre::new(instance_pre).map_err(exports)?),
             Kind::Llm => KindPre::Llm(llm::LlmPre::new(instance_pre).map_err(exports)?),
         };
@@ -393,7 +395,7 @@ impl Plugins {
             match pre {
                 KindPre::Connector(pre) => pre.info(&mut store).await,
                 KindPre::Importer(pre) => call_info!(pre, &mut store, hearth_importer_plugin),
-                KindPre::Dashboard(pre) => call_info!(pre, &mut store, hearth_dashboard_plugin),
+                KindPre::Dashboard(pre) => pre.info(&mut store).await,
                 KindPre::Rules(pre) => call_info!(pre, &mut store, hearth_rules_plugin),
                 KindPre::Llm(pre) => call_info!(pre, &mut store, hearth_llm_plugin),
             }

@@ -82,6 +82,28 @@ pub struct RecordsPage {
     pub next: Option<String>,
 }
 
+/// A view a plugin asked to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewQuery {
+    /// The ViewDefinition as JSON text.
+    pub definition: String,
+    /// FHIR search parameters that narrow the records first.
+    pub filter: Vec<(String, String)>,
+    /// Most rows wanted.
+    pub limit: usize,
+}
+
+/// A view's output.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ViewTable {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// Each row as a JSON array in column order.
+    pub rows: Vec<String>,
+    /// Whether rows past the limit were left out.
+    pub truncated: bool,
+}
+
 /// Why a read failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ReadError {
@@ -104,6 +126,8 @@ pub trait RecordsReader: Send + Sync {
         resource_type: &'a str,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, ReadError>>;
+    /// A SQL-on-FHIR view over the records.
+    fn view(&self, query: ViewQuery) -> BoxFuture<'_, Result<ViewTable, ReadError>>;
 }
 
 /// The model endpoint an administrator configured, for llm adapters. The

@@ -57,7 +57,10 @@ pub const SUPPORTED: &[(Kind, &[Version])] = &[
         &[Version::new(0, 1, 0), Version::new(0, 2, 0)],
     ),
     (Kind::Importer, &[Version::new(0, 1, 0)]),
-    (Kind::Dashboard, &[Version::new(0, 1, 0)]),
+    (
+        Kind::Dashboard,
+        &[Version::new(0, 1, 0), Version::new(0, 2, 0)],
+    ),
     (Kind::Rules, &[Version::new(0, 1, 0)]),
     (Kind::Llm, &[Version::new(0, 1, 0)]),
 ];
@@ -191,7 +194,8 @@ mod tests {
         assert!(world(Kind::Connector, Version::new(0, 1, 0)).is_supported());
         assert!(world(Kind::Connector, Version::new(0, 2, 0)).is_supported());
         assert!(!world(Kind::Connector, Version::new(0, 3, 0)).is_supported());
-        assert!(!world(Kind::Dashboard, Version::new(0, 2, 0)).is_supported());
+        assert!(world(Kind::Dashboard, Version::new(0, 2, 0)).is_supported());
+        assert!(!world(Kind::Dashboard, Version::new(0, 3, 0)).is_supported());
         assert!(!world(Kind::Connector, Version::new(0, 1, 5)).is_supported());
         assert_eq!(
             World::packages_of(Kind::Connector),

@@ -6,7 +6,9 @@
 use super::RecordStore;
 use super::search::{Search, SearchError};
 use crate::auth::ProfileScope;
-use crate::plugins::ports::{ReadError, RecordsPage, RecordsQuery, RecordsReader};
+use crate::plugins::ports::{
+    ReadError, RecordsPage, RecordsQuery, RecordsReader, ViewQuery, ViewTable,
+};
 use futures_util::future::BoxFuture;
 
 /// A profile's records, read-only, for a plugin call.
@@ -69,4 +71,40 @@ impl RecordsReader for ProfileReader {
             Ok(found.map(|r| r.resource.get().to_string()))
         })
     }
+
+    fn view(&self, query: ViewQuery) -> BoxFuture<'_, Result<ViewTable, ReadError>> {
+        Box::pin(async move {
+            use super::views::{ViewLimits, ViewRunError};
+            let definition: serde_json::Value = serde_json::from_str(&query.definition)
+                .map_err(|e| ReadError::Invalid(format!("the view is not JSON: {e}")))?;
+            let view =
+                super::views::check(&definition).map_err(|e| ReadError::Invalid(e.to_string()))?;
+            let limits = ViewLimits {
+                max_rows: query.limit,
+                time: VIEW_TIME,
+            };
+            let out = self
+                .records
+                .run_view(&self.scope, &view, &query.filter, limits)
+                .await
+                .map_err(|e| match e {
+                    ViewRunError::Store(_) | ViewRunError::Corrupt(_) => {
+                        ReadError::Failed(e.to_string())
+                    }
+                    other => ReadError::Invalid(other.to_string()),
+                })?;
+            Ok(ViewTable {
+                columns: out.columns.into_iter().map(|c| c.name).collect(),
+                rows: out
+                    .rows
+                    .iter()
+                    .map(|row| serde_json::Value::Array(row.clone()).to_string())
+                    .collect(),
+                truncated: out.truncated,
+            })
+        })
+    }
 }
+
+/// Time one view may take inside a plugin call (the call's own deadline still applies).
+const VIEW_TIME: std::time::Duration = std::time::Duration::from_secs(10);

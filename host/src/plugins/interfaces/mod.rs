@@ -10,12 +10,13 @@ pub mod log;
 pub mod records;
 pub mod reply;
 pub mod sink;
+pub mod views;
 
 #[allow(missing_docs)]
 mod generated {
     wasmtime::component::bindgen!({
-        inline: "package hearth:host; world common { import hearth:common/log@0.1.0; import hearth:common/records@0.1.0; }",
-        path: "../wit/common/0.1.0",
+        inline: "package hearth:host; world common { import hearth:common/log@0.1.0; import hearth:common/records@0.1.0; import hearth:views/view@0.1.0; }",
+        path: "../wit/views/0.1.0",
         world: "hearth:host/common",
         imports: { default: async | trappable },
     });
@@ -23,6 +24,7 @@ mod generated {
 
 use common::types::{ErrorKind, PluginError};
 pub use generated::hearth::common;
+pub use generated::hearth::views as views_wit;
 
 use super::runtime::call::{CallState, ReportedKind};
 use wasmtime::component::{HasSelf, Linker};
@@ -32,6 +34,11 @@ pub fn add_common(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
     common::types::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)?;
     common::log::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)?;
     Ok(())
+}
+
+/// Link `hearth:views/view`, for the kinds whose worlds run views.
+pub fn add_views(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
+    views_wit::view::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)
 }
 
 /// Link `hearth:common/records`, for the kinds that may read records.

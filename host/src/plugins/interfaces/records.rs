@@ -44,7 +44,7 @@ impl RecordsAccess {
     }
 
     /// Count one request before it is made; past the limit, the call is stopped.
-    fn count(&mut self) -> wasmtime::Result<()> {
+    pub(super) fn count(&mut self) -> wasmtime::Result<()> {
         self.requests = self.requests.saturating_add(1);
         if self.requests > MAX_REQUESTS {
             return Err(ReadsExceeded::Requests(MAX_REQUESTS).into());
@@ -53,7 +53,7 @@ impl RecordsAccess {
     }
 
     /// Count `bytes` against the budget; past it, the call is stopped.
-    fn charge(&mut self, bytes: usize) -> wasmtime::Result<()> {
+    pub(super) fn charge(&mut self, bytes: usize) -> wasmtime::Result<()> {
         self.bytes_read = self.bytes_read.saturating_add(bytes);
         if self.bytes_read > self.max_bytes {
             return Err(ReadsExceeded::Bytes(self.max_bytes).into());
@@ -62,14 +62,14 @@ impl RecordsAccess {
     }
 }
 
-fn denied() -> PluginError {
+pub(super) fn denied() -> PluginError {
     error(
         ErrorKind::InvalidInput,
         "this plugin did not declare `records = \"read\"` in its manifest, or the call is for no profile",
     )
 }
 
-fn read_error(e: ReadError) -> PluginError {
+pub(super) fn read_error(e: ReadError) -> PluginError {
     match e {
         ReadError::Invalid(m) => error(ErrorKind::InvalidInput, m),
         ReadError::Failed(m) => PluginError {
@@ -166,6 +166,12 @@ mod tests {
             _: &'a str,
         ) -> BoxFuture<'a, Result<Option<String>, ReadError>> {
             Box::pin(async { Ok(None) })
+        }
+        fn view(
+            &self,
+            _: crate::plugins::ports::ViewQuery,
+        ) -> BoxFuture<'_, Result<crate::plugins::ports::ViewTable, ReadError>> {
+            Box::pin(async { Ok(Default::default()) })
         }
     }
 

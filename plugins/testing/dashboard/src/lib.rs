@@ -1,12 +1,13 @@
-//! A trivial dashboard for the host's tests: a table of the Observations it
-//! can read through the host. Its `misbehave` setting (`endless-loop`,
-//! `memory-bomb`, `trap`, `flood`) asks for a misbehaviour; `flood` reads the
-//! records over and over.
+//! A trivial dashboard (world 0.2) for the host's tests: a table of the
+//! Conditions it can read through a view. Its `misbehave` setting
+//! (`endless-loop`, `memory-bomb`, `trap`, `flood`, `flood-views`) asks for a
+//! misbehaviour; the floods read the records over and over.
 
 use hearth_plugin_sdk::dashboard::{
-    Board, Dashboard, DashboardInfo, RenderRequest, Row, Table, Widget, export_dashboard,
+    Board, Card, Dashboard, DashboardInfo, RenderRequest, Row, Table, Widget, export_dashboard,
 };
-use hearth_plugin_sdk::{PluginError, records};
+use hearth_plugin_sdk::{PluginError, records, views};
+use serde_json::json;
 
 struct TestDashboard;
 
@@ -17,6 +18,8 @@ impl Dashboard for TestDashboard {
             version: env!("CARGO_PKG_VERSION").into(),
             name: "Test dashboard".into(),
             conditions: vec![],
+            ages: None,
+            settings: vec![],
         }
     }
 
@@ -28,11 +31,24 @@ impl Dashboard for TestDashboard {
                 records::search("Condition", &[("_count", "100")], usize::MAX)?;
             }
         }
-        let found = records::search("Observation", &[("_count", "100")], 10_000)?;
-        let rows = found
+        if misbehave == "flood-views" {
+            let view = json!({"resource": "Condition", "select": [{"column": [
+                {"name": "id", "path": "id"}, {"name": "text", "path": "code.text"}
+            ]}]});
+            loop {
+                views::run(&view, None, Some(10_000))?;
+            }
+        }
+        let view = json!({
+            "resource": "Condition",
+            "select": [{"column": [{"name": "key", "path": "getResourceKey()"}]}]
+        });
+        let table = views::run(&view, None, Some(10_000))?;
+        let rows = table
+            .rows
             .iter()
-            .map(|o| {
-                let key = format!("Observation/{}", o["id"].as_str().unwrap_or_default());
+            .map(|row| {
+                let key = row[0].as_str().unwrap_or_default().to_string();
                 Row {
                     cells: vec![key.clone()],
                     evidence: vec![key],
@@ -40,12 +56,15 @@ impl Dashboard for TestDashboard {
             })
             .collect();
         Ok(Board {
-            title: format!("Observations as of {}", request.as_of),
-            widgets: vec![Widget::Table(Table {
-                title: "Observations".into(),
-                columns: vec!["Record".into()],
-                rows,
-            })],
+            title: format!("Conditions as of {}", request.as_of),
+            cards: vec![Card {
+                key: "conditions".into(),
+                widget: Widget::Table(Table {
+                    title: "Conditions".into(),
+                    columns: vec!["Record".into()],
+                    rows,
+                }),
+            }],
         })
     }
 }
