@@ -1,0 +1,462 @@
+//! The diabetes dashboard: "how is my diabetes care going?"
+//!
+//! HbA1c against its goal and its 6-month check, glucose, lipids, kidney
+//! (eGFR and urine albumin/creatinine), blood pressure, weight and BMI, the
+//! medicines the standards of care expect (ACE inhibitor or ARB, statin), and
+//! flu and pneumococcal vaccines. Every target names its source; every value
+//! is the record's own, with the record's id.
+
+use hearth_dashboard_kit::{self as kit, DrugClass, Measure, band};
+use hearth_plugin_sdk::PluginError;
+use hearth_plugin_sdk::dashboard::{
+    AgeRange, Board, Card, Dashboard, DashboardInfo, LineChart, RenderRequest, Status, StatusItem,
+    StatusList, TimelineStrip, Widget, export_dashboard,
+};
+
+/// ADA Standards of Care in Diabetes, 2024.
+const ADA: &str = "American Diabetes Association, Standards of Care in Diabetes—2024 (Diabetes Care 47, Suppl. 1), https://diabetesjournals.org/care/issue/47/Supplement_1";
+/// KDIGO 2022 guideline for diabetes management in CKD.
+const KDIGO: &str = "KDIGO 2022 Clinical Practice Guideline for Diabetes Management in CKD, https://kdigo.org/guidelines/diabetes-ckd/";
+
+/// HbA1c, in % (NGSP) or mmol/mol (IFCC).
+pub const A1C: Measure = Measure {
+    name: "HbA1c",
+    codes: &[
+        "http://loinc.org|4548-4",
+        "http://loinc.org|17856-6",
+        "http://loinc.org|59261-8",
+    ],
+    search: &[],
+    steady_within: 0.2,
+};
+/// Glucose in serum, plasma or blood.
+pub const GLUCOSE: Measure = Measure {
+    name: "Glucose",
+    codes: &[
+        "http://loinc.org|2345-7",
+        "http://loinc.org|2339-0",
+        "http://loinc.org|1558-6",
+    ],
+    search: &[],
+    steady_within: 10.0,
+};
+/// LDL cholesterol (measured or calculated).
+pub const LDL: Measure = Measure {
+    name: "LDL cholesterol",
+    codes: &[
+        "http://loinc.org|18262-6",
+        "http://loinc.org|13457-7",
+        "http://loinc.org|2089-1",
+    ],
+    search: &[],
+    steady_within: 10.0,
+};
+/// HDL cholesterol.
+pub const HDL: Measure = Measure {
+    name: "HDL cholesterol",
+    codes: &["http://loinc.org|2085-9"],
+    search: &[],
+    steady_within: 5.0,
+};
+/// Triglycerides.
+pub const TRIGLYCERIDES: Measure = Measure {
+    name: "Triglycerides",
+    codes: &["http://loinc.org|2571-8"],
+    search: &[],
+    steady_within: 15.0,
+};
+/// Albumin/creatinine ratio in urine.
+pub const UACR: Measure = Measure {
+    name: "Urine albumin/creatinine",
+    codes: &[
+        "http://loinc.org|9318-7",
+        "http://loinc.org|14959-1",
+        "http://loinc.org|32294-1",
+    ],
+    search: &[],
+    steady_within: 5.0,
+};
+/// Creatinine in serum or plasma.
+pub const CREATININE: Measure = Measure {
+    name: "Creatinine",
+    codes: &["http://loinc.org|2160-0", "http://loinc.org|38483-4"],
+    search: &[],
+    steady_within: 0.1,
+};
+/// eGFR, by the formulas laboratories report.
+pub const EGFR: Measure = Measure {
+    name: "eGFR",
+    codes: &[
+        "http://loinc.org|33914-3",
+        "http://loinc.org|48642-3",
+        "http://loinc.org|48643-1",
+        "http://loinc.org|62238-1",
+        "http://loinc.org|69405-9",
+        "http://loinc.org|98979-8",
+    ],
+    search: &[],
+    steady_within: 5.0,
+};
+/// Systolic blood pressure, alone or in a blood pressure panel.
+pub const SYSTOLIC: Measure = Measure {
+    name: "Systolic",
+    codes: &["http://loinc.org|8480-6"],
+    search: &[
+        "http://loinc.org|85354-9",
+        "http://loinc.org|55284-4",
+        "http://loinc.org|8480-6",
+    ],
+    steady_within: 5.0,
+};
+/// Diastolic blood pressure, alone or in a blood pressure panel.
+pub const DIASTOLIC: Measure = Measure {
+    name: "Diastolic",
+    codes: &["http://loinc.org|8462-4"],
+    search: &[
+        "http://loinc.org|85354-9",
+        "http://loinc.org|55284-4",
+        "http://loinc.org|8462-4",
+    ],
+    steady_within: 5.0,
+};
+/// Body weight.
+pub const WEIGHT: Measure = Measure {
+    name: "Weight",
+    codes: &["http://loinc.org|29463-7", "http://loinc.org|3141-9"],
+    search: &[],
+    steady_within: 1.0,
+};
+/// Body mass index.
+pub const BMI: Measure = Measure {
+    name: "BMI",
+    codes: &["http://loinc.org|39156-5"],
+    search: &[],
+    steady_within: 0.5,
+};
+
+/// ACE inhibitors and angiotensin receptor blockers.
+pub const ACE_ARB: DrugClass = DrugClass {
+    name: "ACE inhibitor or ARB",
+    ingredients: &[
+        "benazepril",
+        "captopril",
+        "enalapril",
+        "fosinopril",
+        "lisinopril",
+        "moexipril",
+        "perindopril",
+        "quinapril",
+        "ramipril",
+        "trandolapril",
+        "azilsartan",
+        "candesartan",
+        "eprosartan",
+        "irbesartan",
+        "losartan",
+        "olmesartan",
+        "telmisartan",
+        "valsartan",
+    ],
+};
+/// Statins.
+pub const STATIN: DrugClass = DrugClass {
+    name: "Statin",
+    ingredients: &[
+        "atorvastatin",
+        "fluvastatin",
+        "lovastatin",
+        "pitavastatin",
+        "pravastatin",
+        "rosuvastatin",
+        "simvastatin",
+    ],
+};
+/// Influenza vaccines (CVX).
+pub const FLU: &[&str] = &[
+    "88", "111", "135", "140", "141", "144", "149", "150", "151", "153", "155", "158", "161",
+    "166", "168", "171", "185", "186", "197", "200", "201", "205", "231",
+];
+/// Pneumococcal vaccines (CVX).
+pub const PNEUMOCOCCAL: &[&str] = &["33", "100", "109", "133", "152", "215", "216"];
+
+struct Diabetes;
+
+fn card(key: &str, widget: Widget) -> Card {
+    Card {
+        key: key.to_string(),
+        widget,
+    }
+}
+
+fn chart(
+    title: &str,
+    lines: &[(&Measure, &[kit::Reading])],
+    targets: Vec<hearth_plugin_sdk::dashboard::Band>,
+) -> Widget {
+    Widget::LineChart(LineChart {
+        title: title.to_string(),
+        series: lines
+            .iter()
+            .flat_map(|(m, r)| kit::series(m.name, r))
+            .collect(),
+        targets,
+    })
+}
+
+impl Dashboard for Diabetes {
+    fn info() -> DashboardInfo {
+        DashboardInfo {
+            id: "diabetes".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            name: "Diabetes".into(),
+            conditions: [
+                "http://snomed.info/sct|73211009",
+                "http://snomed.info/sct|44054006",
+                "http://snomed.info/sct|46635009",
+                "http://hl7.org/fhir/sid/icd-10-cm|E11.9",
+                "http://hl7.org/fhir/sid/icd-10-cm|E10.9",
+                "http://hl7.org/fhir/sid/icd-10-cm|E11.65",
+            ]
+            .map(String::from)
+            .to_vec(),
+            ages: None::<AgeRange>,
+            settings: vec![],
+        }
+    }
+
+    fn render(request: RenderRequest) -> Result<Board, PluginError> {
+        let as_of = request.as_of.as_str();
+        let a1c = kit::readings(&A1C)?;
+        let glucose = kit::readings(&GLUCOSE)?;
+        let (ldl, hdl, tg) = (
+            kit::readings(&LDL)?,
+            kit::readings(&HDL)?,
+            kit::readings(&TRIGLYCERIDES)?,
+        );
+        let (uacr, creatinine, egfr) = (
+            kit::readings(&UACR)?,
+            kit::readings(&CREATININE)?,
+            kit::readings(&EGFR)?,
+        );
+        let (systolic, diastolic) = (kit::readings(&SYSTOLIC)?, kit::readings(&DIASTOLIC)?);
+        let (weight, bmi) = (kit::readings(&WEIGHT)?, kit::readings(&BMI)?);
+        let medicines = kit::medicines_in_use()?;
+        let shots = kit::immunizations()?;
+
+        let mut cards = vec![
+            card(
+                "a1c-latest",
+                Widget::Stat(kit::stat("Latest HbA1c", &A1C, &a1c, as_of, Some(6))),
+            ),
+            card(
+                "a1c-trend",
+                chart(
+                    "HbA1c",
+                    &[(&A1C, &a1c)],
+                    vec![band(
+                        None,
+                        Some(7.0),
+                        "Goal for many adults: below 7 %",
+                        &format!("{ADA}, section 6"),
+                    )],
+                ),
+            ),
+            card(
+                "glucose",
+                chart(
+                    "Glucose",
+                    &[(&GLUCOSE, &glucose)],
+                    vec![band(
+                        Some(80.0),
+                        Some(130.0),
+                        "Before meals: 80–130 mg/dL",
+                        &format!("{ADA}, section 6"),
+                    )],
+                ),
+            ),
+            card(
+                "ldl-latest",
+                Widget::Stat(kit::stat(
+                    "Latest LDL cholesterol",
+                    &LDL,
+                    &ldl,
+                    as_of,
+                    Some(12),
+                )),
+            ),
+            card(
+                "lipids",
+                chart(
+                    "Cholesterol and triglycerides",
+                    &[(&LDL, &ldl), (&HDL, &hdl), (&TRIGLYCERIDES, &tg)],
+                    vec![band(
+                        None,
+                        Some(100.0),
+                        "LDL below 100 mg/dL (below 70 with cardiovascular risk)",
+                        &format!("{ADA}, section 10"),
+                    )],
+                ),
+            ),
+            card(
+                "uacr-latest",
+                Widget::Stat(kit::stat(
+                    "Latest urine albumin/creatinine",
+                    &UACR,
+                    &uacr,
+                    as_of,
+                    Some(12),
+                )),
+            ),
+            card(
+                "egfr-latest",
+                Widget::Stat(kit::stat("Latest eGFR", &EGFR, &egfr, as_of, Some(12))),
+            ),
+            card(
+                "kidney",
+                chart(
+                    "Kidney",
+                    &[(&EGFR, &egfr), (&UACR, &uacr), (&CREATININE, &creatinine)],
+                    vec![
+                        band(
+                            Some(60.0),
+                            None,
+                            "eGFR 60 or more",
+                            &format!("{KDIGO}; {ADA}, section 11"),
+                        ),
+                        band(
+                            None,
+                            Some(30.0),
+                            "Albumin/creatinine below 30 mg/g",
+                            &format!("{KDIGO}; {ADA}, section 11"),
+                        ),
+                    ],
+                ),
+            ),
+            card(
+                "bp-latest",
+                Widget::Stat(kit::stat(
+                    "Latest systolic blood pressure",
+                    &SYSTOLIC,
+                    &systolic,
+                    as_of,
+                    Some(12),
+                )),
+            ),
+            card(
+                "blood-pressure",
+                chart(
+                    "Blood pressure",
+                    &[(&SYSTOLIC, &systolic), (&DIASTOLIC, &diastolic)],
+                    vec![
+                        band(
+                            None,
+                            Some(130.0),
+                            "Systolic below 130 mmHg",
+                            &format!("{ADA}, section 10"),
+                        ),
+                        band(
+                            None,
+                            Some(80.0),
+                            "Diastolic below 80 mmHg",
+                            &format!("{ADA}, section 10"),
+                        ),
+                    ],
+                ),
+            ),
+            card(
+                "weight",
+                chart(
+                    "Weight and BMI",
+                    &[(&WEIGHT, &weight), (&BMI, &bmi)],
+                    vec![],
+                ),
+            ),
+        ];
+
+        let mut items = Vec::new();
+        // Whether these are called for depends on things the records may not say
+        // (albuminuria, blood pressure, age, risk), so absence is not judged.
+        for (class, when) in [
+            (
+                &ACE_ARB,
+                "recommended with high blood pressure or albuminuria",
+            ),
+            (
+                &STATIN,
+                "recommended for most adults with diabetes aged 40 to 75",
+            ),
+        ] {
+            let using = kit::in_class(class, &medicines);
+            items.push(StatusItem {
+                label: class.name.to_string(),
+                status: if using.is_empty() {
+                    Status::Indeterminate
+                } else {
+                    Status::Ok
+                },
+                detail: match using.first() {
+                    Some(m) => format!("In use: {}", m.names.first().cloned().unwrap_or_default()),
+                    None => format!("None active on record; {when} ({ADA}, sections 10 and 11)"),
+                },
+                evidence: using.iter().map(|m| m.evidence.clone()).collect(),
+            });
+        }
+        let flu = kit::shots_of(FLU, &shots);
+        let last_flu = flu.last();
+        let flu_recent = last_flu
+            .and_then(|s| kit::add_months(&s.date, 12))
+            .is_some_and(|until| until.as_str() >= as_of);
+        items.push(StatusItem {
+            label: "Flu vaccine in the last 12 months".into(),
+            status: if flu_recent {
+                Status::Ok
+            } else {
+                Status::Missing
+            },
+            detail: match last_flu {
+                Some(s) => format!("Last on {}", &s.date[..s.date.len().min(10)]),
+                None => "No flu vaccine on record".into(),
+            },
+            evidence: last_flu
+                .map(|s| vec![s.evidence.clone()])
+                .unwrap_or_default(),
+        });
+        let pneumo = kit::shots_of(PNEUMOCOCCAL, &shots);
+        items.push(StatusItem {
+            label: "Pneumococcal vaccine".into(),
+            status: if pneumo.is_empty() {
+                Status::Missing
+            } else {
+                Status::Ok
+            },
+            detail: match pneumo.last() {
+                Some(s) => format!("Last on {}", &s.date[..s.date.len().min(10)]),
+                None => "No pneumococcal vaccine on record".into(),
+            },
+            evidence: pneumo.iter().map(|s| s.evidence.clone()).collect(),
+        });
+        cards.push(card(
+            "care-checklist",
+            Widget::StatusList(StatusList {
+                title: "Medicines and vaccines".into(),
+                items,
+            }),
+        ));
+        let mut events: Vec<_> = flu.iter().map(|s| kit::event("Flu vaccine", s)).collect();
+        events.extend(pneumo.iter().map(|s| kit::event("Pneumococcal vaccine", s)));
+        events.sort_by(|a, b| a.date.cmp(&b.date));
+        cards.push(card(
+            "vaccines",
+            Widget::TimelineStrip(TimelineStrip {
+                title: "Vaccines".into(),
+                events,
+            }),
+        ));
+        Ok(Board {
+            title: "Diabetes".into(),
+            cards,
+        })
+    }
+}
+
+export_dashboard!(Diabetes);
