@@ -335,6 +335,43 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
     }
     report("related records of an encounter", samples);
 
+    // Condition dashboards: each built-in pack drawn through its wasm plugin
+    // (views narrowed through the index), as the dashboard page asks for it
+    // (target p99 ≤ 50 ms per dashboard).
+    let reader: std::sync::Arc<dyn hearth_host::plugins::ports::RecordsReader> =
+        std::sync::Arc::new(hearth_host::records::reader::ProfileReader::new(
+            records.clone(),
+            scope.clone(),
+        ));
+    for plugin in state.plugins.loaded() {
+        if plugin.manifest.kind != hearth_host::plugins::manifest::Kind::Dashboard {
+            continue;
+        }
+        let mut draws = Vec::new();
+        let mut shape = String::new();
+        for _ in 0..iterations.min(200) {
+            let t = Instant::now();
+            let board = state
+                .plugins
+                .render_dashboard(&plugin, "2026-12-05", vec![], reader.clone())
+                .await?;
+            draws.push(t.elapsed());
+            let points: usize = board
+                .cards
+                .iter()
+                .map(|c| match &c.widget {
+                    hearth_host::plugins::dashboard::Widget::LineChart { series, .. } => {
+                        series.iter().map(|s| s.points.len()).sum()
+                    }
+                    _ => 0,
+                })
+                .sum();
+            shape = format!("{} cards, {points} chart points", board.cards.len());
+        }
+        report(&format!("dashboard {}", plugin.manifest.id), draws);
+        println!("  (it drew {shape})");
+    }
+
     // Out and back in: export the profile as one Bundle, then upload it into
     // the same profile as a new source, where every resource is a duplicate.
     // A fresh sign-in: at 1,000,000 resources the setup token has expired by now.

@@ -341,6 +341,34 @@ async fn paging_walks_every_match_once_and_rejects_bad_queries() {
         url = next[next.find("/api/").unwrap()..].to_string();
     }
     assert_eq!(seen, ["g4", "g3", "g2", "g1"]);
+    // Several system|code alternatives run from the token index too: same order, same pages.
+    let mut url = format!(
+        "{}/fhir/Observation?code=http://loinc.org|2345-7,http://loinc.org|8867-4&_count=2&_total=accurate",
+        w.host.at("")
+    );
+    let mut seen = Vec::new();
+    loop {
+        let (_, bundle) = w.host.get(&url).await;
+        assert_eq!(bundle["total"], 6, "{bundle}");
+        seen.extend(
+            bundle["entry"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["resource"]["id"].as_str().unwrap().to_string()),
+        );
+        let Some(next) = bundle["link"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["relation"] == "next")
+        else {
+            break;
+        };
+        let next = next["url"].as_str().unwrap();
+        url = next[next.find("/api/").unwrap()..].to_string();
+    }
+    assert_eq!(seen, ["g4", "g3", "h1", "g2", "g1", "h2"]);
     for (query, total) in [
         ("code=http://loinc.org|2345-7&date=2021", 2),
         ("code=2345-7&date=ge2021-06", 2),

@@ -65,6 +65,10 @@ async fn a_view_reads_one_profiles_records_as_stored() {
             a1c("a2", "2023-07-11", "6.90"),
             a1c("a3", "2024-01-12", "7.0"),
             glucose,
+            json!({"resource": {"resourceType": "Observation", "id": "a4", "status": "final",
+                "code": {"coding": [{"system": LOINC, "code": "4548-4"}, {"system": LOINC, "code": "17856-6"}]},
+                "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2024-06-01",
+                "valueQuantity": {"value": 6.8, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}}}),
         ],
     )
     .await;
@@ -94,7 +98,12 @@ async fn a_view_reads_one_profiles_records_as_stored() {
     ids.sort();
     assert_eq!(
         ids,
-        ["Observation/a1", "Observation/a2", "Observation/a3"],
+        [
+            "Observation/a1",
+            "Observation/a2",
+            "Observation/a3",
+            "Observation/a4"
+        ],
         "no other profile's rows"
     );
     assert_eq!(
@@ -103,7 +112,7 @@ async fn a_view_reads_one_profiles_records_as_stored() {
     );
     assert_eq!(answer["truncated"], false);
     assert_eq!(
-        answer["resources_read"], 4,
+        answer["resources_read"], 5,
         "every Observation of the profile is read without a filter"
     );
 
@@ -116,8 +125,20 @@ async fn a_view_reads_one_profiles_records_as_stored() {
     .await;
     assert_eq!(status, 200, "{body}");
     let answer: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(answer["resources_read"], 2);
-    assert_eq!(answer["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(answer["resources_read"], 3);
+    assert_eq!(answer["rows"].as_array().unwrap().len(), 3);
+
+    // A record coded twice over (two A1c codes) is one match, read once, one row.
+    let (status, body) = run(
+        &host,
+        &host.profile,
+        &json!({"view": a1c_view(), "filter": "code=http://loinc.org|4548-4,http://loinc.org|17856-6"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["resources_read"], 4, "{body}");
+    assert_eq!(answer["rows"].as_array().unwrap().len(), 4, "{body}");
 
     // The limit cuts the rows and says so.
     let (status, body) = run(

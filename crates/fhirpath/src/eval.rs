@@ -421,10 +421,20 @@ pub fn children<'a>(
             let child_ty: &'static str = element.types[0];
             push_values(object.get(key), ext_of(object, key), child_ty, out);
         } else {
+            // A choice: find the keys present (`valueQuantity`) rather than building every
+            // candidate key; objects hold far fewer keys than a choice has types.
             for t in element.types {
-                let key = choice_key(name, t);
-                if object.contains_key(&key) || object.contains_key(&format!("_{key}")) {
-                    push_values(object.get(&key), ext_of(object, &key), t, out);
+                for (key, value) in object {
+                    let plain = key.strip_prefix('_').unwrap_or(key);
+                    if is_choice_key(plain, name, t) {
+                        if key.starts_with('_') {
+                            if !object.contains_key(plain) {
+                                push_values(None, Some(value), t, out);
+                            }
+                        } else {
+                            push_values(Some(value), ext_of(object, key), t, out);
+                        }
+                    }
                 }
             }
         }
@@ -442,6 +452,19 @@ pub fn children<'a>(
             let t = type_from_suffix(suffix);
             push_values(Some(value), None, t, out);
         }
+    }
+}
+
+/// Whether `key` is choice element `name` of type `ty` (`valueQuantity`, `value`, `Quantity`).
+fn is_choice_key(key: &str, name: &str, ty: &str) -> bool {
+    let Some(suffix) = key.strip_prefix(name) else {
+        return false;
+    };
+    let mut a = suffix.chars();
+    let mut b = ty.chars();
+    match (a.next(), b.next()) {
+        (Some(x), Some(y)) if x == y.to_ascii_uppercase() => a.as_str() == b.as_str(),
+        _ => false,
     }
 }
 

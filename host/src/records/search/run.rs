@@ -138,6 +138,10 @@ impl RecordStore {
             .push_bind(c.id)
             .push(")");
         }
+        if driver_has_alternatives(s) {
+            // A resource carrying two of the codes asked for is one match.
+            q.push(" GROUP BY t.resource");
+        }
         let dir = if desc { "DESC" } else { "ASC" };
         q.push(format!(
             " ORDER BY {column} {dir}, {id_column} {dir} LIMIT "
@@ -158,7 +162,12 @@ impl RecordStore {
         };
         let entries = rows.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
         let total = if s.total {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
+            // A resource matching two of the codes asked for counts once.
+            let mut q = QueryBuilder::<Sqlite>::new(if driver_has_alternatives(s) {
+                "SELECT COUNT(DISTINCT t.resource)"
+            } else {
+                "SELECT COUNT(*)"
+            });
             let only_the_token = s.ids.is_empty()
                 && s.last_updated.is_empty()
                 && s.status.is_empty()

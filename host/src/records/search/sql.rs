@@ -47,14 +47,27 @@ pub(super) fn driving_token(s: &Search) -> Option<usize> {
     if s.sort.0 != SortKey::Date {
         return None;
     }
-    s.tokens
-        .iter()
-        .position(|(_, alts)| alts.len() == 1 && alts[0].code.is_some() && alts[0].system.is_some())
+    // Every alternative a `system|code`: each is one range of the token index,
+    // however common or rare, and the few matches are sorted afterwards.
+    s.tokens.iter().position(|(_, alts)| {
+        !alts.is_empty()
+            && alts.len() <= MAX_DRIVING_ALTERNATIVES
+            && alts.iter().all(|a| a.code.is_some() && a.system.is_some())
+    })
+}
+
+/// Most `system|code` alternatives a search is driven by from the token index.
+const MAX_DRIVING_ALTERNATIVES: usize = 16;
+
+/// Whether the driving token has several alternatives, so one resource may
+/// match more than one of them and must be grouped.
+pub(super) fn driver_has_alternatives(s: &Search) -> bool {
+    driving_token(s).is_some_and(|i| s.tokens[i].1.len() > 1)
 }
 
 /// `FROM … WHERE` for a search: driven by one token's index range when
 /// possible, else by the profile's type-and-date index.
-/// `WHERE` over the token index for token filter `i` (one `system|code`).
+/// `WHERE` over the token index for token filter `i` (its `system|code` alternatives).
 pub(super) fn push_token_range(
     q: &mut QueryBuilder<Sqlite>,
     scope: &ProfileScope,
@@ -68,10 +81,18 @@ pub(super) fn push_token_range(
         .push_bind(s.resource_type.clone())
         .push(" AND t.param = ")
         .push_bind(*param)
-        .push(" AND t.code = ")
-        .push_bind(alts[0].code.clone().unwrap_or_default())
-        .push(" AND t.system = ")
-        .push_bind(alts[0].system.clone().unwrap_or_default());
+        .push(" AND (");
+    for (n, alt) in alts.iter().enumerate() {
+        if n > 0 {
+            q.push(" OR ");
+        }
+        q.push("(t.code = ")
+            .push_bind(alt.code.clone().unwrap_or_default())
+            .push(" AND t.system = ")
+            .push_bind(alt.system.clone().unwrap_or_default())
+            .push(")");
+    }
+    q.push(")");
 }
 
 pub(super) fn push_from(

@@ -190,14 +190,14 @@ fn card(key: &str, widget: Widget) -> Card {
 
 fn chart(
     title: &str,
-    lines: &[(&Measure, &[kit::Reading])],
+    lines: &[(&Measure, &kit::Measured)],
     targets: Vec<hearth_plugin_sdk::dashboard::Band>,
 ) -> Widget {
     Widget::LineChart(LineChart {
         title: title.to_string(),
         series: lines
             .iter()
-            .flat_map(|(m, r)| kit::series(m.name, r))
+            .flat_map(|(m, r)| kit::series(m.name, &r.chart))
             .collect(),
         targets,
     })
@@ -226,20 +226,13 @@ impl Dashboard for Diabetes {
 
     fn render(request: RenderRequest) -> Result<Board, PluginError> {
         let as_of = request.as_of.as_str();
-        let a1c = kit::readings(&A1C)?;
-        let glucose = kit::readings(&GLUCOSE)?;
-        let (ldl, hdl, tg) = (
-            kit::readings(&LDL)?,
-            kit::readings(&HDL)?,
-            kit::readings(&TRIGLYCERIDES)?,
-        );
-        let (uacr, creatinine, egfr) = (
-            kit::readings(&UACR)?,
-            kit::readings(&CREATININE)?,
-            kit::readings(&EGFR)?,
-        );
-        let (systolic, diastolic) = (kit::readings(&SYSTOLIC)?, kit::readings(&DIASTOLIC)?);
-        let (weight, bmi) = (kit::readings(&WEIGHT)?, kit::readings(&BMI)?);
+        let read = |m: &Measure| kit::measure(m, as_of);
+        let a1c = read(&A1C)?;
+        let glucose = read(&GLUCOSE)?;
+        let (ldl, hdl, tg) = (read(&LDL)?, read(&HDL)?, read(&TRIGLYCERIDES)?);
+        let (uacr, creatinine, egfr) = (read(&UACR)?, read(&CREATININE)?, read(&EGFR)?);
+        let (systolic, diastolic) = (read(&SYSTOLIC)?, read(&DIASTOLIC)?);
+        let (weight, bmi) = (read(&WEIGHT)?, read(&BMI)?);
         let medicines = kit::medicines_in_use()?;
         let shots = kit::immunizations()?;
 

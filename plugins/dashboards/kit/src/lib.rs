@@ -73,16 +73,29 @@ fn measure_view() -> Value {
     })
 }
 
-/// The readings of `measure`, oldest first. Rows without a number (a result
+/// Rows a chart's view may return: the most recent are kept.
+pub const CHART_ROWS: u32 = 1_500;
+/// Years a chart looks back.
+pub const CHART_YEARS: i32 = 10;
+
+/// The readings of `measure` on or after `since` (all when `None`), from the
+/// newest `max_rows` view rows, oldest first. Rows without a number (a result
 /// given as text, or absent with a reason) are left out, never guessed.
-pub fn readings(measure: &Measure) -> Result<Vec<Reading>, PluginError> {
+pub fn readings_since(
+    measure: &Measure,
+    since: Option<&str>,
+    max_rows: u32,
+) -> Result<Vec<Reading>, PluginError> {
     let search = if measure.search.is_empty() {
         measure.codes
     } else {
         measure.search
     };
-    let filter = format!("code={}", search.join(","));
-    let table = views::run(&measure_view(), Some(&filter), Some(10_000))?;
+    let mut filter = format!("code={}&_sort=-date", search.join(","));
+    if let Some(since) = since {
+        filter.push_str(&format!("&date=ge{since}"));
+    }
+    let table = views::run(&measure_view(), Some(&filter), Some(max_rows))?;
     let mut out = Vec::new();
     for row in &table.rows {
         let [key, date, codes, value, unit] = row.as_slice() else {
@@ -116,6 +129,30 @@ pub fn readings(measure: &Measure) -> Result<Vec<Reading>, PluginError> {
             .then_with(|| a.evidence.cmp(&b.evidence))
     });
     Ok(out)
+}
+
+/// What a dashboard shows of one measure: the chart's readings (the last
+/// [`CHART_YEARS`] years before `as_of`) and the two latest ever, for its stat.
+pub struct Measured {
+    /// Readings for the chart, oldest first.
+    pub chart: Vec<Reading>,
+    /// The latest readings (up to two), oldest first.
+    pub latest: Vec<Reading>,
+}
+
+/// Reads `measure` for a dashboard drawn on `as_of`: the work is bounded by the
+/// window and the row limits, however long the record is.
+pub fn measure(measure: &Measure, as_of: &str) -> Result<Measured, PluginError> {
+    let since = add_months(as_of, -12 * CHART_YEARS);
+    let chart = readings_since(measure, since.as_deref(), CHART_ROWS)?;
+    let latest = if chart.len() >= 2 {
+        chart[chart.len() - 2..].to_vec()
+    } else {
+        // Older than the window, or nothing: ask for the most recent ever.
+        let recent = readings_since(measure, None, 12)?;
+        recent[recent.len().saturating_sub(2)..].to_vec()
+    };
+    Ok(Measured { chart, latest })
 }
 
 /// A reading as a chart point.
@@ -177,10 +214,11 @@ pub fn trend(measure: &Measure, readings: &[Reading]) -> Trend {
 pub fn stat(
     title: &str,
     measure: &Measure,
-    readings: &[Reading],
+    measured: &Measured,
     as_of: &str,
     due_months: Option<u32>,
 ) -> Stat {
+    let readings = measured.latest.as_slice();
     let latest = readings.last();
     let (overdue, note) = match (due_months, latest) {
         (None, _) => (false, String::new()),
