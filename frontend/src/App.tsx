@@ -23,6 +23,8 @@ const SourceDetail = lazy(() => import("./pages/SourceDetail"));
 const RecordDetail = lazy(() => import("./pages/RecordDetail"));
 const Labs = lazy(() => import("./pages/Labs"));
 const LabTest = lazy(() => import("./pages/LabTest"));
+const Dashboards = lazy(() => import("./pages/Dashboards"));
+const Dashboard = lazy(() => import("./pages/Dashboard"));
 const AddRecord = lazy(() => import("./pages/AddRecord"));
 const Upload = lazy(() => import("./pages/Upload"));
 const Jobs = lazy(() => import("./pages/Jobs"));
@@ -130,6 +132,8 @@ function Gate() {
                 <Route path="records/:type/:id" element={<RecordDetail />} />
                 <Route path="labs" element={<Labs />} />
                 <Route path="labs/test" element={<LabTest />} />
+                <Route path="dashboards" element={<Dashboards />} />
+                <Route path="dashboards/:dashboard" element={<Dashboard />} />
                 <Route path="add" element={<AddRecord />} />
                 <Route path="add/:type" element={<AddRecord />} />
                 <Route path="upload" element={<Upload />} />

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backup;
 pub mod catalog;
 pub mod config;
+pub mod dashboards;
 pub mod db;
 pub mod files;
 pub mod ids;

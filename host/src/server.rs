@@ -104,8 +104,11 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
     let files = crate::files::Files::open(&config.data_dir)
         .with_context(|| format!("opening the file areas under {}", config.data_dir.display()))?;
     let removals = crate::removals::Removals::new(records.clone(), config.keep_removed);
+    let dashboards =
+        crate::dashboards::Dashboards::new(records.db().clone(), records.clone(), plugins.clone());
     Ok(AppState {
         removals,
+        dashboards,
         files,
         max_upload_bytes: config.max_upload_bytes,
         max_attachment_bytes: config.max_attachment_bytes,

@@ -142,6 +142,22 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("GET", "/api/profiles/{profile}/labs/series", READ),
     ("GET", "/api/profiles/{profile}/summary", READ),
     ("POST", "/api/profiles/{profile}/views/$run", READ),
+    ("GET", "/api/profiles/{profile}/dashboards", READ),
+    (
+        "GET",
+        "/api/profiles/{profile}/dashboards/{dashboard}",
+        READ,
+    ),
+    (
+        "PUT",
+        "/api/profiles/{profile}/dashboards/{dashboard}",
+        EDIT,
+    ),
+    (
+        "PUT",
+        "/api/profiles/{profile}/dashboards/{dashboard}/layout",
+        EDIT,
+    ),
     ("POST", "/api/profiles/{profile}/imports", EDIT_201),
     ("GET", "/api/profiles/{profile}/export", READ),
     ("GET", "/api/profiles/{profile}/export/ndjson/{type}", READ),
@@ -605,6 +621,24 @@ impl World {
             ("GET", "/api/profiles/{profile}/summary") => {
                 (format!("/api/profiles/{p}/summary"), none)
             }
+            ("GET", "/api/profiles/{profile}/dashboards") => {
+                (format!("/api/profiles/{p}/dashboards"), none)
+            }
+            ("GET", "/api/profiles/{profile}/dashboards/{dashboard}") => (
+                format!("/api/profiles/{p}/dashboards/diabetes?as_of=2026-12-05"),
+                none,
+            ),
+            ("PUT", "/api/profiles/{profile}/dashboards/{dashboard}") => (
+                format!("/api/profiles/{p}/dashboards/diabetes"),
+                (Some(json!({"choice": "shown"})), None),
+            ),
+            ("PUT", "/api/profiles/{profile}/dashboards/{dashboard}/layout") => (
+                format!("/api/profiles/{p}/dashboards/diabetes/layout"),
+                (
+                    Some(json!({"cards": [{"key": "a1c-latest", "x": 0, "y": 0, "w": 4, "h": 2}]})),
+                    None,
+                ),
+            ),
             ("POST", "/api/profiles/{profile}/views/$run") => (
                 format!("/api/profiles/{p}/views/$run"),
                 (

@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     // Services, in the order they build on each other.
     &["auth"],
     &["records"],
-    &["catalog", "removals", "backup"],
+    &["catalog", "removals", "backup", "dashboards"],
     &["smart"],
     &["sources"],
     &["jobs"],

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { api, ok } from "../api/client";
 import type { HealthSummary, SummaryFact } from "../api/types";
+import { DashboardSummaries } from "../components/DashboardSummaries";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, QueryView } from "../components/PageState";
 import { ageText, formatDate } from "../lib/format";
@@ -67,7 +68,11 @@ export default function OverviewPage() {
                 Bring in records from a patient portal, a file, or type them in.
               </Empty>
             ) : (
-              <Summary profile={profile} s={s} />
+              <>
+                <Summary profile={profile} s={s} />
+                {/* Mounted once the summary is here, so the dashboards never hold it up. */}
+                <DashboardSummaries profile={profile} />
+              </>
             )
           }
         </QueryView>

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod catalog;
 mod connect;
+mod dashboards;
 mod data;
 mod extract;
 mod invitations;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub records: RecordStore,
     /// What people took out, kept for a while so it can be undone.
     pub removals: crate::removals::Removals,
+    /// Condition dashboards per profile.
+    pub dashboards: crate::dashboards::Dashboards,
     /// Plugin host.
     pub plugins: Arc<Plugins>,
     /// Whether session cookies are marked `Secure` (configured, or Hearth is reached over https).
@@ -138,6 +141,7 @@ fn routes() -> Routes {
     let r = manual::routes(r);
     let r = data::routes(r);
     let r = views::routes(r);
+    let r = dashboards::routes(r);
     openapi::routes(r)
 }
 

@@ -53,6 +53,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
         (name = "transfer", description = "Uploads (imports) and exports"),
         (name = "manual", description = "Records typed in by hand, notes and attachments"),
         (name = "data", description = "A profile's sources and records"),
+        (name = "dashboards", description = "Condition dashboards: which apply, drawing them, choices and layout"),
     ),
     modifiers(&Conventions)
 )]
@@ -70,7 +71,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// Each module's description.
-fn parts() -> [utoipa::openapi::OpenApi; 13] {
+fn parts() -> [utoipa::openapi::OpenApi; 14] {
     [
         super::account::Doc::openapi(),
         super::admin::Doc::openapi(),
@@ -84,6 +85,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 13] {
         super::manual::Doc::openapi(),
         super::data::Doc::openapi(),
         super::views::Doc::openapi(),
+        super::dashboards::Doc::openapi(),
         Doc::openapi(),
     ]
 }

@@ -47,10 +47,10 @@ macro_rules! call_info {
             id: info.id,
             version: info.version,
             name: info.name,
+            dashboard: None,
         })
     }};
 }
-pub(crate) use call_info;
 
 /// What a component says about itself, whatever its kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +61,8 @@ pub struct PluginInfo {
     pub version: String,
     /// Its name.
     pub name: String,
+    /// For a dashboard: whom it is for and what it takes.
+    pub dashboard: Option<dashboard::DashboardMeta>,
 }
 
 /// A plugin that loaded and answered `info()`.

@@ -57,6 +57,7 @@ impl ConnectorPre {
             id: info.id,
             version: info.version,
             name: info.name,
+            dashboard: None,
         })
     }
 

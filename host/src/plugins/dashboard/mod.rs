@@ -46,6 +46,17 @@ impl DashboardPre {
     }
 }
 
+/// Whom a dashboard is for and what a person may set, from its `info()`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DashboardMeta {
+    /// Condition codes (`system|code`) that make it apply to a person.
+    pub conditions: Vec<String>,
+    /// Ages (whole years, inclusive) it applies to whatever the conditions.
+    pub ages: Option<(u32, u32)>,
+    /// Settings: key, label, default.
+    pub settings: Vec<(String, String, String)>,
+}
+
 /// Add every dashboard world's own interfaces to `linker`.
 pub fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
     v0_1::add_to_linker(linker)?;

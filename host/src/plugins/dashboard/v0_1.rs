@@ -41,7 +41,20 @@ pub async fn info(
     pre: &DashboardPre<CallState>,
     store: &mut wasmtime::Store<CallState>,
 ) -> wasmtime::Result<PluginInfo> {
-    crate::plugins::call_info!(pre, store, hearth_dashboard_plugin)
+    let instance = pre.instantiate_async(&mut *store).await?;
+    let info = instance
+        .hearth_dashboard_plugin()
+        .call_info(&mut *store)
+        .await?;
+    Ok(PluginInfo {
+        id: info.id,
+        version: info.version,
+        name: info.name,
+        dashboard: Some(super::DashboardMeta {
+            conditions: info.conditions,
+            ..Default::default()
+        }),
+    })
 }
 
 /// Draw the dashboard.

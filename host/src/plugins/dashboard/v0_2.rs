@@ -42,7 +42,25 @@ pub async fn info(
     pre: &DashboardPre<CallState>,
     store: &mut wasmtime::Store<CallState>,
 ) -> wasmtime::Result<PluginInfo> {
-    crate::plugins::call_info!(pre, store, hearth_dashboard_plugin)
+    let instance = pre.instantiate_async(&mut *store).await?;
+    let info = instance
+        .hearth_dashboard_plugin()
+        .call_info(&mut *store)
+        .await?;
+    Ok(PluginInfo {
+        id: info.id,
+        version: info.version,
+        name: info.name,
+        dashboard: Some(super::DashboardMeta {
+            conditions: info.conditions,
+            ages: info.ages.map(|a| (a.min, a.max)),
+            settings: info
+                .settings
+                .into_iter()
+                .map(|s| (s.key, s.label, s.default_value))
+                .collect(),
+        }),
+    })
 }
 
 /// Draw the dashboard.
