@@ -85,7 +85,13 @@ impl RecordStore {
         let started = Instant::now();
         let mut search =
             Search::parse(view.resource_type(), filter).map_err(ViewRunError::Filter)?;
-        search.count = PAGE;
+        // A page no larger than the rows wanted: a dashboard asking for its latest two
+        // should not read 500 records.
+        search.count = PAGE.min(
+            u32::try_from(limits.max_rows)
+                .unwrap_or(PAGE)
+                .saturating_add(1),
+        );
         search.total = false;
         let mut out = ViewOutput {
             columns: view.columns().to_vec(),

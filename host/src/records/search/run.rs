@@ -124,9 +124,20 @@ impl RecordStore {
             SortKey::Date => ("r.sort_key", "r.id"),
             SortKey::LastUpdated => ("r.last_updated", "r.id"),
         };
-        q.push(format!(
-            "{id_column} AS row_id, {column} AS sort_value, r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json"
-        ));
+        let grouped = driver_has_alternatives(s);
+        if grouped {
+            // Several codes: the page's ids are found, grouped and sorted in the
+            // index first, and only the page's rows are read whole; grouping with
+            // the JSON selected would read every match's JSON for every page.
+            q.push(
+                "t.resource AS row_id, t.sort_key AS sort_value, r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json
+                 FROM (SELECT t.resource AS resource, t.sort_key AS sort_key",
+            );
+        } else {
+            q.push(format!(
+                "{id_column} AS row_id, {column} AS sort_value, r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json"
+            ));
+        }
         push_from(&mut q, scope, s)?;
         if let Some(c) = &s.cursor {
             q.push(format!(
@@ -138,15 +149,22 @@ impl RecordStore {
             .push_bind(c.id)
             .push(")");
         }
-        if driver_has_alternatives(s) {
-            // A resource carrying two of the codes asked for is one match.
-            q.push(" GROUP BY t.resource");
-        }
         let dir = if desc { "DESC" } else { "ASC" };
-        q.push(format!(
-            " ORDER BY {column} {dir}, {id_column} {dir} LIMIT "
-        ))
-        .push_bind(s.count as i64 + 1);
+        if grouped {
+            // A resource carrying two of the codes asked for is one match.
+            q.push(format!(
+                " GROUP BY t.resource ORDER BY {column} {dir}, {id_column} {dir} LIMIT "
+            ))
+            .push_bind(s.count as i64 + 1)
+            .push(format!(
+                ") AS t CROSS JOIN resources r ON r.id = t.resource ORDER BY t.sort_key {dir}, t.resource {dir}"
+            ));
+        } else {
+            q.push(format!(
+                " ORDER BY {column} {dir}, {id_column} {dir} LIMIT "
+            ))
+            .push_bind(s.count as i64 + 1);
+        }
         let mut rows = q.build().fetch_all(&self.db).await?;
         let next = if rows.len() > s.count as usize {
             rows.truncate(s.count as usize);
