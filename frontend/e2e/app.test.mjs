@@ -269,6 +269,37 @@ describe("Hearth in a browser", () => {
     await page.getByTestId("lab-chart").waitFor();
   });
 
+  step_("a condition dashboard is added, drawn from the records, arranged, and stays arranged after a reload", async () => {
+    await nav("Dashboards").click();
+    await page.getByRole("heading", { level: 1, name: "Dashboards" }).waitFor();
+    // The sandbox patient is young and has no diabetes on record: the dashboard is offered, not shown.
+    const diabetes = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: "Diabetes", exact: true }) });
+    await diabetes.getByRole("button", { name: "Add" }).click();
+    await diabetes.getByText("Added by hand").waitFor();
+    await checkA11y("the dashboards list");
+    await shot("dashboards");
+    await diabetes.getByRole("link", { name: "Diabetes", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "Diabetes" }).waitFor();
+    await page.getByText("Latest HbA1c").first().waitFor();
+    await page.getByText("Weight and BMI").first().waitFor();
+    await checkA11y("a dashboard");
+    await shot("dashboard-diabetes");
+    // Arranged with the keyboard-friendly buttons: the weight chart hidden, then saved.
+    await page.getByRole("button", { name: "Arrange" }).click();
+    await page.getByRole("button", { name: "Hide: Weight and BMI" }).click();
+    await page.getByRole("button", { name: "Save layout" }).click();
+    await page.getByRole("button", { name: "Arrange" }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Diabetes" }).waitFor();
+    await page.getByText("Latest HbA1c").first().waitFor();
+    assert.equal(await page.getByText("Weight and BMI").count(), 0, "the hidden card stays hidden after a reload");
+    await shot("dashboard-arranged");
+    // The health summary shows the dashboard's latest values.
+    await nav("Health summary").click();
+    await page.getByRole("link", { name: "Open Diabetes dashboard" }).waitFor();
+    await shot("summary-with-dashboard");
+  });
+
   step_("markup in a lab result's unit and name shows as text in the chart's tooltip, not as HTML", async () => {
     // A provider's file with HTML where the unit and the test's name belong.
     const hostile = `<img src=x onerror=alert(1)><a href='https://evil.example/'>evil</a>`;

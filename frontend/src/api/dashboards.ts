@@ -1,51 +1,9 @@
-// The dashboard routes, typed by hand until schema.d.ts is generated with them.
-// Written in openapi-typescript's shape and served by the same openapi-fetch
-// client setup (authFetch: CSRF header on changes, refresh-and-retry on an
-// expired session), so switching over is: delete `DashboardPaths` and
-// `dashboardApi`, and call `api` instead — the call sites stay as they are.
+// The dashboard routes through the generated client (`api`: CSRF header on
+// changes, refresh-and-retry on an expired session). The host describes a
+// drawn board as a plain object, so its shape is typed in lib/dashboards.
 import { useQuery } from "@tanstack/react-query";
-import createClient from "openapi-fetch";
-import type { CardPlace, Choice, DashboardEntry, Drawn } from "../lib/dashboards";
-import { authFetch, ok } from "./client";
-
-type Json<T> = { headers: { [name: string]: unknown }; content: { "application/json": T } };
-type ProfilePath = { profile: string };
-type DashboardPath = { profile: string; dashboard: string };
-
-export interface DashboardPaths {
-  "/api/profiles/{profile}/dashboards": {
-    parameters: { query?: never; header?: never; path?: never; cookie?: never };
-    get: {
-      parameters: { query?: never; header?: never; path: ProfilePath; cookie?: never };
-      requestBody?: never;
-      responses: { 200: Json<{ dashboards: DashboardEntry[] }> };
-    };
-  };
-  "/api/profiles/{profile}/dashboards/{dashboard}": {
-    parameters: { query?: never; header?: never; path?: never; cookie?: never };
-    get: {
-      parameters: { query?: { as_of?: string | null }; header?: never; path: DashboardPath; cookie?: never };
-      requestBody?: never;
-      responses: { 200: Json<Drawn> };
-    };
-    put: {
-      parameters: { query?: never; header?: never; path: DashboardPath; cookie?: never };
-      requestBody: { content: { "application/json": { choice: Choice; settings?: Record<string, string> } } };
-      responses: { 200: Json<DashboardEntry> };
-    };
-  };
-  "/api/profiles/{profile}/dashboards/{dashboard}/layout": {
-    parameters: { query?: never; header?: never; path?: never; cookie?: never };
-    put: {
-      parameters: { query?: never; header?: never; path: DashboardPath; cookie?: never };
-      requestBody: { content: { "application/json": { cards: CardPlace[] } } };
-      responses: { 200: Json<{ cards: CardPlace[] }> };
-    };
-  };
-}
-
-/** The client for the dashboard routes (same base and fetch as `api`). */
-export const dashboardApi = createClient<DashboardPaths>({ baseUrl: globalThis.location?.origin ?? "", fetch: authFetch });
+import type { CardPlace, Choice, Drawn } from "../lib/dashboards";
+import { ApiError, api, errorText, ok } from "./client";
 
 /** Query keys: the profile second, so refreshRecords redraws dashboards after a record changes. */
 export const dashboardKeys = {
@@ -57,7 +15,7 @@ export const dashboardKeys = {
 export function useDashboards(profile: string) {
   return useQuery({
     queryKey: dashboardKeys.list(profile),
-    queryFn: () => ok(dashboardApi.GET("/api/profiles/{profile}/dashboards", { params: { path: { profile } } })),
+    queryFn: () => ok(api.GET("/api/profiles/{profile}/dashboards", { params: { path: { profile } } })),
   });
 }
 
@@ -65,15 +23,25 @@ export function useDashboards(profile: string) {
 export function useDrawn(profile: string, dashboard: string, enabled = true) {
   return useQuery({
     queryKey: dashboardKeys.drawn(profile, dashboard),
-    queryFn: () => ok(dashboardApi.GET("/api/profiles/{profile}/dashboards/{dashboard}", { params: { path: { profile, dashboard } } })),
+    queryFn: async () =>
+      (await ok(api.GET("/api/profiles/{profile}/dashboards/{dashboard}", { params: { path: { profile, dashboard } } }))) as unknown as Drawn,
     enabled,
   });
 }
 
 /** Add, hide or reset a dashboard. */
 export const chooseDashboard = (profile: string, dashboard: string, choice: Choice) =>
-  ok(dashboardApi.PUT("/api/profiles/{profile}/dashboards/{dashboard}", { params: { path: { profile, dashboard } }, body: { choice } }));
+  ok(api.PUT("/api/profiles/{profile}/dashboards/{dashboard}", { params: { path: { profile, dashboard } }, body: { choice } }));
 
 /** Save where the cards sit. */
 export const saveLayout = (profile: string, dashboard: string, cards: CardPlace[]) =>
-  ok(dashboardApi.PUT("/api/profiles/{profile}/dashboards/{dashboard}/layout", { params: { path: { profile, dashboard } }, body: { cards } }));
+  ok(api.PUT("/api/profiles/{profile}/dashboards/{dashboard}/layout", { params: { path: { profile, dashboard } }, body: { cards } }));
+
+/**
+ * Why a dashboard could not be drawn. A failing plugin answers 502 with its
+ * own words (the general wording would blame a provider); the rest as every page says it.
+ */
+export function drawFailureText(e: unknown): string {
+  if (e instanceof ApiError && (e.status === 502 || e.status === 504)) return `${e.problem.detail ?? "Its plugin failed."}`;
+  return errorText(e);
+}

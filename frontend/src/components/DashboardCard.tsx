@@ -88,7 +88,7 @@ export function Citation({ source }: { source: string }) {
       Source:{" "}
       {citationParts(source).map((p, i) =>
         p.url ? (
-          <Anchor key={i} href={p.url} target="_blank" rel="noreferrer" size="xs">
+          <Anchor key={i} href={p.url} target="_blank" rel="noreferrer" size="xs" underline="always">
             {p.text}
           </Anchor>
         ) : (

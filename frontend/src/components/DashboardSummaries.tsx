@@ -4,8 +4,8 @@
 // line without touching the rest of the page.
 import { Anchor, Card, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
-import { useDashboards, useDrawn } from "../api/dashboards";
 import { errorText } from "../api/client";
+import { drawFailureText, useDashboards, useDrawn } from "../api/dashboards";
 import { placeCards, type DashboardEntry, type StatCard } from "../lib/dashboards";
 import { StatBody } from "./DashboardStat";
 
@@ -57,7 +57,7 @@ function DashboardSummary({ profile, dashboard }: { profile: string; dashboard: 
         </Text>
       ) : drawn.error ? (
         <Text size="sm" role="status">
-          {dashboard.name} could not be drawn: {errorText(drawn.error)}
+          {dashboard.name} could not be drawn: {drawFailureText(drawn.error)}
         </Text>
       ) : stats.length === 0 ? (
         <Text size="sm" c="dimmed">

@@ -1,5 +1,5 @@
+import { arrange, showAgain } from "./arrange";
 import {
-  arrange,
   chartSummary,
   citationParts,
   defaultSize,
@@ -10,7 +10,6 @@ import {
   pointText,
   readableDates,
   seriesByUnit,
-  showAgain,
   targetsFor,
   targetText,
   trendText,

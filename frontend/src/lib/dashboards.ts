@@ -4,7 +4,6 @@
 // The shapes are written by hand until src/api/schema.d.ts is generated with
 // the dashboard routes; `board` stays hand-typed even then (the host
 // describes it as a plain object).
-import { cloneLayout, moveElement, verticalCompactor } from "react-grid-layout/core";
 import { escapeHtml, LINE_COLORS } from "./chartOption";
 import { formatDate } from "./format";
 import { typeName } from "./fhir";
@@ -204,54 +203,6 @@ export function layoutBody(shown: CardPlace[], hidden: CardPlace[]): CardPlace[]
   return [...[...shown].sort(byGrid).map(place), ...hidden.map((p) => ({ ...place(p), hidden: true }))];
 }
 
-// ---------------------------------------------------------------- arranging by keyboard
-
-export type Move = "up" | "down" | "left" | "right" | "wider" | "narrower";
-
-/**
- * One step of arranging without a pointer. Up and down swap a card with its
- * nearest neighbour above or below; left and right shift it a column; wider and
- * narrower change its width by a column. Other cards make way and the grid is
- * compacted upwards, as react-grid-layout does after a drag, so the buttons and
- * dragging agree.
- */
-export function arrange(places: CardPlace[], key: string, move: Move): CardPlace[] {
-  const layout = cloneLayout(places.map(({ key: i, x, y, w, h }) => ({ i, x, y, w, h })));
-  const item = layout.find((l) => l.i === key);
-  if (!item) return places;
-  const sharesColumns = (l: { x: number; w: number }) => l.x < item.x + item.w && item.x < l.x + l.w;
-  const others = layout.filter((l) => l !== item && sharesColumns(l));
-  let x = item.x;
-  let y = item.y;
-  if (move === "left") x = Math.max(0, x - 1);
-  else if (move === "right") x = Math.min(GRID_COLUMNS - item.w, x + 1);
-  else if (move === "up") {
-    const above = others.filter((l) => l.y + l.h <= item.y).sort((a, b) => b.y + b.h - (a.y + a.h))[0];
-    if (!above) return places;
-    y = above.y;
-  } else if (move === "down") {
-    const below = others.filter((l) => l.y >= item.y + item.h).sort((a, b) => a.y - b.y)[0];
-    if (!below) return places;
-    y = below.y + below.h;
-  } else {
-    const w = Math.min(GRID_COLUMNS, Math.max(1, item.w + (move === "wider" ? 1 : -1)));
-    if (w === item.w) return places;
-    item.w = w;
-    x = Math.min(item.x, GRID_COLUMNS - w);
-  }
-  const moved = moveElement(layout, item, x, y, true, false, "vertical", GRID_COLUMNS);
-  return verticalCompactor
-    .compact(moved, GRID_COLUMNS)
-    .map((l) => ({ key: l.i, x: l.x, y: l.y, w: l.w, h: l.h }))
-    .sort(byGrid);
-}
-
-/** A card shown again goes below everything else, at its last size. */
-export function showAgain(places: CardPlace[], card: CardPlace): CardPlace[] {
-  const bottom = places.reduce((b, p) => Math.max(b, p.y + p.h), 0);
-  return [...places, { key: card.key, x: 0, y: bottom, w: card.w, h: card.h }];
-}
-
 // ---------------------------------------------------------------- words
 
 /** The record page of an evidence id ("Observation/a3"); null when it is not `type/id`. */
@@ -387,11 +338,17 @@ export function dashboardChartOption(series: Series[], targets: Target[]): Recor
   if (lo >= 0 && min < 0) min = 0;
   const unit = series[0]?.unit ?? "";
   const several = series.length > 1;
+  // Days, never hours: results a few days apart (or one result) get a month either side.
+  const DAY = 86_400_000;
+  const times = series.flatMap((s) => s.points.map((p) => Date.parse(p.date))).filter(Number.isFinite);
+  const first = times.length ? Math.min(...times) : 0;
+  const last = times.length ? Math.max(...times) : 0;
+  const pad = last - first < 60 * DAY ? 30 * DAY : (last - first) * 0.04;
   return {
     animation: false,
     legend: several ? { top: 0, data: series.map((s) => s.name) } : undefined,
     grid: { left: 48, right: 16, top: several ? 40 : 28, bottom: 32 },
-    xAxis: { type: "time", axisLabel: { hideOverlap: true } },
+    xAxis: { type: "time", min: first - pad, max: last + pad, minInterval: DAY, axisLabel: { hideOverlap: true } },
     yAxis: { type: "value", min, max, name: humanUnit(unit), nameTextStyle: { align: "left" } },
     tooltip: {
       trigger: "item",

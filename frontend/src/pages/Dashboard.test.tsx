@@ -43,19 +43,19 @@ describe("a dashboard's page", () => {
     const seen = serve();
     const first = open();
     await userEvent.click(await screen.findByRole("button", { name: "Arrange" }));
-    // The stat sits left of the chart; moving it down puts it under the chart.
-    await userEvent.click(screen.getByRole("button", { name: "Move down: Latest HbA1c" }));
-    expect(screen.getByRole("status")).toHaveTextContent("Latest HbA1c moved down.");
-    await userEvent.click(screen.getByRole("button", { name: "Hide: Vaccines" }));
-    expect(within(screen.getByRole("region", { name: "Hidden cards" })).getByText("Vaccines")).toBeInTheDocument();
+    // Vaccines sit under the stat; moving them up swaps the two.
+    await userEvent.click(screen.getByRole("button", { name: "Move up: Vaccines" }));
+    expect(screen.getByRole("status")).toHaveTextContent("Vaccines moved up.");
+    await userEvent.click(screen.getByRole("button", { name: "Hide: HbA1c" }));
+    expect(within(screen.getByRole("region", { name: "Hidden cards" })).getByText("HbA1c")).toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Save layout" }));
     const put = seen.find((r) => r.method === "PUT")!;
     expect(put.path).toBe("/api/profiles/p1/dashboards/diabetes/layout");
     const body = JSON.parse(put.body) as { cards: CardPlace[] };
     expect(body.cards).toEqual([
-      { key: "a1c-trend", x: 4, y: 0, w: 8, h: 4 },
-      { key: "a1c-latest", x: 0, y: 4, w: 4, h: 2 },
-      { key: "vaccines", x: 0, y: 4, w: 6, h: 3, hidden: true },
+      { key: "vaccines", x: 0, y: 0, w: 6, h: 3 },
+      { key: "a1c-latest", x: 0, y: 3, w: 4, h: 2 },
+      { key: "a1c-trend", x: 4, y: 3, w: 8, h: 4, hidden: true },
     ]);
     expect(await screen.findByRole("button", { name: "Arrange" })).toBeInTheDocument();
     first.unmount();
@@ -63,7 +63,7 @@ describe("a dashboard's page", () => {
     // A reload draws the saved arrangement.
     open();
     await screen.findByRole("heading", { level: 1, name: "Diabetes" });
-    expect(screen.getAllByRole("heading", { level: 2 }).map((h) => h.textContent)).toEqual(["HbA1c", "Latest HbA1c"]);
+    expect(screen.getAllByRole("heading", { level: 2 }).map((h) => h.textContent)).toEqual(["Vaccines", "Latest HbA1c"]);
   });
 
   it("cancels arranging without saving, and shows a hidden card again", async () => {

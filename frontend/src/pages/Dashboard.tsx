@@ -9,22 +9,13 @@ import ReactGridLayout, { useContainerWidth, type Layout } from "react-grid-layo
 import "react-grid-layout/css/styles.css";
 import { Link, useParams } from "react-router";
 import { ApiError } from "../api/client";
-import { dashboardKeys, saveLayout, useDrawn } from "../api/dashboards";
+import { dashboardKeys, drawFailureText, saveLayout, useDrawn } from "../api/dashboards";
 import { DashboardCard } from "../components/DashboardCard";
 import { notify } from "../components/notify";
 import { PageHeader } from "../components/PageHeader";
 import { ErrorState, Failure, Loading } from "../components/PageState";
-import {
-  arrange,
-  GRID_COLUMNS,
-  layoutBody,
-  placeCards,
-  showAgain,
-  type Card as BoardCard,
-  type CardPlace,
-  type Drawn,
-  type Move,
-} from "../lib/dashboards";
+import { arrange, showAgain, type Move } from "../lib/arrange";
+import { GRID_COLUMNS, layoutBody, placeCards, type Card as BoardCard, type CardPlace, type Drawn } from "../lib/dashboards";
 import { possessive, useCurrentProfile } from "../profile";
 
 export default function DashboardPage() {
@@ -50,11 +41,11 @@ export default function DashboardPage() {
 
 /** A dashboard that could not be drawn: a plugin's failure (502) in its own words; anything else as every page says it. */
 export function DrawFailure({ error, retry }: { error: unknown; retry: () => void }) {
-  if (error instanceof ApiError && error.status === 502)
+  if (error instanceof ApiError && (error.status === 502 || error.status === 504))
     return (
       <Alert color="red" title="This dashboard could not be drawn" role="alert">
         <Stack gap="xs">
-          <Text size="sm">{error.problem.detail ?? "Its plugin failed."} The records themselves are unchanged.</Text>
+          <Text size="sm">{drawFailureText(error)} The records themselves are unchanged.</Text>
           <Group>
             <Button size="xs" variant="default" onClick={retry}>
               Try again

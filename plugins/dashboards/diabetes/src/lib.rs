@@ -144,26 +144,36 @@ impl Dashboard for Diabetes {
                 "egfr-latest",
                 Widget::Stat(kit::stat("Latest eGFR", &EGFR, &egfr, as_of, Some(12))),
             ),
+            // One chart per measure: eGFR, albumin and creatinine have units of their own.
             card(
-                "kidney",
+                "egfr",
                 chart(
-                    "Kidney",
-                    &[(&EGFR, &egfr), (&UACR, &uacr), (&CREATININE, &creatinine)],
-                    vec![
-                        band(
-                            Some(60.0),
-                            None,
-                            "eGFR 60 or more",
-                            &format!("{KDIGO}; {ADA}, section 11"),
-                        ),
-                        band(
-                            None,
-                            Some(30.0),
-                            "Albumin/creatinine below 30 mg/g",
-                            &format!("{KDIGO}; {ADA}, section 11"),
-                        ),
-                    ],
+                    "eGFR",
+                    &[(&EGFR, &egfr)],
+                    vec![band(
+                        Some(60.0),
+                        None,
+                        "eGFR 60 mL/min/1.73 m² or more",
+                        &format!("{KDIGO}; {ADA}, section 11"),
+                    )],
                 ),
+            ),
+            card(
+                "uacr",
+                chart(
+                    "Urine albumin/creatinine",
+                    &[(&UACR, &uacr)],
+                    vec![band(
+                        None,
+                        Some(30.0),
+                        "Albumin/creatinine below 30 mg/g",
+                        &format!("{KDIGO}; {ADA}, section 11"),
+                    )],
+                ),
+            ),
+            card(
+                "creatinine",
+                chart("Creatinine", &[(&CREATININE, &creatinine)], vec![]),
             ),
             card(
                 "bp-latest",

@@ -270,18 +270,31 @@ impl Dashboard for Hypertension {
                 "egfr-latest",
                 Widget::Stat(kit::stat("Latest eGFR", &EGFR, &egfr, as_of, Some(12))),
             ),
+            // Potassium and eGFR have units of their own: a chart each.
             card(
-                "kidney",
+                "potassium",
                 Widget::LineChart(LineChart {
-                    title: "Potassium and kidney function".into(),
-                    series: kit::series(POTASSIUM.name, &potassium.chart)
-                        .into_iter()
-                        .chain(kit::series(EGFR.name, &egfr.chart))
-                        .collect(),
-                    targets: vec![
-                        band(Some(3.5), Some(5.0), "Potassium 3.5–5.0 mmol/L", ACC_AHA),
-                        band(Some(60.0), None, "eGFR 60 or more", KDIGO_BP),
-                    ],
+                    title: "Potassium".into(),
+                    series: kit::series(POTASSIUM.name, &potassium.chart),
+                    targets: vec![band(
+                        Some(3.5),
+                        Some(5.0),
+                        "Potassium 3.5–5.0 mmol/L",
+                        ACC_AHA,
+                    )],
+                }),
+            ),
+            card(
+                "egfr",
+                Widget::LineChart(LineChart {
+                    title: "eGFR".into(),
+                    series: kit::series(EGFR.name, &egfr.chart),
+                    targets: vec![band(
+                        Some(60.0),
+                        None,
+                        "eGFR 60 mL/min/1.73 m² or more",
+                        KDIGO_BP,
+                    )],
                 }),
             ),
         ];
