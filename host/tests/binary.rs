@@ -19,7 +19,10 @@ async fn serves_health_with_settings_from_the_environment() {
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(body["status"], "ok");
-    assert_eq!(body["plugins"], 2, "the R4 and DSTU3 connectors");
+    assert_eq!(
+        body["plugins"], 4,
+        "the R4 and DSTU3 connectors, the diabetes and high blood pressure dashboards"
+    );
     assert!(data.path().join("hearth.db").exists());
     assert!(data.path().join("keys/token.key").exists());
 }

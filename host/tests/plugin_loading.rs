@@ -127,7 +127,11 @@ async fn components_are_precompiled_once_and_damaged_cache_is_rebuilt() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(all.len(), 2, "one per component (R4 and DSTU3): {all:?}");
+    assert_eq!(
+        all.len(),
+        4,
+        "one per component (R4, DSTU3 and the two dashboards): {all:?}"
+    );
     let r4_sha = first.get("fhir-r4").unwrap().sha256.clone();
     let cached: Vec<_> = all
         .into_iter()
