@@ -9,7 +9,6 @@
 mod common;
 
 use common::Host;
-use hearth_host::auth::{ProfileRole, ProfileScope, sessions::Presented};
 use hearth_host::config::PluginLimits;
 use hearth_host::records::reader::ProfileReader;
 use serde_json::{Value, json};
@@ -22,25 +21,6 @@ async fn new_profile(host: &Host, name: &str) -> String {
     let (status, p) = host.post("/api/profiles", &json!({"name": name})).await;
     assert_eq!(status, 201, "{p}");
     p["id"].as_str().expect("id").to_string()
-}
-
-async fn scope(host: &Host, profile: &str) -> ProfileScope {
-    let caller = host
-        .state
-        .auth
-        .authenticate(Presented {
-            bearer: Some(&host.token),
-            cookie: None,
-            csrf: None,
-            changes_state: false,
-        })
-        .await
-        .expect("caller");
-    host.state
-        .auth
-        .access(&caller, profile, ProfileRole::Viewer)
-        .await
-        .expect("access")
 }
 
 /// An Observation whose value is spliced in as written (`7.20` stays `7.20`).
@@ -126,7 +106,7 @@ async fn draw(host: &Host, name: &str, entries: Vec<Value>) -> Value {
     let plugins = &host.state.plugins;
     let reader = Arc::new(ProfileReader::new(
         host.state.records.clone(),
-        scope(host, &profile).await,
+        host.owner_scope(&profile).await,
     ));
     let board = plugins
         .render_dashboard(
@@ -261,7 +241,7 @@ async fn draw_with(
     let plugins = &host.state.plugins;
     let reader = Arc::new(ProfileReader::new(
         host.state.records.clone(),
-        scope(host, &profile).await,
+        host.owner_scope(&profile).await,
     ));
     let board = plugins
         .render_dashboard(
@@ -319,7 +299,7 @@ async fn the_hypertension_dashboard_matches_its_golden_view_models() {
     host.upload_entries(&profile, hypertensive()).await;
     let reader = Arc::new(ProfileReader::new(
         host.state.records.clone(),
-        scope(&host, &profile).await,
+        host.owner_scope(&profile).await,
     ));
     let plugins = &host.state.plugins;
     let refused = plugins

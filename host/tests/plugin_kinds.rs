@@ -9,7 +9,7 @@ mod common;
 
 use common::{Host, sandbox};
 use futures_util::future::BoxFuture;
-use hearth_host::auth::{ProfileRole, ProfileScope, sessions::Presented};
+use hearth_host::auth::ProfileScope;
 use hearth_host::config::PluginLimits;
 use hearth_host::plugins::importer::Document;
 use hearth_host::plugins::llm::{LlmCall, Message, Role};
@@ -46,26 +46,6 @@ async fn upload(host: &Host, profile: &str, patient: &str, conditions: &[(&str, 
             "code": {"text": text}, "subject": {"reference": format!("Patient/{patient}")}}}));
     }
     host.upload_entries(profile, entries).await;
-}
-
-/// The owner's scope on `profile`, as a request of theirs would get it.
-async fn scope(host: &Host, profile: &str) -> ProfileScope {
-    let caller = host
-        .state
-        .auth
-        .authenticate(Presented {
-            bearer: Some(&host.token),
-            cookie: None,
-            csrf: None,
-            changes_state: false,
-        })
-        .await
-        .expect("caller");
-    host.state
-        .auth
-        .access(&caller, profile, ProfileRole::Viewer)
-        .await
-        .expect("access")
 }
 
 fn reader(host: &Host, scope: ProfileScope) -> Arc<ProfileReader> {
@@ -159,7 +139,7 @@ async fn misbehave_everywhere(
     let plugins = &host.state.plugins;
     let get = |id: &str| plugins.get(id).unwrap_or_else(|| panic!("{id} loaded"));
     let settings = vec![("misbehave".to_string(), misbehaviour.to_string())];
-    let records = reader(host, scope(host, &host.profile).await);
+    let records = reader(host, host.owner_scope(&host.profile).await);
     let mut failures = Vec::new();
     let importer = plugins
         .convert(
@@ -276,7 +256,7 @@ async fn every_kind_that_floods_the_host_is_stopped() {
             &plugins.get("test-dashboard").expect("loaded"),
             "2026-12-05",
             vec![("misbehave".into(), "flood-views".into())],
-            reader(&host, scope(&host, &host.profile).await),
+            reader(&host, host.owner_scope(&host.profile).await),
         )
         .await
         .expect_err("stopped");
@@ -301,7 +281,7 @@ async fn plugins_read_only_the_profile_their_call_is_for() {
     upload(&host, &other, "bea", &[("bea-asthma", "Asthma")]).await;
     let plugins = &host.state.plugins;
     let rules = plugins.get("test-rules").expect("loaded");
-    let mine = reader(&host, scope(&host, &host.profile).await);
+    let mine = reader(&host, host.owner_scope(&host.profile).await);
     // The rules cite every Condition they can read, and try to read Bea's
     // Patient by id: there is no way to name her profile, and her id alone finds nothing.
     let found = plugins
@@ -332,7 +312,7 @@ async fn plugins_read_only_the_profile_their_call_is_for() {
         found[0].evidence
     );
     // The same rules for Bea see only hers.
-    let hers = reader(&host, scope(&host, &other).await);
+    let hers = reader(&host, host.owner_scope(&other).await);
     let found = plugins
         .evaluate_rules(&rules, "2026-12-05", vec![], hers.clone())
         .await
@@ -419,7 +399,7 @@ async fn an_llm_adapter_reaches_no_model_until_one_is_configured() {
                 content: "model".into(),
             }],
             LlmCall {
-                records: reader(&host, scope(&host, &host.profile).await),
+                records: reader(&host, host.owner_scope(&host.profile).await),
                 model: None,
                 on_text: None,
             },
@@ -468,7 +448,7 @@ async fn an_importer_emits_through_the_intake_and_a_call_for_another_kind_is_ref
             &importer,
             "2026-12-05",
             vec![],
-            reader(&host, scope(&host, &host.profile).await),
+            reader(&host, host.owner_scope(&host.profile).await),
         )
         .await
         .expect_err("wrong kind");

@@ -314,61 +314,21 @@ async fn paging_walks_every_match_once_and_rejects_bad_queries() {
         );
     }
     // A single system|code search runs from the token index; it pages the same way.
-    let mut url = format!(
-        "{}/fhir/Observation?code=http://loinc.org|2345-7&_count=1&_total=accurate",
-        w.host.at("")
-    );
-    let mut seen = Vec::new();
-    loop {
-        let (_, bundle) = w.host.get(&url).await;
-        assert_eq!(bundle["total"], 4, "{bundle}");
-        seen.extend(
-            bundle["entry"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["resource"]["id"].as_str().unwrap().to_string()),
-        );
-        let Some(next) = bundle["link"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["relation"] == "next")
-        else {
-            break;
-        };
-        let next = next["url"].as_str().unwrap();
-        url = next[next.find("/api/").unwrap()..].to_string();
-    }
+    let (seen, totals) = follow(
+        &w.host,
+        "code=http://loinc.org|2345-7&_count=1&_total=accurate",
+    )
+    .await;
     assert_eq!(seen, ["g4", "g3", "g2", "g1"]);
+    assert!(totals.iter().all(|t| *t == 4), "{totals:?}");
     // Several system|code alternatives run from the token index too: same order, same pages.
-    let mut url = format!(
-        "{}/fhir/Observation?code=http://loinc.org|2345-7,http://loinc.org|8867-4&_count=2&_total=accurate",
-        w.host.at("")
-    );
-    let mut seen = Vec::new();
-    loop {
-        let (_, bundle) = w.host.get(&url).await;
-        assert_eq!(bundle["total"], 6, "{bundle}");
-        seen.extend(
-            bundle["entry"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["resource"]["id"].as_str().unwrap().to_string()),
-        );
-        let Some(next) = bundle["link"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["relation"] == "next")
-        else {
-            break;
-        };
-        let next = next["url"].as_str().unwrap();
-        url = next[next.find("/api/").unwrap()..].to_string();
-    }
+    let (seen, totals) = follow(
+        &w.host,
+        "code=http://loinc.org|2345-7,http://loinc.org|8867-4&_count=2&_total=accurate",
+    )
+    .await;
     assert_eq!(seen, ["g4", "g3", "h1", "g2", "g1", "h2"]);
+    assert!(totals.iter().all(|t| *t == 6), "{totals:?}");
     for (query, total) in [
         ("code=http://loinc.org|2345-7&date=2021", 2),
         ("code=2345-7&date=ge2021-06", 2),
@@ -711,4 +671,31 @@ async fn lab_series_convert_units_across_sources_and_flag_results() {
             .0,
         400
     );
+}
+
+/// Every Observation id of a search, following `next` to the end, with each page's `total`.
+async fn follow(host: &Host, query: &str) -> (Vec<String>, Vec<u64>) {
+    let mut url = format!("{}/fhir/Observation?{query}", host.at(""));
+    let (mut seen, mut totals) = (Vec::new(), Vec::new());
+    loop {
+        let (_, bundle) = host.get(&url).await;
+        totals.push(bundle["total"].as_u64().unwrap_or(u64::MAX));
+        seen.extend(
+            bundle["entry"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["resource"]["id"].as_str().unwrap().to_string()),
+        );
+        let Some(next) = bundle["link"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["relation"] == "next")
+        else {
+            return (seen, totals);
+        };
+        let next = next["url"].as_str().unwrap();
+        url = next[next.find("/api/").unwrap()..].to_string();
+    }
 }

@@ -80,6 +80,23 @@ fn parse_offset(s: &str) -> Option<Option<i32>> {
 }
 
 impl Temporal {
+    /// The first instant of year 0 at `precision`, for parsers to fill in.
+    fn start(kind: TemporalKind, precision: Precision) -> Temporal {
+        Temporal {
+            kind,
+            precision,
+            year: 0,
+            month: 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            millis: 0,
+            fraction: String::new(),
+            offset: None,
+        }
+    }
+
     /// Parses a date (`2015`, `2015-02`, `2015-02-04`).
     pub fn parse_date(s: &str) -> Option<Self> {
         let t = Self::parse_datetime_parts(s, false)?;
@@ -95,19 +112,7 @@ impl Temporal {
     }
 
     fn parse_datetime_parts(s: &str, allow_time: bool) -> Option<Self> {
-        let mut t = Temporal {
-            kind: TemporalKind::DateTime,
-            precision: Precision::Year,
-            year: 0,
-            month: 1,
-            day: 1,
-            hour: 0,
-            minute: 0,
-            second: 0,
-            millis: 0,
-            fraction: String::new(),
-            offset: None,
-        };
+        let mut t = Temporal::start(TemporalKind::DateTime, Precision::Year);
         let (year, mut rest) = digits(s, 4)?;
         t.year = year as i32;
         if let Some(r) = rest.strip_prefix('-') {
@@ -164,19 +169,7 @@ impl Temporal {
     }
 
     fn parse_time_parts(s: &str) -> Option<(Self, &str)> {
-        let mut t = Temporal {
-            kind: TemporalKind::Time,
-            precision: Precision::Hour,
-            year: 0,
-            month: 1,
-            day: 1,
-            hour: 0,
-            minute: 0,
-            second: 0,
-            millis: 0,
-            fraction: String::new(),
-            offset: None,
-        };
+        let mut t = Temporal::start(TemporalKind::Time, Precision::Hour);
         let (hour, mut rest) = digits(s, 2)?;
         if hour > 23 {
             return None;
@@ -537,23 +530,12 @@ impl Temporal {
     /// Today's date or the current instant, from the system clock.
     pub fn now(kind: TemporalKind) -> Temporal {
         let now = chrono::Local::now();
-        let mut out = Temporal {
-            kind,
-            precision: if kind == TemporalKind::Date {
-                Precision::Day
-            } else {
-                Precision::Millisecond
-            },
-            year: 0,
-            month: 1,
-            day: 1,
-            hour: 0,
-            minute: 0,
-            second: 0,
-            millis: 0,
-            fraction: String::new(),
-            offset: None,
+        let precision = if kind == TemporalKind::Date {
+            Precision::Day
+        } else {
+            Precision::Millisecond
         };
+        let mut out = Temporal::start(kind, precision);
         out.set_from_naive(now.naive_local());
         if kind != TemporalKind::Date {
             out.offset = Some(now.offset().local_minus_utc() / 60);

@@ -512,3 +512,26 @@ pub async fn connect_auto(client: &reqwest::Client, base: &str, profile: &str) -
     assert_eq!(status, 303, "{body}");
     body
 }
+
+impl Host {
+    /// The owner's scope on `profile`, as a request of theirs would get it.
+    #[allow(dead_code)]
+    pub async fn owner_scope(&self, profile: &str) -> hearth_host::auth::ProfileScope {
+        let caller = self
+            .state
+            .auth
+            .authenticate(hearth_host::auth::sessions::Presented {
+                bearer: Some(&self.token),
+                cookie: None,
+                csrf: None,
+                changes_state: false,
+            })
+            .await
+            .expect("caller");
+        self.state
+            .auth
+            .access(&caller, profile, hearth_host::auth::ProfileRole::Viewer)
+            .await
+            .expect("access")
+    }
+}
