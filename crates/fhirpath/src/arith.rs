@@ -147,10 +147,6 @@ fn definite(unit: &str) -> &str {
     }
 }
 
-fn is_calendar_word(unit: &str) -> bool {
-    crate::temporal::is_calendar_word(unit)
-}
-
 /// `~` on quantities: equal after conversion, at the precision of the less precise value.
 pub fn equivalent_quantities(a: &Item, b: &Item) -> bool {
     let (Item::Quantity(x, ux), Item::Quantity(y, uy)) = (a, b) else {
@@ -169,7 +165,10 @@ pub fn compare_quantities(a: &Item, b: &Item) -> Result<Option<Ordering>, EvalEr
         return Ok(None);
     };
     // Years and months are calendar lengths; they equal only their own kind.
-    let (cx, cy) = (is_calendar_word(ux), is_calendar_word(uy));
+    let (cx, cy) = (
+        crate::temporal::is_calendar_word(ux),
+        crate::temporal::is_calendar_word(uy),
+    );
     if (cx || cy) && matches!(definite(ux), "a" | "mo") != matches!(definite(uy), "a" | "mo") {
         return Ok(None);
     }

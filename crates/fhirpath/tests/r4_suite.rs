@@ -242,16 +242,6 @@ fn render(item: &Item) -> (String, String) {
     let (ns, ty) = shown.type_info();
     let text = match shown {
         Item::Node(n) => n.value.to_string(),
-        Item::Temporal(_) => shown.to_text().unwrap_or_default(),
-        Item::Quantity(v, u) => {
-            if hearth_fhirpath::temporal::calendar_unit(u).is_some() && u.len() > 3
-                || matches!(u.as_str(), "day" | "week")
-            {
-                format!("{v} {u}")
-            } else {
-                format!("{v} '{u}'")
-            }
-        }
         other => other.to_text().unwrap_or_default(),
     };
     let ty = if ns == "FHIR" {

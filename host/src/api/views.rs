@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::time::Duration;
 use utoipa::{OpenApi, ToSchema};
 
 /// The view routes' description.
@@ -20,13 +19,6 @@ pub(super) struct Doc;
 pub(super) fn routes(r: Routes) -> Routes {
     r.post("/profiles/{profile}/views/$run", run_view)
 }
-
-/// Rows returned when the request names no limit.
-const DEFAULT_ROWS: usize = 1_000;
-/// Most rows one request may ask for.
-const MAX_ROWS: usize = 10_000;
-/// Time a view may run.
-const VIEW_TIME: Duration = Duration::from_secs(10);
 
 /// A view to run.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -108,28 +100,9 @@ async fn run_view(
     access: Access<Read>,
     ApiJson(request): ApiJson<ViewRequest>,
 ) -> Result<Json<ViewRows>, Problem> {
-    let max_rows = match request.limit {
-        None => DEFAULT_ROWS,
-        Some(n) if (1..=MAX_ROWS).contains(&n) => n,
-        Some(_) => {
-            return Err(Problem::new(
-                StatusCode::BAD_REQUEST,
-                "invalid-query",
-                format!("limit must be 1 to {MAX_ROWS}"),
-            ));
-        }
-    };
-    let filter: Vec<(String, String)> = match &request.filter {
-        None => Vec::new(),
-        Some(text) => url::form_urlencoded::parse(text.trim_start_matches('?').as_bytes())
-            .into_owned()
-            .collect(),
-    };
+    let limits = ViewLimits::asking(request.limit)?;
+    let filter = crate::records::views::filter_params(request.filter.as_deref());
     let view = crate::records::views::check(&request.view)?;
-    let limits = ViewLimits {
-        max_rows,
-        time: VIEW_TIME,
-    };
     let out = state
         .records
         .run_view(&access.scope, &view, &filter, limits)
@@ -170,6 +143,9 @@ impl From<ViewRunError> for Problem {
                 e.to_string(),
             ),
             ViewRunError::Filter(q) => q.into(),
+            ViewRunError::Limit(_) => {
+                Problem::new(StatusCode::BAD_REQUEST, "invalid-query", e.to_string())
+            }
             ViewRunError::TooSlow { .. } => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "view-too-slow",

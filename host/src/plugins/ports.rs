@@ -87,10 +87,10 @@ pub struct RecordsPage {
 pub struct ViewQuery {
     /// The ViewDefinition as JSON text.
     pub definition: String,
-    /// FHIR search parameters that narrow the records first.
-    pub filter: Vec<(String, String)>,
-    /// Most rows wanted.
-    pub limit: usize,
+    /// FHIR search parameters that narrow the records first, as a query string.
+    pub filter: Option<String>,
+    /// Most rows wanted (the domain's default when `None`).
+    pub limit: Option<usize>,
 }
 
 /// A view's output.

@@ -79,13 +79,12 @@ impl RecordsReader for ProfileReader {
                 .map_err(|e| ReadError::Invalid(format!("the view is not JSON: {e}")))?;
             let view =
                 super::views::check(&definition).map_err(|e| ReadError::Invalid(e.to_string()))?;
-            let limits = ViewLimits {
-                max_rows: query.limit,
-                time: VIEW_TIME,
-            };
+            let limits =
+                ViewLimits::asking(query.limit).map_err(|e| ReadError::Invalid(e.to_string()))?;
+            let filter = super::views::filter_params(query.filter.as_deref());
             let out = self
                 .records
-                .run_view(&self.scope, &view, &query.filter, limits)
+                .run_view(&self.scope, &view, &filter, limits)
                 .await
                 .map_err(|e| match e {
                     ViewRunError::Store(_) | ViewRunError::Corrupt(_) => {
@@ -97,14 +96,11 @@ impl RecordsReader for ProfileReader {
                 columns: out.columns.into_iter().map(|c| c.name).collect(),
                 rows: out
                     .rows
-                    .iter()
-                    .map(|row| serde_json::Value::Array(row.clone()).to_string())
+                    .into_iter()
+                    .map(|row| serde_json::Value::Array(row).to_string())
                     .collect(),
                 truncated: out.truncated,
             })
         })
     }
 }
-
-/// Time one view may take inside a plugin call (the call's own deadline still applies).
-const VIEW_TIME: std::time::Duration = std::time::Duration::from_secs(10);

@@ -15,6 +15,13 @@ use std::time::{Duration, Instant};
 /// Resources read per store query while a view runs.
 const PAGE: u32 = 500;
 
+/// Rows a view returns when the caller names no limit.
+pub const DEFAULT_ROWS: usize = 1_000;
+/// Most rows one view may return.
+pub const MAX_ROWS: usize = 10_000;
+/// Time a view may run (a plugin call's own deadline still applies).
+pub const VIEW_TIME: Duration = Duration::from_secs(10);
+
 /// What a view run may use.
 #[derive(Debug, Clone, Copy)]
 pub struct ViewLimits {
@@ -22,6 +29,31 @@ pub struct ViewLimits {
     pub max_rows: usize,
     /// Wall-clock time before the run is stopped.
     pub time: Duration,
+}
+
+impl ViewLimits {
+    /// The limits for a caller asking for at most `rows` rows ([`DEFAULT_ROWS`] when `None`).
+    pub fn asking(rows: Option<usize>) -> Result<ViewLimits, ViewRunError> {
+        let max_rows = match rows {
+            None => DEFAULT_ROWS,
+            Some(n) if (1..=MAX_ROWS).contains(&n) => n,
+            Some(n) => return Err(ViewRunError::Limit(n)),
+        };
+        Ok(ViewLimits {
+            max_rows,
+            time: VIEW_TIME,
+        })
+    }
+}
+
+/// FHIR search parameters written as a query string (`code=…&date=ge2023`, `?` allowed).
+pub fn filter_params(text: Option<&str>) -> Vec<(String, String)> {
+    text.map(|t| {
+        url::form_urlencoded::parse(t.trim_start_matches('?').as_bytes())
+            .into_owned()
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// A view's output.
@@ -49,6 +81,9 @@ pub enum ViewRunError {
     /// The narrowing search is not one the store supports.
     #[error("filter: {0}")]
     Filter(QueryError),
+    /// The caller asked for a number of rows outside 1 to [`MAX_ROWS`].
+    #[error("limit must be 1 to {MAX_ROWS}, not {0}")]
+    Limit(usize),
     /// The view ran past its time.
     #[error(
         "the view read {read} records in {seconds} s without finishing; narrow it with a filter"
