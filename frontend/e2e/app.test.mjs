@@ -88,7 +88,9 @@ const launch = launchChromium;
 before(async () => {
   const log = (d) => hostLog.push(String(d));
   // Slow answers so that a sync takes a few seconds and its progress can be watched.
-  sandbox = await startSandbox({ bin: BIN, delayMs: 250, log });
+  // Seed 51's first patient (the one the sandbox signs in as) is an older adult
+  // with type 2 diabetes and hypertension on record, so condition dashboards apply.
+  sandbox = await startSandbox({ bin: BIN, delayMs: 250, log, seed: 51 });
   host = await startHost({ bin: BIN, pluginsDir: PLUGINS, webDir: WEB, sandboxUrl: sandbox.base, log });
   browser = await launch();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -269,21 +271,59 @@ describe("Hearth in a browser", () => {
     await page.getByTestId("lab-chart").waitFor();
   });
 
-  step_("a condition dashboard is added, drawn from the records, arranged, and stays arranged after a reload", async () => {
+  step_("the diabetes and blood pressure dashboards follow from the records, a point opens its record, and a layout stays", async () => {
     await nav("Dashboards").click();
     await page.getByRole("heading", { level: 1, name: "Dashboards" }).waitFor();
-    // The sandbox patient is young and has no diabetes on record: the dashboard is offered, not shown.
-    const diabetes = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: "Diabetes", exact: true }) });
-    await diabetes.getByRole("button", { name: "Add" }).click();
-    await diabetes.getByText("Added by hand").waitFor();
+    // Type 2 diabetes and hypertension are on the sandbox patient's record: both dashboards are shown unasked.
+    const shown = page.getByRole("region", { name: "Shown" });
+    for (const name of ["Diabetes", "High blood pressure"]) {
+      const row = shown.getByRole("listitem").filter({ has: page.getByRole("link", { name, exact: true }) });
+      await row.getByText(/ is on record$/).waitFor();
+    }
     await checkA11y("the dashboards list");
     await shot("dashboards");
-    await diabetes.getByRole("link", { name: "Diabetes", exact: true }).click();
+
+    await shown.getByRole("link", { name: "Diabetes", exact: true }).click();
     await page.getByRole("heading", { level: 1, name: "Diabetes" }).waitFor();
     await page.getByText("Latest HbA1c").first().waitFor();
     await page.getByText("Weight and BMI").first().waitFor();
     await checkA11y("a dashboard");
     await shot("dashboard-diabetes");
+
+    // The newest point of the HbA1c chart, clicked where it is drawn, opens the Observation it came from.
+    const a1c = page.getByRole("region", { name: "HbA1c", exact: true });
+    const chart = a1c.getByTestId("dashboard-chart");
+    await chart.waitFor();
+    assert.match((await chart.getAttribute("aria-label")) ?? "", /HbA1c/);
+    const markers = chart.locator("svg path");
+    await page.waitForFunction(
+      (el) => [...el.querySelectorAll("svg path")].some((p) => Math.round(p.getBoundingClientRect().width) === 8),
+      await chart.elementHandle(),
+    );
+    const boxes = await markers.evaluateAll((paths) =>
+      paths
+        .map((p) => p.getBoundingClientRect())
+        .filter((r) => Math.round(r.width) === 8 && Math.round(r.height) === 8)
+        .map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2 })),
+    );
+    assert.ok(boxes.length > 1, `the HbA1c chart draws its points (${boxes.length})`);
+    const newest = boxes.reduce((a, b) => (b.x > a.x ? b : a));
+    // The same point's record, as the card's table names it (newest first).
+    await a1c.getByText(/^Results as a table/).click();
+    const expected = await a1c.getByRole("table").getByRole("link").first().getAttribute("href");
+    await a1c.getByText(/^Results as a table/).click();
+    await page.mouse.click(newest.x, newest.y);
+    await page.waitForURL((u) => /\/records\/Observation\//.test(u.pathname));
+    assert.equal(new URL(page.url()).pathname, expected, "the clicked point opens the newest HbA1c result");
+    await page.getByRole("heading", { name: "Where this came from" }).waitFor();
+    await page
+      .getByText(/Hemoglobin A1c/)
+      .first()
+      .waitFor();
+    await shot("a1c-record");
+    await page.goBack();
+    await page.getByRole("heading", { level: 1, name: "Diabetes" }).waitFor();
+
     // Arranged with the keyboard-friendly buttons: the weight chart hidden, then saved.
     await page.getByRole("button", { name: "Arrange" }).click();
     await page.getByRole("button", { name: "Hide: Weight and BMI" }).click();
@@ -294,10 +334,60 @@ describe("Hearth in a browser", () => {
     await page.getByText("Latest HbA1c").first().waitFor();
     assert.equal(await page.getByText("Weight and BMI").count(), 0, "the hidden card stays hidden after a reload");
     await shot("dashboard-arranged");
-    // The health summary shows the dashboard's latest values.
+
+    // The blood pressure dashboard draws its readings and how many were under the goal.
+    await nav("Dashboards").click();
+    await shown.getByRole("link", { name: "High blood pressure", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "High blood pressure" }).waitFor();
+    await page.getByText("Latest systolic").first().waitFor();
+    await page.getByRole("region", { name: "Blood pressure", exact: true }).getByTestId("dashboard-chart").waitFor();
+    await checkA11y("the blood pressure dashboard");
+    await shot("dashboard-hypertension");
+
+    // The health summary shows both dashboards' latest values.
     await nav("Health summary").click();
     await page.getByRole("link", { name: "Open Diabetes dashboard" }).waitFor();
+    await page.getByRole("link", { name: "Open High blood pressure dashboard" }).waitFor();
     await shot("summary-with-dashboard");
+  });
+
+  step_("a Fasten dashboard file is imported, says what it left out, and draws its chart from the records", async () => {
+    await nav("Dashboards").click();
+    await page.getByRole("heading", { level: 1, name: "Dashboards" }).waitFor();
+    const fasten = {
+      title: "Weight tracking",
+      widgets: [
+        { title_text: "Diabetes Tracking", item_type: "complex-line-widget", x: 0, y: 0, width: 8, height: 5 },
+        {
+          title_text: "Weight",
+          item_type: "simple-line-chart-widget",
+          queries: [
+            {
+              q: {
+                select: ["valueQuantity.value as data", "(effectiveDateTime | issued).first() as label"],
+                from: "Observation",
+                where: { code: "http://loinc.org|29463-7" },
+              },
+            },
+          ],
+          parsing: { xAxisKey: "label", yAxisKey: "data" },
+        },
+      ],
+    };
+    const chooser = page.waitForEvent("filechooser");
+    await page.getByRole("button", { name: "Import a Fasten dashboard" }).click();
+    await (await chooser).setFiles({ name: "weight.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(fasten)) });
+    await page.getByRole("heading", { name: "Imported Weight tracking" }).waitFor();
+    // The demo widget draws no record, so it is left out, and the report says where it was.
+    await page.getByText("widgets[0]", { exact: true }).waitFor();
+    await checkA11y("an import report");
+    await shot("fasten-import");
+    await page.getByRole("link", { name: "Open Weight tracking" }).click();
+    await page.getByRole("heading", { level: 1, name: "Weight tracking" }).waitFor();
+    const chart = page.getByRole("region", { name: "Weight", exact: true }).getByTestId("dashboard-chart");
+    await chart.waitFor();
+    assert.match((await chart.getAttribute("aria-label")) ?? "", /Weight/);
+    await shot("fasten-dashboard");
   });
 
   step_("markup in a lab result's unit and name shows as text in the chart's tooltip, not as HTML", async () => {

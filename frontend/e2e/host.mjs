@@ -73,7 +73,7 @@ export async function startHost({ bin, pluginsDir, webDir, sandboxUrl, log }) {
 }
 
 /** Start `hearth sandbox` (the SMART test provider) with slow answers; resolves once it answers. */
-export async function startSandbox({ bin, delayMs = 0, log, patients = 2, resources = 1200, token }) {
+export async function startSandbox({ bin, delayMs = 0, log, patients = 2, resources = 1200, seed = 1, token }) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const args = [
@@ -86,6 +86,8 @@ export async function startSandbox({ bin, delayMs = 0, log, patients = 2, resour
     String(resources),
     "--delay-ms",
     String(delayMs),
+    "--seed",
+    String(seed),
   ];
   if (token) args.push("--token", token);
   const handle = await run({ bin, args, env: {}, ready: `${base}/fhir/metadata`, what: "hearth sandbox", log });

@@ -338,15 +338,38 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
     // Condition dashboards: each built-in pack drawn through its wasm plugin
     // (views narrowed through the index), as the dashboard page asks for it
     // (target p99 ≤ 50 ms per dashboard).
-    let reader: std::sync::Arc<dyn hearth_host::plugins::ports::RecordsReader> =
-        std::sync::Arc::new(hearth_host::records::reader::ProfileReader::new(
+    let timed = std::sync::Arc::new(TimedReader {
+        inner: std::sync::Arc::new(hearth_host::records::reader::ProfileReader::new(
             records.clone(),
             scope.clone(),
-        ));
+        )),
+        views: Default::default(),
+    });
+    let reader: std::sync::Arc<dyn hearth_host::plugins::ports::RecordsReader> = timed.clone();
     for plugin in state.plugins.loaded() {
         if plugin.manifest.kind != hearth_host::plugins::manifest::Kind::Dashboard {
             continue;
         }
+        // Cold: nothing kept from earlier reads, as on the first draw after a start.
+        let mut cold = Vec::new();
+        for _ in 0..iterations.min(20) {
+            let fresh: std::sync::Arc<dyn hearth_host::plugins::ports::RecordsReader> =
+                std::sync::Arc::new(hearth_host::records::reader::ProfileReader::new(
+                    records.cold(),
+                    scope.clone(),
+                ));
+            let t = Instant::now();
+            state
+                .plugins
+                .render_dashboard(&plugin, "2026-12-05", vec![], fresh)
+                .await?;
+            cold.push(t.elapsed());
+        }
+        report(
+            &format!("dashboard {}, first draw (cold)", plugin.manifest.id),
+            cold,
+        );
+        // Drawn again: the rows views made are kept until their records change.
         let mut draws = Vec::new();
         let mut shape = String::new();
         for _ in 0..iterations.min(200) {
@@ -368,8 +391,13 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
                 .sum();
             shape = format!("{} cards, {points} chart points", board.cards.len());
         }
-        report(&format!("dashboard {}", plugin.manifest.id), draws);
-        println!("  (it drew {shape})");
+        let count = draws.len().max(1);
+        report(
+            &format!("dashboard {}, drawn again", plugin.manifest.id),
+            draws,
+        );
+        println!("  (it drew {shape}); its views, per draw:");
+        timed.print_and_clear(count);
     }
 
     // Out and back in: export the profile as one Bundle, then upload it into
@@ -414,4 +442,82 @@ async fn run(resources: usize, iterations: usize) -> anyhow::Result<()> {
         println!("kept the database in {}", dir.keep().display());
     }
     Ok(())
+}
+
+/// A records reader that times each view a dashboard runs, to show where a render's time goes.
+struct TimedReader {
+    inner: std::sync::Arc<dyn hearth_host::plugins::ports::RecordsReader>,
+    /// (resource, filter) → (total time, rows, calls).
+    views: std::sync::Mutex<std::collections::BTreeMap<String, (Duration, usize, usize)>>,
+}
+
+impl TimedReader {
+    fn print_and_clear(&self, draws: usize) {
+        let mut views = self.views.lock().expect("bench lock");
+        let mut total = Duration::ZERO;
+        for (label, (time, rows, calls)) in views.iter() {
+            total += *time;
+            println!(
+                "    {:>8.3} ms  {:>5} rows  {:>2} calls  {label}",
+                time.as_secs_f64() * 1000.0 / draws as f64,
+                rows / draws,
+                calls / draws
+            );
+        }
+        println!(
+            "    {:>8.3} ms  in views altogether",
+            total.as_secs_f64() * 1000.0 / draws as f64
+        );
+        views.clear();
+    }
+}
+
+impl hearth_host::plugins::ports::RecordsReader for TimedReader {
+    fn search(
+        &self,
+        query: hearth_host::plugins::ports::RecordsQuery,
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        Result<hearth_host::plugins::ports::RecordsPage, hearth_host::plugins::ports::ReadError>,
+    > {
+        self.inner.search(query)
+    }
+
+    fn read<'a>(
+        &'a self,
+        resource_type: &'a str,
+        id: &'a str,
+    ) -> futures_util::future::BoxFuture<
+        'a,
+        Result<Option<String>, hearth_host::plugins::ports::ReadError>,
+    > {
+        self.inner.read(resource_type, id)
+    }
+
+    fn view(
+        &self,
+        query: hearth_host::plugins::ports::ViewQuery,
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        Result<hearth_host::plugins::ports::ViewTable, hearth_host::plugins::ports::ReadError>,
+    > {
+        Box::pin(async move {
+            let resource = serde_json::from_str::<Value>(&query.definition)
+                .ok()
+                .and_then(|d| d["resource"].as_str().map(String::from))
+                .unwrap_or_default();
+            let mut label = format!("{resource} {}", query.filter.clone().unwrap_or_default());
+            label.truncate(90);
+            let t = Instant::now();
+            let out = self.inner.view(query).await;
+            let took = t.elapsed();
+            let rows = out.as_ref().map(|t| t.rows.len()).unwrap_or(0);
+            let mut views = self.views.lock().expect("bench lock");
+            let entry = views.entry(label).or_default();
+            entry.0 += took;
+            entry.1 += rows;
+            entry.2 += 1;
+            out
+        })
+    }
 }

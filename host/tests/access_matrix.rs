@@ -59,6 +59,7 @@ const READ: [u16; 6] = [401, 404, 200, 200, 200, 404];
 const EDIT: [u16; 6] = [401, 404, 403, 200, 200, 404];
 const EDIT_201: [u16; 6] = [401, 404, 403, 201, 201, 404];
 const EDIT_202: [u16; 6] = [401, 404, 403, 202, 202, 404];
+const EDIT_204: [u16; 6] = [401, 404, 403, 204, 204, 404];
 /// Allowed, and then refused for what the body says (a deterministic answer with no network).
 const EDIT_422: [u16; 6] = [401, 404, 403, 422, 422, 404];
 /// The callback carries no session: its single-use `state` is the credential.
@@ -157,6 +158,16 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
         "PUT",
         "/api/profiles/{profile}/dashboards/{dashboard}/layout",
         EDIT,
+    ),
+    (
+        "DELETE",
+        "/api/profiles/{profile}/dashboards/{dashboard}",
+        EDIT_204,
+    ),
+    (
+        "POST",
+        "/api/profiles/{profile}/dashboards/import",
+        EDIT_201,
     ),
     ("POST", "/api/profiles/{profile}/imports", EDIT_201),
     ("GET", "/api/profiles/{profile}/export", READ),
@@ -277,6 +288,14 @@ impl World {
             )
             .await;
         c["id"].as_str().expect("id").to_string()
+    }
+
+    /// As the owner, a dashboard imported from a Fasten file.
+    async fn imported_dashboard(&self) -> String {
+        let made = self
+            .owner_creates("/dashboards/import", &fasten_file())
+            .await;
+        made["dashboard"]["id"].as_str().expect("id").to_string()
     }
 
     /// As the owner, a fresh invitation to the profile: (id, token).
@@ -638,6 +657,17 @@ impl World {
                     Some(json!({"cards": [{"key": "a1c-latest", "x": 0, "y": 0, "w": 4, "h": 2}]})),
                     None,
                 ),
+            ),
+            ("DELETE", "/api/profiles/{profile}/dashboards/{dashboard}") => (
+                format!(
+                    "/api/profiles/{p}/dashboards/{}",
+                    self.imported_dashboard().await
+                ),
+                none,
+            ),
+            ("POST", "/api/profiles/{profile}/dashboards/import") => (
+                format!("/api/profiles/{p}/dashboards/import"),
+                (Some(fasten_file()), None),
             ),
             ("POST", "/api/profiles/{profile}/views/$run") => (
                 format!("/api/profiles/{p}/views/$run"),
@@ -1084,4 +1114,11 @@ async fn every_route_answers_each_role_exactly_as_expected() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// A small Fasten dashboard file: one table of visits.
+fn fasten_file() -> Value {
+    json!({"title": "Visits", "widgets": [{"item_type": "table-widget", "title_text": "Visits",
+        "queries": [{"q": {"select": ["period.start as date"], "from": "Encounter", "where": {}}}],
+        "parsing": {"Date": "date"}}]})
 }

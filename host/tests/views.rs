@@ -235,3 +235,67 @@ async fn bad_views_and_bad_requests_get_precise_problems() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""rows":[{"given":["A","B"]}]"#), "{body}");
 }
+
+/// Rows are kept between runs (a dashboard drawn again reads the index, not
+/// every record), yet an edited record gives its new rows and a deleted one none.
+#[tokio::test]
+async fn a_view_run_again_follows_edits_and_deletions() {
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let profile = new_profile(&host, "Ann").await;
+    let typed = |value: &str| -> Value {
+        serde_json::from_str(&format!(
+            r#"{{"resourceType": "Observation", "status": "final",
+                "code": {{"coding": [{{"system": "{LOINC}", "code": "4548-4"}}]}},
+                "effectiveDateTime": "2026-03-01",
+                "valueQuantity": {{"value": {value}, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}}}}"#
+        ))
+        .unwrap()
+    };
+    let (status, made) = host
+        .post(
+            &format!("/api/profiles/{profile}/manual/Observation"),
+            &typed("7.20"),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_str().expect("id").to_string();
+    let body = json!({"view": a1c_view()});
+    for _ in 0..2 {
+        let (status, text) = run(&host, &profile, &body).await;
+        assert_eq!(status, 200, "{text}");
+        assert!(text.contains(r#""value":7.20"#), "{text}");
+    }
+    let r = host
+        .client
+        .put(format!(
+            "{}/api/profiles/{profile}/manual/Observation/{id}",
+            host.base
+        ))
+        .json(&typed("6.90"))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status().as_u16(), 200);
+    let (_, text) = run(&host, &profile, &body).await;
+    assert!(
+        text.contains(r#""value":6.90"#) && !text.contains("7.20"),
+        "the edit shows: {text}"
+    );
+    let r = host
+        .client
+        .delete(format!(
+            "{}/api/profiles/{profile}/manual/Observation/{id}",
+            host.base
+        ))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status().as_u16(), 200);
+    let (_, text) = run(&host, &profile, &body).await;
+    let rows: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        rows["rows"],
+        json!([]),
+        "the deleted record is gone: {text}"
+    );
+}

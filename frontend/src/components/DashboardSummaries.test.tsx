@@ -17,7 +17,12 @@ describe("dashboards on the health summary", () => {
       if (req.path === "/api/profiles/p1/dashboards") return { status: 200, body: { dashboards: [DIABETES_ENTRY, KIDNEY, HIDDEN] } };
       if (req.path === "/api/profiles/p1/dashboards/kidney")
         return { status: 502, body: { type: "urn:hearth:problem:dashboard-failed", status: 502, detail: "plugin stopped" } };
-      const drawn: Drawn = { dashboard: DIABETES_ENTRY, board: DIABETES_BOARD, layout: [{ key: "bp-latest", x: 0, y: 0, w: 4, h: 2, hidden: true }] };
+      const drawn: Drawn = {
+        dashboard: DIABETES_ENTRY,
+        board: DIABETES_BOARD,
+        layout: [{ key: "bp-latest", x: 0, y: 0, w: 4, h: 2, hidden: true }],
+        notes: [],
+      };
       return { status: 200, body: drawn };
     });
     show();

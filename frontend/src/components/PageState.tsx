@@ -81,12 +81,26 @@ export function ErrorState({
   );
 }
 
-/** An action's failure in words (nothing when there is none). */
-export function Failure({ error, title, mb, mt, subject }: { error: unknown; title?: string; mb?: string; mt?: string; subject?: Subject }) {
+/** An action's failure in words (nothing when there is none). `explain` gives an action its own words for some problems. */
+export function Failure({
+  error,
+  title,
+  mb,
+  mt,
+  subject,
+  explain,
+}: {
+  error: unknown;
+  title?: string;
+  mb?: string;
+  mt?: string;
+  subject?: Subject;
+  explain?: (error: unknown) => Explained;
+}) {
   if (error === null || error === undefined || error === false) return null;
   return (
     <Alert color="red" role="alert" title={title} mb={mb} mt={mt}>
-      <Explanation explained={explainError(error, subject)} />
+      <Explanation explained={explain ? explain(error) : explainError(error, subject)} />
     </Alert>
   );
 }

@@ -11,6 +11,7 @@ export const DIABETES_ENTRY: DashboardEntry = {
   shown: true,
   choice: "auto",
   settings: [],
+  imported: false,
 };
 
 export const DIABETES_BOARD: Board = {

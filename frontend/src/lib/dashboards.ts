@@ -31,6 +31,16 @@ export interface DashboardEntry {
   shown: boolean;
   choice: Choice;
   settings: DashboardSetting[];
+  /** Imported from a Fasten dashboard file (and so can be removed), not installed as a plugin. */
+  imported: boolean;
+}
+
+/** A part of an imported dashboard file that was left out (`dropped`) or kept with a change, and why. */
+export interface Untranslated {
+  /** Where it is in the file, e.g. `widgets[2].queries[0].q.where.subject`. */
+  path: string;
+  reason: string;
+  dropped: boolean;
 }
 
 /** One recorded value. `text` is the value exactly as the record wrote it; `value` is only for drawing. */
@@ -112,6 +122,8 @@ export interface Drawn {
   dashboard: DashboardEntry;
   board: Board;
   layout: CardPlace[];
+  /** For an imported dashboard: what of the file was left out or changed (empty for a plugin's). */
+  notes: Untranslated[];
 }
 
 export const GRID_COLUMNS = 12;

@@ -21,7 +21,7 @@ function serve(layout: CardPlace[] = []) {
       saved = (JSON.parse(req.body) as { cards: CardPlace[] }).cards;
       return { status: 200, body: { cards: saved } };
     }
-    const drawn: Drawn = { dashboard: DIABETES_ENTRY, board: SMALL, layout: saved };
+    const drawn: Drawn = { dashboard: DIABETES_ENTRY, board: SMALL, layout: saved, notes: [] };
     return { status: 200, body: drawn };
   });
   return seen;
@@ -75,6 +75,38 @@ describe("a dashboard's page", () => {
     await userEvent.click(screen.getByRole("button", { name: "Cancel" }));
     expect(seen.some((r) => r.method === "PUT")).toBe(false);
     expect(screen.queryByRole("heading", { name: "Vaccines" })).not.toBeInTheDocument();
+  });
+
+  it("folds away what an imported file could not show, and says nothing of it for a plugin's dashboard", async () => {
+    const notes = [
+      { path: "widgets[3]", reason: "A map cannot be drawn.", dropped: true },
+      { path: "widgets[0].queries[0].q.where.subject", reason: "Only this person's records are looked at.", dropped: false },
+    ];
+    stubFetch(() => ({
+      status: 200,
+      body: {
+        dashboard: { ...DIABETES_ENTRY, id: "fasten-01", name: "My labs", imported: true, reason: "Imported from a Fasten dashboard file" },
+        board: SMALL,
+        layout: [],
+        notes,
+      } satisfies Drawn,
+    }));
+    const first = open();
+    await screen.findByRole("heading", { level: 1, name: "My labs" });
+    const summary = screen.getByText("What the imported file could not show (2)");
+    const details = summary.closest("details")!;
+    expect(details).not.toHaveAttribute("open");
+    await userEvent.click(summary);
+    expect(details).toHaveAttribute("open");
+    expect(within(within(details).getByRole("list", { name: /^Left out/ })).getByText("widgets[3]")).toBeInTheDocument();
+    expect(within(details).getByRole("list", { name: /^Changed/ })).toHaveTextContent("Only this person's records are looked at.");
+    first.unmount();
+    vi.unstubAllGlobals();
+
+    serve();
+    open();
+    await screen.findByRole("heading", { level: 1, name: "Diabetes" });
+    expect(screen.queryByText(/could not show/)).not.toBeInTheDocument();
   });
 
   it("offers no arranging to a viewer", async () => {

@@ -11,6 +11,7 @@ import { Link, useParams } from "react-router";
 import { ApiError } from "../api/client";
 import { dashboardKeys, drawFailureText, saveLayout, useDrawn } from "../api/dashboards";
 import { DashboardCard } from "../components/DashboardCard";
+import { ImportReport } from "../components/ImportReport";
 import { notify } from "../components/notify";
 import { PageHeader } from "../components/PageHeader";
 import { ErrorState, Failure, Loading } from "../components/PageState";
@@ -77,6 +78,12 @@ function Board({ drawn, profile, name, canEdit, back }: { drawn: Drawn; profile:
         <Arrange drawn={drawn} profile={profile} onDone={() => setArranging(false)} />
       ) : (
         <Stack>
+          {drawn.notes.length > 0 && (
+            <details className="import-notes">
+              <summary>What the imported file could not show ({drawn.notes.length})</summary>
+              <ImportReport notes={drawn.notes} />
+            </details>
+          )}
           {placed.shown.length === 0 ? (
             <Text c="dimmed">
               {drawn.board.cards.length === 0 ? "This dashboard has nothing to show." : "Every card of this dashboard is hidden."}

@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { DashboardEntry } from "../lib/dashboards";
 import { DIABETES_ENTRY } from "../lib/dashboards.fixture";
@@ -8,6 +8,15 @@ import DashboardsPage from "./Dashboards";
 afterEach(() => vi.unstubAllGlobals());
 
 const ASTHMA: DashboardEntry = { ...DIABETES_ENTRY, id: "asthma", name: "Asthma", proposed: false, reason: null, shown: false };
+const IMPORTED: DashboardEntry = {
+  ...DIABETES_ENTRY,
+  id: "fasten-01",
+  name: "Lipids",
+  version: "imported",
+  proposed: false,
+  reason: "Imported from a Fasten dashboard file",
+  imported: true,
+};
 
 function serve(dashboards: DashboardEntry[]) {
   return stubFetch((req) => {
@@ -52,10 +61,103 @@ describe("the dashboards page", () => {
     expect(seen.filter((r) => r.method === "PUT").at(-1)!.body).toBe('{"choice":"auto"}');
   });
 
+  it("imports a Fasten dashboard file as it is, says what came in and what was left out, and lists it", async () => {
+    const text = '{"title": "My labs", "widgets": [{"title": "A1c"}, {"title": "Map"}]}';
+    const MINE: DashboardEntry = { ...IMPORTED, name: "My labs" };
+    let dashboards = [DIABETES_ENTRY];
+    const seen = stubFetch((req) => {
+      if (req.method === "POST") {
+        dashboards = [DIABETES_ENTRY, MINE];
+        return {
+          status: 201,
+          body: {
+            dashboard: MINE,
+            report: [
+              { path: "widgets[1]", reason: "A map cannot be drawn.", dropped: true },
+              { path: "widgets[0].queries[0].q.where", reason: "Only this person's records are looked at.", dropped: false },
+            ],
+          },
+        };
+      }
+      return { status: 200, body: { dashboards } };
+    });
+    const { container } = open();
+    await screen.findByRole("region", { name: "Shown" });
+    expect(screen.getByRole("button", { name: "Import a Fasten dashboard" })).toBeInTheDocument();
+    const input = container.querySelector('input[type="file"]') as HTMLInputElement;
+    expect(input).toHaveAttribute("accept", ".json,application/json");
+    await userEvent.upload(input, new File([text], "labs.json", { type: "application/json" }));
+
+    const result = await screen.findByRole("region", { name: "Imported My labs" });
+    expect(within(result).getByRole("heading", { name: "Imported My labs" })).toHaveFocus();
+    expect(within(result).getByRole("link", { name: "Open My labs" })).toHaveAttribute("href", "/profiles/p1/dashboards/fasten-01");
+    expect(within(within(result).getByRole("list", { name: /^Left out/ })).getByRole("listitem")).toHaveTextContent(
+      "widgets[1]A map cannot be drawn.",
+    );
+    expect(within(within(result).getByRole("list", { name: /^Changed/ })).getByRole("listitem")).toHaveTextContent("widgets[0].queries[0].q.where");
+
+    const post = seen.find((r) => r.method === "POST")!;
+    expect(post.path).toBe("/api/profiles/p1/dashboards/import");
+    expect(post.body).toBe(text);
+    expect(post.headers.get("Content-Type")).toBe("application/json");
+    // The list is asked for again and shows the new dashboard.
+    const shown = screen.getByRole("region", { name: "Shown" });
+    expect(await within(shown).findByRole("link", { name: "My labs" })).toBeInTheDocument();
+    expect(within(shown).getByText("Imported from a Fasten dashboard file")).toBeInTheDocument();
+  });
+
+  it("says why a file was not imported", async () => {
+    stubFetch((req) =>
+      req.method === "POST"
+        ? {
+            status: 422,
+            body: { type: "urn:hearth:problem:invalid-body", status: 422, detail: "not a Fasten dashboard: it has no `widgets` list" },
+          }
+        : { status: 200, body: { dashboards: [DIABETES_ENTRY] } },
+    );
+    const { container } = open();
+    await screen.findByRole("region", { name: "Shown" });
+    await userEvent.upload(
+      container.querySelector('input[type="file"]') as HTMLInputElement,
+      new File(["{}"], "x.json", { type: "application/json" }),
+    );
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Not imported");
+    expect(alert).toHaveTextContent("This is not a Fasten Health dashboard file. It has no `widgets` list.");
+    expect(screen.queryByRole("region", { name: /^Imported/ })).not.toBeInTheDocument();
+  });
+
+  it("removes an imported dashboard only after asking", async () => {
+    let dashboards = [DIABETES_ENTRY, IMPORTED];
+    const seen = stubFetch((req) => {
+      if (req.method === "DELETE") {
+        dashboards = [DIABETES_ENTRY];
+        return { status: 204 };
+      }
+      return { status: 200, body: { dashboards } };
+    });
+    open();
+    const shown = await screen.findByRole("region", { name: "Shown" });
+    // A plugin's dashboard can be hidden, not removed.
+    expect(within(shown).queryByRole("button", { name: "Remove Diabetes" })).not.toBeInTheDocument();
+    await userEvent.click(within(shown).getByRole("button", { name: "Remove Lipids" }));
+    const ask = screen.getByRole("group", { name: /Really remove Lipids\?/ });
+    expect(within(ask).getByRole("button", { name: "Cancel" })).toHaveFocus();
+    await userEvent.click(within(ask).getByRole("button", { name: "Cancel" }));
+    expect(seen.some((r) => r.method === "DELETE")).toBe(false);
+    expect(within(shown).getByRole("button", { name: "Remove Lipids" })).toHaveFocus();
+
+    await userEvent.click(within(shown).getByRole("button", { name: "Remove Lipids" }));
+    await userEvent.click(within(screen.getByRole("group", { name: /Really remove Lipids\?/ })).getByRole("button", { name: "Remove" }));
+    expect(seen.filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual(["/api/profiles/p1/dashboards/fasten-01"]);
+    await waitFor(() => expect(within(shown).queryByRole("link", { name: "Lipids" })).not.toBeInTheDocument());
+  });
+
   it("shows a viewer the dashboards without buttons", async () => {
-    serve([DIABETES_ENTRY, ASTHMA]);
+    serve([DIABETES_ENTRY, ASTHMA, IMPORTED]);
     open("p2");
     expect(await screen.findByRole("link", { name: "Diabetes" })).toBeInTheDocument();
     expect(screen.queryByRole("button")).not.toBeInTheDocument();
+    expect(screen.queryByRole("heading", { name: "Import a dashboard" })).not.toBeInTheDocument();
   });
 });

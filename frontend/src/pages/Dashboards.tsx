@@ -1,9 +1,12 @@
 // The condition dashboards of a profile: the ones shown (because the records
-// suggest them, or someone added them) and the others, to add.
-import { Anchor, Button, Card, Group, Stack, Text, Title } from "@mantine/core";
+// suggest them, or someone added them) and the others, to add; and, for
+// editors, importing a dashboard file saved from Fasten Health.
+import { Anchor, Button, Card, Code, FileButton, Group, Stack, Text, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
-import { chooseDashboard, dashboardKeys, useDashboards } from "../api/dashboards";
+import { chooseDashboard, dashboardKeys, explainImportError, importDashboard, removeDashboard, useDashboards } from "../api/dashboards";
+import { ImportReport } from "../components/ImportReport";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, Failure, QueryView } from "../components/PageState";
 import type { Choice, DashboardEntry } from "../lib/dashboards";
@@ -18,7 +21,12 @@ export default function DashboardsPage() {
       <QueryView query={list} loading="Loading dashboards…">
         {({ dashboards }) => {
           if (dashboards.length === 0)
-            return <Empty title="No dashboards available">Dashboards come from plugins; the administrator of this Hearth can add them.</Empty>;
+            return (
+              <Empty title="No dashboards available">
+                Dashboards come from plugins; the administrator of this Hearth can add them.
+                {canEdit && " You can also import a dashboard file from Fasten Health below."}
+              </Empty>
+            );
           const shown = dashboards.filter((d) => d.shown);
           const others = dashboards.filter((d) => !d.shown);
           return (
@@ -45,7 +53,70 @@ export default function DashboardsPage() {
           );
         }}
       </QueryView>
+      {canEdit && <ImportDashboard profile={profile} />}
     </>
+  );
+}
+
+/** Import a Fasten Health dashboard file, then say what came in and what of it was left out or changed. */
+function ImportDashboard({ profile }: { profile: string }) {
+  const client = useQueryClient();
+  const reset = useRef<() => void>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const importing = useMutation({
+    // The file's own text: a table's columns are in the order of its keys.
+    mutationFn: async (file: File) => importDashboard(profile, await file.text()),
+    onSuccess: () => client.invalidateQueries({ queryKey: dashboardKeys.list(profile) }),
+    // The same file can be chosen again (after fixing it, say).
+    onSettled: () => reset.current?.(),
+  });
+  const done = importing.data;
+  // Say it where people are: focus moves to what came in.
+  useEffect(() => {
+    if (done) heading.current?.focus();
+  }, [done]);
+  return (
+    <Stack component="section" aria-labelledby="import-dashboard" gap="xs" mt="xl">
+      <Title order={2} size="h4" id="import-dashboard">
+        Import a dashboard
+      </Title>
+      <Text size="sm">
+        Fasten Health can save a dashboard as a <Code>.json</Code> file. Hearth draws what it can of it from these records, and says what it left out
+        or showed differently.
+      </Text>
+      <Group>
+        <FileButton resetRef={reset} accept=".json,application/json" onChange={(f) => f && importing.mutate(f)}>
+          {(props) => (
+            <Button {...props} variant="default" loading={importing.isPending}>
+              Import a Fasten dashboard
+            </Button>
+          )}
+        </FileButton>
+      </Group>
+      <Failure error={importing.error} title="Not imported" explain={explainImportError} />
+      {done && (
+        <Card withBorder padding="sm" component="section" aria-labelledby="imported-dashboard">
+          <Stack gap="xs">
+            <Title order={3} size="h5" id="imported-dashboard" ref={heading} tabIndex={-1} className="page-heading">
+              Imported {done.dashboard.name}
+            </Title>
+            <Text size="sm">
+              <Anchor component={Link} to={`/profiles/${profile}/dashboards/${encodeURIComponent(done.dashboard.id)}`}>
+                Open {done.dashboard.name}
+              </Anchor>
+            </Text>
+            {done.report.length === 0 ? (
+              <Text size="sm">Everything in the file was imported as it was.</Text>
+            ) : (
+              <>
+                <Text size="sm">Some parts of the file could not be shown as Fasten Health shows them:</Text>
+                <ImportReport notes={done.report} />
+              </>
+            )}
+          </Stack>
+        </Card>
+      )}
+    </Stack>
   );
 }
 
@@ -61,6 +132,8 @@ function DashboardList({ dashboards, profile, canEdit }: { dashboards: Dashboard
 
 /** Why a dashboard is or is not shown, in words. */
 function whyText(d: DashboardEntry): string | null {
+  // An imported dashboard is shown until hidden: its reason says where it came from.
+  if (d.imported) return d.choice === "hidden" && d.reason ? `Hidden by hand · ${d.reason}` : d.reason;
   if (d.choice === "shown") return d.proposed && d.reason ? `Added by hand · ${d.reason}` : "Added by hand";
   if (d.choice === "hidden") return d.proposed && d.reason ? `Hidden by hand · ${d.reason}` : "Hidden by hand";
   return d.reason;
@@ -78,6 +151,21 @@ function DashboardRow({ dashboard: d, profile, canEdit }: { dashboard: Dashboard
   });
   const titleId = `dashboard-${d.id}`;
   const why = whyText(d);
+  const [confirming, setConfirming] = useState(false);
+  const removeButton = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  const remove = useMutation({
+    mutationFn: () => removeDashboard(profile, d.id),
+    onSuccess: () => {
+      client.removeQueries({ queryKey: dashboardKeys.drawn(profile, d.id) });
+      return client.invalidateQueries({ queryKey: dashboardKeys.list(profile) });
+    },
+  });
+  // Back from "Really remove?" without removing: focus returns to the Remove button.
+  useEffect(() => {
+    if (!confirming && asked.current) removeButton.current?.focus();
+    asked.current = confirming;
+  }, [confirming]);
   return (
     <Card withBorder component="li" padding="sm" aria-labelledby={titleId}>
       <Group justify="space-between" align="flex-start" wrap="wrap" gap="xs">
@@ -122,10 +210,39 @@ function DashboardRow({ dashboard: d, profile, canEdit }: { dashboard: Dashboard
                 Reset
               </Button>
             )}
+            {/* An imported dashboard can go again; a plugin's can only be hidden. */}
+            {d.imported && !confirming && (
+              <Button ref={removeButton} size="xs" variant="subtle" color="red" aria-label={`Remove ${d.name}`} onClick={() => setConfirming(true)}>
+                Remove
+              </Button>
+            )}
           </Group>
         )}
       </Group>
+      {canEdit && d.imported && confirming && (
+        <Group gap="xs" mt="xs" role="group" aria-labelledby={`${titleId}-remove`}>
+          <Text size="sm" id={`${titleId}-remove`}>
+            Really remove {d.name}? Its layout goes with it; the records stay as they are.
+          </Text>
+          <Button size="xs" color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
+            Remove
+          </Button>
+          <Button
+            size="xs"
+            variant="default"
+            autoFocus
+            disabled={remove.isPending}
+            onClick={() => {
+              remove.reset();
+              setConfirming(false);
+            }}
+          >
+            Cancel
+          </Button>
+        </Group>
+      )}
       <Failure error={choose.error} title="Not changed" mt="xs" />
+      <Failure error={remove.error} title="Not removed" mt="xs" />
     </Card>
   );
 }

@@ -2,9 +2,11 @@
 //! choices and card layout.
 
 use super::extract::{Access, Edit, Read};
-use super::openapi::{BadRequest, NotFound, Unprocessable};
+use super::openapi::{BadRequest, Conflict, NotFound, Unprocessable};
 use super::{ApiJson, ApiPath, ApiQuery, AppState, Problem, Routes};
-use crate::dashboards::{CardPlace, Choice, DashboardEntry, DashboardError, Drawn};
+use crate::dashboards::{
+    CardPlace, Choice, DashboardEntry, DashboardError, Drawn, Imported, is_imported,
+};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,13 +16,15 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// The dashboard routes' description.
 #[derive(OpenApi)]
-#[openapi(paths(list, draw, choose, save_layout))]
+#[openapi(paths(list, draw, choose, save_layout, import, remove))]
 pub(super) struct Doc;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/profiles/{profile}/dashboards", list)
         .get("/profiles/{profile}/dashboards/{dashboard}", draw)
         .put("/profiles/{profile}/dashboards/{dashboard}", choose)
+        .delete("/profiles/{profile}/dashboards/{dashboard}", remove)
+        .post("/profiles/{profile}/dashboards/import", import)
         .put(
             "/profiles/{profile}/dashboards/{dashboard}/layout",
             save_layout,
@@ -188,6 +192,69 @@ async fn save_layout(
         .save_layout(&access.scope, &dashboard, layout.cards)
         .await?;
     Ok(Json(Layout { cards }))
+}
+
+/// Import a Fasten dashboard file: each widget's queries are translated to
+/// views over this profile's records; what cannot be translated is reported
+/// with its place in the file.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{profile}/dashboards/import",
+    tag = "dashboards",
+    operation_id = "import_dashboard",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("profile" = String, Path, description = "Profile id")),
+    request_body(content = Object, description = "A Fasten dashboard file (`{title, widgets: [...]}`)"),
+    responses(
+        (status = 201, description = "The new dashboard and what was left out", body = Imported),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+async fn import(
+    State(state): State<AppState>,
+    access: Access<Edit>,
+    ApiJson(file): ApiJson<Box<serde_json::value::RawValue>>,
+) -> Result<(StatusCode, Json<Imported>), Problem> {
+    let imported = state.dashboards.import(&access.scope, file.get()).await?;
+    Ok((StatusCode::CREATED, Json(imported)))
+}
+
+/// Remove an imported dashboard (a plugin's dashboard is hidden instead).
+#[utoipa::path(
+    delete,
+    path = "/api/profiles/{profile}/dashboards/{dashboard}",
+    tag = "dashboards",
+    operation_id = "remove_dashboard",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("profile" = String, Path, description = "Profile id"),
+        ("dashboard" = String, Path, description = "Imported dashboard id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+async fn remove(
+    State(state): State<AppState>,
+    access: Access<Edit>,
+    ApiPath((_, dashboard)): ApiPath<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    if !is_imported(&dashboard) {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "installed-dashboard",
+            format!("{dashboard} comes from a plugin; hide it instead"),
+        ));
+    }
+    state
+        .dashboards
+        .remove_imported(&access.scope, &dashboard)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 impl From<DashboardError> for Problem {

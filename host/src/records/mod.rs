@@ -218,12 +218,23 @@ pub struct RecordPage {
 #[derive(Clone, Debug)]
 pub struct RecordStore {
     db: Db,
+    /// View rows of records read recently, shared by the store's clones.
+    view_rows: std::sync::Arc<views::ViewRowCache>,
 }
 
 impl RecordStore {
     /// A store over `db`.
     pub fn new(db: Db) -> Self {
-        RecordStore { db }
+        RecordStore {
+            db,
+            view_rows: Default::default(),
+        }
+    }
+
+    /// A store over the same database that keeps nothing from this one's
+    /// reads, as a first read after a start sees it (for measuring).
+    pub fn cold(&self) -> Self {
+        RecordStore::new(self.db.clone())
     }
 
     /// The database it stores in.

@@ -10,6 +10,8 @@ use super::search::{QueryError, Search, SearchError};
 use crate::auth::ProfileScope;
 use hearth_views::{ColumnInfo, View, ViewError};
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Resources read per store query while a view runs.
@@ -102,9 +104,98 @@ pub enum ViewRunError {
     Store(#[from] SearchError),
 }
 
+/// A view checked and ready to run, with the text its rows are kept under.
+#[derive(Debug)]
+pub struct CheckedView {
+    view: View,
+    /// The definition as canonical JSON: equal definitions give equal rows.
+    key: Arc<str>,
+}
+
+impl CheckedView {
+    /// The view.
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+}
+
+fn row_key(r: &super::search::RowIdentity) -> RowKey {
+    (r.row, r.version, r.content_hash.clone())
+}
+
 /// Checks a ViewDefinition without running it.
-pub fn check(definition: &Value) -> Result<View, ViewRunError> {
-    View::parse(definition).map_err(ViewRunError::Invalid)
+pub fn check(definition: &Value) -> Result<CheckedView, ViewRunError> {
+    let view = View::parse(definition).map_err(ViewRunError::Invalid)?;
+    Ok(CheckedView {
+        view,
+        key: definition.to_string().into(),
+    })
+}
+
+/// Rows one generation of the cache holds before it becomes the old one.
+const CACHED_ROWS: usize = 50_000;
+
+/// The rows views made of records, by view and record content.
+///
+/// A record's rows depend only on the view and the record's JSON, so they are
+/// kept under the view's canonical text and the row's id, version and content
+/// hash: a changed record has a new version and hash, a removed one is no
+/// longer found by the search, and which records a run sees is still decided
+/// by its scoped search. This is what lets a dashboard drawn again read the
+/// index rather than every record's JSON. Two generations bound the memory
+/// (about [`CACHED_ROWS`] rows each); rows used from the old one move to the new.
+#[derive(Default)]
+pub(crate) struct ViewRowCache {
+    generations: Mutex<Generations>,
+}
+
+impl std::fmt::Debug for ViewRowCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ViewRowCache")
+    }
+}
+
+type RowKey = (i64, i64, Vec<u8>);
+type Rows = Arc<Vec<Vec<Value>>>;
+
+#[derive(Default)]
+struct Generations {
+    current: HashMap<Arc<str>, HashMap<RowKey, Rows>>,
+    current_rows: usize,
+    old: HashMap<Arc<str>, HashMap<RowKey, Rows>>,
+}
+
+impl Generations {
+    fn get(&mut self, view: &Arc<str>, key: &RowKey) -> Option<Rows> {
+        if let Some(rows) = self.current.get(view).and_then(|m| m.get(key)) {
+            return Some(rows.clone());
+        }
+        let rows = self.old.get_mut(view)?.remove(key)?;
+        self.put(view, key.clone(), rows.clone());
+        Some(rows)
+    }
+
+    fn put(&mut self, view: &Arc<str>, key: RowKey, rows: Rows) {
+        if self.current_rows >= CACHED_ROWS {
+            self.old = std::mem::take(&mut self.current);
+            self.current_rows = 0;
+        }
+        // An empty result still counts: most records give no row to most views.
+        self.current_rows += rows.len().max(1);
+        self.current
+            .entry(view.clone())
+            .or_default()
+            .insert(key, rows);
+    }
+}
+
+impl ViewRowCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
+        // A panic while holding the lock leaves only cached rows behind: keep going.
+        self.generations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl RecordStore {
@@ -113,11 +204,12 @@ impl RecordStore {
     pub async fn run_view(
         &self,
         scope: &ProfileScope,
-        view: &View,
+        checked: &CheckedView,
         filter: &[(String, String)],
         limits: ViewLimits,
     ) -> Result<ViewOutput, ViewRunError> {
         let started = Instant::now();
+        let view = &checked.view;
         let mut search =
             Search::parse(view.resource_type(), filter).map_err(ViewRunError::Filter)?;
         // A page no larger than the rows wanted: a dashboard asking for its latest two
@@ -135,14 +227,51 @@ impl RecordStore {
             resources_read: 0,
         };
         loop {
-            let page = self.search(scope, &search).await?;
-            for entry in &page.entries {
-                let resource: Value = serde_json::from_str(entry.resource.get()).map_err(|e| {
-                    ViewRunError::Corrupt(format!("{}/{}: {e}", entry.resource_type, entry.id))
-                })?;
-                view.rows(&resource, &mut out.rows)
-                    .map_err(ViewRunError::Evaluation)?;
+            let (page, next) = self.search_identities(scope, &search).await?;
+            // Rows made before come from the cache; only the others' JSON is read.
+            let mut known: Vec<Option<Rows>> = {
+                let mut cache = self.view_rows.lock();
+                page.iter()
+                    .map(|r| cache.get(&checked.key, &row_key(r)))
+                    .collect()
+            };
+            let missing: Vec<i64> = page
+                .iter()
+                .zip(&known)
+                .filter(|(_, k)| k.is_none())
+                .map(|(r, _)| r.row)
+                .collect();
+            if !missing.is_empty() {
+                let mut json = self.json_of_rows(&missing).await?;
+                let mut made = Vec::with_capacity(missing.len());
+                for (r, k) in page.iter().zip(known.iter_mut()) {
+                    if k.is_some() {
+                        continue;
+                    }
+                    let text = json.remove(&r.row).ok_or_else(|| {
+                        ViewRunError::Corrupt(format!(
+                            "{}/{}: gone while read",
+                            r.resource_type, r.id
+                        ))
+                    })?;
+                    let resource: Value = serde_json::from_str(&text).map_err(|e| {
+                        ViewRunError::Corrupt(format!("{}/{}: {e}", r.resource_type, r.id))
+                    })?;
+                    let mut rows = Vec::new();
+                    view.rows(&resource, &mut rows)
+                        .map_err(ViewRunError::Evaluation)?;
+                    let rows = Arc::new(rows);
+                    made.push((row_key(r), rows.clone()));
+                    *k = Some(rows);
+                }
+                let mut cache = self.view_rows.lock();
+                for (key, rows) in made {
+                    cache.put(&checked.key, key, rows);
+                }
+            }
+            for rows in known.into_iter().flatten() {
                 out.resources_read += 1;
+                out.rows.extend(rows.iter().cloned());
                 if out.rows.len() > limits.max_rows {
                     out.rows.truncate(limits.max_rows);
                     out.truncated = true;
@@ -155,7 +284,7 @@ impl RecordStore {
                     seconds: limits.time.as_secs(),
                 });
             }
-            match page.next {
+            match next {
                 Some(next) => search.cursor = Some(next),
                 None => return Ok(out),
             }

@@ -118,3 +118,43 @@ pub fn is_primitive(name: &str) -> bool {
 pub fn is_resource(name: &str) -> bool {
     type_def(name).is_some_and(|t| t.kind == Kind::Resource)
 }
+
+/// The choice element and type a JSON key names on any type that has such a
+/// choice (`valueQuantity` → `value`, `Quantity`; `effectiveDateTime` →
+/// `effective`, `dateTime`): for rewriting paths written for engines without
+/// a model, where the typed key is how a choice is read.
+pub fn choice_key_anywhere(key: &str) -> Option<(&'static str, &'static str)> {
+    r4::TYPES.iter().find_map(|t| {
+        t.elements
+            .iter()
+            .filter(|e| e.types.len() > 1)
+            .find_map(|e| {
+                let suffix = key.strip_prefix(e.name)?;
+                if !suffix.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    return None;
+                }
+                let ty = e.types.iter().find(|ty| ty.eq_ignore_ascii_case(suffix))?;
+                Some((e.name, *ty))
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_choice_keys_name_their_element_and_type() {
+        assert_eq!(
+            choice_key_anywhere("valueQuantity"),
+            Some(("value", "Quantity"))
+        );
+        assert_eq!(
+            choice_key_anywhere("effectiveDateTime"),
+            Some(("effective", "dateTime"))
+        );
+        assert_eq!(choice_key_anywhere("valueSet"), None);
+        assert_eq!(choice_key_anywhere("value"), None);
+        assert_eq!(choice_key_anywhere("status"), None);
+    }
+}

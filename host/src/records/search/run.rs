@@ -13,6 +13,21 @@ pub struct SearchPage {
     pub total: Option<u64>,
 }
 
+/// Which stored row a search matched, and which content it holds.
+#[derive(Debug, Clone)]
+pub(crate) struct RowIdentity {
+    /// `resources.id`.
+    pub row: i64,
+    /// Bumped on every change of the JSON.
+    pub version: i64,
+    /// SHA-256 of the canonical JSON.
+    pub content_hash: Vec<u8>,
+    /// `resourceType`.
+    pub resource_type: String,
+    /// `id`.
+    pub id: String,
+}
+
 /// A resource's index summary, for timelines and related lists.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = RecordSummary)]
@@ -115,9 +130,79 @@ impl RecordStore {
         scope: &ProfileScope,
         s: &Search,
     ) -> Result<SearchPage, SearchError> {
+        let (rows, next, s) = self.search_rows(scope, s, true).await?;
+        let entries = rows.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
+        let total = if s.total {
+            Some(self.count_matches(scope, &s).await?)
+        } else {
+            None
+        };
+        Ok(SearchPage {
+            entries,
+            next,
+            total,
+        })
+    }
+
+    /// One page of a search as the matching rows' identities (`row_id`,
+    /// `version`, `content_hash`, type, id), without their JSON: for callers
+    /// that keep what they computed from a record's content.
+    pub(crate) async fn search_identities(
+        &self,
+        scope: &ProfileScope,
+        s: &Search,
+    ) -> Result<(Vec<RowIdentity>, Option<Cursor>), SearchError> {
+        let (rows, next, _) = self.search_rows(scope, s, false).await?;
+        let identities = rows
+            .iter()
+            .map(|row| {
+                Ok(RowIdentity {
+                    row: row.try_get("row_id")?,
+                    version: row.try_get("version")?,
+                    content_hash: row.try_get("content_hash")?,
+                    resource_type: row.try_get("resource_type")?,
+                    id: row.try_get("resource_id")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok((identities, next))
+    }
+
+    /// The stored JSON of rows by `row_id`, for [`Self::search_identities`]' callers.
+    pub(crate) async fn json_of_rows(
+        &self,
+        rows: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>, SearchError> {
+        let mut out = std::collections::HashMap::with_capacity(rows.len());
+        for chunk in rows.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT id, json FROM resources WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&self.db).await? {
+                out.insert(row.try_get("id")?, row.try_get("json")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A page of rows and the cursor after it; `with_json` selects the stored JSON.
+    async fn search_rows(
+        &self,
+        scope: &ProfileScope,
+        s: &Search,
+        with_json: bool,
+    ) -> Result<(Vec<sqlx::sqlite::SqliteRow>, Option<Cursor>, Search), SearchError> {
         let resolved = self.resolve_systems(scope, s).await?;
         let s = &resolved;
         let desc = s.sort.1;
+        let row_columns = if with_json {
+            "r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json"
+        } else {
+            "r.resource_type, r.resource_id, r.version, r.content_hash"
+        };
         let mut q = QueryBuilder::<Sqlite>::new("SELECT ");
         let (column, id_column) = match s.sort.0 {
             SortKey::Date if driving_token(s).is_some() => ("t.sort_key", "t.resource"),
@@ -129,13 +214,13 @@ impl RecordStore {
             // Several codes: the page's ids are found, grouped and sorted in the
             // index first, and only the page's rows are read whole; grouping with
             // the JSON selected would read every match's JSON for every page.
-            q.push(
-                "t.resource AS row_id, t.sort_key AS sort_value, r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json
-                 FROM (SELECT t.resource AS resource, t.sort_key AS sort_key",
-            );
+            q.push(format!(
+                "t.resource AS row_id, t.sort_key AS sort_value, {row_columns}
+                 FROM (SELECT t.resource AS resource, t.sort_key AS sort_key"
+            ));
         } else {
             q.push(format!(
-                "{id_column} AS row_id, {column} AS sort_value, r.source_id, r.resource_type, r.resource_id, r.sort_date, r.json"
+                "{id_column} AS row_id, {column} AS sort_value, {row_columns}"
             ));
         }
         push_from(&mut q, scope, s)?;
@@ -178,40 +263,35 @@ impl RecordStore {
         } else {
             None
         };
-        let entries = rows.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
-        let total = if s.total {
-            // A resource matching two of the codes asked for counts once.
-            let mut q = QueryBuilder::<Sqlite>::new(if driver_has_alternatives(s) {
-                "SELECT COUNT(DISTINCT t.resource)"
-            } else {
-                "SELECT COUNT(*)"
-            });
-            let only_the_token = s.ids.is_empty()
-                && s.last_updated.is_empty()
-                && s.status.is_empty()
-                && s.text.is_none()
-                && s.tokens.len() == 1;
-            match driving_token(s) {
-                // Everything asked is in the token index: count it there, without visiting resources.
-                Some(i) if only_the_token => {
-                    q.push(" FROM resource_tokens t");
-                    push_token_range(&mut q, scope, s, i);
-                    for f in &s.date {
-                        push_date(&mut q, "t.sort_key", f);
-                    }
-                }
-                _ => push_from(&mut q, scope, s)?,
-            }
-            let n: i64 = q.build_query_scalar().fetch_one(&self.db).await?;
-            Some(n as u64)
+        Ok((rows, next, resolved))
+    }
+
+    /// How many resources match `s` (already resolved), counted in the indexes.
+    async fn count_matches(&self, scope: &ProfileScope, s: &Search) -> Result<u64, SearchError> {
+        // A resource matching two of the codes asked for counts once.
+        let mut q = QueryBuilder::<Sqlite>::new(if driver_has_alternatives(s) {
+            "SELECT COUNT(DISTINCT t.resource)"
         } else {
-            None
-        };
-        Ok(SearchPage {
-            entries,
-            next,
-            total,
-        })
+            "SELECT COUNT(*)"
+        });
+        let only_the_token = s.ids.is_empty()
+            && s.last_updated.is_empty()
+            && s.status.is_empty()
+            && s.text.is_none()
+            && s.tokens.len() == 1;
+        match driving_token(s) {
+            // Everything asked is in the token index: count it there, without visiting resources.
+            Some(i) if only_the_token => {
+                q.push(" FROM resource_tokens t");
+                push_token_range(&mut q, scope, s, i);
+                for f in &s.date {
+                    push_date(&mut q, "t.sort_key", f);
+                }
+            }
+            _ => push_from(&mut q, scope, s)?,
+        }
+        let n: i64 = q.build_query_scalar().fetch_one(&self.db).await?;
+        Ok(n as u64)
     }
 
     /// A code searched without a system (`code=2345-7`) usually has one

@@ -80,8 +80,20 @@ pub(super) fn push_token_range(
         .push(" AND t.resource_type = ")
         .push_bind(s.resource_type.clone())
         .push(" AND t.param = ")
-        .push_bind(*param)
-        .push(" AND (");
+        .push_bind(*param);
+    if alts.len() > 1 {
+        // The pairs alone would make SQLite walk every code of the type; the
+        // lists let it seek each (code, system) range and the date within it.
+        let distinct = |pick: fn(&TokenFilter) -> Option<&String>| {
+            let mut v: Vec<String> = alts.iter().filter_map(|a| pick(a).cloned()).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        push_in(q, "t.code", &distinct(|a| a.code.as_ref()));
+        push_in(q, "t.system", &distinct(|a| a.system.as_ref()));
+    }
+    q.push(" AND (");
     for (n, alt) in alts.iter().enumerate() {
         if n > 0 {
             q.push(" OR ");
@@ -103,7 +115,12 @@ pub(super) fn push_from(
     let driver = driving_token(s);
     let date_column = match driver {
         Some(i) => {
-            q.push(" FROM resource_tokens t CROSS JOIN resources r ON r.id = t.resource");
+            // Grouped ids need the resource row only for filters on it.
+            if driver_has_alternatives(s) && !filters_read_the_row(s) {
+                q.push(" FROM resource_tokens t");
+            } else {
+                q.push(" FROM resource_tokens t CROSS JOIN resources r ON r.id = t.resource");
+            }
             push_token_range(q, scope, s, i);
             "t.sort_key"
         }
@@ -126,6 +143,15 @@ pub(super) fn push_from(
         }
     };
     push_filters(q, s, driver, date_column)
+}
+
+/// Whether a search filters on the resource row itself (not only the driving token's index).
+fn filters_read_the_row(s: &Search) -> bool {
+    !s.ids.is_empty()
+        || !s.last_updated.is_empty()
+        || s.tokens.len() > 1
+        || !s.status.is_empty()
+        || s.text.is_some()
 }
 
 /// Append `AND <column> IN (<values>)`.

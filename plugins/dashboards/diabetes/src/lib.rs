@@ -71,7 +71,7 @@ impl Dashboard for Diabetes {
         let glucose = read(&GLUCOSE)?;
         let (ldl, hdl, tg) = (read(&LDL)?, read(&HDL)?, read(&TRIGLYCERIDES)?);
         let (uacr, creatinine, egfr) = (read(&UACR)?, read(&CREATININE)?, read(&EGFR)?);
-        let (systolic, diastolic) = (read(&SYSTOLIC)?, read(&DIASTOLIC)?);
+        let (systolic, diastolic) = kit::measure_pair(&SYSTOLIC, &DIASTOLIC, as_of)?;
         let (weight, bmi) = (read(&WEIGHT)?, read(&BMI)?);
         let medicines = kit::medicines_in_use()?;
         let shots = kit::immunizations()?;

@@ -94,7 +94,7 @@ impl Dashboard for Hypertension {
         let as_of = request.as_of.as_str();
         let (goal_systolic, goal_diastolic, goal_text) = goal(&request.settings)?;
         let read = |m: &Measure| kit::measure(m, as_of);
-        let (systolic, diastolic) = (read(&SYSTOLIC)?, read(&DIASTOLIC)?);
+        let (systolic, diastolic) = kit::measure_pair(&SYSTOLIC, &DIASTOLIC, as_of)?;
         let (potassium, egfr) = (read(&POTASSIUM)?, read(&EGFR)?);
         let medicines = kit::medicines_in_use()?;
 

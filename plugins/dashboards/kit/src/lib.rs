@@ -50,7 +50,9 @@ const DATE: &str = "(effective.ofType(dateTime) | effective.ofType(instant) | ef
 const UNIT: &str = "(value.ofType(Quantity).code | value.ofType(Quantity).unit).first()";
 const CODES: &str = "code.coding.select(system + '|' + code)";
 
-/// The view every measure reads: one row per observation value and one per component value.
+/// The view every measure reads: one row per quantity, the observation's own
+/// and each component's (a panel without a value of its own gives no empty row,
+/// so a row limit counts readings).
 fn measure_view() -> Value {
     let value_columns = |prefix: &str| {
         json!([
@@ -68,8 +70,8 @@ fn measure_view() -> Value {
                 {"name": "date", "path": DATE}
             ]},
             {"unionAll": [
-                {"column": value_columns("")},
-                {"forEach": "component", "column": value_columns("")}
+                {"forEach": "where(value.ofType(Quantity).exists())", "column": value_columns("")},
+                {"forEach": "component.where(value.ofType(Quantity).exists())", "column": value_columns("")}
             ]}
         ]
     })
@@ -89,48 +91,72 @@ pub fn readings_since(
     since: Option<&str>,
     max_rows: u32,
 ) -> Result<Vec<Reading>, PluginError> {
-    let search = if measure.search.is_empty() {
-        measure.codes
-    } else {
-        measure.search
-    };
+    let mut each = readings_of(&[measure], since, max_rows)?;
+    Ok(each.pop().unwrap_or_default())
+}
+
+/// [`readings_since`] for several measures read through one view: those that
+/// share their records (systolic and diastolic in one panel) are read once.
+/// The row limit is `max_rows` per measure.
+fn readings_of(
+    measures: &[&Measure],
+    since: Option<&str>,
+    max_rows: u32,
+) -> Result<Vec<Vec<Reading>>, PluginError> {
+    let mut search: Vec<&str> = Vec::new();
+    for m in measures {
+        let codes = if m.search.is_empty() {
+            m.codes
+        } else {
+            m.search
+        };
+        for c in codes {
+            if !search.contains(c) {
+                search.push(c);
+            }
+        }
+    }
     let mut filter = format!("code={}&_sort=-date", search.join(","));
     if let Some(since) = since {
         filter.push_str(&format!("&date=ge{since}"));
     }
-    let table = views::run(&measure_view(), Some(&filter), Some(max_rows))?;
-    let mut out = Vec::new();
+    let rows = max_rows.saturating_mul(measures.len() as u32);
+    let table = views::run(&measure_view(), Some(&filter), Some(rows))?;
+    let mut out = vec![Vec::new(); measures.len()];
     for row in &table.rows {
         let [key, date, codes, value, unit] = row.as_slice() else {
             continue;
         };
-        let matches = codes.as_array().is_some_and(|cs| {
-            cs.iter()
-                .any(|c| c.as_str().is_some_and(|c| measure.codes.contains(&c)))
-        });
         let (Some(date), Value::Number(number)) = (date.as_str(), value) else {
             continue;
         };
-        if !matches {
-            continue;
-        }
         let text = number.to_string();
         let Ok(value) = text.parse::<f64>() else {
             continue;
         };
-        out.push(Reading {
-            evidence: key.as_str().unwrap_or_default().to_string(),
-            date: date.to_string(),
-            text,
-            value,
-            unit: unit.as_str().unwrap_or_default().to_string(),
+        let codes: Vec<&str> = codes
+            .as_array()
+            .map(|cs| cs.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for (m, readings) in measures.iter().zip(out.iter_mut()) {
+            if codes.iter().any(|c| m.codes.contains(c)) {
+                readings.push(Reading {
+                    evidence: key.as_str().unwrap_or_default().to_string(),
+                    date: date.to_string(),
+                    text: text.clone(),
+                    value,
+                    unit: unit.as_str().unwrap_or_default().to_string(),
+                });
+            }
+        }
+    }
+    for readings in &mut out {
+        readings.sort_by(|a, b| {
+            a.date
+                .cmp(&b.date)
+                .then_with(|| a.evidence.cmp(&b.evidence))
         });
     }
-    out.sort_by(|a, b| {
-        a.date
-            .cmp(&b.date)
-            .then_with(|| a.evidence.cmp(&b.evidence))
-    });
     Ok(out)
 }
 
@@ -146,16 +172,47 @@ pub struct Measured {
 /// Reads `measure` for a dashboard drawn on `as_of`: the work is bounded by the
 /// window and the row limits, however long the record is.
 pub fn measure(measure: &Measure, as_of: &str) -> Result<Measured, PluginError> {
-    let since = add_months(as_of, -12 * CHART_YEARS);
-    let chart = readings_since(measure, since.as_deref(), CHART_ROWS)?;
-    let latest = if chart.len() >= 2 {
-        chart[chart.len() - 2..].to_vec()
-    } else {
-        // Older than the window, or nothing: ask for the most recent ever.
-        let recent = readings_since(measure, None, 12)?;
-        recent[recent.len().saturating_sub(2)..].to_vec()
+    let mut each = measures(&[measure], as_of)?;
+    // One measure asked, one answered.
+    Ok(each.pop().unwrap_or(Measured {
+        chart: Vec::new(),
+        latest: Vec::new(),
+    }))
+}
+
+/// Two measures kept in the same records (systolic and diastolic), read through one view.
+pub fn measure_pair(
+    first: &Measure,
+    second: &Measure,
+    as_of: &str,
+) -> Result<(Measured, Measured), PluginError> {
+    let mut each = measures(&[first, second], as_of)?.into_iter();
+    let mut next = || {
+        each.next().unwrap_or(Measured {
+            chart: Vec::new(),
+            latest: Vec::new(),
+        })
     };
-    Ok(Measured { chart, latest })
+    Ok((next(), next()))
+}
+
+/// [`measure`] for measures kept in the same records (systolic and diastolic),
+/// read through one view; one [`Measured`] per measure, in order.
+pub fn measures(measures: &[&Measure], as_of: &str) -> Result<Vec<Measured>, PluginError> {
+    let since = add_months(as_of, -12 * CHART_YEARS);
+    let charts = readings_of(measures, since.as_deref(), CHART_ROWS)?;
+    let mut out = Vec::with_capacity(measures.len());
+    for (measure, chart) in measures.iter().zip(charts) {
+        let latest = if chart.len() >= 2 {
+            chart[chart.len() - 2..].to_vec()
+        } else {
+            // Older than the window, or nothing: ask for the most recent ever.
+            let recent = readings_since(measure, None, 12)?;
+            recent[recent.len().saturating_sub(2)..].to_vec()
+        };
+        out.push(Measured { chart, latest });
+    }
+    Ok(out)
 }
 
 /// A reading as a chart point.
@@ -227,7 +284,10 @@ pub fn stat(
         (None, _) => (false, String::new()),
         (Some(months), None) => (
             true,
-            format!("No {} on record; due every {months} months", measure.name),
+            format!(
+                "No {} on record; due every {months} months",
+                in_sentence(measure.name)
+            ),
         ),
         (Some(months), Some(r)) => {
             let due = add_months(&r.date, months as i32);
@@ -248,6 +308,25 @@ pub fn stat(
         trend: trend(measure, readings),
         overdue,
         note,
+    }
+}
+
+/// A measure's name inside a sentence: "urine albumin/creatinine", but
+/// "HbA1c", "LDL cholesterol" and "eGFR" as they are written.
+pub fn in_sentence(name: &str) -> String {
+    let first_word = name.split(' ').next().unwrap_or_default();
+    let plain_word = first_word
+        .chars()
+        .skip(1)
+        .all(|c| c.is_ascii_lowercase() || c == '/');
+    if plain_word && first_word.len() > 1 {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .map(|c| c.to_lowercase().chain(chars).collect())
+            .unwrap_or_default()
+    } else {
+        name.to_string()
     }
 }
 
@@ -418,6 +497,170 @@ pub fn event(label: &str, shot: &Shot) -> Event {
     }
 }
 
+/// The person the record is about, as far as the Patient record says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Person {
+    /// `Patient/id`.
+    pub evidence: String,
+    /// `male`, `female`, `other`, `unknown`, or `None` when not recorded.
+    pub gender: Option<String>,
+    /// The birth date as written.
+    pub birth_date: Option<String>,
+}
+
+impl Person {
+    /// Whole years of age on `as_of` (`YYYY-MM-DD`), when the birth date is known to the day.
+    pub fn age_on(&self, as_of: &str) -> Option<u32> {
+        let birth = self.birth_date.as_deref()?;
+        if birth.len() < 10 || as_of.len() < 10 {
+            return None;
+        }
+        let (by, bmd) = (birth.get(0..4)?.parse::<i32>().ok()?, birth.get(5..10)?);
+        let (ay, amd) = (as_of.get(0..4)?.parse::<i32>().ok()?, as_of.get(5..10)?);
+        let years = ay - by - i32::from(amd < bmd);
+        u32::try_from(years).ok()
+    }
+}
+
+/// The Patient record's gender and birth date (the first Patient when a record has several).
+pub fn person() -> Result<Person, PluginError> {
+    let view = json!({
+        "resource": "Patient",
+        "select": [{"column": [
+            {"name": "key", "path": "getResourceKey()"},
+            {"name": "gender", "path": "gender"},
+            {"name": "birth", "path": "birthDate"}
+        ]}]
+    });
+    let table = views::run(&view, None, Some(1))?;
+    Ok(table
+        .rows
+        .first()
+        .and_then(|row| match row.as_slice() {
+            [key, gender, birth] => Some(Person {
+                evidence: key.as_str()?.to_string(),
+                gender: gender.as_str().map(String::from),
+                birth_date: birth.as_str().map(String::from),
+            }),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+/// A current condition on record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConditionOnRecord {
+    /// `Condition/id`.
+    pub evidence: String,
+    /// Its `system|code` codings.
+    pub codes: Vec<String>,
+    /// What the record calls it.
+    pub name: String,
+    /// Its onset or recorded date, if any.
+    pub date: Option<String>,
+}
+
+/// The conditions on record with one of `codes` (`system|code`) that are current:
+/// clinically active (or without a status) and not refuted or entered in error.
+pub fn conditions_with(codes: &[&str]) -> Result<Vec<ConditionOnRecord>, PluginError> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let view = json!({
+        "resource": "Condition",
+        "where": [
+            {"path": "clinicalStatus.empty() or clinicalStatus.coding.code.intersect('active' | 'recurrence' | 'relapse').exists()"},
+            {"path": "verificationStatus.coding.code.intersect('refuted' | 'entered-in-error').empty()"}
+        ],
+        "select": [{"column": [
+            {"name": "key", "path": "getResourceKey()"},
+            {"name": "codes", "path": CODES, "collection": true},
+            {"name": "name", "path": "(code.text | code.coding.display).first()"},
+            {"name": "date", "path": "(onset.ofType(dateTime) | onset.ofType(Period).start | recordedDate).first()"}
+        ]}]
+    });
+    let filter = format!("code={}", codes.join(","));
+    let table = views::run(&view, Some(&filter), Some(1_000))?;
+    let mut out: Vec<ConditionOnRecord> = table
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let [key, found, name, date] = row.as_slice() else {
+                return None;
+            };
+            let found: Vec<String> = found
+                .as_array()?
+                .iter()
+                .filter_map(|c| c.as_str().map(String::from))
+                .collect();
+            // The index matched a coding; keep only records that carry one asked for.
+            found
+                .iter()
+                .any(|c| codes.contains(&c.as_str()))
+                .then(|| ConditionOnRecord {
+                    evidence: key.as_str().unwrap_or_default().to_string(),
+                    codes: found.clone(),
+                    name: name.as_str().unwrap_or("Condition").to_string(),
+                    date: date.as_str().map(String::from),
+                })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.date
+            .cmp(&b.date)
+            .then_with(|| a.evidence.cmp(&b.evidence))
+    });
+    Ok(out)
+}
+
+/// A coded result (an answer rather than a number), such as a smoking status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodedResult {
+    /// `Observation/id`.
+    pub evidence: String,
+    /// When.
+    pub date: String,
+    /// The answer as the record words it.
+    pub answer: String,
+    /// The answer's `system|code` codings.
+    pub codes: Vec<String>,
+}
+
+/// The most recent observation with one of `codes` whose value is a coded answer.
+pub fn latest_coded(codes: &[&str]) -> Result<Option<CodedResult>, PluginError> {
+    let view = json!({
+        "resource": "Observation",
+        "where": [
+            {"path": "status.empty() or (status != 'entered-in-error' and status != 'cancelled')"},
+            {"path": "value.ofType(CodeableConcept).exists()"}
+        ],
+        "select": [{"column": [
+            {"name": "key", "path": "getResourceKey()"},
+            {"name": "date", "path": DATE},
+            {"name": "answer", "path": "(value.ofType(CodeableConcept).text | value.ofType(CodeableConcept).coding.display).first()"},
+            {"name": "codes", "path": "value.ofType(CodeableConcept).coding.select(system + '|' + code)", "collection": true}
+        ]}]
+    });
+    let filter = format!("code={}&_sort=-date", codes.join(","));
+    let table = views::run(&view, Some(&filter), Some(1))?;
+    Ok(table.rows.first().and_then(|row| match row.as_slice() {
+        [key, date, answer, found] => Some(CodedResult {
+            evidence: key.as_str()?.to_string(),
+            date: date.as_str()?.to_string(),
+            answer: answer.as_str().unwrap_or("Answer not worded").to_string(),
+            codes: found
+                .as_array()
+                .map(|cs| {
+                    cs.iter()
+                        .filter_map(|c| c.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }),
+        _ => None,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +673,31 @@ mod tests {
             Some("2024-02-29")
         );
         assert_eq!(add_months("2024-01", 12).as_deref(), Some("2025-01-01"));
+    }
+
+    #[test]
+    fn names_in_a_sentence_keep_their_abbreviations() {
+        assert_eq!(
+            in_sentence("Urine albumin/creatinine"),
+            "urine albumin/creatinine"
+        );
+        assert_eq!(in_sentence("HbA1c"), "HbA1c");
+        assert_eq!(in_sentence("LDL cholesterol"), "LDL cholesterol");
+        assert_eq!(in_sentence("eGFR"), "eGFR");
+        assert_eq!(in_sentence("Weight"), "weight");
+    }
+
+    #[test]
+    fn age_counts_whole_years_from_the_birthday() {
+        let p = |birth: &str| Person {
+            evidence: String::new(),
+            gender: None,
+            birth_date: Some(birth.into()),
+        };
+        assert_eq!(p("1980-06-15").age_on("2026-06-14"), Some(45));
+        assert_eq!(p("1980-06-15").age_on("2026-06-15"), Some(46));
+        assert_eq!(p("1980").age_on("2026-06-15"), None);
+        assert_eq!(p("2030-01-01").age_on("2026-06-15"), None);
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub const UACR: Measure = Measure {
         "http://loinc.org|9318-7",
         "http://loinc.org|14959-1",
         "http://loinc.org|32294-1",
+        "http://loinc.org|13705-9",
+        "http://loinc.org|14585-4",
     ],
     search: &[],
     steady_within: 5.0,
@@ -71,12 +73,21 @@ pub const CREATININE: Measure = Measure {
 pub const EGFR: Measure = Measure {
     name: "eGFR",
     codes: &[
+        // MDRD, CKD-EPI (2009, with and without race, and 2021), cystatin C and
+        // creatinine-cystatin C equations: each is eGFR in mL/min/1.73 m².
         "http://loinc.org|33914-3",
         "http://loinc.org|48642-3",
         "http://loinc.org|48643-1",
+        "http://loinc.org|50044-7",
+        "http://loinc.org|50210-4",
         "http://loinc.org|62238-1",
         "http://loinc.org|69405-9",
+        "http://loinc.org|77147-7",
+        "http://loinc.org|88293-6",
+        "http://loinc.org|88294-4",
+        "http://loinc.org|94677-2",
         "http://loinc.org|98979-8",
+        "http://loinc.org|98980-6",
     ],
     search: &[],
     steady_within: 5.0,
@@ -244,4 +255,107 @@ pub const BETA_BLOCKER: DrugClass = DrugClass {
 pub const MRA: DrugClass = DrugClass {
     name: "Mineralocorticoid receptor antagonist",
     ingredients: &["spironolactone", "eplerenone", "finerenone"],
+};
+
+/// Hemoglobin in blood (g/dL).
+pub const HEMOGLOBIN: Measure = Measure {
+    name: "Hemoglobin",
+    codes: &["http://loinc.org|718-7", "http://loinc.org|20509-6"],
+    search: &[],
+    steady_within: 0.3,
+};
+
+/// Total cholesterol.
+pub const TOTAL_CHOLESTEROL: Measure = Measure {
+    name: "Total cholesterol",
+    codes: &["http://loinc.org|2093-3"],
+    search: &[],
+    steady_within: 10.0,
+};
+
+/// Non-HDL cholesterol, as a laboratory reported it.
+pub const NON_HDL: Measure = Measure {
+    name: "Non-HDL cholesterol",
+    codes: &["http://loinc.org|43396-1"],
+    search: &[],
+    steady_within: 10.0,
+};
+
+/// Non-steroidal anti-inflammatory drugs.
+pub const NSAID: DrugClass = DrugClass {
+    name: "Anti-inflammatory pain medicine (NSAID)",
+    ingredients: &[
+        "celecoxib",
+        "diclofenac",
+        "diflunisal",
+        "etodolac",
+        "flurbiprofen",
+        "ibuprofen",
+        "indomethacin",
+        "ketoprofen",
+        "ketorolac",
+        "meloxicam",
+        "nabumetone",
+        "naproxen",
+        "oxaprozin",
+        "piroxicam",
+        "sulindac",
+    ],
+};
+
+/// Lithium.
+pub const LITHIUM: DrugClass = DrugClass {
+    name: "Lithium",
+    ingredients: &["lithium"],
+};
+
+/// Aminoglycoside antibiotics.
+pub const AMINOGLYCOSIDE: DrugClass = DrugClass {
+    name: "Aminoglycoside antibiotic",
+    ingredients: &[
+        "amikacin",
+        "gentamicin",
+        "neomycin",
+        "streptomycin",
+        "tobramycin",
+    ],
+};
+
+/// Calcineurin inhibitors.
+pub const CALCINEURIN_INHIBITOR: DrugClass = DrugClass {
+    name: "Calcineurin inhibitor",
+    ingredients: &["cyclosporine", "ciclosporin", "tacrolimus"],
+};
+
+/// SGLT2 inhibitors.
+pub const SGLT2_INHIBITOR: DrugClass = DrugClass {
+    name: "SGLT2 inhibitor",
+    ingredients: &[
+        "canagliflozin",
+        "dapagliflozin",
+        "empagliflozin",
+        "ertugliflozin",
+        "sotagliflozin",
+    ],
+};
+
+/// Metformin.
+pub const METFORMIN: DrugClass = DrugClass {
+    name: "Metformin",
+    ingredients: &["metformin"],
+};
+
+/// Other lipid-lowering medicines.
+pub const OTHER_LIPID_LOWERING: DrugClass = DrugClass {
+    name: "Other lipid-lowering medicine",
+    ingredients: &[
+        "alirocumab",
+        "bempedoic",
+        "evolocumab",
+        "ezetimibe",
+        "fenofibrate",
+        "gemfibrozil",
+        "inclisiran",
+        "icosapent",
+    ],
 };

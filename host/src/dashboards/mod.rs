@@ -3,6 +3,11 @@
 //! settings and where each card was placed; drawing one through its plugin,
 //! which reads only this profile's records.
 
+pub mod fasten;
+mod imported;
+
+pub use imported::{IMPORTED_PREFIX, Imported, is_imported};
+
 use crate::auth::ProfileScope;
 use crate::db::Db;
 use crate::plugins::dashboard::{Board, DashboardMeta};
@@ -87,6 +92,8 @@ pub struct DashboardEntry {
     pub choice: Choice,
     /// Its settings.
     pub settings: Vec<SettingValue>,
+    /// Whether it was imported from a file (and can be removed) rather than installed as a plugin.
+    pub imported: bool,
 }
 
 /// Where one card sits on the grid.
@@ -118,6 +125,8 @@ pub struct Drawn {
     pub board: Board,
     /// Where the person placed its cards (cards not listed take their default place).
     pub layout: Vec<CardPlace>,
+    /// For an imported dashboard: what of the file was left out or changed.
+    pub notes: Vec<fasten::Untranslated>,
 }
 
 /// Why a dashboard request failed.
@@ -198,6 +207,7 @@ impl Dashboards {
             let stored = self.stored(scope, &plugin.manifest.id).await?;
             out.push(entry(&plugin, &person, &stored));
         }
+        out.extend(self.imported_entries(scope).await?);
         Ok(out)
     }
 
@@ -208,6 +218,9 @@ impl Dashboards {
         id: &str,
         as_of: &str,
     ) -> Result<Drawn, DashboardError> {
+        if is_imported(id) {
+            return self.draw_imported(scope, id).await;
+        }
         let plugin = self.dashboard(id)?;
         let person = self.person(scope).await?;
         let stored = self.stored(scope, id).await?;
@@ -226,6 +239,7 @@ impl Dashboards {
             dashboard,
             board,
             layout: stored.layout,
+            notes: Vec::new(),
         })
     }
 
@@ -237,6 +251,9 @@ impl Dashboards {
         choice: Choice,
         settings: BTreeMap<String, String>,
     ) -> Result<DashboardEntry, DashboardError> {
+        if is_imported(id) {
+            return self.choose_imported(scope, id, choice, settings).await;
+        }
         let plugin = self.dashboard(id)?;
         let meta = plugin.info.dashboard.clone().unwrap_or_default();
         for (key, value) in &settings {
@@ -277,7 +294,11 @@ impl Dashboards {
         id: &str,
         cards: Vec<CardPlace>,
     ) -> Result<Vec<CardPlace>, DashboardError> {
-        self.dashboard(id)?;
+        if is_imported(id) {
+            self.has_imported(scope, id).await?;
+        } else {
+            self.dashboard(id)?;
+        }
         check_layout(&cards)?;
         let layout =
             serde_json::to_string(&cards).map_err(|e| DashboardError::Invalid(e.to_string()))?;
@@ -419,6 +440,7 @@ fn entry(plugin: &LoadedPlugin, person: &Person, stored: &Stored) -> DashboardEn
                 default: default.clone(),
             })
             .collect(),
+        imported: false,
     }
 }
 
