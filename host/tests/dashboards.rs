@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::Host;
+use common::{Host, blood_pressure as bp, observation as obs};
 use hearth_host::config::PluginLimits;
 use hearth_host::records::reader::ProfileReader;
 use serde_json::{Value, json};
@@ -16,37 +16,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 const AS_OF: &str = "2026-12-05";
-
-async fn new_profile(host: &Host, name: &str) -> String {
-    let (status, p) = host.post("/api/profiles", &json!({"name": name})).await;
-    assert_eq!(status, 201, "{p}");
-    p["id"].as_str().expect("id").to_string()
-}
-
-/// An Observation whose value is spliced in as written (`7.20` stays `7.20`).
-fn obs(id: &str, code: &str, date: &str, value: &str, unit: &str) -> Value {
-    serde_json::from_str(&format!(
-        r#"{{"resource": {{"resourceType": "Observation", "id": "{id}", "status": "final",
-            "code": {{"coding": [{{"system": "http://loinc.org", "code": "{code}"}}]}},
-            "subject": {{"reference": "Patient/p"}}, "effectiveDateTime": "{date}",
-            "valueQuantity": {{"value": {value}, "unit": "{unit}", "system": "http://unitsofmeasure.org", "code": "{unit}"}}}}}}"#
-    ))
-    .unwrap()
-}
-
-fn bp(id: &str, date: &str, systolic: &str, diastolic: &str) -> Value {
-    let component = |code: &str, value: &str| -> Value {
-        serde_json::from_str(&format!(
-            r#"{{"code": {{"coding": [{{"system": "http://loinc.org", "code": "{code}"}}]}},
-                "valueQuantity": {{"value": {value}, "unit": "mm[Hg]", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}}}}"#
-        ))
-        .unwrap()
-    };
-    json!({"resource": {"resourceType": "Observation", "id": id, "status": "final",
-        "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
-        "subject": {"reference": "Patient/p"}, "effectiveDateTime": date,
-        "component": [component("8480-6", systolic), component("8462-4", diastolic)]}})
-}
 
 fn patient(name: &str) -> Value {
     json!({"resource": {"resourceType": "Patient", "id": "p", "name": [{"family": name}], "birthDate": "1961-04-02"}})
@@ -101,7 +70,7 @@ fn mixed_units() -> Vec<Value> {
 }
 
 async fn draw(host: &Host, name: &str, entries: Vec<Value>) -> Value {
-    let profile = new_profile(host, name).await;
+    let profile = host.new_profile(name).await;
     host.upload_entries(&profile, entries).await;
     let plugins = &host.state.plugins;
     let reader = Arc::new(ProfileReader::new(
@@ -236,7 +205,7 @@ async fn draw_with(
     entries: Vec<Value>,
     settings: Vec<(String, String)>,
 ) -> Value {
-    let profile = new_profile(host, name).await;
+    let profile = host.new_profile(name).await;
     host.upload_entries(&profile, entries).await;
     let plugins = &host.state.plugins;
     let reader = Arc::new(ProfileReader::new(
@@ -295,7 +264,7 @@ async fn the_hypertension_dashboard_matches_its_golden_view_models() {
         "3 of 4 readings in the last 12 months under 140/90 (75%); the latest, 126/76 mmHg, is under it"
     );
     // A goal that is not systolic/diastolic is refused with what is wrong.
-    let profile = new_profile(&host, "Gus the third").await;
+    let profile = host.new_profile("Gus the third").await;
     host.upload_entries(&profile, hypertensive()).await;
     let reader = Arc::new(ProfileReader::new(
         host.state.records.clone(),
@@ -326,6 +295,33 @@ async fn the_hypertension_dashboard_matches_its_golden_view_models() {
         card(&empty, "medicines")["items"][0]["status"],
         "indeterminate"
     );
+
+    // A home monitor in kPa beside the clinic's mmHg: two series each, and
+    // only mmHg readings are judged against a goal written in mmHg.
+    let mixed = draw_with(
+        &host,
+        "Hob",
+        "hypertension",
+        vec![
+            patient("Hob"),
+            bp("c1", "2026-05-01T09:00:00Z", "136", "86"),
+            obs("s2", "8480-6", "2026-09-01T08:00:00Z", "16.4", "kPa"),
+            obs("d2", "8462-4", "2026-09-01T08:00:00Z", "10.1", "kPa"),
+        ],
+        vec![],
+    )
+    .await;
+    golden("hypertension-mixed-units", &mixed);
+    assert_eq!(
+        card(&mixed, "bp-trend")["series"].as_array().map(Vec::len),
+        Some(4),
+        "systolic and diastolic, each in mmHg and in kPa"
+    );
+    assert_eq!(card(&mixed, "systolic-latest")["trend"], "indeterminate");
+    assert_eq!(
+        card(&mixed, "bp-control")["items"][0]["detail"],
+        "0 of 1 readings in the last 12 months under 130/80 (0%); the latest, 136/86 mmHg, is not under it"
+    );
 }
 
 fn listed<'l>(list: &'l Value, id: &str) -> &'l Value {
@@ -338,9 +334,9 @@ fn listed<'l>(list: &'l Value, id: &str) -> &'l Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboards_are_proposed_chosen_drawn_and_arranged_over_the_api() {
     let host = Host::start("plugins", PluginLimits::default()).await;
-    let dee = new_profile(&host, "Dee").await;
+    let dee = host.new_profile("Dee").await;
     host.upload_entries(&dee, well_recorded()).await;
-    let eve = new_profile(&host, "Eve").await;
+    let eve = host.new_profile("Eve").await;
     host.upload_entries(&eve, nothing_relevant()).await;
 
     // Proposed from the conditions on record, with the reason.
@@ -744,7 +740,7 @@ async fn each_pack_over_a_generated_patient_matches_its_golden_view_model() {
             .into_iter()
             .map(|resource| json!({ "resource": resource }))
             .collect();
-        let profile = new_profile(&host, &format!("{pack} patient")).await;
+        let profile = host.new_profile(&format!("{pack} patient")).await;
         host.upload_entries(&profile, entries).await;
         let reader = Arc::new(ProfileReader::new(
             host.state.records.clone(),

@@ -4,38 +4,9 @@
 
 mod common;
 
-use common::Host;
+use common::{Host, blood_pressure as bp, observation as obs};
 use hearth_host::config::PluginLimits;
 use serde_json::{Value, json};
-
-async fn new_profile(host: &Host, name: &str) -> String {
-    let (status, p) = host.post("/api/profiles", &json!({"name": name})).await;
-    assert_eq!(status, 201, "{p}");
-    p["id"].as_str().expect("id").to_string()
-}
-
-fn obs(id: &str, code: &str, date: &str, value: &str, unit: &str) -> Value {
-    serde_json::from_str(&format!(
-        r#"{{"resource": {{"resourceType": "Observation", "id": "{id}", "status": "final",
-            "code": {{"coding": [{{"system": "http://loinc.org", "code": "{code}"}}]}},
-            "subject": {{"reference": "Patient/p"}}, "effectiveDateTime": "{date}",
-            "valueQuantity": {{"value": {value}, "unit": "{unit}", "system": "http://unitsofmeasure.org", "code": "{unit}"}}}}}}"#
-    ))
-    .unwrap()
-}
-
-fn bp(id: &str, date: &str, systolic: &str, diastolic: &str) -> Value {
-    serde_json::from_str(&format!(
-        r#"{{"resource": {{"resourceType": "Observation", "id": "{id}", "status": "final",
-            "code": {{"coding": [{{"system": "http://loinc.org", "code": "85354-9"}}]}},
-            "subject": {{"reference": "Patient/p"}}, "effectiveDateTime": "{date}",
-            "component": [
-              {{"code": {{"coding": [{{"system": "http://loinc.org", "code": "8480-6"}}]}}, "valueQuantity": {{"value": {systolic}, "unit": "mm[Hg]"}}}},
-              {{"code": {{"coding": [{{"system": "http://loinc.org", "code": "8462-4"}}]}}, "valueQuantity": {{"value": {diastolic}, "unit": "mm[Hg]"}}}}
-            ]}}}}"#
-    ))
-    .unwrap()
-}
 
 fn records() -> Vec<Value> {
     vec![
@@ -127,7 +98,7 @@ fn reported<'r>(report: &'r Value, path: &str) -> &'r Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fasten_dashboard_is_translated_drawn_from_the_records_and_reported() {
     let host = Host::start("plugins", PluginLimits::default()).await;
-    let profile = new_profile(&host, "Fen").await;
+    let profile = host.new_profile("Fen").await;
     host.upload_entries(&profile, records()).await;
 
     // Sent as text with the table's headers in the file's order (a parsed
@@ -291,7 +262,7 @@ async fn a_fasten_dashboard_is_translated_drawn_from_the_records_and_reported() 
     );
 
     // Another profile neither lists nor draws it.
-    let other = new_profile(&host, "Gil").await;
+    let other = host.new_profile("Gil").await;
     let (status, _) = host
         .get(&format!("/api/profiles/{other}/dashboards/{id}"))
         .await;
@@ -338,7 +309,7 @@ async fn a_fasten_dashboard_is_translated_drawn_from_the_records_and_reported() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_that_are_not_fasten_dashboards_are_refused_with_why() {
     let host = Host::start("plugins", PluginLimits::default()).await;
-    let profile = new_profile(&host, "Fen").await;
+    let profile = host.new_profile("Fen").await;
     let path = format!("/api/profiles/{profile}/dashboards/import");
     for (file, says) in [
         (json!([1, 2]), "not a JSON object"),

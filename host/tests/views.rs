@@ -34,12 +34,6 @@ fn a1c_view() -> Value {
     })
 }
 
-async fn new_profile(host: &Host, name: &str) -> String {
-    let (status, p) = host.post("/api/profiles", &json!({"name": name})).await;
-    assert_eq!(status, 201, "{p}");
-    p["id"].as_str().expect("id").to_string()
-}
-
 async fn run(host: &Host, profile: &str, body: &Value) -> (u16, String) {
     let r = host
         .client
@@ -72,7 +66,7 @@ async fn a_view_reads_one_profiles_records_as_stored() {
         ],
     )
     .await;
-    let other = new_profile(&host, "Sibling").await;
+    let other = host.new_profile("Sibling").await;
     host.upload_entries(
         &other,
         vec![
@@ -241,7 +235,7 @@ async fn bad_views_and_bad_requests_get_precise_problems() {
 #[tokio::test]
 async fn a_view_run_again_follows_edits_and_deletions() {
     let host = Host::start("plugins", PluginLimits::default()).await;
-    let profile = new_profile(&host, "Ann").await;
+    let profile = host.new_profile("Ann").await;
     let typed = |value: &str| -> Value {
         serde_json::from_str(&format!(
             r#"{{"resourceType": "Observation", "status": "final",

@@ -132,7 +132,7 @@ async fn run_view(
 impl From<ViewRunError> for Problem {
     fn from(e: ViewRunError) -> Problem {
         match e {
-            ViewRunError::Invalid(_) => Problem::new(
+            ViewRunError::Invalid(_) | ViewRunError::NotJson(_) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-view",
                 e.to_string(),

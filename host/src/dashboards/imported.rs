@@ -165,7 +165,7 @@ impl Dashboards {
         scope: &ProfileScope,
         query: &fasten::Query,
     ) -> Result<views::ViewOutput, ViewRunError> {
-        let checked = views::check(&query.view)?;
+        let checked = self.records.checked_view(&query.view.to_string())?;
         let limits = ViewLimits::asking(Some(query.limit + query.offset))?;
         let mut out = self
             .records
@@ -273,17 +273,7 @@ impl Dashboards {
         } else {
             Choice::Shown
         };
-        sqlx::query(
-            "INSERT INTO dashboard_choices (profile_id, dashboard_id, choice, updated_at)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (profile_id, dashboard_id) DO UPDATE SET choice = ?3, updated_at = ?4",
-        )
-        .bind(scope.id())
-        .bind(id)
-        .bind(choice.as_str())
-        .bind(now())
-        .execute(&self.db)
-        .await?;
+        self.save_choice(scope, id, choice, &settings).await?;
         Ok(imported_entry(id, &translated.title, choice))
     }
 

@@ -268,8 +268,22 @@ impl Dashboards {
                 )));
             }
         }
+        self.save_choice(scope, id, choice, &settings).await?;
+        let person = self.person(scope).await?;
+        let stored = self.stored(scope, id).await?;
+        Ok(entry(&plugin, &person, &stored))
+    }
+
+    /// Keeps the person's choice and settings for dashboard `id`.
+    async fn save_choice(
+        &self,
+        scope: &ProfileScope,
+        id: &str,
+        choice: Choice,
+        settings: &BTreeMap<String, String>,
+    ) -> Result<(), DashboardError> {
         let settings_json =
-            serde_json::to_string(&settings).map_err(|e| DashboardError::Invalid(e.to_string()))?;
+            serde_json::to_string(settings).map_err(|e| DashboardError::Invalid(e.to_string()))?;
         sqlx::query(
             "INSERT INTO dashboard_choices (profile_id, dashboard_id, choice, settings, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
@@ -282,9 +296,7 @@ impl Dashboards {
         .bind(now())
         .execute(&self.db)
         .await?;
-        let person = self.person(scope).await?;
-        let stored = self.stored(scope, id).await?;
-        Ok(entry(&plugin, &person, &stored))
+        Ok(())
     }
 
     /// Save where the cards of dashboard `id` sit.

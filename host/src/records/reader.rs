@@ -75,10 +75,10 @@ impl RecordsReader for ProfileReader {
     fn view(&self, query: ViewQuery) -> BoxFuture<'_, Result<ViewTable, ReadError>> {
         Box::pin(async move {
             use super::views::{ViewLimits, ViewRunError};
-            let definition: serde_json::Value = serde_json::from_str(&query.definition)
-                .map_err(|e| ReadError::Invalid(format!("the view is not JSON: {e}")))?;
-            let view =
-                super::views::check(&definition).map_err(|e| ReadError::Invalid(e.to_string()))?;
+            let view = self
+                .records
+                .checked_view(&query.definition)
+                .map_err(|e| ReadError::Invalid(e.to_string()))?;
             let limits =
                 ViewLimits::asking(query.limit).map_err(|e| ReadError::Invalid(e.to_string()))?;
             let filter = super::views::filter_params(query.filter.as_deref());

@@ -77,6 +77,9 @@ pub enum ViewRunError {
     /// The definition is not a valid view.
     #[error("{0}")]
     Invalid(ViewError),
+    /// The definition is not JSON.
+    #[error("the view is not JSON: {0}")]
+    NotJson(String),
     /// A path failed on one of the records.
     #[error("{0}")]
     Evaluation(ViewError),
@@ -132,6 +135,9 @@ pub fn check(definition: &Value) -> Result<CheckedView, ViewRunError> {
     })
 }
 
+/// Checked views kept by their text before the set is started afresh.
+const CACHED_VIEWS: usize = 256;
+
 /// Rows one generation of the cache holds before it becomes the old one.
 const CACHED_ROWS: usize = 50_000;
 
@@ -147,6 +153,9 @@ const CACHED_ROWS: usize = 50_000;
 #[derive(Default)]
 pub(crate) struct ViewRowCache {
     generations: Mutex<Generations>,
+    /// Views checked before, by the text they were given as: a plugin asks
+    /// for the same few views on every draw.
+    checked: Mutex<HashMap<String, Arc<CheckedView>>>,
 }
 
 impl std::fmt::Debug for ViewRowCache {
@@ -199,6 +208,28 @@ impl ViewRowCache {
 }
 
 impl RecordStore {
+    /// A view given as JSON text, checked (once for the same text).
+    pub fn checked_view(&self, text: &str) -> Result<Arc<CheckedView>, ViewRunError> {
+        let lock = || {
+            self.view_rows
+                .checked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(found) = lock().get(text) {
+            return Ok(found.clone());
+        }
+        let definition: Value =
+            serde_json::from_str(text).map_err(|e| ViewRunError::NotJson(e.to_string()))?;
+        let checked = Arc::new(check(&definition)?);
+        let mut kept = lock();
+        if kept.len() >= CACHED_VIEWS {
+            kept.clear();
+        }
+        kept.insert(text.to_string(), checked.clone());
+        Ok(checked)
+    }
+
     /// Runs `view` over `scope`'s records of its resource type, narrowed by `filter`
     /// (FHIR search parameters, as `GET …/fhir/{type}` takes them).
     pub async fn run_view(

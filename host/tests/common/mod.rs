@@ -105,6 +105,13 @@ pub fn bearer_client(token: &str) -> reqwest::Client {
 }
 
 impl Host {
+    /// A new profile of the owner's, by name; its id.
+    pub async fn new_profile(&self, name: &str) -> String {
+        let (status, p) = self.post("/api/profiles", &json!({"name": name})).await;
+        assert_eq!(status, 201, "{p}");
+        p["id"].as_str().expect("id").to_string()
+    }
+
     /// Start a host serving `plugins` (a folder under `dist/`) with `limits`.
     pub async fn start(plugins: &str, limits: PluginLimits) -> Host {
         Host::start_with(plugins, limits, |_| {}).await
@@ -534,4 +541,33 @@ impl Host {
             .await
             .expect("access")
     }
+}
+
+/// A Bundle entry: an Observation of LOINC `code` whose value is spliced in
+/// as written (`7.20` stays `7.20`).
+#[allow(dead_code)]
+pub fn observation(id: &str, code: &str, date: &str, value: &str, unit: &str) -> Value {
+    serde_json::from_str(&format!(
+        r#"{{"resource": {{"resourceType": "Observation", "id": "{id}", "status": "final",
+            "code": {{"coding": [{{"system": "http://loinc.org", "code": "{code}"}}]}},
+            "subject": {{"reference": "Patient/p"}}, "effectiveDateTime": "{date}",
+            "valueQuantity": {{"value": {value}, "unit": "{unit}", "system": "http://unitsofmeasure.org", "code": "{unit}"}}}}}}"#
+    ))
+    .expect("an observation")
+}
+
+/// A Bundle entry: a blood pressure panel with its two components, as written.
+#[allow(dead_code)]
+pub fn blood_pressure(id: &str, date: &str, systolic: &str, diastolic: &str) -> Value {
+    let component = |code: &str, value: &str| -> Value {
+        serde_json::from_str(&format!(
+            r#"{{"code": {{"coding": [{{"system": "http://loinc.org", "code": "{code}"}}]}},
+                "valueQuantity": {{"value": {value}, "unit": "mm[Hg]", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}}}}"#
+        ))
+        .expect("a component")
+    };
+    json!({"resource": {"resourceType": "Observation", "id": id, "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+        "subject": {"reference": "Patient/p"}, "effectiveDateTime": date,
+        "component": [component("8480-6", systolic), component("8462-4", diastolic)]}})
 }

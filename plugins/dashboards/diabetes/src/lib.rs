@@ -10,7 +10,7 @@ use hearth_dashboard_kit::measures::*;
 use hearth_dashboard_kit::{self as kit, Measure, band};
 use hearth_plugin_sdk::PluginError;
 use hearth_plugin_sdk::dashboard::{
-    AgeRange, Board, Card, Dashboard, DashboardInfo, LineChart, RenderRequest, Status, StatusItem,
+    AgeRange, Board, Dashboard, DashboardInfo, LineChart, RenderRequest, Status, StatusItem,
     StatusList, TimelineStrip, Widget, export_dashboard,
 };
 
@@ -20,13 +20,6 @@ const ADA: &str = "American Diabetes Association, Standards of Care in Diabetesâ
 const KDIGO: &str = "KDIGO 2022 Clinical Practice Guideline for Diabetes Management in CKD, https://kdigo.org/guidelines/diabetes-ckd/";
 
 struct Diabetes;
-
-fn card(key: &str, widget: Widget) -> Card {
-    Card {
-        key: key.to_string(),
-        widget,
-    }
-}
 
 fn chart(
     title: &str,
@@ -77,11 +70,11 @@ impl Dashboard for Diabetes {
         let shots = kit::immunizations()?;
 
         let mut cards = vec![
-            card(
+            kit::card(
                 "a1c-latest",
                 Widget::Stat(kit::stat("Latest HbA1c", &A1C, &a1c, as_of, Some(6))),
             ),
-            card(
+            kit::card(
                 "a1c-trend",
                 chart(
                     "HbA1c",
@@ -94,7 +87,7 @@ impl Dashboard for Diabetes {
                     )],
                 ),
             ),
-            card(
+            kit::card(
                 "glucose",
                 chart(
                     "Glucose",
@@ -107,7 +100,7 @@ impl Dashboard for Diabetes {
                     )],
                 ),
             ),
-            card(
+            kit::card(
                 "ldl-latest",
                 Widget::Stat(kit::stat(
                     "Latest LDL cholesterol",
@@ -117,7 +110,7 @@ impl Dashboard for Diabetes {
                     Some(12),
                 )),
             ),
-            card(
+            kit::card(
                 "lipids",
                 chart(
                     "Cholesterol and triglycerides",
@@ -130,7 +123,7 @@ impl Dashboard for Diabetes {
                     )],
                 ),
             ),
-            card(
+            kit::card(
                 "uacr-latest",
                 Widget::Stat(kit::stat(
                     "Latest urine albumin/creatinine",
@@ -140,12 +133,12 @@ impl Dashboard for Diabetes {
                     Some(12),
                 )),
             ),
-            card(
+            kit::card(
                 "egfr-latest",
                 Widget::Stat(kit::stat("Latest eGFR", &EGFR, &egfr, as_of, Some(12))),
             ),
             // One chart per measure: eGFR, albumin and creatinine have units of their own.
-            card(
+            kit::card(
                 "egfr",
                 chart(
                     "eGFR",
@@ -158,7 +151,7 @@ impl Dashboard for Diabetes {
                     )],
                 ),
             ),
-            card(
+            kit::card(
                 "uacr",
                 chart(
                     "Urine albumin/creatinine",
@@ -171,11 +164,11 @@ impl Dashboard for Diabetes {
                     )],
                 ),
             ),
-            card(
+            kit::card(
                 "creatinine",
                 chart("Creatinine", &[(&CREATININE, &creatinine)], vec![]),
             ),
-            card(
+            kit::card(
                 "bp-latest",
                 Widget::Stat(kit::stat(
                     "Latest systolic blood pressure",
@@ -185,7 +178,7 @@ impl Dashboard for Diabetes {
                     Some(12),
                 )),
             ),
-            card(
+            kit::card(
                 "blood-pressure",
                 chart(
                     "Blood pressure",
@@ -206,7 +199,7 @@ impl Dashboard for Diabetes {
                     ],
                 ),
             ),
-            card(
+            kit::card(
                 "weight",
                 chart(
                     "Weight and BMI",
@@ -278,7 +271,7 @@ impl Dashboard for Diabetes {
             },
             evidence: pneumo.iter().map(|s| s.evidence.clone()).collect(),
         });
-        cards.push(card(
+        cards.push(kit::card(
             "care-checklist",
             Widget::StatusList(StatusList {
                 title: "Medicines and vaccines".into(),
@@ -288,7 +281,7 @@ impl Dashboard for Diabetes {
         let mut events: Vec<_> = flu.iter().map(|s| kit::event("Flu vaccine", s)).collect();
         events.extend(pneumo.iter().map(|s| kit::event("Pneumococcal vaccine", s)));
         events.sort_by(|a, b| a.date.cmp(&b.date));
-        cards.push(card(
+        cards.push(kit::card(
             "vaccines",
             Widget::TimelineStrip(TimelineStrip {
                 title: "Vaccines".into(),

@@ -16,7 +16,7 @@ mod lms;
 use hearth_dashboard_kit::{self as kit, Measure, Reading, band};
 use hearth_plugin_sdk::PluginError;
 use hearth_plugin_sdk::dashboard::{
-    AgeRange, Board, Card, Dashboard, DashboardInfo, LineChart, Point, RenderRequest, Row, Series,
+    AgeRange, Board, Dashboard, DashboardInfo, LineChart, Point, RenderRequest, Row, Series,
     Status, StatusItem, StatusList, Table, Widget, export_dashboard,
 };
 use lms::{Indicator, Sex};
@@ -52,13 +52,6 @@ const BMI: Measure = Measure {
 };
 
 struct Growth;
-
-fn card(key: &str, widget: Widget) -> Card {
-    Card {
-        key: key.to_string(),
-        widget,
-    }
-}
 
 /// One measurement judged against the tables.
 #[derive(Debug, Clone, PartialEq)]
@@ -336,7 +329,7 @@ impl Dashboard for Growth {
                 .find(|(i, _, _)| *i == indicator)
                 .map(|(_, _, f)| f.as_slice())
                 .unwrap_or_default();
-            card(
+            kit::card(
                 key,
                 Widget::LineChart(LineChart {
                     title: measure.name.to_string(),
@@ -346,14 +339,14 @@ impl Dashboard for Growth {
             )
         };
         let cards = vec![
-            card(
+            kit::card(
                 "growth-status",
                 Widget::StatusList(StatusList {
                     title: "Growth for age".into(),
                     items: status,
                 }),
             ),
-            card(
+            kit::card(
                 "percentiles",
                 Widget::LineChart(LineChart {
                     title: "Percentiles for age".into(),
@@ -373,7 +366,7 @@ impl Dashboard for Growth {
             chart("length", Indicator::Length, &LENGTH),
             chart("head", Indicator::Head, &HEAD),
             chart("bmi", Indicator::Bmi, &BMI),
-            card(
+            kit::card(
                 "measurements",
                 Widget::Table(Table {
                     title: "Measurements".into(),

@@ -10,8 +10,8 @@ use hearth_dashboard_kit::measures::*;
 use hearth_dashboard_kit::{self as kit, Measure, Reading, band};
 use hearth_plugin_sdk::PluginError;
 use hearth_plugin_sdk::dashboard::{
-    Board, Card, Dashboard, DashboardInfo, LineChart, RenderRequest, Row, Setting, Status,
-    StatusItem, StatusList, Table, Widget, export_dashboard,
+    Board, Dashboard, DashboardInfo, LineChart, RenderRequest, Row, Setting, Status, StatusItem,
+    StatusList, Table, Widget, export_dashboard,
 };
 
 /// The 2017 ACC/AHA high blood pressure guideline.
@@ -22,13 +22,6 @@ const KDIGO_BP: &str = "KDIGO 2021 Clinical Practice Guideline for the Managemen
 const DEFAULT_GOAL: &str = "130/80";
 
 struct Hypertension;
-
-fn card(key: &str, widget: Widget) -> Card {
-    Card {
-        key: key.to_string(),
-        widget,
-    }
-}
 
 /// A goal written `systolic/diastolic`.
 fn goal(settings: &[(String, String)]) -> Result<(f64, f64, String), PluginError> {
@@ -163,18 +156,7 @@ impl Dashboard for Hypertension {
             &BETA_BLOCKER,
             &MRA,
         ] {
-            let using = kit::in_class(class, &medicines);
-            if let Some(first) = using.first() {
-                classes.push(StatusItem {
-                    label: class.name.to_string(),
-                    status: Status::Ok,
-                    detail: format!(
-                        "In use: {}",
-                        first.names.first().cloned().unwrap_or_default()
-                    ),
-                    evidence: using.iter().map(|m| m.evidence.clone()).collect(),
-                });
-            }
+            classes.extend(kit::in_use(class, &medicines));
         }
         if classes.is_empty() {
             classes.push(StatusItem {
@@ -186,14 +168,14 @@ impl Dashboard for Hypertension {
         }
 
         let cards = vec![
-            card(
+            kit::card(
                 "bp-control",
                 Widget::StatusList(StatusList {
                     title: "Control".into(),
                     items: vec![control],
                 }),
             ),
-            card(
+            kit::card(
                 "systolic-latest",
                 Widget::Stat(kit::stat(
                     "Latest systolic",
@@ -203,7 +185,7 @@ impl Dashboard for Hypertension {
                     Some(12),
                 )),
             ),
-            card(
+            kit::card(
                 "diastolic-latest",
                 Widget::Stat(kit::stat(
                     "Latest diastolic",
@@ -213,7 +195,7 @@ impl Dashboard for Hypertension {
                     Some(12),
                 )),
             ),
-            card(
+            kit::card(
                 "bp-trend",
                 Widget::LineChart(LineChart {
                     title: "Blood pressure".into(),
@@ -237,7 +219,7 @@ impl Dashboard for Hypertension {
                     ],
                 }),
             ),
-            card(
+            kit::card(
                 "bp-readings",
                 Widget::Table(Table {
                     title: "Readings of the last 12 months".into(),
@@ -249,14 +231,14 @@ impl Dashboard for Hypertension {
                     rows,
                 }),
             ),
-            card(
+            kit::card(
                 "medicines",
                 Widget::StatusList(StatusList {
                     title: "Blood pressure medicines".into(),
                     items: classes,
                 }),
             ),
-            card(
+            kit::card(
                 "potassium-latest",
                 Widget::Stat(kit::stat(
                     "Latest potassium",
@@ -266,12 +248,12 @@ impl Dashboard for Hypertension {
                     Some(12),
                 )),
             ),
-            card(
+            kit::card(
                 "egfr-latest",
                 Widget::Stat(kit::stat("Latest eGFR", &EGFR, &egfr, as_of, Some(12))),
             ),
             // Potassium and eGFR have units of their own: a chart each.
-            card(
+            kit::card(
                 "potassium",
                 Widget::LineChart(LineChart {
                     title: "Potassium".into(),
@@ -284,7 +266,7 @@ impl Dashboard for Hypertension {
                     )],
                 }),
             ),
-            card(
+            kit::card(
                 "egfr",
                 Widget::LineChart(LineChart {
                     title: "eGFR".into(),

@@ -11,8 +11,8 @@ use hearth_dashboard_kit::measures::*;
 use hearth_dashboard_kit::{self as kit, Measured, Reading, band};
 use hearth_plugin_sdk::PluginError;
 use hearth_plugin_sdk::dashboard::{
-    Board, Card, Dashboard, DashboardInfo, LineChart, RenderRequest, Status, StatusItem,
-    StatusList, Widget, export_dashboard,
+    Board, Dashboard, DashboardInfo, LineChart, RenderRequest, Status, StatusItem, StatusList,
+    Widget, export_dashboard,
 };
 
 /// KDIGO 2024 Clinical Practice Guideline for the Evaluation and Management of CKD.
@@ -23,13 +23,6 @@ const KDIGO_ANEMIA: &str = "KDIGO 2012 Clinical Practice Guideline for Anemia in
 const KDIGO_BP: &str = "KDIGO 2021 Clinical Practice Guideline for the Management of Blood Pressure in CKD, https://kdigo.org/guidelines/blood-pressure-in-ckd/";
 
 struct Kidney;
-
-fn card(key: &str, widget: Widget) -> Card {
-    Card {
-        key: key.to_string(),
-        widget,
-    }
-}
 
 /// A KDIGO GFR category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -436,17 +429,8 @@ fn medicine_items(medicines: &[kit::MedicineUse], egfr: &Measured) -> Vec<Status
     }
     // Kidney-protecting medicines KDIGO 2024 recommends in CKD.
     for class in [&ACE_ARB, &SGLT2_INHIBITOR] {
-        let using = kit::in_class(class, medicines);
-        items.push(match using.first() {
-            Some(first) => StatusItem {
-                label: class.name.into(),
-                status: Status::Ok,
-                detail: format!(
-                    "In use: {}",
-                    first.names.first().cloned().unwrap_or_default()
-                ),
-                evidence: using.iter().map(|m| m.evidence.clone()).collect(),
-            },
+        items.push(match kit::in_use(class, medicines) {
+            Some(in_use) => in_use,
             // Whether one is advised depends on albuminuria, diabetes and eGFR together.
             None => StatusItem {
                 label: class.name.into(),
@@ -513,14 +497,14 @@ impl Dashboard for Kidney {
         let due_months = 12 / per_year.max(1);
 
         let cards = vec![
-            card(
+            kit::card(
                 "stage",
                 Widget::StatusList(StatusList {
                     title: "KDIGO stage".into(),
                     items: stage,
                 }),
             ),
-            card(
+            kit::card(
                 "egfr-latest",
                 Widget::Stat(kit::stat(
                     "Latest eGFR",
@@ -530,7 +514,7 @@ impl Dashboard for Kidney {
                     Some(due_months),
                 )),
             ),
-            card(
+            kit::card(
                 "uacr-latest",
                 Widget::Stat(kit::stat(
                     "Latest urine albumin/creatinine",
@@ -540,7 +524,7 @@ impl Dashboard for Kidney {
                     Some(due_months),
                 )),
             ),
-            card(
+            kit::card(
                 "egfr",
                 Widget::LineChart(LineChart {
                     title: "eGFR".into(),
@@ -553,7 +537,7 @@ impl Dashboard for Kidney {
                     )],
                 }),
             ),
-            card(
+            kit::card(
                 "uacr",
                 Widget::LineChart(LineChart {
                     title: "Urine albumin/creatinine".into(),
@@ -561,7 +545,7 @@ impl Dashboard for Kidney {
                     targets: vec![band(None, Some(30.0), "Below 30 mg/g (A1)", KDIGO_CKD)],
                 }),
             ),
-            card(
+            kit::card(
                 "creatinine",
                 Widget::LineChart(LineChart {
                     title: "Creatinine".into(),
@@ -569,7 +553,7 @@ impl Dashboard for Kidney {
                     targets: vec![],
                 }),
             ),
-            card(
+            kit::card(
                 "potassium-latest",
                 Widget::Stat(kit::stat(
                     "Latest potassium",
@@ -579,7 +563,7 @@ impl Dashboard for Kidney {
                     None,
                 )),
             ),
-            card(
+            kit::card(
                 "potassium",
                 Widget::LineChart(LineChart {
                     title: "Potassium".into(),
@@ -592,7 +576,7 @@ impl Dashboard for Kidney {
                     )],
                 }),
             ),
-            card(
+            kit::card(
                 "hemoglobin",
                 Widget::LineChart(LineChart {
                     title: "Hemoglobin".into(),
@@ -611,14 +595,11 @@ impl Dashboard for Kidney {
                     )],
                 }),
             ),
-            card(
+            kit::card(
                 "blood-pressure",
                 Widget::LineChart(LineChart {
                     title: "Blood pressure".into(),
-                    series: kit::series(SYSTOLIC.name, &systolic.chart)
-                        .into_iter()
-                        .chain(kit::series(DIASTOLIC.name, &diastolic.chart))
-                        .collect(),
+                    series: kit::blood_pressure_series(&systolic, &diastolic),
                     targets: vec![band(
                         None,
                         Some(120.0),
@@ -627,7 +608,7 @@ impl Dashboard for Kidney {
                     )],
                 }),
             ),
-            card(
+            kit::card(
                 "medicines",
                 Widget::StatusList(StatusList {
                     title: "Medicines and the kidneys".into(),

@@ -9,7 +9,9 @@
 pub mod measures;
 
 use hearth_plugin_sdk::PluginError;
-use hearth_plugin_sdk::dashboard::{Band, Event, Point, Series, Stat, Trend};
+use hearth_plugin_sdk::dashboard::{
+    Band, Card, Event, Point, Series, Stat, Status, StatusItem, Trend, Widget,
+};
 use hearth_plugin_sdk::views;
 use serde_json::{Value, json};
 
@@ -328,6 +330,37 @@ pub fn in_sentence(name: &str) -> String {
     } else {
         name.to_string()
     }
+}
+
+/// A widget under its key.
+pub fn card(key: &str, widget: Widget) -> Card {
+    Card {
+        key: key.to_string(),
+        widget,
+    }
+}
+
+/// Systolic and diastolic readings as the series of one chart.
+pub fn blood_pressure_series(systolic: &Measured, diastolic: &Measured) -> Vec<Series> {
+    series(measures::SYSTOLIC.name, &systolic.chart)
+        .into_iter()
+        .chain(series(measures::DIASTOLIC.name, &diastolic.chart))
+        .collect()
+}
+
+/// "In use: lisinopril 10 MG Oral Tablet" for a class with medicines in use, with their records.
+pub fn in_use(class: &DrugClass, medicines: &[MedicineUse]) -> Option<StatusItem> {
+    let using = in_class(class, medicines);
+    let first = using.first()?;
+    Some(StatusItem {
+        label: class.name.to_string(),
+        status: Status::Ok,
+        detail: format!(
+            "In use: {}",
+            first.names.first().cloned().unwrap_or_default()
+        ),
+        evidence: using.iter().map(|m| m.evidence.clone()).collect(),
+    })
 }
 
 /// A target band with the guideline it comes from.

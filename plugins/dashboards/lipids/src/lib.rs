@@ -12,7 +12,7 @@ use hearth_dashboard_kit::measures::*;
 use hearth_dashboard_kit::{self as kit, ConditionOnRecord, Measured, band};
 use hearth_plugin_sdk::PluginError;
 use hearth_plugin_sdk::dashboard::{
-    AgeRange, Board, Card, Dashboard, DashboardInfo, LineChart, RenderRequest, Status, StatusItem,
+    AgeRange, Board, Dashboard, DashboardInfo, LineChart, RenderRequest, Status, StatusItem,
     StatusList, Widget, export_dashboard,
 };
 
@@ -80,13 +80,6 @@ const SMOKES_NOW: &[&str] = &[
 
 struct Lipids;
 
-fn card(key: &str, widget: Widget) -> Card {
-    Card {
-        key: key.to_string(),
-        widget,
-    }
-}
-
 /// Why the record suggests a statin, per the 2018 guideline's statin benefit groups.
 struct Indication {
     /// In words.
@@ -151,16 +144,8 @@ fn statin_items(
 ) -> Vec<StatusItem> {
     let statins = kit::in_class(&STATIN, medicines);
     let mut items = Vec::new();
-    match (statins.first(), indications.is_empty()) {
-        (Some(first), _) => items.push(StatusItem {
-            label: "Statin".into(),
-            status: Status::Ok,
-            detail: format!(
-                "In use: {}",
-                first.names.first().cloned().unwrap_or_default()
-            ),
-            evidence: statins.iter().map(|m| m.evidence.clone()).collect(),
-        }),
+    match (kit::in_use(&STATIN, medicines), indications.is_empty()) {
+        (Some(in_use), _) => items.push(in_use),
         (None, false) => items.push(StatusItem {
             label: "Statin".into(),
             status: Status::Attention,
@@ -189,18 +174,7 @@ fn statin_items(
             evidence: i.evidence.clone(),
         });
     }
-    let others = kit::in_class(&OTHER_LIPID_LOWERING, medicines);
-    if let Some(first) = others.first() {
-        items.push(StatusItem {
-            label: OTHER_LIPID_LOWERING.name.into(),
-            status: Status::Ok,
-            detail: format!(
-                "In use: {}",
-                first.names.first().cloned().unwrap_or_default()
-            ),
-            evidence: others.iter().map(|m| m.evidence.clone()).collect(),
-        });
-    }
+    items.extend(kit::in_use(&OTHER_LIPID_LOWERING, medicines));
     items
 }
 
@@ -302,14 +276,14 @@ impl Dashboard for Lipids {
         };
 
         let cards = vec![
-            card(
+            kit::card(
                 "statin",
                 Widget::StatusList(StatusList {
                     title: "Statin".into(),
                     items: statin_items(&found, &medicines, age),
                 }),
             ),
-            card(
+            kit::card(
                 "ldl-latest",
                 Widget::Stat(kit::stat(
                     "Latest LDL cholesterol",
@@ -320,7 +294,7 @@ impl Dashboard for Lipids {
                     on_statin.then_some(12),
                 )),
             ),
-            card(
+            kit::card(
                 "lipids",
                 Widget::LineChart(LineChart {
                     title: "Cholesterol and triglycerides".into(),
@@ -337,11 +311,11 @@ impl Dashboard for Lipids {
                     targets: vec![ldl_band],
                 }),
             ),
-            card(
+            kit::card(
                 "hdl-latest",
                 Widget::Stat(kit::stat("Latest HDL cholesterol", &HDL, &hdl, as_of, None)),
             ),
-            card(
+            kit::card(
                 "triglycerides-latest",
                 Widget::Stat(kit::stat(
                     "Latest triglycerides",
@@ -351,21 +325,18 @@ impl Dashboard for Lipids {
                     None,
                 )),
             ),
-            card(
+            kit::card(
                 "risk-factors",
                 Widget::StatusList(StatusList {
                     title: "Other risk factors".into(),
                     items: risk_factor_items(smoking, &diabetes, &hypertension),
                 }),
             ),
-            card(
+            kit::card(
                 "blood-pressure",
                 Widget::LineChart(LineChart {
                     title: "Blood pressure".into(),
-                    series: kit::series(SYSTOLIC.name, &systolic.chart)
-                        .into_iter()
-                        .chain(kit::series(DIASTOLIC.name, &diastolic.chart))
-                        .collect(),
+                    series: kit::blood_pressure_series(&systolic, &diastolic),
                     targets: vec![band(
                         None,
                         Some(130.0),
