@@ -253,31 +253,29 @@ impl Dashboard for Hypertension {
                 Widget::Stat(kit::stat("Latest eGFR", &EGFR, &egfr, as_of, Some(12))),
             ),
             // Potassium and eGFR have units of their own: a chart each.
-            kit::card(
+            kit::measure_chart(
                 "potassium",
-                Widget::LineChart(LineChart {
-                    title: "Potassium".into(),
-                    series: kit::series(POTASSIUM.name, &potassium.chart),
-                    targets: vec![band(
-                        Some(3.5),
-                        Some(5.0),
-                        "Potassium 3.5–5.0 mmol/L",
-                        ACC_AHA,
-                    )],
-                }),
+                "Potassium",
+                &POTASSIUM,
+                &potassium,
+                vec![band(
+                    Some(3.5),
+                    Some(5.0),
+                    "Potassium 3.5–5.0 mmol/L",
+                    ACC_AHA,
+                )],
             ),
-            kit::card(
+            kit::measure_chart(
                 "egfr",
-                Widget::LineChart(LineChart {
-                    title: "eGFR".into(),
-                    series: kit::series(EGFR.name, &egfr.chart),
-                    targets: vec![band(
-                        Some(60.0),
-                        None,
-                        "eGFR 60 mL/min/1.73 m² or more",
-                        KDIGO_BP,
-                    )],
-                }),
+                "eGFR",
+                &EGFR,
+                &egfr,
+                vec![band(
+                    Some(60.0),
+                    None,
+                    "eGFR 60 mL/min/1.73 m² or more",
+                    KDIGO_BP,
+                )],
             ),
         ];
         Ok(Board {

@@ -524,35 +524,26 @@ impl Dashboard for Kidney {
                     Some(due_months),
                 )),
             ),
-            kit::card(
+            kit::measure_chart(
                 "egfr",
-                Widget::LineChart(LineChart {
-                    title: "eGFR".into(),
-                    series: kit::series(EGFR.name, &egfr.chart),
-                    targets: vec![band(
-                        Some(60.0),
-                        None,
-                        "60 mL/min/1.73 m² or more (G1–G2)",
-                        KDIGO_CKD,
-                    )],
-                }),
+                "eGFR",
+                &EGFR,
+                &egfr,
+                vec![band(
+                    Some(60.0),
+                    None,
+                    "60 mL/min/1.73 m² or more (G1–G2)",
+                    KDIGO_CKD,
+                )],
             ),
-            kit::card(
+            kit::measure_chart(
                 "uacr",
-                Widget::LineChart(LineChart {
-                    title: "Urine albumin/creatinine".into(),
-                    series: kit::series(UACR.name, &uacr.chart),
-                    targets: vec![band(None, Some(30.0), "Below 30 mg/g (A1)", KDIGO_CKD)],
-                }),
+                "Urine albumin/creatinine",
+                &UACR,
+                &uacr,
+                vec![band(None, Some(30.0), "Below 30 mg/g (A1)", KDIGO_CKD)],
             ),
-            kit::card(
-                "creatinine",
-                Widget::LineChart(LineChart {
-                    title: "Creatinine".into(),
-                    series: kit::series(CREATININE.name, &creatinine.chart),
-                    targets: vec![],
-                }),
-            ),
+            kit::measure_chart("creatinine", "Creatinine", &CREATININE, &creatinine, vec![]),
             kit::card(
                 "potassium-latest",
                 Widget::Stat(kit::stat(
@@ -563,37 +554,35 @@ impl Dashboard for Kidney {
                     None,
                 )),
             ),
-            kit::card(
+            kit::measure_chart(
                 "potassium",
-                Widget::LineChart(LineChart {
-                    title: "Potassium".into(),
-                    series: kit::series(POTASSIUM.name, &potassium.chart),
-                    targets: vec![band(
-                        Some(3.5),
-                        Some(5.0),
-                        "Potassium 3.5–5.0 mmol/L",
-                        KDIGO_CKD,
-                    )],
-                }),
+                "Potassium",
+                &POTASSIUM,
+                &potassium,
+                vec![band(
+                    Some(3.5),
+                    Some(5.0),
+                    "Potassium 3.5–5.0 mmol/L",
+                    KDIGO_CKD,
+                )],
             ),
-            kit::card(
+            kit::measure_chart(
                 "hemoglobin",
-                Widget::LineChart(LineChart {
-                    title: "Hemoglobin".into(),
-                    series: kit::series(HEMOGLOBIN.name, &hemoglobin.chart),
-                    targets: vec![band(
-                        match person.gender.as_deref() {
-                            Some("female") => Some(12.0),
-                            _ => Some(13.0),
-                        },
-                        None,
-                        match person.gender.as_deref() {
-                            Some("female") => "12 g/dL or more (women)",
-                            _ => "13 g/dL or more (men)",
-                        },
-                        KDIGO_ANEMIA,
-                    )],
-                }),
+                "Hemoglobin",
+                &HEMOGLOBIN,
+                &hemoglobin,
+                vec![band(
+                    match person.gender.as_deref() {
+                        Some("female") => Some(12.0),
+                        _ => Some(13.0),
+                    },
+                    None,
+                    match person.gender.as_deref() {
+                        Some("female") => "12 g/dL or more (women)",
+                        _ => "13 g/dL or more (men)",
+                    },
+                    KDIGO_ANEMIA,
+                )],
             ),
             kit::card(
                 "blood-pressure",

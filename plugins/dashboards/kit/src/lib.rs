@@ -340,6 +340,24 @@ pub fn card(key: &str, widget: Widget) -> Card {
     }
 }
 
+/// A card charting one measure (a series per unit) with its target bands.
+pub fn measure_chart(
+    key: &str,
+    title: &str,
+    measure: &Measure,
+    measured: &Measured,
+    targets: Vec<Band>,
+) -> Card {
+    card(
+        key,
+        Widget::LineChart(hearth_plugin_sdk::dashboard::LineChart {
+            title: title.to_string(),
+            series: series(measure.name, &measured.chart),
+            targets,
+        }),
+    )
+}
+
 /// Systolic and diastolic readings as the series of one chart.
 pub fn blood_pressure_series(systolic: &Measured, diastolic: &Measured) -> Vec<Series> {
     series(measures::SYSTOLIC.name, &systolic.chart)
