@@ -15,6 +15,7 @@ const IMPORTED: DashboardEntry = {
   version: "imported",
   proposed: false,
   reason: "Imported from a Fasten dashboard file",
+  choice: "shown",
   imported: true,
 };
 
@@ -140,6 +141,8 @@ describe("the dashboards page", () => {
     const shown = await screen.findByRole("region", { name: "Shown" });
     // A plugin's dashboard can be hidden, not removed.
     expect(within(shown).queryByRole("button", { name: "Remove Diabetes" })).not.toBeInTheDocument();
+    // An imported one is shown until hidden: there is no proposal to reset it to.
+    expect(within(shown).queryByRole("button", { name: "Reset" })).not.toBeInTheDocument();
     await userEvent.click(within(shown).getByRole("button", { name: "Remove Lipids" }));
     const ask = screen.getByRole("group", { name: /Really remove Lipids\?/ });
     expect(within(ask).getByRole("button", { name: "Cancel" })).toHaveFocus();

@@ -198,7 +198,7 @@ function DashboardRow({ dashboard: d, profile, canEdit }: { dashboard: Dashboard
               </Button>
             )}
             {/* A choice made by hand can go back to following the records. */}
-            {d.choice !== "auto" && (
+            {d.choice !== "auto" && !d.imported && (
               <Button
                 size="xs"
                 variant="subtle"
