@@ -69,26 +69,6 @@ fn mixed_units() -> Vec<Value> {
     ]
 }
 
-async fn draw(host: &Host, name: &str, entries: Vec<Value>) -> Value {
-    let profile = host.new_profile(name).await;
-    host.upload_entries(&profile, entries).await;
-    let plugins = &host.state.plugins;
-    let reader = Arc::new(ProfileReader::new(
-        host.state.records.clone(),
-        host.owner_scope(&profile).await,
-    ));
-    let board = plugins
-        .render_dashboard(
-            &plugins.get("diabetes").expect("diabetes loaded"),
-            AS_OF,
-            vec![],
-            reader,
-        )
-        .await
-        .expect("drawn");
-    serde_json::to_value(&board).expect("json")
-}
-
 fn golden(name: &str, got: &Value) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
@@ -119,7 +99,7 @@ fn card<'b>(board: &'b Value, key: &str) -> &'b Value {
 async fn the_diabetes_dashboard_matches_its_golden_view_models() {
     let host = Host::start("plugins", PluginLimits::default()).await;
 
-    let board = draw(&host, "Dee", well_recorded()).await;
+    let board = draw_with(&host, "Dee", "diabetes", well_recorded(), vec![]).await;
     golden("diabetes-well-recorded", &board);
     // The golden file is the contract; these say what it must mean.
     let a1c = card(&board, "a1c-latest");
@@ -155,7 +135,7 @@ async fn the_diabetes_dashboard_matches_its_golden_view_models() {
         "last in 2025-01: yearly check overdue"
     );
 
-    let empty = draw(&host, "Eve", nothing_relevant()).await;
+    let empty = draw_with(&host, "Eve", "diabetes", nothing_relevant(), vec![]).await;
     golden("diabetes-nothing-relevant", &empty);
     let a1c = card(&empty, "a1c-latest");
     assert_eq!(a1c["latest"], Value::Null, "nothing invented");
@@ -165,7 +145,7 @@ async fn the_diabetes_dashboard_matches_its_golden_view_models() {
     assert_eq!(card(&empty, "a1c-trend")["series"], json!([]));
     assert_eq!(card(&empty, "vaccines")["events"], json!([]));
 
-    let mixed = draw(&host, "Fay", mixed_units()).await;
+    let mixed = draw_with(&host, "Fay", "diabetes", mixed_units(), vec![]).await;
     golden("diabetes-mixed-units", &mixed);
     let series = card(&mixed, "a1c-trend")["series"].as_array().unwrap();
     assert_eq!(series.len(), 2, "one series per unit: {series:?}");

@@ -124,11 +124,6 @@ pub fn translate_text(text: &str) -> Result<Translated, FastenError> {
     translate_ordered(&file, &orders)
 }
 
-/// Translates a parsed Fasten dashboard file (table headers in name order).
-pub fn translate(file: &Value) -> Result<Translated, FastenError> {
-    translate_ordered(file, &[])
-}
-
 /// The key order of each widget's `parsing` object, read from the text.
 #[derive(Deserialize)]
 struct OrderFile {
@@ -737,13 +732,12 @@ fn translate_query(
     ];
     let mut names: Vec<String> = Vec::new();
     let mut select = Vec::new();
-    let counting = count_field(q, from, &qat, report);
-    let count_field = match counting {
+    let counted_by = match count_field(q, from, &qat, report) {
         Counting::None => None,
         Counting::Field(f) => Some(f),
         Counting::Invalid => return None,
     };
-    if count_field.is_none() {
+    if counted_by.is_none() {
         let entries = q
             .get("select")
             .and_then(Value::as_array)
@@ -783,7 +777,7 @@ fn translate_query(
                 json!({"name": name, "path": rewritten, "collection": true, "description": alias}),
             );
         }
-    } else if let Some(f) = &count_field {
+    } else if let Some(f) = &counted_by {
         match f {
             CountBy::ResourceType => {
                 columns.push(json!({"name": LABEL_COLUMN, "path": format!("'{from}'")}));
@@ -845,7 +839,7 @@ fn translate_query(
     } else {
         (None, None)
     };
-    if matches!(kind, WidgetKind::Counts) && count_field.is_none() {
+    if matches!(kind, WidgetKind::Counts) && counted_by.is_none() {
         drop(
             report,
             at,

@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Prefix of an imported dashboard's id.
-pub const IMPORTED_PREFIX: &str = "fasten-";
+const IMPORTED_PREFIX: &str = "fasten-";
 /// Most imported dashboards a profile keeps.
 const MAX_IMPORTED: i64 = 50;
 /// Records a count lists as its evidence.

@@ -6,7 +6,7 @@
 pub mod fasten;
 mod imported;
 
-pub use imported::{IMPORTED_PREFIX, Imported, is_imported};
+pub use imported::{Imported, is_imported};
 
 use crate::auth::ProfileScope;
 use crate::db::Db;

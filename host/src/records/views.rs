@@ -115,13 +115,6 @@ pub struct CheckedView {
     key: Arc<str>,
 }
 
-impl CheckedView {
-    /// The view.
-    pub fn view(&self) -> &View {
-        &self.view
-    }
-}
-
 fn row_key(r: &super::search::RowIdentity) -> RowKey {
     (r.row, r.version, r.content_hash.clone())
 }
