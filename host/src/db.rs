@@ -37,7 +37,10 @@ pub async fn open(data_dir: &Path) -> Result<Db, DbError> {
         .busy_timeout(Duration::from_secs(10))
         // A large upload is one transaction, so the WAL grows to its size; without
         // a limit the file stays that large after the next checkpoint.
-        .pragma("journal_size_limit", (64 << 20).to_string());
+        .pragma("journal_size_limit", (64 << 20).to_string())
+        // Reads map the file instead of copying each page through a read()
+        // call; the OS page cache is then shared by every connection.
+        .pragma("mmap_size", (1u64 << 30).to_string());
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .after_release(|conn, _| {
@@ -48,7 +51,11 @@ pub async fn open(data_dir: &Path) -> Result<Db, DbError> {
                 // its rollback fails and every later BEGIN on this connection
                 // would be refused ("non-zero transaction depth"). Such a
                 // connection is closed instead of reused. The ping waits for
-                // the rollback a dropped transaction queued.
+                // the rollback a dropped transaction queued; a connection
+                // that was never in one needs no round trip to its thread.
+                if !conn.is_in_transaction() {
+                    return Ok(true);
+                }
                 conn.ping().await?;
                 Ok(!conn.is_in_transaction())
             })

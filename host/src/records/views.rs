@@ -59,7 +59,7 @@ pub fn filter_params(text: Option<&str>) -> Vec<(String, String)> {
 }
 
 /// A view's output.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ViewOutput {
     /// The columns, in order.
     pub columns: Vec<ColumnInfo>,
@@ -131,6 +131,9 @@ pub fn check(definition: &Value) -> Result<CheckedView, ViewRunError> {
 /// Checked views kept by their text before the set is started afresh.
 const CACHED_VIEWS: usize = 256;
 
+/// Whole view outputs kept before the set is started afresh.
+const CACHED_OUTPUTS: usize = 512;
+
 /// Rows one generation of the cache holds before it becomes the old one.
 const CACHED_ROWS: usize = 50_000;
 
@@ -149,7 +152,13 @@ pub(crate) struct ViewRowCache {
     /// Views checked before, by the text they were given as: a plugin asks
     /// for the same few views on every draw.
     checked: Mutex<HashMap<String, Arc<CheckedView>>>,
+    /// Whole outputs, with the profile's record generation they were made at:
+    /// while the profile's records stay as they were, a run needs no search.
+    outputs: Mutex<HashMap<OutputKey, (i64, Arc<ViewOutput>)>>,
 }
+
+/// A run's inputs: profile, view text, filter and row limit.
+type OutputKey = (String, Arc<str>, String, usize);
 
 impl std::fmt::Debug for ViewRowCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -198,6 +207,12 @@ impl ViewRowCache {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    fn outputs(&self) -> std::sync::MutexGuard<'_, HashMap<OutputKey, (i64, Arc<ViewOutput>)>> {
+        self.outputs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl RecordStore {
@@ -223,9 +238,53 @@ impl RecordStore {
         Ok(checked)
     }
 
+    /// The counter that moves with every change to `scope`'s records (0 before the first).
+    async fn record_generation(&self, scope: &ProfileScope) -> Result<i64, SearchError> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT generation FROM record_generations WHERE profile_id = ?")
+                .bind(scope.id())
+                .fetch_optional(&self.db)
+                .await?;
+        Ok(found.unwrap_or(0))
+    }
+
     /// Runs `view` over `scope`'s records of its resource type, narrowed by `filter`
     /// (FHIR search parameters, as `GET …/fhir/{type}` takes them).
     pub async fn run_view(
+        &self,
+        scope: &ProfileScope,
+        checked: &CheckedView,
+        filter: &[(String, String)],
+        limits: ViewLimits,
+    ) -> Result<ViewOutput, ViewRunError> {
+        // Read before the run: a change landing during it moves the counter
+        // past the one kept, so its output is not served again.
+        let generation = self.record_generation(scope).await?;
+        let key: OutputKey = (
+            scope.id().to_string(),
+            checked.key.clone(),
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(filter)
+                .finish(),
+            limits.max_rows,
+        );
+        if let Some((at, output)) = self.view_rows.outputs().get(&key)
+            && *at == generation
+        {
+            return Ok(ViewOutput::clone(output));
+        }
+        let output = self
+            .run_view_uncached(scope, checked, filter, limits)
+            .await?;
+        let mut kept = self.view_rows.outputs();
+        if kept.len() >= CACHED_OUTPUTS {
+            kept.clear();
+        }
+        kept.insert(key, (generation, Arc::new(output.clone())));
+        Ok(output)
+    }
+
+    async fn run_view_uncached(
         &self,
         scope: &ProfileScope,
         checked: &CheckedView,
@@ -315,5 +374,102 @@ impl RecordStore {
             // A long run shares the worker with other requests.
             tokio::task::yield_now().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::parse;
+
+    fn a1c(id: &str, value: &str) -> crate::records::Parsed {
+        parse(&format!(
+            r#"{{"resourceType":"Observation","id":"{id}","status":"final","effectiveDateTime":"2026-01-01",
+                "code":{{"coding":[{{"system":"http://loinc.org","code":"4548-4"}}]}},
+                "valueQuantity":{{"value":{value},"unit":"%"}}}}"#
+        ))
+        .unwrap()
+    }
+
+    async fn values(store: &RecordStore, scope: &ProfileScope) -> Vec<String> {
+        let view = check(&serde_json::json!({
+            "resourceType": "ViewDefinition", "resource": "Observation", "status": "active",
+            "select": [{"column": [{"name": "v", "path": "value.ofType(Quantity).value"}]}]
+        }))
+        .unwrap();
+        let out = store
+            .run_view(scope, &view, &[], ViewLimits::asking(None).unwrap())
+            .await
+            .unwrap();
+        let mut v: Vec<String> = out.rows.iter().map(|r| r[0].to_string()).collect();
+        v.sort();
+        v
+    }
+
+    async fn generation(db: &crate::db::Db, profile: &str) -> i64 {
+        sqlx::query_scalar("SELECT generation FROM record_generations WHERE profile_id = ?")
+            .bind(profile)
+            .fetch_optional(db)
+            .await
+            .unwrap()
+            .unwrap_or(0)
+    }
+
+    /// A kept output is served only while the profile's records are as they
+    /// were: adding, changing, hiding and removing a record each move the
+    /// profile's counter, and another profile's change does not.
+    #[tokio::test]
+    async fn a_kept_output_follows_every_change_to_the_profiles_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open_with_test_source(dir.path()).await;
+        sqlx::query(
+            "INSERT INTO profiles (id, name, created_at) VALUES ('q', 'q', 'now');
+             INSERT INTO sources (id, profile_id, name, connector, fhir_base_url, patient_id, token, created_at)
+             VALUES ('t', 'q', 't', 'fhir-r4', 'http://y', 'p', x'00', 'now')",
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+        let store = RecordStore::new(db.clone());
+        let p = ProfileScope::for_tests("p");
+        store.upsert_batch("s", &[a1c("a", "7.20")]).await.unwrap();
+        assert_eq!(values(&store, &p).await, ["7.20"]);
+        assert_eq!(values(&store, &p).await, ["7.20"], "served again");
+
+        let before = generation(&db, "p").await;
+        store.upsert_batch("t", &[a1c("z", "5.0")]).await.unwrap();
+        assert_eq!(
+            generation(&db, "p").await,
+            before,
+            "another profile's record"
+        );
+
+        store.upsert_batch("s", &[a1c("b", "6.10")]).await.unwrap();
+        assert_eq!(
+            values(&store, &p).await,
+            ["6.10", "7.20"],
+            "an added record"
+        );
+        store.upsert_batch("s", &[a1c("b", "6.30")]).await.unwrap();
+        assert_eq!(
+            values(&store, &p).await,
+            ["6.30", "7.20"],
+            "a changed record"
+        );
+        sqlx::query("UPDATE resources SET profile_id = NULL WHERE resource_id = 'a'")
+            .execute(&db)
+            .await
+            .unwrap();
+        assert_eq!(values(&store, &p).await, ["6.30"], "a hidden record");
+        sqlx::query("DELETE FROM resources WHERE resource_id = 'b'")
+            .execute(&db)
+            .await
+            .unwrap();
+        assert!(values(&store, &p).await.is_empty(), "a removed record");
+        assert_eq!(
+            values(&store, &ProfileScope::for_tests("q")).await,
+            ["5.0"],
+            "the other profile's output is its own"
+        );
     }
 }

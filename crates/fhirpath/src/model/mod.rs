@@ -6,6 +6,9 @@
 
 mod r4;
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// What a type is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -45,22 +48,38 @@ pub struct Element {
 
 /// Looks a type up by its FHIR name.
 pub fn type_def(name: &str) -> Option<&'static TypeDef> {
-    r4::TYPES
-        .binary_search_by(|t| t.name.cmp(name))
-        .ok()
-        .map(|i| &r4::TYPES[i])
+    by_name().get(name).copied()
 }
 
 /// Finds an element of `type_name` or of one of its bases.
 pub fn element(type_name: &str, name: &str) -> Option<&'static Element> {
-    let mut current = type_def(type_name);
-    while let Some(t) = current {
-        if let Some(e) = t.elements.iter().find(|e| e.name == name) {
-            return Some(e);
+    by_type_and_element().get(&(type_name, name)).copied()
+}
+
+/// The types by name; built once, as navigation looks types up for every step.
+fn by_name() -> &'static HashMap<&'static str, &'static TypeDef> {
+    static TYPES: OnceLock<HashMap<&'static str, &'static TypeDef>> = OnceLock::new();
+    TYPES.get_or_init(|| r4::TYPES.iter().map(|t| (t.name, t)).collect())
+}
+
+/// Every type's elements, its bases' included, by type and element name.
+fn by_type_and_element() -> &'static HashMap<(&'static str, &'static str), &'static Element> {
+    static ELEMENTS: OnceLock<HashMap<(&'static str, &'static str), &'static Element>> =
+        OnceLock::new();
+    ELEMENTS.get_or_init(|| {
+        let mut all = HashMap::new();
+        for t in r4::TYPES {
+            let mut current = Some(t);
+            while let Some(def) = current {
+                for e in def.elements {
+                    // A type's own element hides a base's of the same name.
+                    all.entry((t.name, e.name)).or_insert(e);
+                }
+                current = def.base.and_then(|b| by_name().get(b).copied());
+            }
         }
-        current = t.base.and_then(type_def);
-    }
-    None
+        all
+    })
 }
 
 /// The primitive a specialized primitive is defined on (the table lists primitives flat).
