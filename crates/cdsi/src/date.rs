@@ -110,7 +110,7 @@ impl Date {
     /// This date moved by `duration`: years, then months, then days; a date
     /// the months land on that does not exist (September 31) becomes the first
     /// of the next month (CALCDT-1 to CALCDT-6).
-    pub fn add(self, duration: &Duration) -> Date {
+    pub fn plus(self, duration: &Duration) -> Date {
         let (y, m, d) = self.ymd();
         let months = (y + duration.years) * 12 + (m as i32 - 1) + duration.months;
         let (y, m) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
@@ -186,7 +186,9 @@ mod tests {
     }
 
     fn plus(date: &str, duration: &str) -> String {
-        d(date).add(&Duration::parse(duration).unwrap()).to_string()
+        d(date)
+            .plus(&Duration::parse(duration).unwrap())
+            .to_string()
     }
 
     /// Each example of the specification's Table 3-6.

@@ -43,8 +43,8 @@ pub fn organize(schedule: &Schedule, birth: Date, history: &[DoseGiven]) -> Vec<
             continue;
         };
         for a in map.antigens.iter() {
-            let begin = a.begin_age.map_or(EARLIEST, |d| birth.add(&d));
-            let end = a.end_age.map_or(LATEST, |d| birth.add(&d));
+            let begin = a.begin_age.map_or(EARLIEST, |d| birth.plus(&d));
+            let end = a.end_age.map_or(LATEST, |d| birth.plus(&d));
             if begin <= dose.date && dose.date < end {
                 out.push(AntigenDose {
                     antigen: a.antigen.to_string(),
