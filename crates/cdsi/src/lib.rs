@@ -11,4 +11,8 @@
 
 pub mod data;
 pub mod date;
+pub mod engine;
+pub mod input;
 pub mod organize;
+pub mod select;
+pub mod series;
