@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// A calendar day (proleptic Gregorian), ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
     /// Days since 1970-01-01.
     days: i32,
@@ -125,6 +125,12 @@ impl Date {
     /// Days from `earlier` to this date.
     pub fn days_since(self, earlier: Date) -> i32 {
         self.days - earlier.days
+    }
+}
+
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -143,15 +143,16 @@ pub fn assess<'s>(
 }
 
 /// The forecast to show first among a vaccine group's forecasts (one per
-/// series group) on `day`: a dose due now, then a dose a risk series (an
-/// indication the person has) asks for later, then a series complete, then a
+/// series group) on `day`: a dose a risk series asks for (the person has its
+/// indication), then a dose due now, then a series complete, then a
 /// dose due later (the soonest), immunity, a contraindication, nothing
-/// recommended, and aged out last. A child who finished the childhood series
+/// recommended, and aged out last; on a tie a risk series' forecast, then the
+/// soonest. A child who finished the childhood series
 /// is shown as complete, not as due for the series that starts at 50.
 pub fn primary<'a>(forecasts: &[&'a GroupForecast], day: Date) -> Option<&'a GroupForecast> {
     let rank = |f: &GroupForecast| match f.status {
-        SeriesStatus::NotComplete if f.earliest.is_none_or(|e| e <= day) => 0,
-        SeriesStatus::NotComplete if f.risk => 1,
+        SeriesStatus::NotComplete if f.risk => 0,
+        SeriesStatus::NotComplete if f.earliest.is_none_or(|e| e <= day) => 1,
         SeriesStatus::Complete => 2,
         SeriesStatus::NotComplete => 3,
         SeriesStatus::Immune => 4,
@@ -161,7 +162,7 @@ pub fn primary<'a>(forecasts: &[&'a GroupForecast], day: Date) -> Option<&'a Gro
     };
     forecasts
         .iter()
-        .min_by_key(|f| (rank(f), f.earliest))
+        .min_by_key(|f| (rank(f), !f.risk, f.earliest))
         .copied()
 }
 
@@ -184,18 +185,16 @@ fn best_series(series: &[PatientSeries], patient: &Patient) -> Vec<usize> {
             .as_ref()
             .is_some_and(|f| f.status == SeriesStatus::Complete)
     };
+    // The groups a series names as equivalent to its own: a complete series
+    // there makes it redundant. The relation is read as written, one way: a
+    // risk series names none, so a complete childhood series does not hide it.
     let equivalent = |a: (&str, usize), b: (&str, usize)| {
         a.0 != b.0
-            && (series[a.1]
+            && series[a.1]
                 .series
                 .equivalent_series_groups
                 .iter()
                 .any(|g| g == b.0)
-                || series[b.1]
-                    .series
-                    .equivalent_series_groups
-                    .iter()
-                    .any(|g| g == a.0))
     };
     chosen
         .iter()

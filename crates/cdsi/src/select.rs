@@ -38,8 +38,13 @@ pub fn prioritized(group: &[&PatientSeries], patient: &Patient) -> Option<usize>
     let contraindicated = |ps: &PatientSeries| status(ps) == Some(SeriesStatus::Contraindicated);
     let all_contraindicated = group.iter().all(|ps| contraindicated(ps));
     let candidate = |ps: &PatientSeries| !contraindicated(ps) || all_contraindicated;
+    // The highest priority among series that can still be given: one the
+    // person has aged out of does not outrank the series left to them.
+    let aged_out = |ps: &PatientSeries| status(ps) == Some(SeriesStatus::AgedOut);
+    let all_aged_out = group.iter().all(|ps| aged_out(ps));
     let best_priority = group
         .iter()
+        .filter(|ps| all_aged_out || !aged_out(ps))
         .map(|ps| ps.series.select.priority.clone())
         .min()
         .unwrap_or_default();

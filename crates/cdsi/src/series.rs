@@ -529,7 +529,9 @@ impl<'s> PatientSeries<'s> {
                 })
                 .map(|(_, d)| d.date)
                 .max(),
-            IntervalFrom::Observation(obs) => ctx.patient.latest(&obs.code, day),
+            // The latest such observation on record: a dose given before it
+            // (before antiviral therapy began) falls short of the interval.
+            IntervalFrom::Observation(obs) => ctx.patient.latest(&obs.code, ctx.assessment),
         }
     }
 
@@ -722,9 +724,9 @@ impl<'s> PatientSeries<'s> {
                     SeriesStatus::AgedOut,
                     Some(ForecastReason::ExceededMaximumAge),
                 )
-            } else if let (Some(m), Some(e)) = (max_age, earliest)
-                && e >= m
-            {
+            } else if earliest.is_some_and(|e| e >= max_age.unwrap_or(LATEST)) {
+                // Nothing bounds the dose (no age, interval or earlier dose):
+                // the earliest date is the 12/31/2999 default, past any maximum.
                 (SeriesStatus::AgedOut, Some(ForecastReason::CannotFinish))
             } else {
                 (SeriesStatus::NotComplete, None)
@@ -807,7 +809,7 @@ impl<'s> PatientSeries<'s> {
                 .map(|e| ctx.history[e.dose].date),
         );
         // Nothing to wait for: from birth (the specification's 12/31/2999 would age the series out).
-        dates.into_iter().max().unwrap_or(birth)
+        dates.into_iter().max().unwrap_or(crate::date::LATEST)
     }
 
     /// 7.5: the dates and vaccines of target `t`'s forecast.
