@@ -293,7 +293,7 @@ async fn plugins_read_only_the_profile_their_call_is_for() {
         )
         .await
         .expect("evaluated");
-    let mut evidence = found[0].evidence.clone();
+    let mut evidence = found.recommendations[0].evidence.clone();
     evidence.sort();
     assert_eq!(evidence, ["Condition/ann-asthma", "Condition/ann-eczema"]);
     // Reading an id the profile has works.
@@ -307,9 +307,11 @@ async fn plugins_read_only_the_profile_their_call_is_for() {
         .await
         .expect("evaluated");
     assert!(
-        found[0].evidence.contains(&"Patient/ann".to_string()),
+        found.recommendations[0]
+            .evidence
+            .contains(&"Patient/ann".to_string()),
         "{:?}",
-        found[0].evidence
+        found.recommendations[0].evidence
     );
     // The same rules for Bea see only hers.
     let hers = reader(&host, host.owner_scope(&other).await);
@@ -317,7 +319,9 @@ async fn plugins_read_only_the_profile_their_call_is_for() {
         .evaluate_rules(&rules, "2026-12-05", vec![], hers.clone())
         .await
         .expect("evaluated");
-    assert_eq!(found[0].evidence, ["Condition/bea-asthma"]);
+    assert_eq!(found.recommendations[0].evidence, ["Condition/bea-asthma"]);
+    // A rules plugin of the first world (0.1) has no dose evaluations.
+    assert!(found.doses.is_empty());
     // A dashboard and an llm adapter read through the same scoped reader.
     let board = plugins
         .render_dashboard(

@@ -80,15 +80,16 @@ pub mod bindings {
         });
     }
 
-    /// `hearth:rules@0.1.0`.
+    /// `hearth:rules@0.2.0`.
     pub mod rules {
         wit_bindgen::generate!({
-            path: "../wit/rules/0.1.0",
+            path: "../wit/rules/0.2.0",
             world: "hearth:rules/rules",
             with: {
                 "hearth:common/types@0.1.0": crate::bindings::common::hearth::common::types,
                 "hearth:common/log@0.1.0": crate::bindings::common::hearth::common::log,
                 "hearth:common/records@0.1.0": crate::bindings::common::hearth::common::records,
+                "hearth:views/view@0.1.0": crate::bindings::common::hearth::views::view,
             },
             generate_all,
             pub_export_macro: true,

@@ -51,6 +51,16 @@ impl Date {
         }
     }
 
+    /// The date `days` after 1970-01-01 (for data written as constants).
+    pub const fn from_days(days: i32) -> Date {
+        Date { days }
+    }
+
+    /// Days after 1970-01-01.
+    pub const fn days(self) -> i32 {
+        self.days
+    }
+
     /// The date for year, month and day, if it is a real date.
     pub fn new(y: i32, m: u32, d: u32) -> Option<Date> {
         if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {

@@ -25,10 +25,14 @@ pub struct AntigenResult<'s> {
 pub struct DoseResult {
     /// Index of the dose in the history.
     pub dose: usize,
+    /// The target dose it was judged against (1-based), when it was.
+    pub target: Option<u32>,
     /// Its status.
     pub status: EvalStatus,
     /// Why, in the order the logic found them.
     pub reasons: Vec<Reason>,
+    /// The series that judged it.
+    pub series: String,
 }
 
 /// A vaccine group's forecast for one series group (chapter 9).
@@ -382,29 +386,31 @@ fn dose_results(contained: &[(&AntigenResult, &PatientSeries)]) -> Vec<DoseResul
     for (_, ps) in contained {
         doses.extend(ps.evaluations.iter().map(|e| e.dose));
     }
+    let rank = |s: EvalStatus| match s {
+        EvalStatus::SubStandard => 0,
+        EvalStatus::NotValid => 1,
+        EvalStatus::Extraneous => 2,
+        EvalStatus::Valid => 3,
+    };
     doses
         .into_iter()
-        .map(|dose| {
-            let evals: Vec<&Evaluation> = contained
+        .filter_map(|dose| {
+            contained
                 .iter()
-                .flat_map(|(_, ps)| ps.evaluations.iter().filter(move |e| e.dose == dose))
-                .collect();
-            let rank = |s: EvalStatus| match s {
-                EvalStatus::SubStandard => 0,
-                EvalStatus::NotValid => 1,
-                EvalStatus::Extraneous => 2,
-                EvalStatus::Valid => 3,
-            };
-            let worst = evals
-                .iter()
-                .min_by_key(|e| rank(e.status))
-                .map(|e| (e.status, e.reasons.clone()))
-                .unwrap_or((EvalStatus::Valid, Vec::new()));
-            DoseResult {
-                dose,
-                status: worst.0,
-                reasons: worst.1,
-            }
+                .flat_map(|(_, ps)| {
+                    ps.evaluations
+                        .iter()
+                        .filter(move |e| e.dose == dose)
+                        .map(move |e| (e, ps.series.name.to_string()))
+                })
+                .min_by_key(|(e, _)| rank(e.status))
+                .map(|(e, series)| DoseResult {
+                    dose,
+                    target: e.target,
+                    status: e.status,
+                    reasons: e.reasons.clone(),
+                    series,
+                })
         })
         .collect()
 }

@@ -160,34 +160,21 @@ fn run_case(schedule: &Schedule, case: &Value) -> (bool, bool, usize, usize, Vec
     (status_ok, dates_ok, doses.len(), right, notes)
 }
 
-/// Cases this implementation gets wrong, each with why. Every other case
-/// must pass, and every case here must still fail (a fix removes it).
-const KNOWN_WRONG: &[(&str, &str)] = &[
-    (
-        "2017-UC-0015",
-        "Cholera: supporting data 4.64 gives the series a minimum age of 2 years (indication 2 to 65 years); the case expects the first dose at 18, from an earlier schedule",
-    ),
-    (
-        "2016-UC-0130",
-        "Pertussis in pregnancy: the case's dates do not come from its own onset-of-pregnancy date (2016-08-22): its earliest date (2016-02-27) lies before the onset, and its past due date is onset + 36 weeks without the day FORECASTDT-3 subtracts",
-    ),
-    (
-        "2022-UC-0005",
-        "Dengue: the indication (observation 211) applies from 9 years (Table 5-4 checks the assessment date against its begin age); the patient is 8, so the series is not relevant yet, while the case forecasts it for the ninth birthday",
-    ),
-    (
-        "2016-UC-0094",
-        "MMR after antiviral therapy: the case's forecast dose number (3) counts the two doses given before therapy, which satisfied no target dose of the ART series (FORECASTDN-1 gives 1); its Valid evaluations are those of the standard series, not of the series forecast",
-    ),
-    (
-        "2022-UC-0031",
-        "Orthopoxvirus: observation 235 (health care personnel caring for patients with more virulent orthopoxviruses) is an indication of no Orthopoxvirus series in supporting data 4.64",
-    ),
-    (
-        "2022-UC-0017",
-        "Pneumococcal: supporting data 4.64 gives dose 2 of the 19+ chronic conditions PCV-PPSV series a minimum interval of 1 year; the case's earliest date (8 weeks after dose 1) follows an earlier version",
-    ),
-];
+/// Cases this implementation gets wrong, each with why (shared with the
+/// plugin's run of the same cases).
+fn known_wrong() -> Vec<(String, String)> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../plugins/rules/immunizations/tests/known-wrong.tsv");
+    std::fs::read_to_string(path)
+        .expect("known-wrong.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (id, why) = l.split_once('\t').expect("id<TAB>reason");
+            (id.to_string(), why.to_string())
+        })
+        .collect()
+}
 
 #[test]
 fn cdc_test_cases() {
@@ -200,6 +187,7 @@ fn cdc_test_cases() {
     let verbose = std::env::var_os("CDSI_VERBOSE").is_some();
     let mut total = Tally::default();
     let mut unexpected = Vec::new();
+    let known_wrong = known_wrong();
     for file in ["healthy-cases.json", "conditions-cases.json"] {
         let cases: Vec<Value> =
             serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
@@ -222,9 +210,9 @@ fn cdc_test_cases() {
                 t.doses_right += right;
             }
             let id = case["id"].as_str().unwrap();
-            let known = KNOWN_WRONG.iter().any(|(k, _)| *k == id);
+            let known = known_wrong.iter().any(|(k, _)| k == id);
             if notes.is_empty() {
-                assert!(!known, "{id} passes now: take it off KNOWN_WRONG");
+                assert!(!known, "{id} passes now: take it out of known-wrong.tsv");
             } else if !known {
                 unexpected.push(format!("{id} {}: {}", case["name"], notes.join("; ")));
             }
@@ -247,13 +235,13 @@ fn cdc_test_cases() {
         }
     }
     println!(
-        "CDSi cases: {} — series status {}, forecast {}, dose evaluations {}/{}; {} known wrong (listed with reasons in this test)",
+        "CDSi cases: {} — series status {}, forecast {}, dose evaluations {}/{}; {} known wrong (plugins/rules/immunizations/tests/known-wrong.tsv)",
         total.cases,
         total.status,
         total.dates,
         total.doses_right,
         total.doses,
-        KNOWN_WRONG.len()
+        known_wrong.len()
     );
     assert!(
         unexpected.is_empty(),

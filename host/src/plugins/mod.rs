@@ -89,7 +89,7 @@ enum KindPre {
     Connector(connector::ConnectorPre),
     Importer(importer::ImporterPre<CallState>),
     Dashboard(dashboard::DashboardPre),
-    Rules(rules::RulesPre<CallState>),
+    Rules(rules::RulesPre),
     Llm(llm::LlmPre<CallState>),
 }
 
@@ -175,6 +175,7 @@ fn linker_for(engine: &wasmtime::Engine, kind: Kind) -> wasmtime::Result<Linker<
         }
         Kind::Rules => {
             interfaces::add_records(&mut linker)?;
+            interfaces::add_views(&mut linker)?;
             rules::add_to_linker(&mut linker)?;
         }
         Kind::Llm => {
@@ -348,7 +349,9 @@ impl Plugins {
             Kind::Dashboard => KindPre::Dashboard(
                 dashboard::DashboardPre::new(world.version, instance_pre).map_err(exports)?,
             ),
-            Kind::Rules => KindPre::Rules(rules::RulesPre::new(instance_pre).map_err(exports)?),
+            Kind::Rules => {
+                KindPre::Rules(rules::RulesPre::new(world.version, instance_pre).map_err(exports)?)
+            }
             Kind::Llm => KindPre::Llm(llm::LlmPre::new(instance_pre).map_err(exports)?),
         };
         let limits = manifest.limits.apply(&PluginLimits {
@@ -398,7 +401,7 @@ impl Plugins {
                 KindPre::Connector(pre) => pre.info(&mut store).await,
                 KindPre::Importer(pre) => call_info!(pre, &mut store, hearth_importer_plugin),
                 KindPre::Dashboard(pre) => pre.info(&mut store).await,
-                KindPre::Rules(pre) => call_info!(pre, &mut store, hearth_rules_plugin),
+                KindPre::Rules(pre) => pre.info(&mut store).await,
                 KindPre::Llm(pre) => call_info!(pre, &mut store, hearth_llm_plugin),
             }
         })

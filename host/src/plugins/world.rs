@@ -61,7 +61,7 @@ pub const SUPPORTED: &[(Kind, &[Version])] = &[
         Kind::Dashboard,
         &[Version::new(0, 1, 0), Version::new(0, 2, 0)],
     ),
-    (Kind::Rules, &[Version::new(0, 1, 0)]),
+    (Kind::Rules, &[Version::new(0, 1, 0), Version::new(0, 2, 0)]),
     (Kind::Llm, &[Version::new(0, 1, 0)]),
 ];
 

@@ -3,6 +3,7 @@
 //! [`Schedule::from_json`]; every text and list is a `Cow`, so the same types
 //! can also be written as constants (a plugin then needs no parsing at start).
 
+pub mod codegen;
 mod load;
 
 use crate::date::{Date, Duration};

@@ -1,11 +1,26 @@
 //! Trivial rules for the host's tests: one recommendation citing every
 //! Condition they can read, and whether a Patient named in the `read`
 //! setting could be read. Their `misbehave` setting asks for a misbehaviour;
-//! `flood` reads the records over and over.
+//! `flood` reads the records over and over. Built against
+//! `hearth:rules@0.1.0`, the first rules world, so the host's 0.1 adapter
+//! stays tested (the SDK builds against the newest).
 
-use hearth_plugin_sdk::rules::{
-    EvaluateRequest, Guideline, Recommendation, RecommendationKind, RecommendationStatus, Rules,
-    RulesInfo, export_rules,
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../../wit/rules/0.1.0",
+        world: "hearth:rules/rules",
+        with: {
+            "hearth:common/types@0.1.0": hearth_plugin_sdk::bindings::common::hearth::common::types,
+            "hearth:common/log@0.1.0": hearth_plugin_sdk::bindings::common::hearth::common::log,
+            "hearth:common/records@0.1.0": hearth_plugin_sdk::bindings::common::hearth::common::records,
+        },
+        generate_all,
+    });
+}
+
+use bindings::exports::hearth::rules::plugin::Guest as Rules;
+use bindings::hearth::rules::types::{
+    EvaluateRequest, Guideline, Recommendation, RecommendationKind, RecommendationStatus, RulesInfo,
 };
 use hearth_plugin_sdk::{PluginError, records};
 
@@ -64,4 +79,4 @@ impl Rules for TestRules {
     }
 }
 
-export_rules!(TestRules);
+bindings::export!(TestRules with_types_in bindings);
