@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod listener;
 pub mod plugins;
 pub mod reach;
+pub mod recommendations;
 pub mod records;
 pub mod removals;
 pub mod secrets;

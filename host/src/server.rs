@@ -109,6 +109,11 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
     Ok(AppState {
         removals,
         dashboards,
+        recommendations: crate::recommendations::Recommendations::new(
+            records.db().clone(),
+            records.clone(),
+            plugins.clone(),
+        ),
         files,
         max_upload_bytes: config.max_upload_bytes,
         max_attachment_bytes: config.max_attachment_bytes,

@@ -169,6 +169,19 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
         "/api/profiles/{profile}/dashboards/import",
         EDIT_201,
     ),
+    ("GET", "/api/profiles/{profile}/recommendations", READ),
+    (
+        "PUT",
+        "/api/profiles/{profile}/recommendations/{plugin}/{key}/dismissal",
+        EDIT,
+    ),
+    (
+        "DELETE",
+        "/api/profiles/{profile}/recommendations/{plugin}/{key}/dismissal",
+        EDIT_204,
+    ),
+    ("GET", "/api/profiles/{profile}/$immds-forecast", READ),
+    ("POST", "/api/profiles/{profile}/$immds-forecast", READ),
     ("POST", "/api/profiles/{profile}/imports", EDIT_201),
     ("GET", "/api/profiles/{profile}/export", READ),
     ("GET", "/api/profiles/{profile}/export/ndjson/{type}", READ),
@@ -277,6 +290,19 @@ impl World {
         .await;
         assert_eq!(status, 201, "{created}");
         created
+    }
+
+    /// As the owner, `PUT` `rel` under the profile; it must succeed.
+    async fn owner_puts(&self, rel: &str, body: &Value) {
+        let (status, answer) = call(
+            self.client(Role::Owner),
+            &self.host.base,
+            Method::PUT,
+            &format!("/api/profiles/{}{rel}", self.profile),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
     }
 
     /// A typed-in condition to edit or delete; its id.
@@ -668,6 +694,42 @@ impl World {
             ("POST", "/api/profiles/{profile}/dashboards/import") => (
                 format!("/api/profiles/{p}/dashboards/import"),
                 (Some(fasten_file()), None),
+            ),
+            ("GET", "/api/profiles/{profile}/recommendations") => (
+                format!("/api/profiles/{p}/recommendations?as_of=2026-12-05"),
+                none,
+            ),
+            ("PUT", "/api/profiles/{profile}/recommendations/{plugin}/{key}/dismissal") => (
+                format!(
+                    "/api/profiles/{p}/recommendations/immunizations/immunization-hepb/dismissal"
+                ),
+                (Some(json!({"reason": "given elsewhere"})), None),
+            ),
+            ("DELETE", "/api/profiles/{profile}/recommendations/{plugin}/{key}/dismissal") => {
+                // Something set aside to bring back, for every caller.
+                self.owner_puts(
+                    "/recommendations/immunizations/immunization-hepa/dismissal",
+                    &json!({"reason": "given elsewhere"}),
+                )
+                .await;
+                (
+                    format!(
+                        "/api/profiles/{p}/recommendations/immunizations/immunization-hepa/dismissal"
+                    ),
+                    none,
+                )
+            }
+            ("GET", "/api/profiles/{profile}/$immds-forecast") => (
+                format!("/api/profiles/{p}/$immds-forecast?assessmentDate=2026-12-05"),
+                none,
+            ),
+            ("POST", "/api/profiles/{profile}/$immds-forecast") => (
+                format!("/api/profiles/{p}/$immds-forecast"),
+                (
+                    Some(json!({"resourceType": "Parameters",
+                        "parameter": [{"name": "assessmentDate", "valueDate": "2026-12-05"}]})),
+                    None,
+                ),
             ),
             ("POST", "/api/profiles/{profile}/views/$run") => (
                 format!("/api/profiles/{p}/views/$run"),

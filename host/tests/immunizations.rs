@@ -14,7 +14,7 @@ use hearth_host::config::PluginLimits;
 use hearth_host::plugins::ports::{
     ReadError, RecordsPage, RecordsQuery, RecordsReader, ViewQuery, ViewTable,
 };
-use hearth_host::plugins::rules::{DoseStatus, Evaluation, RecommendationStatus};
+use hearth_host::plugins::rules::{DoseStatus, Evaluation, RecommendationStatus, SeriesStatus};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -116,7 +116,10 @@ fn compare(case: &Value, evaluation: &Evaluation) -> Vec<String> {
     });
     let want_status = loose(expected["series_status"].as_str().unwrap());
     let status_ok = rec.is_some_and(|r| {
-        let immune = r.reason.contains("evidence of immunity");
+        let immune = r
+            .immunization
+            .as_ref()
+            .is_some_and(|f| f.series_status == SeriesStatus::Immune);
         match want_status.as_str() {
             "not complete" => matches!(
                 r.status,

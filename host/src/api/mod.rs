@@ -14,6 +14,7 @@ mod jobs;
 mod manual;
 pub mod openapi;
 mod profiles;
+mod recommendations;
 mod removals;
 mod transfer;
 mod views;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub removals: crate::removals::Removals,
     /// Condition dashboards per profile.
     pub dashboards: crate::dashboards::Dashboards,
+    /// What the rules plugins say is due, per profile.
+    pub recommendations: crate::recommendations::Recommendations,
     /// Plugin host.
     pub plugins: Arc<Plugins>,
     /// Whether session cookies are marked `Secure` (configured, or Hearth is reached over https).
@@ -142,6 +145,7 @@ fn routes() -> Routes {
     let r = data::routes(r);
     let r = views::routes(r);
     let r = dashboards::routes(r);
+    let r = recommendations::routes(r);
     openapi::routes(r)
 }
 

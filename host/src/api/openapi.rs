@@ -54,6 +54,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
         (name = "manual", description = "Records typed in by hand, notes and attachments"),
         (name = "data", description = "A profile's sources and records"),
         (name = "dashboards", description = "Condition dashboards: which apply, drawing them, choices and layout"),
+        (name = "recommendations", description = "What is due: immunization forecasts and screenings, set aside with why, and the ImmDS forecast as FHIR"),
     ),
     modifiers(&Conventions)
 )]
@@ -71,7 +72,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// Each module's description.
-fn parts() -> [utoipa::openapi::OpenApi; 14] {
+fn parts() -> [utoipa::openapi::OpenApi; 15] {
     [
         super::account::Doc::openapi(),
         super::admin::Doc::openapi(),
@@ -86,6 +87,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 14] {
         super::data::Doc::openapi(),
         super::views::Doc::openapi(),
         super::dashboards::Doc::openapi(),
+        super::recommendations::Doc::openapi(),
         Doc::openapi(),
     ]
 }

@@ -95,9 +95,29 @@ pub struct Guideline {
     pub url: String,
 }
 
+/// Where a vaccine series stands (CDC's terms; ImmDS forecast status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeriesStatus {
+    /// More doses are needed.
+    NotComplete,
+    /// Every dose is given.
+    Complete,
+    /// Evidence of immunity.
+    Immune,
+    /// No dose should be given.
+    Contraindicated,
+    /// Past the maximum age.
+    AgedOut,
+    /// Nothing recommended now.
+    NotRecommended,
+}
+
 /// The forecast behind an immunization recommendation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImmunizationForecast {
+    /// Where the series stands.
+    pub series_status: SeriesStatus,
     /// The vaccine group.
     pub vaccine_group: String,
     /// The vaccine group's CVX code, when it has one.

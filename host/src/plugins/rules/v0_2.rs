@@ -1,6 +1,8 @@
 //! `hearth:rules@0.2.0`: views, immunization forecasts and dose evaluations.
 
-use super::{DoseEvaluation, DoseStatus, Evaluation, ImmunizationForecast, Recommendation};
+use super::{
+    DoseEvaluation, DoseStatus, Evaluation, ImmunizationForecast, Recommendation, SeriesStatus,
+};
 use crate::plugins::PluginInfo;
 use crate::plugins::interfaces::common::types::PluginError;
 use crate::plugins::runtime::call::CallState;
@@ -86,6 +88,14 @@ pub async fn evaluate(
                 guideline: convert::guideline(r.guideline),
                 evidence: r.evidence,
                 immunization: r.immunization.map(|f| ImmunizationForecast {
+                    series_status: match f.series_status {
+                        types::SeriesStatus::NotComplete => SeriesStatus::NotComplete,
+                        types::SeriesStatus::Complete => SeriesStatus::Complete,
+                        types::SeriesStatus::Immune => SeriesStatus::Immune,
+                        types::SeriesStatus::Contraindicated => SeriesStatus::Contraindicated,
+                        types::SeriesStatus::AgedOut => SeriesStatus::AgedOut,
+                        types::SeriesStatus::NotRecommended => SeriesStatus::NotRecommended,
+                    },
                     vaccine_group: f.vaccine_group,
                     vaccine_group_cvx: f.vaccine_group_cvx,
                     series: f.series,

@@ -8,7 +8,7 @@ use hearth_cdsi::engine::{GroupForecast, assess, primary};
 use hearth_cdsi::series::{EvalStatus, SeriesStatus};
 use hearth_plugin_sdk::rules::{
     DoseEvaluation, DoseStatus, Evaluation, Guideline, ImmunizationForecast, Recommendation,
-    RecommendationKind, RecommendationStatus,
+    RecommendationKind, RecommendationStatus, SeriesStatus as ForecastStatus,
 };
 
 /// The guideline every forecast follows.
@@ -188,6 +188,14 @@ fn recommendation(
         guideline: guideline(),
         evidence,
         immunization: Some(ImmunizationForecast {
+            series_status: match f.status {
+                SeriesStatus::NotComplete => ForecastStatus::NotComplete,
+                SeriesStatus::Complete => ForecastStatus::Complete,
+                SeriesStatus::Immune => ForecastStatus::Immune,
+                SeriesStatus::Contraindicated => ForecastStatus::Contraindicated,
+                SeriesStatus::AgedOut => ForecastStatus::AgedOut,
+                SeriesStatus::NotRecommended => ForecastStatus::NotRecommended,
+            },
             vaccine_group: group.clone(),
             vaccine_group_cvx: group_cvx(group).map(str::to_string),
             series,
