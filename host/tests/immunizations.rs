@@ -104,8 +104,17 @@ fn loose(s: &str) -> String {
         .join(" ")
 }
 
-/// What the case got wrong, if anything.
-fn compare(case: &Value, evaluation: &Evaluation) -> Vec<String> {
+/// How one case came out.
+struct Outcome {
+    status: bool,
+    forecast: bool,
+    doses: usize,
+    doses_right: usize,
+    wrong: Vec<String>,
+}
+
+/// What the case got right, and what it got wrong.
+fn compare(case: &Value, evaluation: &Evaluation) -> Outcome {
     let group = case["supporting_data_vaccine_group"].as_str().unwrap();
     let expected = &case["expected"];
     let mut wrong = Vec::new();
@@ -159,10 +168,13 @@ fn compare(case: &Value, evaluation: &Evaluation) -> Vec<String> {
         s("recommended"),
         s("past_due"),
     );
-    if got.as_ref() != Some(&want) {
+    let forecast = got.as_ref() == Some(&want);
+    if !forecast {
         wrong.push(format!("forecast {got:?} (want {want:?})"));
     }
-    for (i, d) in case["doses"].as_array().unwrap().iter().enumerate() {
+    let doses = case["doses"].as_array().unwrap();
+    let mut doses_right = 0;
+    for (i, d) in doses.iter().enumerate() {
         let id = format!(
             "Immunization/{}_dose{}",
             case["id"].as_str().unwrap(),
@@ -183,7 +195,9 @@ fn compare(case: &Value, evaluation: &Evaluation) -> Vec<String> {
             None => true,
             Some(r) => mine.is_some_and(|e| e.reasons.iter().any(|x| loose(x) == loose(r))),
         };
-        if status != d["expected_evaluation"].as_str() || !reason_ok {
+        if status == d["expected_evaluation"].as_str() && reason_ok {
+            doses_right += 1;
+        } else {
             wrong.push(format!(
                 "dose {}: {:?} (want {} {})",
                 i + 1,
@@ -193,7 +207,24 @@ fn compare(case: &Value, evaluation: &Evaluation) -> Vec<String> {
             ));
         }
     }
-    wrong
+    Outcome {
+        status: status_ok,
+        forecast,
+        doses: doses.len(),
+        doses_right,
+        wrong,
+    }
+}
+
+/// Cases, and how many were right in each part, for one vaccine group.
+#[derive(Default)]
+struct Tally {
+    cases: usize,
+    status: usize,
+    forecast: usize,
+    doses: usize,
+    doses_right: usize,
+    all: usize,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -214,7 +245,7 @@ async fn cdc_cases_through_the_built_plugin() {
         let cases: Vec<Value> =
             serde_json::from_str(&std::fs::read_to_string(dir.join(file)).expect("cases"))
                 .expect("json");
-        let mut by_group: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        let mut by_group: BTreeMap<String, Tally> = BTreeMap::new();
         for case in &cases {
             let reader: Arc<dyn RecordsReader> = Arc::new(CaseRecords(records(case)));
             let evaluation = plugins
@@ -226,7 +257,8 @@ async fn cdc_cases_through_the_built_plugin() {
                 )
                 .await
                 .expect("evaluated");
-            let wrong = compare(case, &evaluation);
+            let outcome = compare(case, &evaluation);
+            let wrong = outcome.wrong;
             let id = case["id"].as_str().unwrap().to_string();
             let g = by_group
                 .entry(
@@ -236,10 +268,14 @@ async fn cdc_cases_through_the_built_plugin() {
                         .into(),
                 )
                 .or_default();
-            g.0 += 1;
+            g.cases += 1;
+            g.status += usize::from(outcome.status);
+            g.forecast += usize::from(outcome.forecast);
+            g.doses += outcome.doses;
+            g.doses_right += outcome.doses_right;
             total += 1;
             if wrong.is_empty() {
-                g.1 += 1;
+                g.all += 1;
                 passed += 1;
                 if known.contains(&id) {
                     passed_known.push(id);
@@ -248,9 +284,12 @@ async fn cdc_cases_through_the_built_plugin() {
                 unexpected.push(format!("{id} {}: {}", case["name"], wrong.join("; ")));
             }
         }
-        println!("{file} through the plugin (cases right in every part):");
-        for (g, (n, ok)) in &by_group {
-            println!("  {g:<22} {ok:>3} of {n:>3}");
+        println!("{file} through the plugin:");
+        for (g, t) in &by_group {
+            println!(
+                "  {g:<22} {:>3} cases: series status {:>3}, forecast dates {:>3}, doses {:>3}/{:<3} (all right {:>3})",
+                t.cases, t.status, t.forecast, t.doses_right, t.doses, t.all
+            );
         }
     }
     println!(

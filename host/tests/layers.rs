@@ -17,7 +17,13 @@ const LAYERS: &[&[&str]] = &[
     // Services, in the order they build on each other.
     &["auth"],
     &["records"],
-    &["catalog", "removals", "backup", "dashboards"],
+    &[
+        "catalog",
+        "removals",
+        "backup",
+        "dashboards",
+        "recommendations",
+    ],
     &["smart"],
     &["sources"],
     &["jobs"],
