@@ -246,3 +246,61 @@ async fn the_immds_forecast_answers_in_fhir() {
         .await;
     assert_eq!(status, 422, "{problem}");
 }
+
+#[tokio::test]
+async fn an_adults_screenings_from_her_tests_and_procedures() {
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let profile = host.new_profile("Bea").await;
+    host.upload_entries(
+        &profile,
+        vec![
+            json!({"resource": {"resourceType": "Patient", "id": "bea", "gender": "female",
+                   "birthDate": "1974-03-10", "name": [{"family": "Roe", "given": ["Bea"]}]}}),
+            json!({"resource": {"resourceType": "DiagnosticReport", "id": "mammo", "status": "final",
+                   "subject": {"reference": "Patient/bea"}, "effectiveDateTime": "2025-06-01",
+                   "code": {"coding": [{"system": "http://loinc.org", "code": "24606-6"}],
+                            "text": "Screening mammogram"}}}),
+            json!({"resource": {"resourceType": "Procedure", "id": "colo", "status": "completed",
+                   "subject": {"reference": "Patient/bea"}, "performedDateTime": "2020-04-02",
+                   "code": {"coding": [{"system": "http://snomed.info/sct", "code": "73761001"}],
+                            "text": "Colonoscopy"}}}),
+            json!({"resource": {"resourceType": "Procedure", "id": "hyst", "status": "completed",
+                   "subject": {"reference": "Patient/bea"}, "performedDateTime": "2015-09-09",
+                   "code": {"coding": [{"system": "http://snomed.info/sct", "code": "116140006"}],
+                            "text": "Total hysterectomy"}}}),
+        ],
+    )
+    .await;
+    let (status, body) = host
+        .get(&format!(
+            "/api/profiles/{profile}/recommendations?as_of=2026-12-05"
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["failures"], json!([]), "{body}");
+    let (group, breast) = item(&body, "breast-cancer-screening").expect("mammogram");
+    assert_eq!(group, "complete");
+    assert_eq!(breast["plugin"], "screenings");
+    assert_eq!(breast["recommendation"]["recommended"], "2027-06-01");
+    assert_eq!(
+        breast["recommendation"]["evidence"],
+        json!(["Patient/bea", "DiagnosticReport/mammo"])
+    );
+    let (group, colon) = item(&body, "colorectal-cancer-screening").expect("colorectal");
+    assert_eq!(group, "complete", "{colon}");
+    assert_eq!(colon["recommendation"]["recommended"], "2030-04-02");
+    let (group, cervix) = item(&body, "cervical-cancer-screening").expect("cervical");
+    assert_eq!(group, "not-recommended");
+    assert_eq!(
+        cervix["recommendation"]["evidence"],
+        json!(["Patient/bea", "Procedure/hyst"])
+    );
+    // Never tested: HIV once, from 15, long overdue; not for a man's rule.
+    let (group, hiv) = item(&body, "hiv-screening").expect("hiv");
+    assert_eq!(group, "overdue", "{hiv}");
+    assert!(item(&body, "aaa-screening").is_none());
+    assert!(
+        item(&body, "lung-cancer-screening").is_none(),
+        "no smoking history on record"
+    );
+}
