@@ -351,6 +351,61 @@ describe("Hearth in a browser", () => {
     await shot("summary-with-dashboard");
   });
 
+  step_("what is due follows from the records: the summary counts it, the page lists it, and its evidence opens the record", async () => {
+    // The health summary says how much is overdue and due, and leads to the list.
+    await nav("Health summary").click();
+    const card = page.getByRole("region", { name: "What is due", exact: true });
+    const counts = card.getByText(/^(\d+ overdue( and \d+ due now)?|\d+ due now)\.$/);
+    await counts.waitFor();
+    await card.getByRole("link", { name: "See all recommendations" }).click();
+    await page.getByRole("heading", { level: 1, name: "What is due" }).waitFor();
+    assert.equal(new URL(page.url()).pathname, `/profiles/${await profileId()}/recommendations`);
+    assert.ok(await nav("Recommendations").getAttribute("aria-current"), "the navigation shows where we are");
+    await page.getByText(/^Recommendations for Ann Example's record, as of \d+ \w{3} \d{4}$/).waitFor();
+    // The sandbox patient is an older adult with vaccines on record: something is overdue or due now.
+    const pressing = page.getByRole("region", { name: /^(Overdue|Due now) \(\d+\)$/ });
+    await pressing.first().waitFor();
+    // One that rests on a vaccine on record if there is one, else any with evidence.
+    const evidenced = pressing.getByRole("listitem").filter({ has: page.getByText(/^Based on:/) });
+    const withVaccine = evidenced.filter({ has: page.getByText(/^Based on:/).getByRole("link", { name: /^Immunization/ }) });
+    const item = (await withVaccine.count()) > 0 ? withVaccine.first() : evidenced.first();
+    const title = await item.getByRole("heading", { level: 3 }).innerText();
+    assert.match(await item.innerText(), /Due since \d+ \w{3} \d{4}/, `${title} says since when it is due`);
+    assert.match(await item.innerText(), /Guideline: \S/, `${title} names its guideline`);
+    // Nothing to do in the done and past-the-age groups: folded away.
+    const folded = await page.locator("details.recommendation-group").evaluateAll((ds) => ds.map((d) => d.open));
+    assert.ok(
+      folded.every((open) => !open),
+      "the groups with nothing to do are folded away",
+    );
+    await checkA11y("what is due");
+    await shot("recommendations");
+    // Its last evidence link (a vaccine on record, else the Patient) opens that record's page.
+    const evidence = item
+      .getByText(/^Based on:/)
+      .getByRole("link")
+      .last();
+    const label = await evidence.innerText();
+    const href = await evidence.getAttribute("href");
+    assert.match(href ?? "", /\/records\/(Patient|Immunization|Condition)\/[^/]+$/, `${label} links to a record`);
+    await evidence.click();
+    await page.waitForURL((u) => u.pathname === href);
+    await page.getByRole("heading", { name: "Where this came from" }).waitFor();
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await shot("recommendation-evidence-record");
+    await page.goBack();
+    await page.getByRole("heading", { level: 1, name: "What is due" }).waitFor();
+    await pressing.getByRole("heading", { level: 3, name: title, exact: true }).waitFor();
+    // At phone width the cards stack and nothing runs off the side.
+    const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, storageState: await context.storageState() });
+    const p = await phone.newPage();
+    await p.goto(`${host.base}/profiles/${await profileId()}/recommendations`);
+    await p.getByRole("heading", { level: 3, name: title, exact: true }).waitFor();
+    await assertNoSideways(p);
+    await shot("phone-recommendations", p);
+    await phone.close();
+  });
+
   step_("a Fasten dashboard file is imported, says what it left out, and draws its chart from the records", async () => {
     await nav("Dashboards").click();
     await page.getByRole("heading", { level: 1, name: "Dashboards" }).waitFor();

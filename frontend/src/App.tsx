@@ -25,6 +25,7 @@ const Labs = lazy(() => import("./pages/Labs"));
 const LabTest = lazy(() => import("./pages/LabTest"));
 const Dashboards = lazy(() => import("./pages/Dashboards"));
 const Dashboard = lazy(() => import("./pages/Dashboard"));
+const Recommendations = lazy(() => import("./pages/Recommendations"));
 const AddRecord = lazy(() => import("./pages/AddRecord"));
 const Upload = lazy(() => import("./pages/Upload"));
 const Jobs = lazy(() => import("./pages/Jobs"));
@@ -134,6 +135,7 @@ function Gate() {
                 <Route path="labs/test" element={<LabTest />} />
                 <Route path="dashboards" element={<Dashboards />} />
                 <Route path="dashboards/:dashboard" element={<Dashboard />} />
+                <Route path="recommendations" element={<Recommendations />} />
                 <Route path="add" element={<AddRecord />} />
                 <Route path="add/:type" element={<AddRecord />} />
                 <Route path="upload" element={<Upload />} />

@@ -304,3 +304,45 @@ async fn an_adults_screenings_from_her_tests_and_procedures() {
         "no smoking history on record"
     );
 }
+
+#[tokio::test]
+async fn a_dose_done_elsewhere_typed_in_counts_in_the_forecast() {
+    let host = Host::start("plugins", PluginLimits::default()).await;
+    let profile = host.new_profile("Ada").await;
+    host.upload_entries(&profile, child()).await;
+    // Typed in as the page's "done elsewhere" does: the normal manual entry.
+    let (status, made) = host
+        .post(
+            &format!("/api/profiles/{profile}/manual/Immunization"),
+            &json!({"resourceType": "Immunization", "status": "completed",
+                    "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "45"}],
+                                    "text": "HepB"},
+                    "occurrenceDateTime": "2026-01-10"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let typed = format!("Immunization/{}", made["id"].as_str().expect("id"));
+    let (status, body) = host
+        .get(&format!(
+            "/api/profiles/{profile}/recommendations?as_of=2026-01-20"
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The typed-in record's stand-in Patient (no birth date) does not hide the real one.
+    assert_eq!(body["failures"], json!([]), "{body}");
+    let (_, hep_b) = item(&body, "immunization-hepb").expect("HepB");
+    let r = &hep_b["recommendation"];
+    assert_eq!(r["immunization"]["dose_number"], 2, "{r}");
+    assert!(
+        r["evidence"].as_array().unwrap().contains(&json!(typed)),
+        "{r}"
+    );
+    let judged = body["doses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["immunization"] == typed)
+        .expect("judged");
+    assert_eq!(judged["status"], "valid");
+    assert_eq!(judged["dose_number"], 1);
+}

@@ -36,6 +36,7 @@ export function Shell({ children }: { children: ReactNode }) {
         { to: `${base}/timeline`, label: "Timeline" },
         { to: `${base}/labs`, label: "Lab results" },
         { to: `${base}/dashboards`, label: "Dashboards" },
+        { to: `${base}/recommendations`, label: "Recommendations" },
         { to: `${base}/sources`, label: "Sources" },
         { to: `${base}/add`, label: "Add a record", show: canEdit },
         { to: `${base}/upload`, label: "Upload records", show: canEdit },

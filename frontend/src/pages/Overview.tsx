@@ -5,6 +5,7 @@ import { Link } from "react-router";
 import { api, ok } from "../api/client";
 import type { HealthSummary, SummaryFact } from "../api/types";
 import { DashboardSummaries } from "../components/DashboardSummaries";
+import { DueSummary } from "../components/DueSummary";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, QueryView } from "../components/PageState";
 import { ageText, formatDate } from "../lib/format";
@@ -193,6 +194,8 @@ function Summary({ profile, s }: { profile: string; s: HealthSummary }) {
           [f.date ? `last ${formatDate(f.date)}` : null, f.records > 1 ? `${f.records} doses` : null].filter(Boolean).join(", "),
         )}
       </Section>
+      {/* Beside the vaccines on record, what is due; asked for once the summary is here, so it never holds it up. */}
+      <DueSummary profile={profile} />
       <Section
         id="visits"
         title="Visits"

@@ -75,13 +75,19 @@ pub fn evaluate(schedule: &Schedule, person: &Person, as_of: Date) -> Evaluation
             continue;
         };
         recommendations.push(recommendation(schedule, person, f, as_of));
+        // Valid doses are numbered in the order given (the target dose a
+        // dose met can run past skipped ones: an adult's first Td is target 7).
+        let mut valid = 0;
         for d in &f.doses {
+            if d.status == EvalStatus::Valid {
+                valid += 1;
+            }
             doses.push(DoseEvaluation {
                 immunization: person.history[d.dose].id.clone(),
                 vaccine_group: f.vaccine_group.clone(),
                 disease: f.antigens.join(", "),
                 series: d.series.clone(),
-                dose_number: d.target.filter(|_| d.status == EvalStatus::Valid),
+                dose_number: (d.status == EvalStatus::Valid).then_some(valid),
                 status: match d.status {
                     EvalStatus::Valid => DoseStatus::Valid,
                     EvalStatus::NotValid => DoseStatus::NotValid,

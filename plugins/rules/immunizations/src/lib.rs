@@ -31,7 +31,13 @@ impl Rules for Immunizations {
         let as_of = hearth_cdsi::date::Date::parse(&request.as_of)
             .map_err(|e| PluginError::new(ErrorKind::InvalidInput, e.to_string()))?;
         let patients = records::search("Patient", &[("_count", "10")], 10)?;
-        let Some(patient) = patients.first() else {
+        // The Patient with a birth date: a profile's typed-in records hang
+        // off a stand-in Patient that may have none.
+        let Some(patient) = patients
+            .iter()
+            .find(|p| p["birthDate"].is_string())
+            .or(patients.first())
+        else {
             // No Patient record: no birth date, so nothing can be judged.
             return Ok(Evaluation {
                 recommendations: Vec::new(),

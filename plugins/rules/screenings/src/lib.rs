@@ -39,7 +39,13 @@ impl Rules for Screenings {
             recommendations: Vec::new(),
             doses: Vec::new(),
         };
-        let Some(patient) = patients.first() else {
+        // The Patient with a birth date: a profile's typed-in records hang
+        // off a stand-in Patient that may have none.
+        let Some(patient) = patients
+            .iter()
+            .find(|p| p["birthDate"].is_string())
+            .or(patients.first())
+        else {
             return Ok(out);
         };
         let Some(birth) = patient["birthDate"].as_str().and_then(judge::day) else {
