@@ -277,16 +277,7 @@ impl From<DashboardError> for Problem {
                 )
             }
             DashboardError::Search(s) => s.into(),
-            DashboardError::Db(db) => {
-                if crate::db::is_busy(&db) {
-                    return Problem::database_busy();
-                }
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    db.to_string(),
-                )
-            }
+            DashboardError::Db(db) => Problem::database(db),
         }
     }
 }

@@ -285,6 +285,18 @@ impl Problem {
         .with_header(header::RETRY_AFTER, HeaderValue::from(1))
     }
 
+    /// A database failure: busy with another writer is temporary (503), anything else a 500.
+    fn database(db: sqlx::Error) -> Problem {
+        if crate::db::is_busy(&db) {
+            return Problem::database_busy();
+        }
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            db.to_string(),
+        )
+    }
+
     /// Say where in an upload or record the problem is, and why.
     fn at(mut self, path: String, reason: String) -> Problem {
         let e = self.extensions.get_or_insert_default();

@@ -265,16 +265,7 @@ impl From<RecommendationError> for Problem {
                 "invalid-body",
                 e.to_string(),
             ),
-            RecommendationError::Db(db) => {
-                if crate::db::is_busy(&db) {
-                    return Problem::database_busy();
-                }
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    db.to_string(),
-                )
-            }
+            RecommendationError::Db(db) => Problem::database(db),
         }
     }
 }

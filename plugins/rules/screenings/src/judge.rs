@@ -103,6 +103,8 @@ pub struct Facts {
     pub risk_factors: Vec<Found>,
     /// An active statin.
     pub statin: Option<Found>,
+    /// Conditions on record that a rule's population names.
+    pub indications: Vec<Found>,
 }
 
 /// Where a recommendation stands.
@@ -221,6 +223,14 @@ pub fn judge(rule: &Rule, facts: &Facts, today: Day) -> Option<Judged> {
             }
             evidence.extend(s.status_record.iter().cloned());
             evidence.extend(s.pack_years_record.iter().cloned());
+        }
+        Population::HasCondition(_) => {
+            if facts.indications.is_empty() {
+                return None;
+            }
+            let names: Vec<&str> = facts.indications.iter().map(|f| f.label.as_str()).collect();
+            evidence.extend(facts.indications.iter().map(|f| f.reference.clone()));
+            why.push_str(&format!("; on record: {}", names.join(", ")));
         }
         Population::CardiovascularRisk => {
             let smoker = facts.smoking.status == Some(SmokingStatus::Current);

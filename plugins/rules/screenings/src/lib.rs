@@ -86,6 +86,9 @@ impl Rules for Screenings {
         }
         for rule in rules {
             let mut facts = base.clone();
+            if let Population::HasCondition(codes) = rule.population {
+                facts.indications = conditions(codes)?;
+            }
             facts.exclusion = excluded(rule.exclusions)?;
             facts.latest_test = latest_test(rule)?;
             if let Some(j) = judge::judge(rule, &facts, today) {

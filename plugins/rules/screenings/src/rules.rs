@@ -46,6 +46,8 @@ pub enum Population {
     /// At least one cardiovascular risk factor (diabetes, high blood
     /// pressure, dyslipidemia, smoking) and no cardiovascular disease.
     CardiovascularRisk,
+    /// One of these conditions on record (a risk the recommendation names).
+    HasCondition(&'static [Code]),
 }
 
 /// A test that satisfies a recommendation.
@@ -138,6 +140,8 @@ const HIV_TEST: &[Code] = &[
     (LN, "80387-4"),
     (LN, "75622-1"),
 ];
+const HBV_TEST: &[Code] = &[(LN, "5196-1")];
+const HIV_INFECTION: &[Code] = &[(SCT, "86406008"), (ICD10, "B20")];
 const HCV_TEST: &[Code] = &[
     (LN, "13955-0"),
     (LN, "16128-1"),
@@ -379,8 +383,30 @@ pub const RULES: &[Rule] = &[
             months: None,
             codes: HIV_TEST,
         }],
-        exclusions: &[(SCT, "86406008"), (ICD10, "B20")],
+        exclusions: HIV_INFECTION,
         why: "Everyone 15 to 65 is tested for HIV at least once",
+    },
+    Rule {
+        key: "hepatitis-b-screening",
+        title: "Hepatitis B test",
+        guideline: (
+            "USPSTF: Hepatitis B Virus Infection in Adolescents and Adults: Screening (B)",
+            "2020-12-15",
+            "https://www.uspreventiveservicestaskforce.org/uspstf/recommendation/hepatitis-b-virus-infection-screening",
+        ),
+        sex: None,
+        ages: (12, 150),
+        // Of the risks USPSTF names (birth in a country where hepatitis B is
+        // common, HIV, injection drug use, sex between men, a household
+        // contact), HIV infection is the one records code reliably.
+        population: Population::HasCondition(HIV_INFECTION),
+        tests: &[Test {
+            name: "hepatitis B surface antigen test",
+            months: None,
+            codes: HBV_TEST,
+        }],
+        exclusions: &[(SCT, "66071002"), (ICD10, "B18.1")],
+        why: "Adolescents and adults at increased risk, such as people living with HIV, are tested for hepatitis B",
     },
     Rule {
         key: "hepatitis-c-screening",

@@ -309,3 +309,29 @@ fn every_rule_cites_a_uspstf_recommendation() {
         assert!(r.ages.0 <= r.ages.1, "{}", r.key);
     }
 }
+
+#[test]
+fn hepatitis_b_testing_for_people_living_with_hiv() {
+    let hbv = first("hepatitis-b-screening");
+    let mut f = person((1990, 1, 1), Sex::Male);
+    assert!(judge(hbv, &f, TODAY).is_none(), "no risk on record");
+    f.indications = vec![record("Condition/hiv", (2015, 1, 1), "HIV infection")];
+    let j = judge(hbv, &f, TODAY).unwrap();
+    assert_eq!(
+        j.status,
+        Status::Overdue,
+        "at risk since 2015, never tested"
+    );
+    assert_eq!(j.evidence, ["Patient/p", "Condition/hiv"]);
+    f.latest_test = Some((0, record("Observation/hbsag", (2016, 3, 1), "HBsAg")));
+    let j = judge(hbv, &f, TODAY).unwrap();
+    assert_eq!(j.status, Status::Complete);
+    assert_eq!(
+        j.evidence,
+        ["Patient/p", "Condition/hiv", "Observation/hbsag"]
+    );
+    // 11: a year ahead of 12 only.
+    let mut child = person((2015, 12, 6), Sex::Female);
+    child.indications = f.indications.clone();
+    assert!(judge(hbv, &child, TODAY).is_none());
+}
