@@ -52,6 +52,9 @@ macro_rules! call_info {
     }};
 }
 
+// Reachable by path, so modules declared before the macro can call it.
+pub(crate) use call_info;
+
 /// What a component says about itself, whatever its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PluginInfo {

@@ -9,7 +9,6 @@ use crate::auth::ProfileScope;
 use crate::db::Db;
 use crate::plugins::manifest::Kind;
 use crate::plugins::rules::{DoseEvaluation, Recommendation, RecommendationStatus};
-use crate::plugins::runtime::call::PluginFailure;
 use crate::plugins::{LoadedPlugin, Plugins};
 use crate::records::RecordStore;
 use crate::records::reader::ProfileReader;
@@ -180,7 +179,7 @@ impl Recommendations {
                     tracing::warn!(plugin = %plugin.manifest.id, error = %failure, "rules failed");
                     run.failures.push(Failure {
                         plugin: plugin.manifest.id.clone(),
-                        message: message(&failure),
+                        message: failure.to_string(),
                     });
                 }
             }
@@ -363,9 +362,4 @@ impl Recommendations {
         }
         Ok(())
     }
-}
-
-/// A plugin failure in words for the person (no internals).
-fn message(failure: &PluginFailure) -> String {
-    failure.to_string()
 }

@@ -244,6 +244,28 @@ macro_rules! common_from {
 }
 use common_from;
 
+/// A recommendation from one world version's generated record: every field
+/// but `immunization` is the same in every version.
+macro_rules! recommendation_from {
+    ($r:ident, $convert:path, $immunization:expr) => {{
+        use $convert as c;
+        crate::plugins::rules::Recommendation {
+            key: $r.key,
+            kind: c::kind($r.kind),
+            status: c::status($r.status),
+            title: $r.title,
+            earliest: $r.earliest,
+            recommended: $r.recommended,
+            past_due: $r.past_due,
+            reason: $r.reason,
+            guideline: c::guideline($r.guideline),
+            evidence: $r.evidence,
+            immunization: $immunization,
+        }
+    }};
+}
+use recommendation_from;
+
 impl Plugins {
     /// Run rules' `evaluate` as of `as_of` (`YYYY-MM-DD`) over the records `records` is bound to.
     pub async fn evaluate_rules(

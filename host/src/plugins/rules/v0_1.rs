@@ -1,7 +1,7 @@
 //! `hearth:rules@0.1.0`: the first rules world: recommendations only, no
 //! views, no dose evaluations.
 
-use super::{Evaluation, Recommendation};
+use super::Evaluation;
 use crate::plugins::PluginInfo;
 use crate::plugins::interfaces::common::types::PluginError;
 use crate::plugins::runtime::call::CallState;
@@ -41,17 +41,7 @@ pub async fn info(
     pre: &RulesPre<CallState>,
     store: &mut wasmtime::Store<CallState>,
 ) -> wasmtime::Result<PluginInfo> {
-    let instance = pre.instantiate_async(&mut *store).await?;
-    let info = instance
-        .hearth_rules_plugin()
-        .call_info(&mut *store)
-        .await?;
-    Ok(PluginInfo {
-        id: info.id,
-        version: info.version,
-        name: info.name,
-        dashboard: None,
-    })
+    crate::plugins::call_info!(pre, store, hearth_rules_plugin)
 }
 
 /// Evaluate: the recommendations, and no dose evaluations (0.1 has none).
@@ -73,19 +63,7 @@ pub async fn evaluate(
     Ok(found.map(|list| Evaluation {
         recommendations: list
             .into_iter()
-            .map(|r| Recommendation {
-                key: r.key,
-                kind: convert::kind(r.kind),
-                status: convert::status(r.status),
-                title: r.title,
-                earliest: r.earliest,
-                recommended: r.recommended,
-                past_due: r.past_due,
-                reason: r.reason,
-                guideline: convert::guideline(r.guideline),
-                evidence: r.evidence,
-                immunization: None,
-            })
+            .map(|r| super::recommendation_from!(r, convert, None))
             .collect(),
         doses: Vec::new(),
     }))

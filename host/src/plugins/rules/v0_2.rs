@@ -1,8 +1,6 @@
 //! `hearth:rules@0.2.0`: views, immunization forecasts and dose evaluations.
 
-use super::{
-    DoseEvaluation, DoseStatus, Evaluation, ImmunizationForecast, Recommendation, SeriesStatus,
-};
+use super::{DoseEvaluation, DoseStatus, Evaluation, ImmunizationForecast, SeriesStatus};
 use crate::plugins::PluginInfo;
 use crate::plugins::interfaces::common::types::PluginError;
 use crate::plugins::runtime::call::CallState;
@@ -43,17 +41,7 @@ pub async fn info(
     pre: &RulesPre<CallState>,
     store: &mut wasmtime::Store<CallState>,
 ) -> wasmtime::Result<PluginInfo> {
-    let instance = pre.instantiate_async(&mut *store).await?;
-    let info = instance
-        .hearth_rules_plugin()
-        .call_info(&mut *store)
-        .await?;
-    Ok(PluginInfo {
-        id: info.id,
-        version: info.version,
-        name: info.name,
-        dashboard: None,
-    })
+    crate::plugins::call_info!(pre, store, hearth_rules_plugin)
 }
 
 /// Evaluate: recommendations and dose evaluations.
@@ -76,34 +64,28 @@ pub async fn evaluate(
         recommendations: e
             .recommendations
             .into_iter()
-            .map(|r| Recommendation {
-                key: r.key,
-                kind: convert::kind(r.kind),
-                status: convert::status(r.status),
-                title: r.title,
-                earliest: r.earliest,
-                recommended: r.recommended,
-                past_due: r.past_due,
-                reason: r.reason,
-                guideline: convert::guideline(r.guideline),
-                evidence: r.evidence,
-                immunization: r.immunization.map(|f| ImmunizationForecast {
-                    series_status: match f.series_status {
-                        types::SeriesStatus::NotComplete => SeriesStatus::NotComplete,
-                        types::SeriesStatus::Complete => SeriesStatus::Complete,
-                        types::SeriesStatus::Immune => SeriesStatus::Immune,
-                        types::SeriesStatus::Contraindicated => SeriesStatus::Contraindicated,
-                        types::SeriesStatus::AgedOut => SeriesStatus::AgedOut,
-                        types::SeriesStatus::NotRecommended => SeriesStatus::NotRecommended,
-                    },
-                    vaccine_group: f.vaccine_group,
-                    vaccine_group_cvx: f.vaccine_group_cvx,
-                    series: f.series,
-                    dose_number: f.dose_number,
-                    latest: f.latest,
-                    vaccines: f.vaccines,
-                    diseases: f.diseases,
-                }),
+            .map(|r| {
+                super::recommendation_from!(
+                    r,
+                    convert,
+                    r.immunization.map(|f| ImmunizationForecast {
+                        series_status: match f.series_status {
+                            types::SeriesStatus::NotComplete => SeriesStatus::NotComplete,
+                            types::SeriesStatus::Complete => SeriesStatus::Complete,
+                            types::SeriesStatus::Immune => SeriesStatus::Immune,
+                            types::SeriesStatus::Contraindicated => SeriesStatus::Contraindicated,
+                            types::SeriesStatus::AgedOut => SeriesStatus::AgedOut,
+                            types::SeriesStatus::NotRecommended => SeriesStatus::NotRecommended,
+                        },
+                        vaccine_group: f.vaccine_group,
+                        vaccine_group_cvx: f.vaccine_group_cvx,
+                        series: f.series,
+                        dose_number: f.dose_number,
+                        latest: f.latest,
+                        vaccines: f.vaccines,
+                        diseases: f.diseases,
+                    })
+                )
             })
             .collect(),
         doses: e
