@@ -11,7 +11,9 @@ BUILTIN_PLUGINS := fhir-r4:plugins/connectors/fhir-r4:hearth_connector_fhir_r4 f
   kidney:plugins/dashboards/kidney:hearth_dashboard_kidney lipids:plugins/dashboards/lipids:hearth_dashboard_lipids \
   growth:plugins/dashboards/growth:hearth_dashboard_growth \
   immunizations:plugins/rules/immunizations:hearth_rules_immunizations \
-  screenings:plugins/rules/screenings:hearth_rules_screenings
+  screenings:plugins/rules/screenings:hearth_rules_screenings \
+  llm-openai:plugins/llm/openai:hearth_llm_openai \
+  llm-ollama:plugins/llm/ollama:hearth_llm_ollama
 TEST_PLUGINS := test-misbehave:plugins/testing/misbehave:hearth_test_misbehave \
   test-legacy-r4:plugins/testing/legacy-r4:hearth_test_legacy_r4 \
   test-importer:plugins/testing/importer:hearth_test_importer \
@@ -24,7 +26,7 @@ NATIVE_EXCLUDE := --exclude hearth-test-misbehave --exclude hearth-test-legacy-r
   --exclude hearth-test-dashboard --exclude hearth-test-legacy-dashboard --exclude hearth-test-rules \
   --exclude hearth-test-llm
 # The wasm packages built for the plugins above.
-PLUGIN_CRATES := -p hearth-connector-fhir-r4 -p hearth-connector-fhir-dstu3 -p hearth-dashboard-diabetes -p hearth-dashboard-hypertension -p hearth-dashboard-kidney -p hearth-dashboard-lipids -p hearth-dashboard-growth -p hearth-rules-immunizations -p hearth-rules-screenings -p hearth-test-misbehave \
+PLUGIN_CRATES := -p hearth-connector-fhir-r4 -p hearth-connector-fhir-dstu3 -p hearth-dashboard-diabetes -p hearth-dashboard-hypertension -p hearth-dashboard-kidney -p hearth-dashboard-lipids -p hearth-dashboard-growth -p hearth-rules-immunizations -p hearth-rules-screenings -p hearth-llm-openai -p hearth-llm-ollama -p hearth-test-misbehave \
   -p hearth-test-legacy-r4 -p hearth-test-importer -p hearth-test-dashboard -p hearth-test-legacy-dashboard \
   -p hearth-test-rules -p hearth-test-llm
 

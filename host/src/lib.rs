@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod backup;
 pub mod catalog;
+pub mod chat;
 pub mod config;
 pub mod dashboards;
 pub mod db;

@@ -65,6 +65,7 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
         &join_url(public_url, "api/smart/callback"),
         policy.reach.clone(),
     )?;
+    let chat = crate::chat::Chat::new(db.clone(), records.clone(), plugins.clone(), cipher.clone());
     let sources = Arc::new(
         Sources::new(db, records.clone(), cipher, plugins.clone())
             .with_connections(
@@ -107,6 +108,7 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
     let dashboards =
         crate::dashboards::Dashboards::new(records.db().clone(), records.clone(), plugins.clone());
     Ok(AppState {
+        chat,
         removals,
         dashboards,
         recommendations: crate::recommendations::Recommendations::new(

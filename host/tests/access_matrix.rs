@@ -64,6 +64,10 @@ const EDIT_204: [u16; 6] = [401, 404, 403, 204, 204, 404];
 const EDIT_422: [u16; 6] = [401, 404, 403, 422, 422, 404];
 /// The callback carries no session: its single-use `state` is the credential.
 const SEE_OTHER: [u16; 6] = [303; 6];
+const READ_201: [u16; 6] = [401, 404, 201, 201, 201, 404];
+const READ_204: [u16; 6] = [401, 404, 204, 204, 204, 404];
+/// Allowed, and then refused because chat is off (no endpoint configured).
+const READ_409: [u16; 6] = [401, 404, 409, 409, 409, 404];
 const OWN: [u16; 6] = [401, 404, 403, 403, 200, 404];
 const OWN_201: [u16; 6] = [401, 404, 403, 403, 201, 404];
 const OWN_204: [u16; 6] = [401, 404, 403, 403, 204, 404];
@@ -180,6 +184,29 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
         "/api/profiles/{profile}/recommendations/{plugin}/{key}/dismissal",
         EDIT_204,
     ),
+    ("GET", "/api/chat", SIGNED_IN),
+    ("GET", "/api/profiles/{profile}/conversations", READ),
+    ("POST", "/api/profiles/{profile}/conversations", READ_201),
+    (
+        "GET",
+        "/api/profiles/{profile}/conversations/{conversation}",
+        READ,
+    ),
+    (
+        "DELETE",
+        "/api/profiles/{profile}/conversations/{conversation}",
+        READ_204,
+    ),
+    // Before an endpoint is configured below: chat is off.
+    (
+        "POST",
+        "/api/profiles/{profile}/conversations/{conversation}/messages",
+        READ_409,
+    ),
+    ("GET", "/api/admin/chat", ADMIN),
+    ("PUT", "/api/admin/chat", ADMIN),
+    // Last, so chat is off again.
+    ("DELETE", "/api/admin/chat", ADMIN_204),
     ("GET", "/api/profiles/{profile}/$immds-forecast", READ),
     ("POST", "/api/profiles/{profile}/$immds-forecast", READ),
     ("POST", "/api/profiles/{profile}/imports", EDIT_201),
@@ -366,6 +393,27 @@ impl World {
         job["id"].as_str().expect("job").to_string()
     }
 
+    /// A conversation of `role`'s user about the profile, or, for those who
+    /// cannot hold one there, the owner's (which they must not reach).
+    async fn conversation_of(&self, role: Role) -> String {
+        let path = format!("/api/profiles/{}/conversations", self.profile);
+        let body = json!({});
+        let (status, made) = call(
+            self.client(role),
+            &self.host.base,
+            Method::POST,
+            &path,
+            Some(&body),
+        )
+        .await;
+        let made = if status == 201 {
+            made
+        } else {
+            self.owner_creates("/conversations", &body).await
+        };
+        made["id"].as_str().expect("conversation id").to_string()
+    }
+
     /// A new member created by the administrator; returns their id.
     async fn new_member(&self) -> (String, String) {
         let name = self.unique("extra");
@@ -447,6 +495,38 @@ impl World {
                 | "/api/family" | "/api/admin/backup",
             ) => (route.into(), none),
             ("POST", "/api/admin/catalog/reload") => (route.into(), none),
+            ("GET" | "DELETE", "/api/chat" | "/api/admin/chat") => (route.into(), none),
+            ("PUT", "/api/admin/chat") => (
+                route.into(),
+                (
+                    // A port nothing listens on: configuring sends nothing.
+                    Some(
+                        json!({"adapter": "llm-openai", "endpoint": "http://127.0.0.1:9/v1", "model": "m"}),
+                    ),
+                    None,
+                ),
+            ),
+            ("GET", "/api/profiles/{profile}/conversations") => {
+                (format!("/api/profiles/{p}/conversations"), none)
+            }
+            ("POST", "/api/profiles/{profile}/conversations") => (
+                format!("/api/profiles/{p}/conversations"),
+                (Some(json!({"title": "Labs"})), None),
+            ),
+            ("GET" | "DELETE", "/api/profiles/{profile}/conversations/{conversation}") => (
+                format!(
+                    "/api/profiles/{p}/conversations/{}",
+                    self.conversation_of(role).await
+                ),
+                none,
+            ),
+            ("POST", "/api/profiles/{profile}/conversations/{conversation}/messages") => (
+                format!(
+                    "/api/profiles/{p}/conversations/{}/messages",
+                    self.conversation_of(role).await
+                ),
+                (Some(json!({"question": "What is my latest HbA1c?"})), None),
+            ),
             ("POST", "/api/setup") => (
                 route.into(),
                 (

@@ -20,8 +20,8 @@ async fn serves_health_with_settings_from_the_environment() {
     let _ = child.wait();
     assert_eq!(body["status"], "ok");
     assert_eq!(
-        body["plugins"], 9,
-        "the R4 and DSTU3 connectors, five condition dashboards, the immunization forecaster and the screenings"
+        body["plugins"], 11,
+        "the R4 and DSTU3 connectors, five condition dashboards, the immunization forecaster, the screenings and the two chat adapters"
     );
     assert!(data.path().join("hearth.db").exists());
     assert!(data.path().join("keys/token.key").exists());

@@ -23,6 +23,7 @@ const LAYERS: &[&[&str]] = &[
         "backup",
         "dashboards",
         "recommendations",
+        "chat",
     ],
     &["smart"],
     &["sources"],

@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 use hearth_host::auth::ProfileScope;
 use hearth_host::config::PluginLimits;
 use hearth_host::plugins::importer::Document;
-use hearth_host::plugins::llm::{LlmCall, Message, Role};
+use hearth_host::plugins::llm::{LlmCall, Message, Question, Role};
 use hearth_host::plugins::ports::{Intake, SinkError, Taken};
 use hearth_host::plugins::runtime::call::PluginFailure;
 use hearth_host::records::reader::ProfileReader;
@@ -166,12 +166,10 @@ async fn misbehave_everywhere(
         .evaluate_rules(&get("test-rules"), "2026-12-05", settings, records.clone())
         .await;
     failures.push(("rules", rules.expect_err("stopped")));
-    let question = vec![Message {
-        role: Role::User,
-        content: misbehaviour.into(),
-    }];
+    let question = ask(misbehaviour);
     let call = LlmCall {
         records,
+        tools: None,
         model: None,
         on_text: None,
     };
@@ -366,12 +364,10 @@ async fn plugins_read_only_the_profile_their_call_is_for() {
     let answer = plugins
         .answer(
             &plugins.get("test-llm").expect("loaded"),
-            vec![Message {
-                role: Role::User,
-                content: "Asthma".into(),
-            }],
+            ask("Asthma"),
             LlmCall {
                 records: mine,
+                tools: None,
                 model: None,
                 on_text: Some({
                     let written = written.clone();
@@ -381,7 +377,10 @@ async fn plugins_read_only_the_profile_their_call_is_for() {
         )
         .await
         .expect("answered");
-    let mut cited = answer.cited.clone();
+    let mut cited = answer
+        .cited
+        .clone()
+        .expect("a first-world adapter names what it cites");
     cited.sort();
     assert_eq!(cited, ["Condition/ann-asthma"]);
     assert_eq!(
@@ -398,12 +397,10 @@ async fn an_llm_adapter_reaches_no_model_until_one_is_configured() {
     let failure = plugins
         .answer(
             &plugins.get("test-llm").expect("loaded"),
-            vec![Message {
-                role: Role::User,
-                content: "model".into(),
-            }],
+            ask("model"),
             LlmCall {
                 records: reader(&host, host.owner_scope(&host.profile).await),
+                tools: None,
                 model: None,
                 on_text: None,
             },
@@ -618,4 +615,17 @@ async fn a_document_an_importer_converts_is_stored_as_an_upload_is() {
         problem["type"], "urn:hearth:problem:plugin-crashed",
         "{problem}"
     );
+}
+
+/// A question of one message, for the first-world test adapter.
+fn ask(text: &str) -> Question {
+    Question {
+        conversation: vec![Message {
+            role: Role::User,
+            content: text.into(),
+        }],
+        model: "none".into(),
+        offer_tools: false,
+        today: "2026-12-05".into(),
+    }
 }

@@ -129,8 +129,8 @@ async fn components_are_precompiled_once_and_damaged_cache_is_rebuilt() {
         .collect();
     assert_eq!(
         all.len(),
-        9,
-        "one per component (R4, DSTU3, the five dashboards, the forecaster and the screenings): {all:?}"
+        11,
+        "one per component (R4, DSTU3, the five dashboards, the forecaster, the screenings and the two chat adapters): {all:?}"
     );
     let r4_sha = first.get("fhir-r4").unwrap().sha256.clone();
     let cached: Vec<_> = all

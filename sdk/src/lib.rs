@@ -98,15 +98,14 @@ pub mod bindings {
         });
     }
 
-    /// `hearth:llm@0.1.0`.
+    /// `hearth:llm@0.2.0`.
     pub mod llm {
         wit_bindgen::generate!({
-            path: "../wit/llm/0.1.0",
+            path: "../wit/llm/0.2.0",
             world: "hearth:llm/llm",
             with: {
                 "hearth:common/types@0.1.0": crate::bindings::common::hearth::common::types,
                 "hearth:common/log@0.1.0": crate::bindings::common::hearth::common::log,
-                "hearth:common/records@0.1.0": crate::bindings::common::hearth::common::records,
             },
             generate_all,
             pub_export_macro: true,
@@ -154,12 +153,14 @@ pub mod rules {
 }
 
 /// What an llm adapter needs: implement [`llm::Llm`], export with [`llm::export_llm!`].
+/// The model is reached with [`llm::model::post`] and read with [`llm::model::next`];
+/// the records with [`llm::tools`].
 pub mod llm {
     pub use crate::bindings::llm::export_llm;
     pub use crate::bindings::llm::exports::hearth::llm::plugin::Guest as Llm;
-    pub use crate::bindings::llm::hearth::llm::model::send;
     pub use crate::bindings::llm::hearth::llm::reply::write;
     pub use crate::bindings::llm::hearth::llm::types::*;
+    pub use crate::bindings::llm::hearth::llm::{model, tools};
 }
 
 impl PluginError {

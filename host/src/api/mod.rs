@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod catalog;
+mod chat;
 mod connect;
 mod dashboards;
 mod data;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub dashboards: crate::dashboards::Dashboards,
     /// What the rules plugins say is due, per profile.
     pub recommendations: crate::recommendations::Recommendations,
+    /// Chat with one's records.
+    pub chat: crate::chat::Chat,
     /// Plugin host.
     pub plugins: Arc<Plugins>,
     /// Whether session cookies are marked `Secure` (configured, or Hearth is reached over https).
@@ -146,6 +149,7 @@ fn routes() -> Routes {
     let r = views::routes(r);
     let r = dashboards::routes(r);
     let r = recommendations::routes(r);
+    let r = chat::routes(r);
     openapi::routes(r)
 }
 
@@ -326,7 +330,8 @@ impl Problem {
     }
 
     /// The body this problem is sent as.
-    fn body(self) -> ProblemBody {
+    /// The problem document.
+    pub fn body(self) -> ProblemBody {
         let e = self.extensions.map(|e| *e).unwrap_or_default();
         ProblemBody {
             kind: format!("urn:hearth:problem:{}", self.kind),

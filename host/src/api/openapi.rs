@@ -54,6 +54,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
         (name = "manual", description = "Records typed in by hand, notes and attachments"),
         (name = "data", description = "A profile's sources and records"),
         (name = "dashboards", description = "Condition dashboards: which apply, drawing them, choices and layout"),
+        (name = "chat", description = "Asking about one's records: the model endpoint (administrators), conversations, streamed and checked answers"),
         (name = "recommendations", description = "What is due: immunization forecasts and screenings, set aside with why, and the ImmDS forecast as FHIR"),
     ),
     modifiers(&Conventions)
@@ -72,7 +73,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// Each module's description.
-fn parts() -> [utoipa::openapi::OpenApi; 15] {
+fn parts() -> [utoipa::openapi::OpenApi; 16] {
     [
         super::account::Doc::openapi(),
         super::admin::Doc::openapi(),
@@ -88,6 +89,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 15] {
         super::views::Doc::openapi(),
         super::dashboards::Doc::openapi(),
         super::recommendations::Doc::openapi(),
+        super::chat::Doc::openapi(),
         Doc::openapi(),
     ]
 }

@@ -93,7 +93,7 @@ enum KindPre {
     Importer(importer::ImporterPre<CallState>),
     Dashboard(dashboard::DashboardPre),
     Rules(rules::RulesPre),
-    Llm(llm::LlmPre<CallState>),
+    Llm(llm::LlmPre),
 }
 
 /// A package that could not be loaded, and why.
@@ -355,7 +355,9 @@ impl Plugins {
             Kind::Rules => {
                 KindPre::Rules(rules::RulesPre::new(world.version, instance_pre).map_err(exports)?)
             }
-            Kind::Llm => KindPre::Llm(llm::LlmPre::new(instance_pre).map_err(exports)?),
+            Kind::Llm => {
+                KindPre::Llm(llm::LlmPre::new(world.version, instance_pre).map_err(exports)?)
+            }
         };
         let limits = manifest.limits.apply(&PluginLimits {
             timeout: kind_timeout(world.kind, self.limits.timeout),
@@ -405,7 +407,7 @@ impl Plugins {
                 KindPre::Importer(pre) => call_info!(pre, &mut store, hearth_importer_plugin),
                 KindPre::Dashboard(pre) => pre.info(&mut store).await,
                 KindPre::Rules(pre) => pre.info(&mut store).await,
-                KindPre::Llm(pre) => call_info!(pre, &mut store, hearth_llm_plugin),
+                KindPre::Llm(pre) => pre.info(&mut store).await,
             }
         })
         .await;

@@ -110,6 +110,9 @@ pub enum ReadError {
     /// The query is not one the store answers (the plugin's mistake).
     #[error("{0}")]
     Invalid(String),
+    /// The record asked for is not there (or not the profile's).
+    #[error("{0}")]
+    NotFound(String),
     /// The store failed.
     #[error("{0}")]
     Failed(String),
@@ -130,20 +133,85 @@ pub trait RecordsReader: Send + Sync {
     fn view(&self, query: ViewQuery) -> BoxFuture<'_, Result<ViewTable, ReadError>>;
 }
 
+/// A model reply's body, as its bytes arrive.
+pub type ModelBody = futures_util::stream::BoxStream<'static, Result<bytes::Bytes, ModelError>>;
+
 /// The model endpoint an administrator configured, for llm adapters. The
 /// host owns the transport, so a plugin reaches only this endpoint.
 pub trait ModelEndpoint: Send + Sync {
-    /// Send one request body and return the response body.
-    fn send(&self, body: String) -> BoxFuture<'_, Result<String, ModelError>>;
+    /// Post `body` to `path` under the endpoint (relative; empty for the
+    /// endpoint itself) and start reading a successful reply.
+    fn post(&self, path: String, body: String) -> BoxFuture<'_, Result<ModelBody, ModelError>>;
 }
 
 /// Why a model request failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ModelError {
+    /// The path is not one under the endpoint.
+    #[error("{0}")]
+    Invalid(String),
     /// The endpoint refused the credentials.
     #[error("the model endpoint refused the credentials: {0}")]
     Unauthorized(String),
+    /// The endpoint asked to slow down.
+    #[error("the model endpoint asked to slow down: {0}")]
+    RateLimited(String),
     /// The endpoint failed, timed out or answered something unusable.
     #[error("the model endpoint failed: {0}")]
     Upstream(String),
+}
+
+/// A search the model's tools ask for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ToolSearch {
+    /// Words to look for.
+    pub query: String,
+    /// Resource types to look in; all when empty.
+    pub types: Vec<String>,
+    /// Earliest date, inclusive.
+    pub since: Option<String>,
+    /// Latest date, inclusive.
+    pub until: Option<String>,
+    /// Most hits wanted.
+    pub limit: Option<u32>,
+}
+
+/// One record a tool search found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolHit {
+    /// Its label in this answer (`R3`).
+    pub label: String,
+    /// `Type/id`.
+    pub id: String,
+    /// Its resource type.
+    pub resource_type: String,
+    /// Its date, when it has one.
+    pub date: Option<String>,
+    /// One line naming it.
+    pub title: String,
+}
+
+/// A view's output with the label of the record behind each row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LabelledTable {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// Each row as a JSON array in column order.
+    pub rows: Vec<String>,
+    /// The label of each row's record.
+    pub labels: Vec<String>,
+    /// Whether rows past the limit were left out.
+    pub truncated: bool,
+}
+
+/// What an llm adapter's model may look at: one profile's records, each
+/// handed out under a label the answer cites. The domain builds it for one
+/// answer; no method can name another profile.
+pub trait ChatTools: Send + Sync {
+    /// Records matching a search, best first.
+    fn search(&self, query: ToolSearch) -> BoxFuture<'_, Result<Vec<ToolHit>, ReadError>>;
+    /// One record as a text summary, by label or `Type/id`.
+    fn read<'a>(&'a self, label: &'a str) -> BoxFuture<'a, Result<String, ReadError>>;
+    /// A view, each row labelled with its record.
+    fn view(&self, query: ViewQuery) -> BoxFuture<'_, Result<LabelledTable, ReadError>>;
 }

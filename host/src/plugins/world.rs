@@ -62,7 +62,7 @@ pub const SUPPORTED: &[(Kind, &[Version])] = &[
         &[Version::new(0, 1, 0), Version::new(0, 2, 0)],
     ),
     (Kind::Rules, &[Version::new(0, 1, 0), Version::new(0, 2, 0)]),
-    (Kind::Llm, &[Version::new(0, 1, 0)]),
+    (Kind::Llm, &[Version::new(0, 1, 0), Version::new(0, 2, 0)]),
 ];
 
 /// The released versions of `kind`'s world this host runs, oldest first.

@@ -15,6 +15,7 @@ pub mod manual;
 pub mod person;
 pub mod provenance;
 pub mod reader;
+pub mod retrieval;
 pub mod schema;
 pub mod search;
 pub mod staging;

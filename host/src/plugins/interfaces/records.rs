@@ -69,9 +69,10 @@ pub(super) fn denied() -> PluginError {
     )
 }
 
-pub(super) fn read_error(e: ReadError) -> PluginError {
+pub(crate) fn read_error(e: ReadError) -> PluginError {
     match e {
         ReadError::Invalid(m) => error(ErrorKind::InvalidInput, m),
+        ReadError::NotFound(m) => error(ErrorKind::NotFound, m),
         ReadError::Failed(m) => PluginError {
             kind: ErrorKind::Internal,
             message: format!("the host could not read the records: {m}"),

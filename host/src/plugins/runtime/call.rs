@@ -35,6 +35,12 @@ pub struct CallState {
     pub reply: Option<ReplyState>,
     /// The configured model endpoint, for llm calls when one is configured.
     pub model: Option<std::sync::Arc<dyn ModelEndpoint>>,
+    /// The model reply being read, for llm calls.
+    pub model_body: Option<crate::plugins::ports::ModelBody>,
+    /// Bytes of the model reply received but not yet handed over.
+    pub model_pending: Option<bytes::Bytes>,
+    /// The chat tools, for llm calls of the 0.2 world.
+    pub tools: Option<crate::plugins::llm::ToolsAccess>,
     /// Log lines the plugin has written in this call.
     pub log_lines: u32,
 }
@@ -289,6 +295,9 @@ impl CallState {
             records: None,
             reply: None,
             model: None,
+            model_body: None,
+            model_pending: None,
+            tools: None,
             log_lines: 0,
         }
     }

@@ -3,7 +3,27 @@
 //! a text search for the question finds. A question naming a misbehaviour
 //! gets it; `flood` writes the reply without end.
 
-use hearth_plugin_sdk::llm::{Llm, LlmInfo, Message, Response, export_llm, send, write};
+//!
+//! Built against `hearth:llm@0.1.0`, the first llm world, so the host's 0.1
+//! adapter stays tested (the SDK builds against the newest).
+
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../../wit/llm/0.1.0",
+        world: "hearth:llm/llm",
+        with: {
+            "hearth:common/types@0.1.0": hearth_plugin_sdk::bindings::common::hearth::common::types,
+            "hearth:common/log@0.1.0": hearth_plugin_sdk::bindings::common::hearth::common::log,
+            "hearth:common/records@0.1.0": hearth_plugin_sdk::bindings::common::hearth::common::records,
+        },
+        generate_all,
+    });
+}
+
+use bindings::exports::hearth::llm::plugin::Guest as Llm;
+use bindings::hearth::llm::model::send;
+use bindings::hearth::llm::reply::write;
+use bindings::hearth::llm::types::{LlmInfo, Message, Response};
 use hearth_plugin_sdk::{PluginError, records};
 
 struct TestLlm;
@@ -59,4 +79,4 @@ impl Llm for TestLlm {
     }
 }
 
-export_llm!(TestLlm);
+bindings::export!(TestLlm with_types_in bindings);
