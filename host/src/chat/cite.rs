@@ -55,6 +55,9 @@ pub struct Checked {
     pub claims: Vec<Claim>,
     /// Whether the answer says the records do not hold the answer.
     pub abstained: bool,
+    /// Every record the answer was shown, by label.
+    #[serde(default)]
+    pub shown: Vec<Citation>,
 }
 
 impl Checked {
@@ -141,6 +144,13 @@ pub fn check(text: &str, context: &Context) -> Checked {
         citations,
         claims,
         abstained,
+        shown: shown
+            .iter()
+            .map(|s| Citation {
+                label: s.label.clone(),
+                record: Some(s.id.clone()),
+            })
+            .collect(),
     }
 }
 

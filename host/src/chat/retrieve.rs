@@ -148,6 +148,22 @@ const STOPWORDS: &[&str] = &[
     "would",
     "could",
     "again",
+    "function",
+    "total",
+];
+
+/// What people call something in several words, and the words records use for it.
+const PHRASES: &[(&str, &[&str])] = &[
+    ("high blood pressure", &["hypertens", "blood pressure"]),
+    ("blood pressure", &["blood pressure"]),
+    ("blood sugar", &["glucose"]),
+    ("high cholesterol", &["hyperlipid", "cholesterol"]),
+    ("heart attack", &["myocardial infarction"]),
+    ("white blood cell", &["leukocyte"]),
+    ("white cell", &["leukocyte"]),
+    ("red blood cell", &["erythrocyte"]),
+    ("heart rate", &["heart rate"]),
+    ("kidney function", &["glomerular filtration", "creatinine"]),
 ];
 
 /// Words that ask for a kind of record, and the resource types they mean.
@@ -272,6 +288,11 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("diabetic", &["diabet"]),
     ("asthma", &["asthma"]),
     ("oxygen", &["oxygen saturation"]),
+    ("shingles", &["zoster"]),
+    ("mammogram", &["mammograph"]),
+    ("mammograms", &["mammograph"]),
+    ("hypertension", &["hypertens"]),
+    ("stroke", &["stroke", "cerebrovascular"]),
 ];
 
 /// A question, understood.
@@ -293,9 +314,22 @@ pub fn understand(query: &str) -> Understood {
         .filter(|w| !w.is_empty())
         .collect();
     let mut seen = std::collections::HashSet::new();
+    let mut skip = 0;
     for (i, word) in words.iter().enumerate() {
-        // "blood pressure": one subject, said in two words.
-        if *word == "blood" && words.get(i + 1) == Some(&"pressure") {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        // Subjects said in several words ("high blood pressure").
+        if let Some((phrase, alts)) = PHRASES.iter().find(|(p, _)| {
+            let parts: Vec<&str> = p.split(' ').collect();
+            words.get(i..i + parts.len()) == Some(&parts[..])
+        }) {
+            skip = phrase.split(' ').count() - 1;
+            let alternatives: Vec<String> = alts.iter().map(|a| (*a).to_string()).collect();
+            if seen.insert(alternatives.clone()) {
+                out.groups.push(alternatives);
+            }
             continue;
         }
         if let Some((_, types)) = TYPE_WORDS.iter().find(|(ws, _)| ws.contains(word)) {
@@ -306,14 +340,15 @@ pub fn understand(query: &str) -> Understood {
             }
             continue;
         }
-        if STOPWORDS.contains(word) || word.chars().all(|c| c.is_ascii_digit()) {
+        // A letter alone (`vitamin d`) would match every word it begins.
+        if STOPWORDS.contains(word)
+            || word.chars().count() < 2
+            || word.chars().all(|c| c.is_ascii_digit())
+        {
             continue;
         }
         let alternatives: Vec<String> = match SYNONYMS.iter().find(|(w, _)| w == word) {
             Some((_, alts)) => alts.iter().map(|a| (*a).to_string()).collect(),
-            None if *word == "pressure" && i > 0 && words[i - 1] == "blood" => {
-                vec!["blood pressure".to_string()]
-            }
             None => vec![stem(word).to_string()],
         };
         if seen.insert(alternatives.clone()) {
@@ -448,6 +483,14 @@ mod tests {
         assert_eq!(u.types, ["MedicationRequest", "MedicationStatement"]);
         let u = understand("How has my blood pressure changed since 2020?");
         assert_eq!(u.groups, vec![vec!["blood pressure".to_string()]]);
+        let u = understand("When was I diagnosed with high blood pressure?");
+        assert_eq!(
+            u.groups,
+            vec![vec!["hypertens".to_string(), "blood pressure".to_string()]]
+        );
+        assert_eq!(u.types, ["Condition"]);
+        let u = understand("What is my vitamin D level?");
+        assert_eq!(u.groups, vec![vec!["vitamin".to_string()]]);
         let u = understand("When was my last flu shot?");
         assert_eq!(u.groups, vec![vec!["influenza".to_string()]]);
         assert_eq!(u.types, ["Immunization"]);
