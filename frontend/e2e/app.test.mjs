@@ -5,6 +5,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -404,6 +405,115 @@ describe("Hearth in a browser", () => {
     await assertNoSideways(p);
     await shot("phone-recommendations", p);
     await phone.close();
+  });
+
+  step_("asks the records a question: the answer streams in, cites its record, and the citation opens it", async () => {
+    const model = await startFakeModel();
+    try {
+      const chatPage = `${host.base}/profiles/${await profileId()}/chat`;
+      // Off until an administrator chooses a model; the page says so and leads there.
+      await nav("Ask your records").click();
+      await page.getByRole("heading", { level: 1, name: "Ask your records" }).waitFor();
+      await page.getByText("Chat is off", { exact: true }).waitFor();
+      assert.equal(await page.getByRole("link", { name: "Set up chat" }).getAttribute("href"), "/admin/chat");
+      await shot("chat-off");
+      // Configured through the API, as the administrator: a model on this machine.
+      const csrf = (await context.cookies()).find((c) => c.name === "hearth_csrf")?.value ?? "";
+      const put = await page.request.put(`${host.base}/api/admin/chat`, {
+        headers: { "X-CSRF-Token": csrf },
+        data: { adapter: "llm-openai", endpoint: `${model.base}/v1`, model: "fake", offer_tools: false },
+      });
+      assert.equal(put.status(), 200, await put.text());
+      // The settings page shows it, without the key, and says questions stay on this machine.
+      await page.goto(`${host.base}/admin/chat`);
+      await page.getByRole("heading", { level: 1, name: "Chat settings" }).waitFor();
+      assert.equal(await page.getByLabel(field("Endpoint address")).inputValue(), `${model.base}/v1`);
+      assert.equal(await page.getByLabel(field("Model")).inputValue(), "fake");
+      await page.getByText(`${new URL(model.base).host} is this machine: questions and records stay here.`).waitFor();
+      await checkA11y("the chat settings");
+      await shot("chat-settings");
+
+      await page.goto(chatPage);
+      await page.getByRole("heading", { level: 1, name: "Ask your records" }).waitFor();
+      await page.getByText(/^Answers are computed on this machine by the model fake \(OpenAI-compatible chat\)/).waitFor();
+      assert.ok(await nav("Ask your records").getAttribute("aria-current"), "the navigation shows where we are");
+      await page.getByLabel("Your question").fill("What is my latest HbA1c?");
+      await page.getByLabel("Your question").press("Enter");
+      // Text shows while the answer is still being written.
+      const streaming = page.getByTestId("answer-streaming-text");
+      await page.waitForFunction(() => (document.querySelector('[data-testid="answer-streaming-text"]')?.textContent ?? "").length > 0);
+      const partial = (await streaming.textContent()) ?? "";
+      assert.equal(await page.getByTestId("answer").count(), 0, "no finished answer yet");
+      await shot("chat-streaming");
+      // The model was shown the records found for the question, labelled; it answered from the first.
+      const asked = model.requests[0];
+      assert.equal(asked.model, "fake");
+      assert.equal(asked.stream, true);
+      assert.equal(asked.messages.at(-1).content, "What is my latest HbA1c?");
+      assert.ok(model.answer, `the prompt listed labelled records: ${JSON.stringify(asked.messages[0]?.content).slice(0, 400)}`);
+      assert.ok(model.answer.text.startsWith(partial), `"${partial}" is the start of the answer`);
+      assert.ok(partial.length < model.answer.text.length, "part of the answer was shown before the rest");
+
+      // Done: the checked answer, its citation a link to the record it cites.
+      const answer = page.getByTestId("answer");
+      await answer.waitFor({ timeout: 30_000 });
+      assert.equal(await page.getByTestId("answer-streaming").count(), 0);
+      const text = await answer.innerText();
+      assert.ok(text.includes(model.answer.value), `the answer says ${model.answer.value}: ${text}`);
+      await answer.getByText("Checked: each number is in the record it cites.").waitFor();
+      assert.equal(await answer.getByTestId("claim-note").count(), 0, "nothing in it is marked unsupported");
+      const [type, id] = model.answer.record.split("/");
+      const cite = answer.getByRole("link", { name: new RegExp(`^${model.answer.label}\\b`) });
+      assert.equal(await cite.getAttribute("href"), `/profiles/${await profileId()}/records/${type}/${encodeURIComponent(id)}`);
+      // Kept: listed under its question.
+      await page
+        .getByRole("region", { name: "Conversations" })
+        .getByRole("link", { name: /What is my latest HbA1c\?/ })
+        .waitFor();
+      await checkA11y("a chat answer");
+      await shot("chat-answer");
+      await cite.click();
+      await page.waitForURL((u) => u.pathname.endsWith(`/records/${type}/${encodeURIComponent(id)}`));
+      await page.getByRole("heading", { name: "Where this came from" }).waitFor();
+      await shot("chat-cited-record");
+
+      // A number the cited record does not hold is marked, and said in words.
+      await page.goBack();
+      await answer.waitFor();
+      await page.getByLabel("Your question").fill("What was my HbA1c before that?");
+      await page.getByRole("button", { name: "Ask", exact: true }).click();
+      const second = page.getByTestId("answer").nth(1);
+      await second.waitFor({ timeout: 30_000 });
+      await second.getByTestId("claim-note").waitFor();
+      assert.equal(await second.getByTestId("claim-note").innerText(), "Not backed by your records: 99.9 is not in the record it cites.");
+      await second.getByText(/^1 statement is not backed by the records it cites/).waitFor();
+      assert.equal(model.requests.length, 2, "one request to the model for each question");
+      assert.ok(
+        model.requests[1].messages.some((m) => m.role === "assistant" && m.content === model.answer.text),
+        "the earlier answer went along with the second question",
+      );
+      await checkA11y("a chat answer with a statement the records do not back");
+      await shot("chat-unsupported");
+      // A question no record matches: the answer says so, and cites nothing.
+      await page.getByLabel("Your question").fill("And what was it before?");
+      await page.getByRole("button", { name: "Ask", exact: true }).click();
+      const third = page.getByTestId("answer").nth(2);
+      await third.waitFor({ timeout: 30_000 });
+      await third.getByText("Not in your records", { exact: true }).waitFor();
+      assert.equal(await third.getByRole("link").count(), 0, "an abstained answer cites nothing");
+      await shot("chat-abstained");
+
+      // At phone width, the conversation and its answers fit.
+      const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, storageState: await context.storageState() });
+      const p = await phone.newPage();
+      await p.goto(page.url());
+      await p.getByTestId("answer").nth(2).waitFor();
+      await assertNoSideways(p);
+      await shot("phone-chat", p);
+      await phone.close();
+    } finally {
+      await model.stop();
+    }
   });
 
   step_("a Fasten dashboard file is imported, says what it left out, and draws its chart from the records", async () => {
@@ -979,4 +1089,57 @@ function minimalPdf() {
   pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`;
   pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(pdf, "latin1");
+}
+
+/**
+ * A tiny OpenAI-compatible model on 127.0.0.1: it answers each chat completion
+ * with a few streamed pieces, slowly enough to watch, citing the first record
+ * the host listed in its instructions ("[R1] Type/id, date: …; value 7.2 %; …")
+ * and the value written there, so the answer is one the records back.
+ */
+async function startFakeModel() {
+  const requests = [];
+  const state = { requests, answer: null };
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", async () => {
+      if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+        res.writeHead(404, { "Content-Type": "application/json" }).end('{"error":{"message":"not here"}}');
+        return;
+      }
+      const asked = JSON.parse(body);
+      requests.push(asked);
+      const prompt = asked.messages.map((m) => m.content ?? "").join("\n");
+      const line = /^\[(R\d+)\] ([A-Za-z]+\/[A-Za-z0-9.-]+)(?:, (\S+))?: (.*)$/m.exec(prompt);
+      let pieces;
+      if (line) {
+        const [, label, record, date, rest] = line;
+        const value = /(?:^|; )value ([^;]+?)(?:;|\.$|$)/.exec(rest)?.[1]?.trim() ?? date ?? "";
+        if (/\bbefore\b/i.test(asked.messages.at(-1)?.content ?? "")) {
+          // A number no record holds: the host marks it.
+          pieces = ["Before that ", "it was 99.9 % ", `[${label}].`];
+        } else {
+          pieces = ["The latest ", "result in ", "your records ", `is ${value} `, `[${label}].`];
+          state.answer = { label, record, value, text: pieces.join("") };
+        }
+      } else {
+        pieces = ["That is not ", "in your records."];
+      }
+      res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+      for (const content of pieces) {
+        res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`);
+        await new Promise((r) => setTimeout(r, 600));
+      }
+      res.end("data: [DONE]\n\n");
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  state.base = `http://127.0.0.1:${server.address().port}`;
+  state.stop = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
 }

@@ -26,6 +26,8 @@ const LabTest = lazy(() => import("./pages/LabTest"));
 const Dashboards = lazy(() => import("./pages/Dashboards"));
 const Dashboard = lazy(() => import("./pages/Dashboard"));
 const Recommendations = lazy(() => import("./pages/Recommendations"));
+const Chat = lazy(() => import("./pages/Chat"));
+const ChatSettings = lazy(() => import("./pages/ChatSettings"));
 const AddRecord = lazy(() => import("./pages/AddRecord"));
 const Upload = lazy(() => import("./pages/Upload"));
 const Jobs = lazy(() => import("./pages/Jobs"));
@@ -136,6 +138,7 @@ function Gate() {
                 <Route path="dashboards" element={<Dashboards />} />
                 <Route path="dashboards/:dashboard" element={<Dashboard />} />
                 <Route path="recommendations" element={<Recommendations />} />
+                <Route path="chat" element={<Chat />} />
                 <Route path="add" element={<AddRecord />} />
                 <Route path="add/:type" element={<AddRecord />} />
                 <Route path="upload" element={<Upload />} />
@@ -148,6 +151,7 @@ function Gate() {
               <Route path="/settings" element={<Settings />} />
               <Route path="/admin/users" element={<Users />} />
               <Route path="/admin/audit" element={<Audit />} />
+              <Route path="/admin/chat" element={<ChatSettings />} />
               <Route path="*" element={<NotFound />} />
             </Routes>
           </Suspense>

@@ -26,3 +26,7 @@ class NoResize {
 }
 globalThis.ResizeObserver ??= NoResize as unknown as typeof ResizeObserver;
 Element.prototype.scrollIntoView ??= () => {};
+// Nor the font loading API (Mantine's autosizing textarea listens to it).
+if (!("fonts" in document)) {
+  Object.defineProperty(document, "fonts", { value: { addEventListener: () => {}, removeEventListener: () => {}, ready: Promise.resolve() } });
+}

@@ -71,6 +71,12 @@ pub struct Config {
     /// a TOML array; default none, so those headers are ignored and nobody can
     /// claim another address to dodge sign-in throttling).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A GGUF model file to serve on loopback for chat (`local_model`, default
+    /// none), e.g. SmolLM2-135M-Instruct (`make local-model` fetches it).
+    pub local_model: Option<PathBuf>,
+    /// Where the local model listens (`local_model_listen`, default
+    /// `127.0.0.1:8089`; a loopback address only: it has no sign-in).
+    pub local_model_listen: SocketAddr,
 }
 
 /// Hearth's registration with one platform's authorization servers.
@@ -182,6 +188,8 @@ const KEYS: &[&str] = &[
     "max_connections",
     "request_timeout_secs",
     "trusted_proxies",
+    "local_model",
+    "local_model_listen",
 ];
 
 /// One raw value and where it came from.
@@ -437,7 +445,29 @@ impl Config {
             Some(r) => parse_networks("trusted_proxies", r)?,
             None => Vec::new(),
         };
+        let local_model = match take("local_model") {
+            Some(r) => Some(parse_path("local_model", r)?),
+            None => None,
+        };
+        let local_model_listen = match take("local_model_listen") {
+            Some(r) => match r.value.trim().parse::<SocketAddr>() {
+                Ok(a) if a.ip().is_loopback() => a,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        key: "local_model_listen",
+                        origin: r.origin,
+                        reason: format!(
+                            "{:?} is not a loopback address and port (the model answers anyone who reaches it)",
+                            r.value
+                        ),
+                    });
+                }
+            },
+            None => SocketAddr::from(([127, 0, 0, 1], 8089)),
+        };
         Ok(Config {
+            local_model,
+            local_model_listen,
             connections,
             trusted_proxies,
             public_url,
@@ -651,6 +681,14 @@ mod tests {
         .unwrap();
         assert_eq!(c.trusted_proxies.len(), 2);
         assert!(Config::defaults().trusted_proxies.is_empty());
+        assert_eq!(Config::defaults().local_model, None);
+        assert_eq!(
+            Config::defaults().local_model_listen.to_string(),
+            "127.0.0.1:8089"
+        );
+        let open = Config::load(None, env(&[("HEARTH_LOCAL_MODEL_LISTEN", "0.0.0.0:8089")]))
+            .expect_err("not loopback");
+        assert!(open.to_string().contains("local_model_listen"), "{open}");
         let err = Config::load(
             None,
             env(&[("HEARTH_TRUSTED_PROXIES", "10.0.0.1,proxy.lan")]),

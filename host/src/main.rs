@@ -96,6 +96,9 @@ enum Command {
     /// Print the API's OpenAPI 3.1 description (JSON) to stdout.
     Openapi,
     /// Write one generated patient as a FHIR collection Bundle.
+    /// A language model run on this machine for chat.
+    #[command(subcommand)]
+    Model(ModelCommand),
     Generate {
         /// Generator seed.
         #[arg(long, default_value_t = 1)]
@@ -123,6 +126,33 @@ enum CatalogCommand {
         /// by default the import is merged into what is installed.
         #[arg(long)]
         replace: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Serve a GGUF model (llama architecture, ChatML template, e.g.
+    /// SmolLM2-135M-Instruct) on loopback as an OpenAI-compatible chat endpoint
+    /// (`POST /v1/chat/completions`). `hearth serve` does this itself when
+    /// `local_model` is set.
+    Serve {
+        /// The model file.
+        #[arg(long)]
+        model: PathBuf,
+        /// Loopback address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8089")]
+        listen: std::net::SocketAddr,
+    },
+    /// Answer one question with the model, as a check that it loads and writes.
+    Ask {
+        /// The model file.
+        #[arg(long)]
+        model: PathBuf,
+        /// The question.
+        question: String,
+        /// Most tokens to write.
+        #[arg(long, default_value_t = 128)]
+        max_tokens: usize,
     },
 }
 
@@ -267,6 +297,60 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => {
             println!("{}", hearth_host::api::openapi::document_json());
+            Ok(())
+        }
+        Command::Model(ModelCommand::Serve { model, listen }) => {
+            init_logging("info");
+            anyhow::ensure!(
+                listen.ip().is_loopback(),
+                "{listen} is not a loopback address: the model answers anyone who reaches it"
+            );
+            runtime.block_on(async move {
+                let started = std::time::Instant::now();
+                let loaded = tokio::task::spawn_blocking(move || {
+                    hearth_localmodel::LocalModel::load(&model)
+                })
+                .await??;
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("listening on {listen}"))?;
+                println!(
+                    "{} loaded in {} ms; OpenAI-compatible chat at http://{listen}/v1",
+                    loaded.name(),
+                    started.elapsed().as_millis()
+                );
+                axum::serve(
+                    listener,
+                    hearth_localmodel::server::router(std::sync::Arc::new(loaded)),
+                )
+                .await?;
+                anyhow::Ok(())
+            })
+        }
+        Command::Model(ModelCommand::Ask {
+            model,
+            question,
+            max_tokens,
+        }) => {
+            let loaded = hearth_localmodel::LocalModel::load(&model)?;
+            let started = std::time::Instant::now();
+            let done = loaded.chat(
+                &[hearth_localmodel::Message {
+                    role: "user".into(),
+                    content: question,
+                }],
+                max_tokens,
+                |piece| {
+                    use std::io::Write;
+                    print!("{piece}");
+                    std::io::stdout().flush().is_ok()
+                },
+            )?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "\n\n{} prompt tokens, {} written in {seconds:.1} s",
+                done.prompt_tokens, done.completion_tokens
+            );
             Ok(())
         }
         Command::Generate {

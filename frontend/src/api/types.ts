@@ -38,3 +38,13 @@ export type SummaryVisit = HealthSummary["visits"]["recent"][number];
 /** Something taken out of a profile (a hidden record, a deleted typed-in record, a removed source) or a deleted person, which can be undone. */
 export type Removal = Get<"/api/profiles/{profile}/removals">["removals"][number];
 export type RecordCopy = Get<"/api/profiles/{profile}/records/{type}/{id}/provenance">["copies"][number];
+/** Chat: whether it is on and where questions go; an administrator's settings; conversations and their checked answers. */
+export type ChatStatus = Get<"/api/chat">;
+export type ChatSettings = NonNullable<Get<"/api/admin/chat">>;
+export type ChatSettingsInput = paths["/api/admin/chat"]["put"]["requestBody"]["content"]["application/json"];
+export type ConversationSummary = Get<"/api/profiles/{profile}/conversations">["conversations"][number];
+export type Conversation = Get<"/api/profiles/{profile}/conversations/{conversation}">;
+export type StoredMessage = Conversation["messages"][number];
+export type CheckedAnswer = NonNullable<StoredMessage["checked"]>;
+export type Claim = CheckedAnswer["claims"][number];
+export type Citation = CheckedAnswer["citations"][number];

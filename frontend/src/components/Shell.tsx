@@ -37,6 +37,7 @@ export function Shell({ children }: { children: ReactNode }) {
         { to: `${base}/labs`, label: "Lab results" },
         { to: `${base}/dashboards`, label: "Dashboards" },
         { to: `${base}/recommendations`, label: "Recommendations" },
+        { to: `${base}/chat`, label: "Ask your records" },
         { to: `${base}/sources`, label: "Sources" },
         { to: `${base}/add`, label: "Add a record", show: canEdit },
         { to: `${base}/upload`, label: "Upload records", show: canEdit },
@@ -49,6 +50,7 @@ export function Shell({ children }: { children: ReactNode }) {
     { to: "/settings", label: "Account settings" },
     { to: "/admin/users", label: "Users", show: me.user.role === "admin" },
     { to: "/admin/audit", label: "Audit log", show: me.user.role === "admin" },
+    { to: "/admin/chat", label: "Chat settings", show: me.user.role === "admin" },
   ];
   const switcher = switcherFor(me.profiles, current?.id);
   const isActive = (to: string) => (to === base ? location.pathname === to : location.pathname.startsWith(to));

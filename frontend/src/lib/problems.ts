@@ -198,6 +198,8 @@ const KINDS: Record<string, [string, string?]> = {
     "Tell the administrator; the details below say where.",
   ],
   invalid: ["This source cannot be synced as it is set up.", "Try connecting it again."],
+  // Chat with one's records.
+  "chat-off": ["Chat is off in this Hearth: no model has been chosen to answer questions.", "An administrator can turn it on in Chat settings."],
 };
 
 /** The particulars for the "Details" disclosure. */

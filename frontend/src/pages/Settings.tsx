@@ -4,7 +4,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import QRCode from "qrcode";
 import { useEffect, useState } from "react";
 import { useForm } from "react-hook-form";
+import { Link } from "react-router";
 import { z } from "zod";
+import { useChatStatus } from "../api/chat";
 import { api, ok } from "../api/client";
 import { PageHeader } from "../components/PageHeader";
 import { QueryView, Failure } from "../components/PageState";
@@ -21,6 +23,7 @@ export default function SettingsPage() {
         <PasswordCard />
         <TwoStepCard />
         <SessionsCard />
+        {me.user.role === "admin" && <ChatCard />}
       </Stack>
     </>
   );
@@ -257,6 +260,35 @@ function SessionsCard() {
         )}
       </QueryView>
       <Failure error={revoke.error} mt="xs" />
+    </Card>
+  );
+}
+
+/** For administrators: whether chat is on, and the way to its settings. */
+function ChatCard() {
+  const status = useChatStatus();
+  const s = status.data;
+  return (
+    <Card withBorder component="section" aria-labelledby="chat-title">
+      <Title order={2} size="h4" id="chat-title" mb="xs">
+        Ask your records (chat)
+      </Title>
+      <Stack gap="xs">
+        <Text size="sm">
+          {!s
+            ? "Whether chat is on is not known yet."
+            : !s.enabled
+              ? "Off: no language model has been chosen to answer questions about the records."
+              : s.remote
+                ? `On: questions, and the records that match them, are sent to ${s.endpoint_host ?? "another computer"} (model ${s.model ?? "unnamed"}).`
+                : `On: answers are computed on this machine (model ${s.model ?? "unnamed"}).`}
+        </Text>
+        <Group>
+          <Button component={Link} to="/admin/chat" variant="default">
+            Chat settings
+          </Button>
+        </Group>
+      </Stack>
     </Card>
   );
 }

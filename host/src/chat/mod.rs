@@ -124,6 +124,10 @@ pub struct ChatStatus {
     pub endpoint_host: Option<String>,
     /// Whether questions and records leave this machine (the endpoint is not on loopback).
     pub remote: bool,
+    /// The model this host serves itself, when one is configured (`local_model`):
+    /// an endpoint an administrator can choose that keeps everything here.
+    #[schema(required)]
+    pub local_endpoint: Option<String>,
 }
 
 /// A conversation in a list.
@@ -177,6 +181,7 @@ pub struct Chat {
     records: RecordStore,
     plugins: Arc<Plugins>,
     cipher: TokenCipher,
+    local_endpoint: Option<String>,
 }
 
 /// The instructions every question goes with.
@@ -200,7 +205,14 @@ impl Chat {
             records,
             plugins,
             cipher,
+            local_endpoint: None,
         }
+    }
+
+    /// Offer the model this host serves at `endpoint` (OpenAI-compatible).
+    pub fn with_local_model(mut self, endpoint: Option<String>) -> Self {
+        self.local_endpoint = endpoint;
+        self
     }
 
     /// The settings, if chat is configured.
@@ -280,6 +292,7 @@ impl Chat {
                 model: None,
                 endpoint_host: None,
                 remote: false,
+                local_endpoint: self.local_endpoint.clone(),
             });
         };
         let url = Url::parse(&s.endpoint).ok();
@@ -293,6 +306,7 @@ impl Chat {
             model: Some(s.model),
             endpoint_host: url.as_ref().map(host_of),
             remote: url.as_ref().is_none_or(|u| !is_loopback(u)),
+            local_endpoint: self.local_endpoint.clone(),
         })
     }
 
