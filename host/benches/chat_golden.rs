@@ -19,6 +19,8 @@
 //! `cargo bench --bench chat_golden`; under `cargo test` the baseline runs
 //! the whole set too (it takes seconds).
 
+mod common;
+
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
@@ -281,29 +283,8 @@ async fn run() -> anyhow::Result<()> {
     let state = server::build_state(&config, &config.public_url_for(config.listen)).await?;
     let host = server::serve(tokio::net::TcpListener::bind("127.0.0.1:0").await?, state)?;
     let base = format!("http://{}", host.addr);
-    let client = reqwest::Client::new();
-    let setup: Value = client
-        .post(format!("{base}/api/setup"))
-        .json(&json!({"username": "bench", "password": "a bench of steady figures"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = setup["access_token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("setup: {setup}"))?
-        .to_string();
-    let me: Value = client
-        .get(format!("{base}/api/me"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let profile = me["profiles"][0]["id"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("no profile: {me}"))?
-        .to_string();
+    let owner = common::set_up_owner(&base, "Bench").await?;
+    let (client, token, profile) = (owner.client, owner.token, owner.profile);
     let spec = &golden["patient"];
     let resources = hearth_synth::generate_patient(&hearth_synth::PatientSpec {
         seed: spec["seed"].as_u64().unwrap_or(5),

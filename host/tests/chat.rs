@@ -275,6 +275,25 @@ async fn ask(
     (status, events)
 }
 
+/// As the owner, ask `question` in a new conversation: its id, the status and the events.
+async fn ask_new(host: &Host, question: &str) -> (String, u16, Vec<(String, Value)>) {
+    let conversation = start_conversation(host, &host.client, &host.profile).await;
+    let (status, events) = ask(host, &host.client, &host.profile, &conversation, question).await;
+    (conversation, status, events)
+}
+
+/// The owner's conversation as stored.
+async fn kept(host: &Host, conversation: &str) -> Value {
+    let (status, kept) = host
+        .get(&format!(
+            "/api/profiles/{}/conversations/{conversation}",
+            host.profile
+        ))
+        .await;
+    assert_eq!(status, 200, "{kept}");
+    kept
+}
+
 fn done(events: &[(String, Value)]) -> &Value {
     &events
         .iter()
@@ -318,15 +337,7 @@ async fn an_openai_answer_streams_holds_only_this_profiles_records_and_is_checke
         ". Before that — in September 2023 — it was 6.5 % [R2].",
     ]);
     model.then(Reply::Pieces("text/event-stream", split(&reply, 7)));
-    let conversation = start_conversation(&host, &host.client, &host.profile).await;
-    let (status, events) = ask(
-        &host,
-        &host.client,
-        &host.profile,
-        &conversation,
-        "What is my latest HbA1c?",
-    )
-    .await;
+    let (conversation, status, events) = ask_new(&host, "What is my latest HbA1c?").await;
     assert_eq!(status, 200, "{events:?}");
     let answer = done(&events);
     let content = answer["content"].as_str().expect("content");
@@ -376,13 +387,7 @@ async fn an_openai_answer_streams_holds_only_this_profiles_records_and_is_checke
     }
 
     // Kept: the question, the checked answer; the title is the question.
-    let (status, kept) = host
-        .get(&format!(
-            "/api/profiles/{}/conversations/{conversation}",
-            host.profile
-        ))
-        .await;
-    assert_eq!(status, 200, "{kept}");
+    let kept = kept(&host, &conversation).await;
     assert_eq!(kept["title"], "What is my latest HbA1c?");
     let messages = kept["messages"].as_array().expect("messages");
     assert_eq!(messages.len(), 2);
@@ -420,15 +425,7 @@ async fn a_tool_call_streamed_in_pieces_is_run_and_its_record_can_be_cited() {
     model.then(Reply::Pieces("text/event-stream", split(&call, 5)));
     let reply = sse_text(&["Your LDL cholesterol was 131 mg/dL on 2024-03-01 [R1]."]);
     model.then(Reply::Pieces("text/event-stream", split(&reply, 11)));
-    let conversation = start_conversation(&host, &host.client, &host.profile).await;
-    let (_, events) = ask(
-        &host,
-        &host.client,
-        &host.profile,
-        &conversation,
-        "Anything else I should know?",
-    )
-    .await;
+    let (_, _, events) = ask_new(&host, "Anything else I should know?").await;
     let answer = done(&events);
     assert_eq!(answer["failed"], false, "{answer}");
     assert_eq!(statuses(answer), ["supported"], "{answer}");
@@ -469,15 +466,7 @@ async fn with_no_matching_record_the_answer_abstains_whatever_the_model_says() {
         "text/event-stream",
         split(&sse_text(&["Your blood type is O positive [R1]."]), 13),
     ));
-    let conversation = start_conversation(&host, &host.client, &host.profile).await;
-    let (_, events) = ask(
-        &host,
-        &host.client,
-        &host.profile,
-        &conversation,
-        "What is my blood type?",
-    )
-    .await;
+    let (_, _, events) = ask_new(&host, "What is my blood type?").await;
     let answer = done(&events);
     assert_eq!(answer["content"], hearth_host::chat::ABSTENTION, "{answer}");
     assert_eq!(answer["checked"]["abstained"], true);
@@ -548,12 +537,7 @@ async fn failures_and_silence_are_reported_kept_and_left_out_of_later_prompts() 
         2,
         "instructions and the question only: {last:?}"
     );
-    let (_, kept) = host
-        .get(&format!(
-            "/api/profiles/{}/conversations/{conversation}",
-            host.profile
-        ))
-        .await;
+    let kept = kept(&host, &conversation).await;
     let failed: Vec<&Value> = kept["messages"]
         .as_array()
         .expect("messages")
@@ -591,15 +575,7 @@ async fn an_ollama_answer_reads_split_ndjson_and_runs_its_tool_call() {
         false,
     ) + &ndjson(json!({"role": "assistant", "content": ""}), true);
     model.then(Reply::Pieces("application/x-ndjson", split(&reply, 17)));
-    let conversation = start_conversation(&host, &host.client, &host.profile).await;
-    let (_, events) = ask(
-        &host,
-        &host.client,
-        &host.profile,
-        &conversation,
-        "How has my HbA1c changed?",
-    )
-    .await;
+    let (_, _, events) = ask_new(&host, "How has my HbA1c changed?").await;
     let answer = done(&events);
     assert_eq!(answer["content"], "It was 7.20 % [R1], up from 6.9 % [R2].");
     assert_eq!(statuses(answer), ["supported"], "{answer}");

@@ -12,15 +12,23 @@ export function claimOver(content: string, sentence: string, rest: Omit<Claim, "
   return { start, end: start + utf8(sentence), ...rest };
 }
 
-export const LOCAL: ChatStatus = { enabled: true, adapter: "Ollama chat", model: "llama3.1:8b", endpoint_host: "127.0.0.1:11434", remote: false };
+export const LOCAL: ChatStatus = {
+  enabled: true,
+  adapter: "Ollama chat",
+  model: "llama3.1:8b",
+  endpoint_host: "127.0.0.1:11434",
+  remote: false,
+  local_endpoint: null,
+};
 export const REMOTE: ChatStatus = {
   enabled: true,
   adapter: "OpenAI-compatible chat",
   model: "gpt-test",
   endpoint_host: "api.example.com",
   remote: true,
+  local_endpoint: null,
 };
-export const OFF: ChatStatus = { enabled: false, adapter: null, model: null, endpoint_host: null, remote: false };
+export const OFF: ChatStatus = { enabled: false, adapter: null, model: null, endpoint_host: null, remote: false, local_endpoint: null };
 
 export const message = (m: Partial<StoredMessage> & Pick<StoredMessage, "id" | "role" | "content">): StoredMessage => ({
   failed: false,

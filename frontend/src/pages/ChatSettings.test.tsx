@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { ChatSettings } from "../api/types";
+import type { ChatSettings, ChatStatus } from "../api/types";
 import { ME, renderPage, stubFetch, type Answer, type Seen } from "../test-utils";
 import ChatSettingsPage, { settingsBody } from "./ChatSettings";
 
@@ -37,13 +37,16 @@ const STORED: ChatSettings = {
   updated_at: "2026-02-01T09:00:00Z",
 };
 
-/** A host keeping the chat settings as the real one does; `put` may refuse. */
-function serve(start: ChatSettings | null, put?: (req: Seen) => Answer | undefined) {
+/** A host keeping the chat settings as the real one does; `put` may refuse; `local` is the model it serves itself. */
+function serve(start: ChatSettings | null, put?: (req: Seen) => Answer | undefined, local: string | null = null) {
   let stored = start;
   let saves = 0;
   return stubFetch((req) => {
     if (req.path === "/api/plugins") return { status: 200, body: PLUGINS };
-    if (req.path === "/api/chat") return { status: 200, body: { enabled: !!stored, adapter: null, model: null, endpoint_host: null, remote: false } };
+    if (req.path === "/api/chat") {
+      const status: ChatStatus = { enabled: !!stored, adapter: null, model: null, endpoint_host: null, remote: false, local_endpoint: local };
+      return { status: 200, body: status };
+    }
     if (req.path === "/api/admin/chat" && req.method === "GET") return { status: 200, body: stored };
     if (req.path === "/api/admin/chat" && req.method === "PUT") {
       const refused = put?.(req);
@@ -194,6 +197,68 @@ describe("the chat settings", () => {
     await waitFor(() => expect(seen.some((s) => s.method === "DELETE" && s.path === "/api/admin/chat")).toBe(true));
     expect(await screen.findByRole("button", { name: "Turn chat on" })).toBeInTheDocument();
     expect(screen.getByText(/^Chat is off: nobody can ask questions/)).toBeInTheDocument();
+  });
+
+  it("offers the model on this machine in one click, with the settings a model that small needs", async () => {
+    const seen = serve(null, undefined, "http://127.0.0.1:8089/v1");
+    open();
+    const section = await screen.findByRole("region", { name: "The model on this machine" });
+    expect(section).toHaveTextContent("SmolLM2");
+    expect(section).toHaveTextContent("It runs on this computer's processor, so nothing leaves the machine");
+    expect(section).toHaveTextContent("slower and simpler than a large model's");
+    expect(screen.queryByTestId("local-model-hint")).toBeNull();
+    await userEvent.click(within(section).getByRole("button", { name: "Use the model on this machine" }));
+    // Filled in, not yet saved: the administrator saves as usual.
+    expect(puts(seen)).toHaveLength(0);
+    expect(screen.getByTestId("local-model-filled")).toHaveTextContent("Press “Turn chat on” to save.");
+    expect(screen.getByLabelText(/^Adapter/)).toHaveValue("llm-openai");
+    expect(screen.getByLabelText(/^Endpoint address/)).toHaveValue("http://127.0.0.1:8089/v1");
+    expect(screen.getByTestId("endpoint-where")).toHaveTextContent("127.0.0.1:8089 is this machine");
+    expect(screen.getByLabelText(/^Model/)).toHaveValue("local");
+    expect(screen.getByLabelText(/^Reply timeout/)).toHaveValue(300);
+    expect(screen.getByLabelText("Let the model search the records itself (tools)")).not.toBeChecked();
+    const save = screen.getByRole("button", { name: "Turn chat on" });
+    expect(save).toHaveFocus();
+    await userEvent.click(save);
+    await waitFor(() => expect(puts(seen)).toHaveLength(1));
+    expect(puts(seen)[0]).toEqual({
+      adapter: "llm-openai",
+      endpoint: "http://127.0.0.1:8089/v1",
+      model: "local",
+      offer_tools: false,
+      reply_timeout_secs: 300,
+    });
+    expect(await screen.findByText("Questions are answered by local at 127.0.0.1:8089.")).toBeInTheDocument();
+    expect(await screen.findByRole("region", { name: "The model on this machine" })).toHaveTextContent("Chat uses it now.");
+  });
+
+  it("replaces other settings with the model on this machine, and removes a stored key", async () => {
+    const seen = serve(STORED, undefined, "http://127.0.0.1:8089/v1");
+    open();
+    await userEvent.click(await screen.findByRole("button", { name: "Use the model on this machine" }));
+    expect(screen.getByLabelText("Remove the stored key")).toBeChecked();
+    expect(screen.getByTestId("local-model-filled")).toHaveTextContent("Press “Save changes” to save.");
+    await userEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(puts(seen)).toHaveLength(1));
+    expect(puts(seen)[0]).toEqual({
+      adapter: "llm-openai",
+      endpoint: "http://127.0.0.1:8089/v1",
+      model: "local",
+      offer_tools: false,
+      reply_timeout_secs: 300,
+      api_key: "",
+    });
+  });
+
+  it("says how to get a model on this machine when the host serves none", async () => {
+    const seen = serve(null);
+    open();
+    expect(await screen.findByTestId("local-model-hint")).toHaveTextContent(
+      "To have a model run on this machine, start Hearth with local_model set to a GGUF model file, or run make local-model",
+    );
+    expect(screen.queryByRole("region", { name: "The model on this machine" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Use the model on this machine" })).toBeNull();
+    expect(seen.some((s) => s.path === "/api/chat")).toBe(true);
   });
 
   it("is for administrators only", async () => {

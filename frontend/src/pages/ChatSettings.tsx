@@ -2,14 +2,31 @@
 // records: which adapter speaks to it, where it is, its name and key, and
 // whether it is offered tools. An endpoint that is not on this machine means
 // questions, and the records that answer them, leave it: the form says so.
+// When this host serves a small model itself (`local_model`), one button
+// fills the form in for it.
 import { zodResolver } from "@hookform/resolvers/zod";
-import { Alert, Button, Card, Checkbox, Group, Modal, NativeSelect, PasswordInput, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import {
+  Alert,
+  Button,
+  Card,
+  Checkbox,
+  Code,
+  Group,
+  Modal,
+  NativeSelect,
+  PasswordInput,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
 import { IconAlertTriangle } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
-import { chatKeys, saveChatSettings, turnChatOff, useChatSettings, useLlmAdapters } from "../api/chat";
+import { chatKeys, saveChatSettings, turnChatOff, useChatSettings, useChatStatus, useLlmAdapters } from "../api/chat";
 import { ApiError, explainError } from "../api/client";
 import type { ChatSettings, ChatSettingsInput, PluginList } from "../api/types";
 import { notify } from "../components/notify";
@@ -92,6 +109,26 @@ function formValues(settings: ChatSettings | null, adapters: Adapter[]): Setting
   };
 }
 
+/** The adapter the host's own model is reached with: it serves an OpenAI-compatible API. */
+export const LOCAL_ADAPTER = "llm-openai";
+
+/**
+ * The form filled in for the model this host serves at `endpoint`: no tools (a
+ * model this small does not call them well), a long timeout (it runs on the
+ * processor), and no key (a stored one is removed).
+ */
+export function localModelValues(endpoint: string, hasStoredKey: boolean): SettingsForm {
+  return {
+    adapter: LOCAL_ADAPTER,
+    endpoint,
+    model: "local",
+    api_key: "",
+    remove_key: hasStoredKey,
+    offer_tools: false,
+    reply_timeout_secs: "300",
+  };
+}
+
 /** Where each adapter's endpoint usually is. */
 const EXAMPLES: Record<string, string> = {
   "llm-ollama": "Ollama's address, such as http://127.0.0.1:11434 on this machine.",
@@ -135,6 +172,10 @@ function SettingsForm({ settings, adapters }: { settings: ChatSettings | null; a
   const client = useQueryClient();
   const [failure, setFailure] = useState<unknown>(null);
   const [confirmOff, setConfirmOff] = useState(false);
+  const [filledLocal, setFilledLocal] = useState(false);
+  const save = useRef<HTMLButtonElement>(null);
+  const status = useChatStatus();
+  const localEndpoint = status.data?.local_endpoint ?? null;
   const {
     register,
     handleSubmit,
@@ -149,6 +190,14 @@ function SettingsForm({ settings, adapters }: { settings: ChatSettings | null; a
   const options = adapters.map((a) => ({ value: a.id, label: `${a.name} (${a.id})` }));
   if (settings && !adapters.some((a) => a.id === settings.adapter))
     options.push({ value: settings.adapter, label: `${settings.adapter} (not installed)` });
+
+  const fillLocal = (endpoint: string) => {
+    setFailure(null);
+    // Kept as the defaults: the form still compares with what is stored.
+    reset(localModelValues(endpoint, settings?.has_api_key ?? false), { keepDefaultValues: true });
+    setFilledLocal(true);
+    save.current?.focus();
+  };
 
   const submit = handleSubmit(async (v) => {
     setFailure(null);
@@ -170,6 +219,16 @@ function SettingsForm({ settings, adapters }: { settings: ChatSettings | null; a
 
   return (
     <>
+      {localEndpoint && (
+        <LocalModel
+          endpoint={localEndpoint}
+          inUse={settings?.endpoint === localEndpoint}
+          installed={adapters.some((a) => a.id === LOCAL_ADAPTER)}
+          filled={filledLocal}
+          saveLabel={settings ? "Save changes" : "Turn chat on"}
+          onUse={() => fillLocal(localEndpoint)}
+        />
+      )}
       <Card withBorder component="section" aria-labelledby="chat-model-title">
         <Title order={2} size="h4" id="chat-model-title" mb={4}>
           Language model
@@ -179,6 +238,12 @@ function SettingsForm({ settings, adapters }: { settings: ChatSettings | null; a
             ? `Chat is on. Saved ${formatDateTime(settings.updated_at)}.`
             : "Chat is off: nobody can ask questions about the records until a model is chosen here."}
         </Text>
+        {status.data && !localEndpoint && (
+          <Text size="sm" c="dimmed" mb="sm" data-testid="local-model-hint">
+            To have a model run on this machine, start Hearth with <Code>local_model</Code> set to a GGUF model file, or run{" "}
+            <Code>make local-model</Code> (it fetches SmolLM2, which <Code>make run</Code> then serves).
+          </Text>
+        )}
         {adapters.length === 0 && (
           <Alert color="gray" mb="sm">
             No llm adapter plugin is installed, so no model can be reached. Install one (llm-openai or llm-ollama) in the plugins folder, then reload.
@@ -248,7 +313,7 @@ function SettingsForm({ settings, adapters }: { settings: ChatSettings | null; a
             />
             <Failure error={failure} title="Not saved" explain={explainSettingsError} />
             <Group>
-              <Button type="submit" loading={isSubmitting} disabled={options.length === 0}>
+              <Button ref={save} type="submit" loading={isSubmitting} disabled={options.length === 0}>
                 {settings ? "Save changes" : "Turn chat on"}
               </Button>
               {settings && (
@@ -266,6 +331,36 @@ function SettingsForm({ settings, adapters }: { settings: ChatSettings | null; a
       </Text>
       <TurnOff opened={confirmOff} onClose={() => setConfirmOff(false)} />
     </>
+  );
+}
+
+/** The model this host serves itself, and the button that fills the form in for it. */
+function LocalModel(props: { endpoint: string; inUse: boolean; installed: boolean; filled: boolean; saveLabel: string; onUse: () => void }) {
+  return (
+    <Card withBorder component="section" aria-labelledby="chat-local-title">
+      <Title order={2} size="h4" id="chat-local-title" mb={4}>
+        The model on this machine
+      </Title>
+      <Text size="sm" mb="sm">
+        This Hearth runs a small language model itself, SmolLM2, at {endpointHost(props.endpoint)}. It runs on this computer&apos;s processor, so
+        nothing leaves the machine: not the questions, not the records. Its answers are slower and simpler than a large model&apos;s.
+        {props.inUse && " Chat uses it now."}
+      </Text>
+      {props.installed ? (
+        <Group>
+          <Button variant="light" onClick={props.onUse}>
+            Use the model on this machine
+          </Button>
+        </Group>
+      ) : (
+        <Text size="sm" c="dimmed">
+          It is reached with the {LOCAL_ADAPTER} adapter, which is not installed: install it in the plugins folder, then reload.
+        </Text>
+      )}
+      <Text size="sm" mt={props.filled ? "sm" : 0} role="status" data-testid="local-model-filled">
+        {props.filled && `The form below is filled in for it (tools off, 5 minutes to reply, no key). Press “${props.saveLabel}” to save.`}
+      </Text>
+    </Card>
   );
 }
 

@@ -191,6 +191,26 @@ impl CallState {
     }
 }
 
+/// `Vec<types::Message>` of a world's generated `types` from the host's
+/// messages: both worlds share the shape.
+macro_rules! messages_to {
+    ($messages:expr, $types:path) => {{
+        use $types as t;
+        $messages
+            .into_iter()
+            .map(|m| t::Message {
+                role: match m.role {
+                    super::Role::System => t::Role::System,
+                    super::Role::User => t::Role::User,
+                    super::Role::Assistant => t::Role::Assistant,
+                },
+                content: m.content,
+            })
+            .collect::<Vec<t::Message>>()
+    }};
+}
+use messages_to;
+
 /// Who said a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

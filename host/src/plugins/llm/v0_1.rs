@@ -2,7 +2,7 @@
 //! through `hearth:common/records`, names the records it cites as `Type/id`
 //! in `cited`, and sends whole request bodies to the endpoint itself.
 
-use super::{Question, Role};
+use super::Question;
 use crate::plugins::interfaces::common::types::PluginError;
 use crate::plugins::runtime::call::CallState;
 use wasmtime::component::{HasSelf, Linker};
@@ -54,18 +54,7 @@ pub async fn answer(
     store: &mut wasmtime::Store<CallState>,
     question: Question,
 ) -> wasmtime::Result<Result<(String, Option<Vec<String>>), PluginError>> {
-    let messages: Vec<types::Message> = question
-        .conversation
-        .into_iter()
-        .map(|m| types::Message {
-            role: match m.role {
-                Role::System => types::Role::System,
-                Role::User => types::Role::User,
-                Role::Assistant => types::Role::Assistant,
-            },
-            content: m.content,
-        })
-        .collect();
+    let messages = super::messages_to!(question.conversation, types);
     let llm = pre.instantiate_async(&mut *store).await?;
     let found = llm
         .hearth_llm_plugin()

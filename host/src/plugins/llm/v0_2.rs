@@ -1,7 +1,7 @@
 //! `hearth:llm@0.2.0`: labelled tools over the profile's records and a
 //! streamed model reply the adapter parses itself.
 
-use super::{Question, Role, ToolsAccess};
+use super::{Question, ToolsAccess};
 use crate::plugins::interfaces::common::types::{ErrorKind, PluginError};
 use crate::plugins::interfaces::error;
 use crate::plugins::interfaces::records::read_error;
@@ -187,18 +187,7 @@ pub async fn answer(
     question: Question,
 ) -> wasmtime::Result<Result<(String, Option<Vec<String>>), PluginError>> {
     let question = types::Question {
-        conversation: question
-            .conversation
-            .into_iter()
-            .map(|m| types::Message {
-                role: match m.role {
-                    Role::System => types::Role::System,
-                    Role::User => types::Role::User,
-                    Role::Assistant => types::Role::Assistant,
-                },
-                content: m.content,
-            })
-            .collect(),
+        conversation: super::messages_to!(question.conversation, types),
         model: question.model,
         offer_tools: question.offer_tools,
         today: question.today,
