@@ -83,7 +83,7 @@ plugins: wasm-target
 test: plugins host-debug $(TEST_MODEL)
 	$(MAKE) frontend HEARTH=$(TARGET_DIR)/debug/hearth
 	cd frontend && npm test
-	HEARTH_TEST_MODEL=$(abspath $(TEST_MODEL)) $(CARGO) test --workspace $(NATIVE_EXCLUDE) --all-targets
+	CHAT_TEST_MODEL=$(abspath $(TEST_MODEL)) $(CARGO) test --workspace $(NATIVE_EXCLUDE) --all-targets
 	$(MAKE) suites
 	cd frontend && HEARTH_BIN=$(abspath $(TARGET_DIR))/debug/hearth npm run e2e
 

@@ -11,9 +11,9 @@
 //!
 //! Two models answer: an extractive baseline (no language model: it repeats
 //! the first records it is shown, cited, so its scores measure retrieval
-//! and the checks), and, when `HEARTH_CHAT_ENDPOINT` names one (with
-//! `HEARTH_CHAT_MODEL`, `HEARTH_CHAT_ADAPTER` = `llm-openai` or
-//! `llm-ollama`, `HEARTH_CHAT_TOOLS=1` to offer tools), a real model, whose
+//! and the checks), and, when `CHAT_BENCH_ENDPOINT` names one (with
+//! `CHAT_BENCH_MODEL`, `CHAT_BENCH_ADAPTER` = `llm-openai` or
+//! `llm-ollama`, `CHAT_BENCH_TOOLS=1` to offer tools), a real model, whose
 //! quality is reported, not asserted. `hearth model serve` gives a local one.
 //!
 //! `cargo bench --bench chat_golden`; under `cargo test` the baseline runs
@@ -317,10 +317,10 @@ async fn run() -> anyhow::Result<()> {
         "extractive baseline (no language model)".to_string(),
         json!({"adapter": "llm-openai", "endpoint": baseline_at, "model": "extractive", "offer_tools": false}),
     )];
-    if let Ok(endpoint) = std::env::var("HEARTH_CHAT_ENDPOINT") {
-        let model = std::env::var("HEARTH_CHAT_MODEL").unwrap_or_else(|_| "default".into());
-        let adapter = std::env::var("HEARTH_CHAT_ADAPTER").unwrap_or_else(|_| "llm-openai".into());
-        let tools = std::env::var("HEARTH_CHAT_TOOLS").is_ok_and(|v| v == "1");
+    if let Ok(endpoint) = std::env::var("CHAT_BENCH_ENDPOINT") {
+        let model = std::env::var("CHAT_BENCH_MODEL").unwrap_or_else(|_| "default".into());
+        let adapter = std::env::var("CHAT_BENCH_ADAPTER").unwrap_or_else(|_| "llm-openai".into());
+        let tools = std::env::var("CHAT_BENCH_TOOLS").is_ok_and(|v| v == "1");
         runs.push((
             format!("{model} at {endpoint} ({adapter}, tools {})", if tools { "on" } else { "off" }),
             json!({"adapter": adapter, "endpoint": endpoint, "model": model, "offer_tools": tools, "reply_timeout_secs": 600}),

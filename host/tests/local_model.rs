@@ -1,7 +1,8 @@
 //! The local model end to end: SmolLM2-135M-Instruct (fetched by `make test`
-//! into the build folder, named by `HEARTH_TEST_MODEL`) served by
-//! `hearth_localmodel` on loopback, asked through the chat API with the
-//! OpenAI adapter. It proves the plumbing: the answer streams, is stored and
+//! into the build folder, named by `CHAT_TEST_MODEL` — not a `HEARTH_*` name,
+//! which the `hearth` binary other tests start would refuse as an unknown
+//! setting) served by `hearth_localmodel` on loopback, asked through the chat
+//! API with the OpenAI adapter. It proves the plumbing: the answer streams, is stored and
 //! checked, and the prompt held the profile's record. What the model says
 //! is printed (its quality is reported by the golden-set bench, not asserted).
 
@@ -16,13 +17,13 @@ use std::sync::Arc;
 
 /// The model file, or `None` outside CI when it has not been fetched.
 fn model_path() -> Option<std::path::PathBuf> {
-    match std::env::var_os("HEARTH_TEST_MODEL").map(std::path::PathBuf::from) {
+    match std::env::var_os("CHAT_TEST_MODEL").map(std::path::PathBuf::from) {
         Some(p) if p.exists() => Some(p),
         _ if std::env::var_os("CI").is_some() => {
-            panic!("CI runs the local model: `make test` fetches it and sets HEARTH_TEST_MODEL")
+            panic!("CI runs the local model: `make test` fetches it and sets CHAT_TEST_MODEL")
         }
         _ => {
-            eprintln!("no local model (run `make test`, or set HEARTH_TEST_MODEL): skipped");
+            eprintln!("no local model (run `make test`, or set CHAT_TEST_MODEL): skipped");
             None
         }
     }

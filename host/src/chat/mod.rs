@@ -31,6 +31,8 @@ use url::Url;
 pub const MAX_QUESTION: usize = 4_000;
 /// Earlier messages of a conversation sent along with a question.
 const HISTORY: usize = 10;
+/// A conversation's title until its first question names it.
+const NEW_TITLE: &str = "New conversation";
 /// What an answer says when no record matched the question.
 pub const ABSTENTION: &str =
     "That is not in your records: no record of yours matches the question.";
@@ -324,7 +326,7 @@ impl Chat {
         scope: &ProfileScope,
         title: Option<&str>,
     ) -> Result<ConversationSummary, ChatError> {
-        let title = shorten(title.unwrap_or("New conversation"));
+        let title = shorten(title.unwrap_or(NEW_TITLE));
         Ok(store::create(&self.db, scope.user_id(), scope.id(), &title).await?)
     }
 
@@ -450,12 +452,8 @@ impl Chat {
         };
         let started = std::time::Instant::now();
         let outcome = self.plugins.answer(&p.adapter, question, call).await;
-        if p.conversation.title == "New conversation" {
-            sqlx::query("UPDATE conversations SET title = ? WHERE id = ?")
-                .bind(shorten(&p.question))
-                .bind(&p.conversation.id)
-                .execute(&self.db)
-                .await?;
+        if p.conversation.title == NEW_TITLE {
+            store::rename(&self.db, &p.conversation.id, &shorten(&p.question)).await?;
         }
         match outcome {
             Ok(answer) => {
@@ -553,7 +551,7 @@ fn shorten(text: &str) -> String {
         short.push('…');
     }
     if short.is_empty() {
-        "New conversation".into()
+        NEW_TITLE.into()
     } else {
         short
     }

@@ -226,6 +226,15 @@ pub async fn record_exchange(
     })
 }
 
+pub async fn rename(db: &Db, id: &str, title: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE conversations SET title = ? WHERE id = ?")
+        .bind(title)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn delete(db: &Db, user: &str, profile: &str, id: &str) -> Result<bool, sqlx::Error> {
     let done =
         sqlx::query("DELETE FROM conversations WHERE id = ? AND user_id = ? AND profile_id = ?")
