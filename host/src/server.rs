@@ -65,7 +65,13 @@ pub async fn build_state(config: &Config, public_url: &url::Url) -> anyhow::Resu
         &join_url(public_url, "api/smart/callback"),
         policy.reach.clone(),
     )?;
-    let chat = crate::chat::Chat::new(db.clone(), records.clone(), plugins.clone(), cipher.clone());
+    let chat = crate::chat::Chat::new(db.clone(), records.clone(), plugins.clone(), cipher.clone())
+        .with_local_model(
+            config
+                .local_model
+                .as_ref()
+                .map(|_| format!("http://{}/v1", config.local_model_listen)),
+        );
     let sources = Arc::new(
         Sources::new(db, records.clone(), cipher, plugins.clone())
             .with_connections(
@@ -171,7 +177,49 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let public_url = config.public_url_for(listener.local_addr()?);
     let state = build_state(config, &public_url).await?;
+    if let Some(path) = &config.local_model {
+        start_local_model(path.clone(), config.local_model_listen);
+    }
     serve_with(listener, state, config.connections)
+}
+
+/// Load the model at `path` and serve it on `listen` (loopback) in the
+/// background. A model that does not load, or an address that is taken, is
+/// logged and left out; the host serves on without it.
+pub fn start_local_model(path: std::path::PathBuf, listen: SocketAddr) {
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let shown = path.display().to_string();
+        let loaded =
+            tokio::task::spawn_blocking(move || hearth_localmodel::LocalModel::load(&path)).await;
+        let model = match loaded {
+            Ok(Ok(m)) => Arc::new(m),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the local model was not loaded; chat can still use other endpoints");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, model = %shown, "loading the local model failed");
+                return;
+            }
+        };
+        let listener = match TcpListener::bind(listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, %listen, "the local model cannot listen there");
+                return;
+            }
+        };
+        tracing::info!(
+            model = %model.name(),
+            endpoint = %format!("http://{listen}/v1"),
+            ms = started.elapsed().as_millis() as u64,
+            "local model serving on loopback"
+        );
+        if let Err(e) = axum::serve(listener, hearth_localmodel::server::router(model)).await {
+            tracing::error!(error = %e, "the local model stopped serving");
+        }
+    });
 }
 
 /// Serve `state` on an already bound listener with the default connection limits.

@@ -166,3 +166,73 @@ async fn the_local_model_answers_a_question_about_the_records() {
         done["checked"]["claims"]
     );
 }
+
+/// `hearth serve` with `local_model`: the model is served on its loopback
+/// address and chat offers it; a file that is no model leaves the host serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_starts_the_configured_model_and_chat_offers_it() {
+    let not_a_model = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(not_a_model.path(), b"hello").expect("write");
+    let mut models = vec![(not_a_model.path().to_path_buf(), false)];
+    if let Some(path) = model_path() {
+        models.push((path, true));
+    }
+    for (path, real) in models {
+        let data = tempfile::tempdir().expect("temp dir");
+        let listen: std::net::SocketAddr = format!("127.0.0.1:{}", common::free_port())
+            .parse()
+            .expect("addr");
+        let config = hearth_host::config::Config {
+            data_dir: data.path().to_path_buf(),
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            plugins_dir: common::plugin_dir("plugins"),
+            log: "warn".into(),
+            local_model: Some(path),
+            local_model_listen: listen,
+            ..hearth_host::config::Config::defaults()
+        };
+        let running = hearth_host::server::start(&config).await.expect("start");
+        let base = format!("http://{}", running.addr);
+        let (token, _) = common::set_up_owner(&base).await;
+        let (status, chat) = call(
+            &common::bearer_client(&token),
+            &base,
+            Method::GET,
+            "/api/chat",
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{chat}");
+        assert_eq!(chat["local_endpoint"], format!("http://{listen}/v1"));
+        assert_eq!(chat["enabled"], false, "offered, not chosen");
+        if real {
+            let started = std::time::Instant::now();
+            loop {
+                let answer = reqwest::get(format!("http://{listen}/v1/models")).await;
+                if let Ok(r) = answer {
+                    let models: Value = r.json().await.expect("json");
+                    assert_eq!(models["data"][0]["owned_by"], "local", "{models}");
+                    break;
+                }
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(120),
+                    "the model never listened"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        } else {
+            let (status, health) = call(
+                &reqwest::Client::new(),
+                &base,
+                Method::GET,
+                "/api/health",
+                None,
+            )
+            .await;
+            assert_eq!(
+                status, 200,
+                "a model that does not load leaves the host serving: {health}"
+            );
+        }
+    }
+}
