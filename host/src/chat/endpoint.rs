@@ -131,7 +131,8 @@ impl HttpEndpoint {
     }
 }
 
-fn host_of(url: &Url) -> String {
+/// An endpoint as people name it: host and port.
+pub(super) fn host_of(url: &Url) -> String {
     match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),

@@ -22,6 +22,7 @@ use crate::records::RecordStore;
 use crate::secrets::TokenCipher;
 use cite::Checked;
 use context::Context;
+use endpoint::host_of;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -574,14 +575,6 @@ fn parse_endpoint(text: &str) -> Result<Url, ChatError> {
         return Err(ChatError::Invalid("endpoint: no query or fragment".into()));
     }
     Ok(url)
-}
-
-fn host_of(url: &Url) -> String {
-    match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_string(),
-        _ => String::new(),
-    }
 }
 
 /// Whether an endpoint is on this machine (questions never leave it).
